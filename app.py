@@ -1,0 +1,55 @@
+"""The looplens Dash app: ``create_app(settings)``, plus ``app`` and ``server`` for gunicorn."""
+
+from __future__ import annotations
+
+import logging
+
+import diskcache
+from dash import Dash, DiskcacheManager
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from callbacks import register_all
+from services.health import HealthChecker
+from services.settings import Settings
+from shell import make_shell
+
+logger = logging.getLogger(__name__)
+
+JOB_RESULT_TTL_S = 3600  # a finished job's result not picked up by then is dropped
+
+
+def add_health_route(server: FastAPI, settings: Settings) -> None:
+    checker = HealthChecker(settings)
+
+    @server.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        status, body = await checker.report()
+        return JSONResponse(body, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    settings = settings or Settings()
+    settings.jobs_dir.mkdir(parents=True, exist_ok=True)
+    # The job store is a directory every web worker shares: a job started by one
+    # gunicorn worker can be polled or cancelled through another.
+    jobs = diskcache.Cache(str(settings.jobs_dir), size_limit=256 * 2**20)
+    app = Dash(
+        __name__,
+        server=FastAPI(docs_url=None, redoc_url=None, openapi_url=None),
+        backend="fastapi",
+        use_pages=True,
+        pages_folder="pages",
+        title="looplens",
+        update_title=None,
+        suppress_callback_exceptions=True,  # page components come and go
+        background_callback_manager=DiskcacheManager(jobs, expire=JOB_RESULT_TTL_S),
+    )
+    app.layout = make_shell()
+    register_all(app, settings)
+    add_health_route(app.server, settings)
+    return app
+
+
+app = create_app()
+server = app.server

@@ -1,0 +1,18 @@
+"""Callbacks, registered on one app by ``register_all`` (called by the app factory).
+
+Each module exposes ``register(app, settings)`` instead of module-level
+``@dash.callback``: Dash hands global callbacks to whichever app serves first,
+and tests build a fresh app each, so registration must be per app.
+"""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from callbacks import i18n, query
+from services.settings import Settings
+
+
+def register_all(app: Dash, settings: Settings) -> None:
+    i18n.register(app, settings)
+    query.register(app, settings)

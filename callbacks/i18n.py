@@ -1,0 +1,36 @@
+"""Language switch: rewrite every translatable text when the language changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State
+
+import ids
+from services.i18n import LANGS, DEFAULT_LANG, t
+from services.settings import Settings
+
+
+def checked_lang(lang: Any) -> str:
+    """A supported language; anything else (old storage, tampering) falls back."""
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+async def translate(lang: str | None, text_ids: list[dict[str, str]]) -> list[str]:
+    lang = checked_lang(lang)
+    return [t(text_id["key"], lang) for text_id in text_ids]
+
+
+async def translate_placeholder(lang: str | None) -> str:
+    return t("query.placeholder", checked_lang(lang))
+
+
+def register(app: Dash, _settings: Settings) -> None:
+    app.callback(
+        Output({"type": ids.I18N, "key": ALL}, "children"),
+        Input(ids.LANG, "value"),
+        State({"type": ids.I18N, "key": ALL}, "id"),
+    )(translate)
+    app.callback(Output(ids.QUERY_INPUT, "placeholder"), Input(ids.LANG, "value"))(
+        translate_placeholder
+    )

@@ -1,0 +1,144 @@
+"""Query page: check the typed name, run the fetch as a background job, show the result.
+
+    submit ──► QUERY_JOB ──► run_job (worker process) ──► QUERY_RESULT ──► render
+       └─ bad input ─────────────────────────────────────► QUERY_RESULT
+    cancel ─► kills the job's process, QUERY_RESULT = "cancelled"
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+import ids
+from callbacks.i18n import checked_lang
+from services.errors import QueryInputError
+from services.i18n import t
+from services.query import QueryFailure, fetch_station
+from services.settings import Settings
+from services.stations import BY_ID, resolve
+from views.query import make_result
+
+logger = logging.getLogger(__name__)
+
+SHOWN: dict[str, str] = {}
+HIDDEN = {"display": "none"}
+ENGINE = "dash background job (diskcache)"
+
+
+async def submit(
+    _clicks: int | None,
+    _submits: int | None,
+    _retries: int | None,
+    text: str | None,
+    previous_job: dict[str, Any] | None,
+) -> tuple[Any, Any]:
+    """(job to start, immediate result): a job for a known station, a message otherwise."""
+    try:
+        station = resolve(text)
+    except QueryInputError as err:
+        return no_update, QueryFailure.from_error(err).as_dict()
+    nonce = (previous_job or {}).get("nonce", 0) + 1  # a new job even for the same station
+    return {"station": station.id, "nonce": nonce}, None
+
+
+async def run_job(
+    set_progress: Callable[[str], None],
+    job: dict[str, Any] | None,
+    lang: str | None,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Runs in the job's own process: fetch the reading, report attempts as progress."""
+    if not job or job.get("station") not in BY_ID:
+        raise PreventUpdate  # nothing to run
+    lang = checked_lang(lang)
+    station = BY_ID[job["station"]]
+    worker_pid = os.getpid()
+
+    def on_attempt(attempt: int, total: int) -> None:
+        set_progress(
+            t(
+                "query.progress",
+                lang,
+                station=station.name(lang),
+                pid=worker_pid,
+                attempt=attempt,
+                total=total,
+            )
+        )
+
+    try:
+        outcome = await fetch_station(
+            station.id,
+            settings,
+            engine=ENGINE,
+            web_pid=os.getppid(),  # the job process is a child of the web worker
+            on_attempt=on_attempt,
+        )
+    except Exception:  # a bug, not a sensor fault: log it, show a human message
+        logger.exception("query job for %s crashed", station.id)
+        outcome = QueryFailure(code="internal", params={}, station_id=station.id)
+    return outcome.as_dict()
+
+
+async def cancelled(_clicks: int | None) -> dict[str, Any]:
+    return QueryFailure(code="cancelled", params={}).as_dict()
+
+
+async def render(result: dict[str, Any] | None, lang: str | None) -> tuple[Any, dict[str, str]]:
+    children, retry = make_result(result, checked_lang(lang))
+    return children, SHOWN if retry else HIDDEN
+
+
+def register(app: Dash, settings: Settings) -> None:
+    app.callback(
+        Output(ids.QUERY_JOB, "data"),
+        Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
+        Input(ids.QUERY_SUBMIT, "n_clicks"),
+        Input(ids.QUERY_INPUT, "n_submit"),
+        Input(ids.QUERY_RETRY, "n_clicks"),
+        State(ids.QUERY_INPUT, "value"),
+        State(ids.QUERY_JOB, "data"),
+        prevent_initial_call=True,
+    )(submit)
+
+    async def run_job_with_settings(
+        set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None
+    ) -> dict[str, Any]:
+        return await run_job(set_progress, job, lang, settings)
+
+    app.callback(
+        Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
+        Input(ids.QUERY_JOB, "data"),
+        State(ids.LANG, "value"),
+        background=True,
+        interval=settings.job_poll_ms,
+        progress=[Output(ids.QUERY_PROGRESS, "children")],
+        progress_default=[""],
+        running=[
+            (Output(ids.QUERY_SUBMIT, "disabled"), True, False),
+            (Output(ids.QUERY_RETRY, "disabled"), True, False),
+            (Output(ids.QUERY_CANCEL, "style"), SHOWN, HIDDEN),
+            (Output(ids.QUERY_PROGRESS, "style"), SHOWN, HIDDEN),
+        ],
+        cancel=[Input(ids.QUERY_CANCEL, "n_clicks")],
+        prevent_initial_call=True,
+    )(run_job_with_settings)
+
+    app.callback(
+        Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
+        Input(ids.QUERY_CANCEL, "n_clicks"),
+        prevent_initial_call=True,
+    )(cancelled)
+
+    app.callback(
+        Output(ids.QUERY_OUTPUT, "children"),
+        Output(ids.QUERY_RETRY, "style"),
+        Input(ids.QUERY_RESULT, "data"),
+        Input(ids.LANG, "value"),
+    )(render)

@@ -1,0 +1,37 @@
+import dash
+from dash import dcc, html
+
+import ids
+from views.i18n import T
+
+dash.register_page(__name__, path="/query", title="Query · looplens", name="Query", order=1)
+
+HIDDEN = {"display": "none"}
+
+layout = html.Div(
+    className="page page-query",
+    children=[
+        T("query.title", html.H1),
+        T("query.help", html.P, className="help"),
+        html.Div(
+            className="query-form",
+            children=[
+                dcc.Input(
+                    id=ids.QUERY_INPUT,
+                    type="text",
+                    autoComplete="off",
+                    autoFocus=True,
+                    spellCheck=False,
+                    className="query-input",
+                ),
+                html.Button(T("query.submit"), id=ids.QUERY_SUBMIT, className="btn btn-primary"),
+                html.Button(T("query.cancel"), id=ids.QUERY_CANCEL, className="btn", style=HIDDEN),
+            ],
+        ),
+        html.Div(id=ids.QUERY_PROGRESS, className="progress", role="status", style=HIDDEN),
+        html.Div(id=ids.QUERY_OUTPUT, className="result-area", **{"aria-live": "polite"}),
+        html.Button(T("query.retry"), id=ids.QUERY_RETRY, className="btn", style=HIDDEN),
+        dcc.Store(id=ids.QUERY_JOB),
+        dcc.Store(id=ids.QUERY_RESULT),
+    ],
+)

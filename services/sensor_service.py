@@ -1,0 +1,216 @@
+"""The simulated sensor fleet as an asyncio HTTP service (aiohttp).
+
+Routes:
+    GET /health               {"status": "ok", ...}
+    GET /stations             every station with its names
+    GET /stations/{id}        the station's current reading
+    GET /faults, PUT /faults  the fault settings (latency, jitter, error, hang and
+                              malformed-JSON rates, per-station overrides)
+
+Run alone with ``python -m services.sensor_service [--port 8051]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from aiohttp import web
+
+from services.readings import reading_at
+from services.settings import Settings
+from services.stations import BY_ID, STATIONS
+
+logger = logging.getLogger(__name__)
+
+HANG_S = 300.0  # a hanging request answers after this long, far past any client timeout
+
+
+@dataclass(frozen=True)
+class Faults:
+    latency_ms: float = 100.0
+    jitter_ms: float = 30.0
+    error_rate: float = 0.0
+    hang_rate: float = 0.0
+    malformed_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError(f"{f.name} must be a number, got {value!r}")
+            if value < 0:
+                raise ValueError(f"{f.name} must be ≥ 0, got {value}")
+            if f.name.endswith("_rate") and value > 1:
+                raise ValueError(f"{f.name} must be between 0 and 1, got {value}")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Faults:
+        return cls(
+            latency_ms=settings.sensor_latency_ms,
+            jitter_ms=settings.sensor_jitter_ms,
+            error_rate=settings.sensor_error_rate,
+            hang_rate=settings.sensor_hang_rate,
+            malformed_rate=settings.sensor_malformed_rate,
+        )
+
+
+@dataclass(frozen=True)
+class FaultConfig:
+    default: Faults = field(default_factory=Faults)
+    stations: dict[str, Faults] = field(default_factory=dict)
+
+    def for_station(self, station_id: str) -> Faults:
+        return self.stations.get(station_id, self.default)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "default": asdict(self.default),
+            "stations": {k: asdict(v) for k, v in self.stations.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> FaultConfig:
+        """Parse a PUT body; a station entry overrides only the keys it names."""
+        if not isinstance(data, dict):
+            raise ValueError("body must be a JSON object")
+        unknown = set(data) - {"default", "stations"}
+        if unknown:
+            raise ValueError(f"unknown keys: {sorted(unknown)}")
+        default = _faults_from(Faults(), data.get("default", {}))
+        stations_in = data.get("stations", {})
+        if not isinstance(stations_in, dict):
+            raise ValueError("stations must be an object of station id → faults")
+        stations = {}
+        for station_id, overrides in stations_in.items():
+            if station_id not in BY_ID:
+                raise ValueError(f"unknown station {station_id!r}")
+            stations[station_id] = _faults_from(default, overrides)
+        return cls(default=default, stations=stations)
+
+
+def _faults_from(base: Faults, overrides: Any) -> Faults:
+    if not isinstance(overrides, dict):
+        raise ValueError("faults must be a JSON object")
+    allowed = {f.name for f in fields(Faults)}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(f"unknown fault keys: {sorted(unknown)}")
+    return replace(base, **overrides)
+
+
+class SensorService:
+    """Owns the aiohttp server: ``async with SensorService(...) as svc: svc.url``."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        seed: int = 7,
+        faults: FaultConfig | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.seed = seed
+        self.faults = faults or FaultConfig()
+        self._clock = clock
+        self._rng = random.Random(seed)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def make_app(self) -> web.Application:
+        app = web.Application()
+        app.add_routes(
+            [
+                web.get("/health", self._health),
+                web.get("/stations", self._stations),
+                web.get("/stations/{station_id}", self._reading),
+                web.get("/faults", self._get_faults),
+                web.put("/faults", self._put_faults),
+            ]
+        )
+        return app
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        if self.port == 0:
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        logger.info("sensor service listening on %s", self.url)
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> SensorService:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "stations": len(STATIONS), "seed": self.seed})
+
+    async def _stations(self, _request: web.Request) -> web.Response:
+        return web.json_response({"stations": [s.as_dict() for s in STATIONS]})
+
+    async def _get_faults(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.faults.as_dict())
+
+    async def _put_faults(self, request: web.Request) -> web.Response:
+        try:
+            self.faults = FaultConfig.from_dict(await request.json())
+        except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+            return web.json_response({"error": str(err)}, status=400)
+        logger.info("sensor faults now %s", self.faults.as_dict())
+        return web.json_response(self.faults.as_dict())
+
+    async def _reading(self, request: web.Request) -> web.Response:
+        station = BY_ID.get(request.match_info["station_id"])
+        if station is None:
+            return web.json_response({"error": "unknown station"}, status=404)
+        faults = self.faults.for_station(station.id)
+        rng = self._rng
+        if rng.random() < faults.hang_rate:
+            await asyncio.sleep(HANG_S)
+        delay_ms = max(0.0, faults.latency_ms + rng.uniform(-1, 1) * faults.jitter_ms)
+        await asyncio.sleep(delay_ms / 1000)
+        if rng.random() < faults.error_rate:
+            return web.json_response({"error": "sensor fault (injected)"}, status=503)
+        body = json.dumps(reading_at(station, self._clock(), self.seed).as_dict())
+        if rng.random() < faults.malformed_rate:
+            body = body[: len(body) // 2]  # cut mid-object: not valid JSON
+        return web.Response(text=body, content_type="application/json")
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = Settings()
+    parser = argparse.ArgumentParser(description="looplens simulated sensor service")
+    parser.add_argument("--host", default=settings.sensor_host)
+    parser.add_argument("--port", type=int, default=settings.sensor_port)
+    parser.add_argument("--seed", type=int, default=settings.sensor_seed)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    service = SensorService(
+        args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings))
+    )
+    web.run_app(service.make_app(), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The frame around every page: nav bar, language switch, page container."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+import ids
+from services.i18n import DEFAULT_LANG
+from views.i18n import T
+
+NAV = (("nav.home", "/"), ("nav.query", "/query"))
+
+
+def make_shell() -> html.Div:
+    return html.Div(
+        className="shell",
+        children=[
+            html.Header(
+                className="nav",
+                children=[
+                    dcc.Link("looplens", href="/", className="brand"),
+                    html.Nav(
+                        [dcc.Link(T(key), href=href, className="nav-link") for key, href in NAV],
+                        className="nav-links",
+                    ),
+                    dcc.RadioItems(
+                        id=ids.LANG,
+                        options=[{"label": "EN", "value": "en"}, {"label": "中文", "value": "zh"}],
+                        value=DEFAULT_LANG,
+                        inline=True,
+                        persistence=True,
+                        persistence_type="local",
+                        className="lang-switch",
+                    ),
+                ],
+            ),
+            html.Main(dash.page_container, className="main"),
+        ],
+    )

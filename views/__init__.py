@@ -1,0 +1,1 @@
+"""Pure markup builders: plain data and a language in, Dash components out."""
