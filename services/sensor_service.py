@@ -31,6 +31,7 @@ from services.stations import BY_ID, STATIONS
 logger = logging.getLogger(__name__)
 
 HANG_S = 300.0  # a hanging request answers after this long, far past any client timeout
+SHUTDOWN_S = 0.5  # on close, in-flight (e.g. hanging) requests get this long, then are dropped
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ class SensorService:
         return app
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.make_app(), access_log=None)
+        self._runner = web.AppRunner(self.make_app(), access_log=None, shutdown_timeout=SHUTDOWN_S)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -209,7 +210,9 @@ def main(argv: list[str] | None = None) -> None:
     service = SensorService(
         args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings))
     )
-    web.run_app(service.make_app(), host=args.host, port=args.port, print=None)
+    web.run_app(
+        service.make_app(), host=args.host, port=args.port, print=None, shutdown_timeout=SHUTDOWN_S
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,100 @@
+"""Query callbacks called as plain functions, against the real sensor service."""
+
+import asyncio
+import os
+
+import pytest
+from dash import no_update
+from dash.exceptions import PreventUpdate
+
+from callbacks.i18n import translate
+from callbacks.query import HIDDEN, SHOWN, render, run_job, submit
+from services.readings import reading_at
+from services.stations import BY_ID
+from tests.conftest import SEED
+
+
+def text_of(component) -> str:
+    """All text under a Dash component, as a browser would show it."""
+    if component is None:
+        return ""
+    if isinstance(component, (str, int, float)):
+        return str(component)
+    if isinstance(component, (list, tuple)):
+        return " ".join(text_of(c) for c in component)
+    return text_of(getattr(component, "children", None))
+
+
+def test_submit_turns_a_known_name_into_a_new_job_each_time():
+    job, result = asyncio.run(submit(1, None, None, " 北京 ", None))
+    assert job == {"station": "beijing", "nonce": 1} and result is None
+    job2, _ = asyncio.run(submit(2, None, None, "beijing", job))
+    assert job2 == {"station": "beijing", "nonce": 2}  # same station again still runs
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("", "empty"), ("   ", "empty"), (None, "empty"), ("x" * 101, "too_long"),
+     ("Shangai", "unknown_station"), ("<img src=x onerror=alert(1)>", "unknown_station")],
+)
+def test_submit_answers_bad_input_at_once_without_starting_a_job(typed, code):
+    job, result = asyncio.run(submit(1, None, None, typed, None))
+    assert job is no_update
+    assert result["ok"] is False and result["code"] == code
+
+
+def test_run_job_fetches_the_reading_and_reports_progress(settings):
+    progress = []
+    result = asyncio.run(run_job(progress.append, {"station": "shanghai", "nonce": 1}, "en", settings))
+    assert result["ok"] is True
+    expected = reading_at(BY_ID["shanghai"], result["observed_ts"], SEED)
+    assert (result["temperature_c"], result["humidity_pct"]) == (
+        expected.temperature_c, expected.humidity_pct)
+    assert result["worker_pid"] == os.getpid() and result["attempts"] == 1
+    assert progress == [f"Fetching Shanghai in worker process {os.getpid()} — attempt 1 of 3…"]
+
+
+def test_run_job_turns_a_sensor_fault_into_a_retryable_message(settings, sensor):
+    sensor.set_faults({"stations": {"lab-2": {"error_rate": 1, "latency_ms": 1}}})
+    progress = []
+    result = asyncio.run(run_job(progress.append, {"station": "lab-2", "nonce": 1}, "zh", settings))
+    assert result == {"code": "sensor_server_error", "params": {"attempts": 3, "status": 503},
+                      "station_id": "lab-2", "ok": False}
+    assert len(progress) == 3 and "第 3/3 次尝试" in progress[-1]
+    children, retry_style = asyncio.run(render(result, "zh"))
+    assert text_of(children) == "传感器服务返回了错误（已尝试 3 次）。"
+    assert retry_style == SHOWN
+
+
+def test_run_job_without_a_job_does_nothing(settings):
+    with pytest.raises(PreventUpdate):
+        asyncio.run(run_job(lambda _: None, None, "en", settings))
+
+
+def test_render_shows_the_sentence_in_english_and_chinese_with_provenance():
+    outcome = {"ok": True, "station_id": "beijing", "temperature_c": 23.4, "humidity_pct": 38.5,
+               "observed_ts": 1_790_000_000, "web_pid": 10, "worker_pid": 11,
+               "engine": "e", "attempts": 2, "latency_ms": 123.4}
+    en, retry = asyncio.run(render(outcome, "en"))
+    assert "Current temperature 23.4 °C, humidity 38.5 %" in text_of(en)
+    assert "Worker process 11" in text_of(en) and "Attempts 2" in text_of(en)
+    assert retry == HIDDEN
+    zh, _ = asyncio.run(render(outcome, "zh"))
+    assert "当前温度为23.4℃,湿度为38.5%" in text_of(zh)
+    assert "北京" in text_of(zh)
+
+
+def test_render_keeps_markup_as_text_and_suggests_names():
+    _, result = asyncio.run(submit(1, None, None, "<script>alert(1)</script>", None))
+    children, retry = asyncio.run(render(result, "en"))
+    assert "No station is called “<script>alert(1)</script>”." in text_of(children)
+    assert retry == HIDDEN  # retrying the same unknown name cannot help
+    _, result = asyncio.run(submit(1, None, None, "Shangai", None))
+    assert "Did you mean: Shanghai" in text_of(asyncio.run(render(result, "en"))[0])
+
+
+def test_language_switch_translates_every_text_and_ignores_unknown_languages():
+    keys = [{"type": "i18n", "key": "nav.query"}, {"type": "i18n", "key": "query.submit"}]
+    assert asyncio.run(translate("zh", keys)) == ["查询", "查询"]
+    assert asyncio.run(translate("en", keys)) == ["Query", "Get reading"]
+    assert asyncio.run(translate("klingon", keys)) == ["Query", "Get reading"]

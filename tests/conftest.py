@@ -1,0 +1,80 @@
+"""Shared fixtures: a real sensor service on loopback, settings pointing at it, Chrome options."""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from selenium.webdriver.chrome.options import Options
+
+from services.embedded import SensorServiceProcess
+from services.settings import Settings
+
+SEED = 11
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pytest_setup_options() -> Options:
+    """Debian Chromium, headless, with a fresh profile per browser."""
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--no-first-run",
+                f"--user-data-dir={tempfile.mkdtemp(prefix='looplens-chrome-')}"):
+        options.add_argument(arg)
+    return options
+
+
+class Sensor:
+    """The test session's sensor service process, and a way to inject faults into it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def set_faults(self, config: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.url}/faults", data=json.dumps(config).encode(), method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            return json.load(resp)
+
+    def reset(self) -> None:
+        self.set_faults({"default": {"latency_ms": 20, "jitter_ms": 5}})
+
+
+@pytest.fixture(scope="session")
+def sensor_process() -> Iterator[Sensor]:
+    with SensorServiceProcess(port=free_port(), seed=SEED) as url:
+        yield Sensor(url)
+
+
+@pytest.fixture
+def sensor(sensor_process: Sensor) -> Iterator[Sensor]:
+    """The sensor service with default (fast, fault-free) settings for this test."""
+    sensor_process.reset()
+    yield sensor_process
+    sensor_process.reset()
+
+
+@pytest.fixture
+def settings(tmp_path, sensor: Sensor) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        sensor_url=sensor.url,
+        sensor_seed=SEED,
+        client_timeout_s=0.5,
+        client_retries=2,
+        client_backoff_s=0.05,
+        job_poll_ms=100,
+    )
