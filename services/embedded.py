@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -32,7 +33,8 @@ class SensorServiceProcess:
 
     def start(self) -> str:
         cmd = [sys.executable, "-m", "services.sensor_service",
-               "--host", self.host, "--port", str(self.port), "--seed", str(self.seed)]
+               "--host", self.host, "--port", str(self.port), "--seed", str(self.seed),
+               "--parent-pid", str(os.getpid())]
         self._proc = subprocess.Popen(cmd, cwd=ROOT)
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import random
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from functools import partial
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -205,14 +209,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.sensor_host)
     parser.add_argument("--port", type=int, default=settings.sensor_port)
     parser.add_argument("--seed", type=int, default=settings.sensor_seed)
+    parser.add_argument("--parent-pid", type=int, default=0,
+                        help="exit when this process is gone (set by the embedded launcher)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     service = SensorService(
         args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings))
     )
-    web.run_app(
-        service.make_app(), host=args.host, port=args.port, print=None, shutdown_timeout=SHUTDOWN_S
-    )
+    app = service.make_app()
+    if args.parent_pid:
+        app.cleanup_ctx.append(partial(_exit_with_parent, args.parent_pid))
+    web.run_app(app, host=args.host, port=args.port, print=None, shutdown_timeout=SHUTDOWN_S)
+
+
+async def _exit_with_parent(parent_pid: int, _app: web.Application) -> AsyncIterator[None]:
+    """Stop the service if the process that started it dies without stopping it."""
+
+    async def watch() -> None:
+        while os.getppid() == parent_pid:
+            await asyncio.sleep(0.5)
+        logger.warning("parent %d is gone; stopping the sensor service", parent_pid)
+        os.kill(os.getpid(), signal.SIGTERM)  # run_app turns this into a clean shutdown
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 if __name__ == "__main__":

@@ -1,0 +1,21 @@
+# looplens: multi-stage image; the same gunicorn command and config run in tests/test_gunicorn.py.
+FROM python:3.11.7-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /build
+COPY requirements.txt .
+RUN python -m venv /venv && /venv/bin/pip install -r requirements.txt
+
+FROM python:3.11.7-slim-bookworm
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/venv/bin:$PATH \
+    LOOPLENS_DATA_DIR=/data
+RUN useradd --system --uid 10001 --home-dir /app looplens \
+    && mkdir -p /data && chown looplens /data
+COPY --from=build /venv /venv
+WORKDIR /app
+COPY --chown=looplens . .
+USER looplens
+EXPOSE 8050
+VOLUME ["/data"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8050/healthz', timeout=4).status != 200)"
+CMD ["gunicorn", "-c", "gunicorn.conf.py"]

@@ -1,0 +1,125 @@
+"""The production server: the Dockerfile's gunicorn command and config, 2 workers, on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dockerfile_command() -> list[str]:
+    """The CMD line of the Dockerfile, so this test runs exactly what the image runs."""
+    cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M)
+    return json.loads(cmd.group(1))
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    port, sensor_port = free_port(), free_port()
+    env = dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS="2",
+               LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
+               LOOPLENS_DATA_DIR=str(tmp_path_factory.mktemp("gunicorn-data")))
+    cmd = dockerfile_command()
+    assert cmd[0] == "gunicorn"
+    cmd[0] = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if get(f"{url}/healthz")[0] in (200, 503):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail(f"gunicorn did not start: {shlex.join(cmd)}\n{proc.stdout.read().decode()}")
+    yield url, sensor_port, proc
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(20)
+
+
+def test_healthz_reports_sensor_and_workers(served):
+    url, sensor_port, _ = served
+    status, body = get(f"{url}/healthz")
+    health = json.loads(body)
+    assert status == 200, health
+    assert health["status"] == "ok" and health["version"]
+    assert f":{sensor_port}" in health["sensor_service"]["detail"]  # the embedded service
+    assert health["worker_pool"]["ok"] is True
+
+
+def test_first_requests_to_every_worker_succeed(served):
+    url = served[0]
+    paths = ["/", "/query", "/_dash-layout", "/_dash-dependencies", "/assets/style.css"] * 8
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(lambda p: get(url + p)[0], paths))
+    assert statuses == [200] * len(paths)
+
+
+@pytest.mark.browser
+def test_a_query_end_to_end_through_two_workers(served, dash_br):
+    url = served[0]
+    dash_br.server_url = url
+    dash_br.wait_for_page(url=f"{url}/query")
+    for typed in ("Guangzhou", "深圳", "lab-1"):
+        box = dash_br.find_element("#query-input")
+        dash_br.clear_input(box)
+        box.send_keys(typed)
+        dash_br.find_element("#query-submit").click()
+        dash_br.wait_for_contains_text("#query-output .sentence", "Current temperature", timeout=15)
+        web = int(dash_br.find_element("#query-output .web-pid").text)
+        worker = int(dash_br.find_element("#query-output .worker-pid").text)
+        assert web != worker
+    assert dash_br.get_logs() == []
+
+
+def test_stopping_the_server_stops_the_embedded_sensor_service(tmp_path):
+    port, sensor_port = free_port(), free_port()
+    env = dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS="1",
+               LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
+               LOOPLENS_DATA_DIR=str(tmp_path))
+    cmd = [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while get_or_none(f"http://127.0.0.1:{sensor_port}/health") != 200:
+            assert time.monotonic() < deadline, "embedded sensor service never answered"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)  # possibly while the master is still starting
+        proc.wait(20)
+    deadline = time.monotonic() + 5
+    while get_or_none(f"http://127.0.0.1:{sensor_port}/health") is not None:
+        assert time.monotonic() < deadline, "sensor service outlived the server"
+        time.sleep(0.2)
+
+
+def get_or_none(url: str) -> int | None:
+    try:
+        return get(url)[0]
+    except OSError:
+        return None
