@@ -16,7 +16,9 @@ from shell import make_shell
 
 logger = logging.getLogger(__name__)
 
-JOB_RESULT_TTL_S = 3600  # a finished job's result not picked up by then is dropped
+# The job store's cap: results no page picked up (a closed tab) are evicted
+# least-recently-stored first once the store passes this size.
+JOB_STORE_BYTES = 256 * 2**20
 
 
 def add_health_route(server: FastAPI, settings: Settings) -> None:
@@ -33,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     settings.jobs_dir.mkdir(parents=True, exist_ok=True)
     # The job store is a directory every web worker shares: a job started by one
     # gunicorn worker can be polled or cancelled through another.
-    jobs = diskcache.Cache(str(settings.jobs_dir), size_limit=256 * 2**20)
+    jobs = diskcache.Cache(str(settings.jobs_dir), size_limit=JOB_STORE_BYTES)
     app = Dash(
         __name__,
         server=FastAPI(docs_url=None, redoc_url=None, openapi_url=None),
@@ -43,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         title="looplens",
         update_title=None,
         suppress_callback_exceptions=True,  # page components come and go
-        background_callback_manager=DiskcacheManager(jobs, expire=JOB_RESULT_TTL_S),
+        background_callback_manager=DiskcacheManager(jobs),
     )
     app.layout = make_shell()
     register_all(app, settings)

@@ -1,0 +1,118 @@
+"""How long a query takes as a person sees it, against what the fetch itself costs.
+
+Starts the production server (gunicorn.conf.py, 2 workers, embedded sensor service) on
+free loopback ports, then in one run measures:
+  raw   — the async client fetching a reading directly (no Dash, no worker process);
+  page  — headless Chromium: submit on /query → the sentence visible in the DOM.
+Prints p50/p95 of both and their ratio.
+Usage: python bench/query_latency.py [N] [job poll ms, default the app's 200]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from services.sensor_client import SensorClient  # noqa: E402
+
+STATIONS = ["beijing", "shanghai", "guangzhou", "shenzhen", "chengdu", "hangzhou"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+async def raw(sensor_url: str, n: int) -> list[float]:
+    out = []
+    async with SensorClient(sensor_url) as client:
+        for i in range(n):
+            out.append((await client.current(STATIONS[i % len(STATIONS)])).latency_ms)
+    return out
+
+
+def page(url: str, n: int) -> list[float]:
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--no-first-run",
+                f"--user-data-dir={tempfile.mkdtemp()}"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(options=opts)
+    out = []
+    try:
+        driver.get(f"{url}/query")
+        WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.ID, "query-input"))
+        for i in range(n):
+            station = STATIONS[i % len(STATIONS)]
+            box = driver.find_element(By.ID, "query-input")
+            box.send_keys(Keys.CONTROL, "a", Keys.DELETE)
+            box.send_keys(station)
+            driver.execute_script(  # a new result has a new worker pid
+                "const out = document.getElementById('query-output');"
+                "const pid = () => (out.querySelector('.worker-pid') || {}).textContent;"
+                "const before = pid(); window.__t1 = null; window.__t0 = performance.now();"
+                "new MutationObserver((m, o) => { if (pid() && pid() !== before) {"
+                " window.__t1 = performance.now(); o.disconnect(); } })"
+                ".observe(out, {childList: true, subtree: true, characterData: true});")
+            driver.find_element(By.ID, "query-submit").click()
+            WebDriverWait(driver, 15, 0.01).until(lambda d: d.execute_script("return window.__t1"))
+            out.append(driver.execute_script("return window.__t1 - window.__t0"))
+    finally:
+        driver.quit()
+    return out
+
+
+def main(n: int, poll_ms: int) -> None:
+    port, sensor_port = free_port(), free_port()
+    env = dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS="2",
+               LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
+               LOOPLENS_DATA_DIR=tempfile.mkdtemp(), LOOPLENS_LOG_LEVEL="warning",
+               LOOPLENS_JOB_POLL_MS=str(poll_ms))
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        raw_ms = asyncio.run(raw(f"http://127.0.0.1:{sensor_port}", n))
+        page_ms = page(url, n)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(20)
+    print(f"queries: {n} (sensor latency 100 ± 30 ms, job poll {poll_ms} ms, 2 gunicorn workers)")
+    print(f"raw client fetch   p50 {pct(raw_ms, 50):7.1f} ms   p95 {pct(raw_ms, 95):7.1f} ms")
+    print(f"page submit→shown  p50 {pct(page_ms, 50):7.1f} ms   p95 {pct(page_ms, 95):7.1f} ms")
+    print(f"ratio page/raw     p50 {pct(page_ms, 50) / pct(raw_ms, 50):5.2f}×")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30,
+         int(sys.argv[2]) if len(sys.argv) > 2 else 200)
