@@ -25,11 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from selenium import webdriver  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
+from scripts.chrome import headless_chrome  # noqa: E402
 from services.sensor_client import SensorClient  # noqa: E402
 
 STATIONS = ["beijing", "shanghai", "guangzhou", "shenzhen", "chengdu", "hangzhou"]
@@ -54,13 +54,7 @@ async def raw(sensor_url: str, n: int) -> list[float]:
 
 
 def page(url: str, n: int) -> list[float]:
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--no-first-run",
-                f"--user-data-dir={tempfile.mkdtemp()}"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(options=opts)
+    driver = headless_chrome()
     out = []
     try:
         driver.get(f"{url}/query")

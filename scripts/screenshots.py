@@ -6,28 +6,18 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+from scripts.chrome import headless_chrome  # noqa: E402
 
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
-
-
-def _driver(width: int, height: int) -> webdriver.Chrome:
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--no-first-run",
-                f"--user-data-dir={tempfile.mkdtemp()}"):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(options=opts)
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
-    return driver
 
 
 def _shot(driver: webdriver.Chrome, out: Path, name: str) -> None:
@@ -44,7 +34,7 @@ def _ask(driver: webdriver.Chrome, text: str) -> None:
 def main(base: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for label, (w, h) in WIDTHS.items():
-        driver = _driver(w, h)
+        driver = headless_chrome(w, h)
         try:
             for name, path in (("home", "/"), ("404", "/nowhere"), ("query", "/query")):
                 driver.get(base + path)

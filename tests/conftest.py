@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import tempfile
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from selenium.webdriver.chrome.options import Options
 
+from scripts.chrome import chrome_options
 from services.embedded import SensorServiceProcess
 from services.settings import Settings
 
@@ -24,15 +23,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def pytest_setup_options() -> Options:
-    """Debian Chromium, headless, with a fresh profile per browser."""
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for arg in ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--no-first-run",
-                f"--user-data-dir={tempfile.mkdtemp(prefix='looplens-chrome-')}"):
-        options.add_argument(arg)
-    return options
+def pytest_setup_options():
+    """Debian Chromium with a fresh profile per browser (dash[testing] adds --headless)."""
+    return chrome_options()
 
 
 class Sensor:
