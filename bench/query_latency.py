@@ -11,9 +11,7 @@ Usage: python bench/query_latency.py [N] [job poll ms, default the app's 200]
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,15 +28,10 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from scripts.chrome import headless_chrome  # noqa: E402
+from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
 from services.sensor_client import SensorClient  # noqa: E402
 
 STATIONS = ["beijing", "shanghai", "guangzhou", "shenzhen", "chengdu", "hangzhou"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -81,12 +74,9 @@ def page(url: str, n: int) -> list[float]:
 
 def main(n: int, poll_ms: int) -> None:
     port, sensor_port = free_port(), free_port()
-    env = dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS="2",
-               LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
-               LOOPLENS_DATA_DIR=tempfile.mkdtemp(), LOOPLENS_LOG_LEVEL="warning",
-               LOOPLENS_JOB_POLL_MS=str(poll_ms))
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+    env = gunicorn_env(port, sensor_port, 2, tempfile.mkdtemp(), LOOPLENS_LOG_LEVEL="warning",
+                       LOOPLENS_JOB_POLL_MS=str(poll_ms))
+    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

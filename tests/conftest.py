@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -11,16 +10,11 @@ from typing import Any
 import pytest
 
 from scripts.chrome import chrome_options
+from scripts.server import free_port
 from services.embedded import SensorServiceProcess
 from services.settings import Settings
 
 SEED = 11
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pytest_setup_options():

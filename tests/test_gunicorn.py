@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from scripts.server import GUNICORN, free_port, gunicorn_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,12 +37,10 @@ def get(url: str) -> tuple[int, bytes]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     port, sensor_port = free_port(), free_port()
-    env = dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS="2",
-               LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
-               LOOPLENS_DATA_DIR=str(tmp_path_factory.mktemp("gunicorn-data")))
+    env = gunicorn_env(port, sensor_port, 2, str(tmp_path_factory.mktemp("gunicorn-data")))
     cmd = dockerfile_command()
     assert cmd[0] == "gunicorn"
-    cmd[0] = str(Path(sys.executable).with_name("gunicorn"))
+    cmd[0] = GUNICORN
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -99,10 +95,8 @@ def test_a_query_end_to_end_through_two_workers(served, dash_br):
 
 def test_stopping_the_server_stops_the_embedded_sensor_service(tmp_path):
     port, sensor_port = free_port(), free_port()
-    env = dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS="1",
-               LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
-               LOOPLENS_DATA_DIR=str(tmp_path))
-    cmd = [str(Path(sys.executable).with_name("gunicorn")), "-c", "gunicorn.conf.py"]
+    env = gunicorn_env(port, sensor_port, 1, str(tmp_path))
+    cmd = [GUNICORN, "-c", "gunicorn.conf.py"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30

@@ -13,7 +13,8 @@ from selenium.webdriver.common.keys import Keys
 from services.readings import reading_at
 from services.stations import BY_ID
 from tests.browser.conftest import assert_clean, count
-from tests.conftest import SEED, free_port
+from scripts.server import free_port
+from tests.conftest import SEED
 
 pytestmark = pytest.mark.browser
 

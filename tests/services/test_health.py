@@ -2,7 +2,7 @@ import asyncio
 import os
 
 from services.health import HealthChecker
-from tests.conftest import free_port
+from scripts.server import free_port
 
 
 def test_healthy_when_sensor_answers_and_a_worker_can_run_a_job(settings):

@@ -17,7 +17,7 @@ from services.readings import reading_at
 from services.sensor_client import SensorClient
 from services.sensor_service import FaultConfig, Faults, SensorService
 from services.stations import BY_ID
-from tests.conftest import free_port
+from scripts.server import free_port
 
 NOW = 1_790_000_000.0
 
