@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         background_callback_manager=DiskcacheManager(jobs),
     )
     app.layout = make_shell()
+    app.server.state.settings = settings  # page layouts that read live state find it here
     register_all(app, settings)
     add_health_route(app.server, settings)
     return app

@@ -2,14 +2,15 @@
 
 Environment: LOOPLENS_BIND (default 0.0.0.0:8050), LOOPLENS_WORKERS (default 2), and
 LOOPLENS_SENSOR_URL — when empty, the master starts the embedded sensor service once,
-before forking workers, and every worker inherits its address.
+before forking workers, and every worker inherits its address. The master also starts
+the single collector process, so there is one collector however many workers serve.
 """
 
 import asyncio
 import logging
 import os
 
-from services.embedded import SensorServiceProcess
+from services.embedded import ChildProcess, CollectorProcess, SensorServiceProcess
 from services.settings import Settings
 
 bind = os.environ.get("LOOPLENS_BIND", "0.0.0.0:8050")
@@ -23,19 +24,33 @@ errorlog = "-"
 loglevel = os.environ.get("LOOPLENS_LOG_LEVEL", "info")
 wsgi_app = "app:server"
 
-_embedded: list[SensorServiceProcess] = []
+_embedded: list[ChildProcess] = []
 
 
 def on_starting(server):
+    """Start the embedded children once, before any worker exists: the sensor service
+    (unless LOOPLENS_SENSOR_URL names one) and the one collector (unless
+    LOOPLENS_EMBEDDED_COLLECTOR=false, when another host runs it)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
     settings = Settings()
-    if settings.sensor_url:
-        server.log.info("using sensor service at %s", settings.sensor_url)
-        return
-    service = SensorServiceProcess(settings.sensor_host, settings.sensor_port, settings.sensor_seed)
-    os.environ["LOOPLENS_SENSOR_URL"] = service.start()
-    _embedded.append(service)
-    server.log.info("embedded sensor service at %s", service.url)
+    try:
+        if settings.sensor_url:
+            server.log.info("using sensor service at %s", settings.sensor_url)
+        else:
+            service = SensorServiceProcess(settings.sensor_host, settings.sensor_port,
+                                           settings.sensor_seed, settings.sensor_stations)
+            _embedded.append(service)
+            service.start()
+            os.environ["LOOPLENS_SENSOR_URL"] = service.url
+            server.log.info("embedded sensor service at %s", service.url)
+        if settings.embedded_collector:
+            collector = CollectorProcess(settings.store_path)
+            _embedded.append(collector)
+            collector.start()  # inherits LOOPLENS_SENSOR_URL set above
+            server.log.info("embedded collector pid %s → %s", collector.pid, settings.store_path)
+    except RuntimeError:
+        on_exit(server)
+        raise
 
 
 async def _asgi_get(asgi_app, path):
@@ -79,5 +94,6 @@ def post_worker_init(worker):
 
 
 def on_exit(server):
-    for service in _embedded:
-        service.close()
+    for child in reversed(_embedded):  # the collector first, then what it reads from
+        child.close()
+    _embedded.clear()

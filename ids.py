@@ -1,6 +1,7 @@
 """Every component id of the app, in one place."""
 
 LANG = "lang"
+PAGES_LOCATION = "_pages_location"  # Dash pages' own dcc.Location
 I18N = "i18n"  # pattern-matching type: {"type": I18N, "key": <services.i18n key>}
 
 QUERY_INPUT = "query-input"
@@ -11,3 +12,31 @@ QUERY_PROGRESS = "query-progress"
 QUERY_JOB = "query-job"  # store: the station id a job should fetch
 QUERY_RESULT = "query-result"  # store: the job's outcome or failure, as plain data
 QUERY_OUTPUT = "query-output"
+
+LIVE_STATIONS = "live-stations"
+LIVE_RANGE = "live-range"
+LIVE_UNIT = "live-unit"
+LIVE_PAUSE = "live-pause"
+LIVE_EXPORT = "live-export"
+LIVE_DOWNLOAD = "live-download"
+LIVE_TEMP_LOW = "live-temp-low"
+LIVE_TEMP_HIGH = "live-temp-high"
+LIVE_HUM_LOW = "live-hum-low"
+LIVE_HUM_HIGH = "live-hum-high"
+LIVE_MESSAGE = "live-message"
+LIVE_BANNER = "live-banner"
+LIVE_STATUS = "live-status"
+LIVE_CARDS = "live-cards"
+LIVE_GRAPH = "live-graph"
+# In the shell, so a page's stream can always ask for them:
+LIVE_VIEW = "live-view"  # store: what the Live page asks its stream to show; empty elsewhere
+LIVE_SHOWN = "live-shown"  # store, set by the stream: the shown window's end and last row id
+
+
+def live_card(station: str) -> str:
+    """A station's card; string ids keep each streamed card update small."""
+    return f"live-card-{station}"
+
+
+def live_card_field(station: str, field: str) -> str:
+    return f"live-card-{station}-{field}"

@@ -9,7 +9,7 @@ import ids
 from services.i18n import DEFAULT_LANG
 from views.i18n import T
 
-NAV = (("nav.home", "/"), ("nav.query", "/query"))
+NAV = (("nav.home", "/"), ("nav.live", "/live"), ("nav.query", "/query"))
 
 
 def make_shell() -> html.Div:
@@ -36,5 +36,7 @@ def make_shell() -> html.Div:
                 ],
             ),
             html.Main(dash.page_container, className="main"),
+            dcc.Store(id=ids.LIVE_VIEW),  # see ids: the Live page's stream reads these
+            dcc.Store(id=ids.LIVE_SHOWN),
         ],
     )

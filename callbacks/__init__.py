@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import i18n, query
+from callbacks import i18n, live, query
 from services.settings import Settings
 
 
 def register_all(app: Dash, settings: Settings) -> None:
     i18n.register(app, settings)
     query.register(app, settings)
+    live.register(app, settings)

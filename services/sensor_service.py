@@ -21,16 +21,17 @@ import os
 import random
 import signal
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from functools import partial
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from aiohttp import web
 
+from services.embedded import exit_when_orphaned
 from services.readings import reading_at
 from services.settings import Settings
-from services.stations import BY_ID, STATIONS
+from services.stations import BY_ID, STATIONS, Station, fleet
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ class FaultConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: Any) -> FaultConfig:
+    def from_dict(cls, data: Any, known: Collection[str] = BY_ID.keys()) -> FaultConfig:
         """Parse a PUT body; a station entry overrides only the keys it names."""
         if not isinstance(data, dict):
             raise ValueError("body must be a JSON object")
@@ -95,7 +96,7 @@ class FaultConfig:
             raise ValueError("stations must be an object of station id → faults")
         stations = {}
         for station_id, overrides in stations_in.items():
-            if station_id not in BY_ID:
+            if station_id not in known:
                 raise ValueError(f"unknown station {station_id!r}")
             stations[station_id] = _faults_from(default, overrides)
         return cls(default=default, stations=stations)
@@ -121,10 +122,12 @@ class SensorService:
         seed: int = 7,
         faults: FaultConfig | None = None,
         clock: Callable[[], float] = time.time,
+        stations: int = len(STATIONS),
     ) -> None:
         self.host = host
         self.port = port
         self.seed = seed
+        self.stations: dict[str, Station] = {s.id: s for s in fleet(stations)}
         self.faults = faults or FaultConfig()
         self._clock = clock
         self._rng = random.Random(seed)
@@ -169,24 +172,24 @@ class SensorService:
         await self.close()
 
     async def _health(self, _request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "stations": len(STATIONS), "seed": self.seed})
+        return web.json_response({"status": "ok", "stations": len(self.stations), "seed": self.seed})
 
     async def _stations(self, _request: web.Request) -> web.Response:
-        return web.json_response({"stations": [s.as_dict() for s in STATIONS]})
+        return web.json_response({"stations": [s.as_dict() for s in self.stations.values()]})
 
     async def _get_faults(self, _request: web.Request) -> web.Response:
         return web.json_response(self.faults.as_dict())
 
     async def _put_faults(self, request: web.Request) -> web.Response:
         try:
-            self.faults = FaultConfig.from_dict(await request.json())
+            self.faults = FaultConfig.from_dict(await request.json(), self.stations.keys())
         except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
             return web.json_response({"error": str(err)}, status=400)
         logger.info("sensor faults now %s", self.faults.as_dict())
         return web.json_response(self.faults.as_dict())
 
     async def _reading(self, request: web.Request) -> web.Response:
-        station = BY_ID.get(request.match_info["station_id"])
+        station = self.stations.get(request.match_info["station_id"])
         if station is None:
             return web.json_response({"error": "unknown station"}, status=404)
         faults = self.faults.for_station(station.id)
@@ -209,26 +212,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=settings.sensor_host)
     parser.add_argument("--port", type=int, default=settings.sensor_port)
     parser.add_argument("--seed", type=int, default=settings.sensor_seed)
+    parser.add_argument("--stations", type=int, default=settings.sensor_stations,
+                        help="fleet size: the named stations, then synthetic sim-NNNN ones")
     parser.add_argument("--parent-pid", type=int, default=0,
                         help="exit when this process is gone (set by the embedded launcher)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     service = SensorService(
-        args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings))
+        args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings)),
+        stations=args.stations,
     )
     app = service.make_app()
     if args.parent_pid:
         app.cleanup_ctx.append(partial(_exit_with_parent, args.parent_pid))
-    web.run_app(app, host=args.host, port=args.port, print=None, shutdown_timeout=SHUTDOWN_S)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None,
+                shutdown_timeout=SHUTDOWN_S)
 
 
 async def _exit_with_parent(parent_pid: int, _app: web.Application) -> AsyncIterator[None]:
     """Stop the service if the process that started it dies without stopping it."""
 
     async def watch() -> None:
-        while os.getppid() == parent_pid:
-            await asyncio.sleep(0.5)
-        logger.warning("parent %d is gone; stopping the sensor service", parent_pid)
+        await exit_when_orphaned(parent_pid)
         os.kill(os.getpid(), signal.SIGTERM)  # run_app turns this into a clean shutdown
 
     task = asyncio.create_task(watch())

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     sensor_host: str = "127.0.0.1"
     sensor_port: int = Field(8051, ge=0, le=65535)
     sensor_seed: int = 7
+    sensor_stations: int = Field(16, ge=1, le=2000)  # named stations first, then sim-NNNN
     sensor_latency_ms: float = Field(100.0, ge=0)
     sensor_jitter_ms: float = Field(30.0, ge=0)
     sensor_error_rate: float = Field(0.0, ge=0, le=1)
@@ -36,6 +37,18 @@ class Settings(BaseSettings):
     # How often the page asks whether a background job has finished.
     job_poll_ms: int = Field(200, ge=50)
 
+    # The collector: one process polls every station each period into the reading store.
+    embedded_collector: bool = True  # the gunicorn master starts it; false when it runs elsewhere
+    collector_period_s: float = Field(1.0, ge=0.05, le=3600)
+    collector_concurrency: int = Field(64, ge=1, le=1000)  # requests in flight at once
+    collector_timeout_s: float = Field(2.0, gt=0)
+    collector_max_backoff_s: float = Field(30.0, gt=0)  # a failing station is retried at least this often
+    retention_hours: float = Field(48.0, gt=0)  # readings older than this are deleted
+
+    # The Live page.
+    live_default_stations: tuple[str, ...] = ("beijing", "shanghai", "guangzhou", "harbin", "lhasa")
+    live_offline_periods: int = Field(3, ge=1)  # no reading for this many periods: offline
+
     @property
     def effective_sensor_url(self) -> str:
         return self.sensor_url or f"http://{self.sensor_host}:{self.sensor_port}"
@@ -43,3 +56,7 @@ class Settings(BaseSettings):
     @property
     def jobs_dir(self) -> Path:
         return self.data_dir / "jobs"
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "readings.sqlite3"

@@ -52,6 +52,28 @@ STATIONS: tuple[Station, ...] = (
 )
 
 BY_ID: dict[str, Station] = {s.id: s for s in STATIONS}
+MAX_FLEET = 2000
+
+
+def _synthetic(number: int) -> Station:
+    """Station ``number`` (17, 18, ...) beyond the named ones: a stable, varied climate."""
+    spread = (number * 7919) % 100 / 100  # deterministic, spread over [0, 1)
+    return Station(
+        id=f"sim-{number:04d}",
+        name_en=f"sim-{number:04d}",
+        name_zh=f"模拟-{number:04d}",
+        mean_temp_c=round(5 + 20 * spread, 1),
+        daily_swing_c=round(2 + 5 * ((number * 31) % 10) / 10, 1),
+        mean_humidity_pct=round(40 + 40 * (1 - spread), 1),
+    )
+
+
+def fleet(size: int = len(STATIONS)) -> tuple[Station, ...]:
+    """The first ``size`` stations: the named ones, then synthetic ``sim-NNNN`` ones."""
+    if not 1 <= size <= MAX_FLEET:
+        raise ValueError(f"fleet size must be 1..{MAX_FLEET}, not {size}")
+    named = STATIONS[:size]
+    return named + tuple(_synthetic(n) for n in range(len(STATIONS) + 1, size + 1))
 
 _SEPARATORS = re.compile(r"[\s'’\-_.·]+")
 

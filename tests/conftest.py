@@ -42,8 +42,8 @@ class Sensor:
 
 @pytest.fixture(scope="session")
 def sensor_process() -> Iterator[Sensor]:
-    with SensorServiceProcess(port=free_port(), seed=SEED) as url:
-        yield Sensor(url)
+    with SensorServiceProcess(port=free_port(), seed=SEED) as service:
+        yield Sensor(service.url)
 
 
 @pytest.fixture

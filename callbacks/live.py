@@ -1,0 +1,314 @@
+"""Live page: the view the page asks for, CSV export, and the push stream.
+
+The stream is one persistent WebSocket callback per browser page (no Input, no
+Output: Dash runs it on page load and again after a reconnect). It waits on the
+store for new rows, pushes a small Patch, then asks the page for its view with
+``get_prop`` — the answer is both the acknowledgement (at most one update in
+flight, so a slow tab gets fewer, larger updates instead of a growing queue) and
+the user's latest settings. A restart of the stream rebuilds the page from the
+store, so a reconnect leaves no gap and no duplicate point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
+from dash.exceptions import PreventUpdate, WebsocketDisconnected
+
+import ids
+from callbacks.i18n import checked_lang
+from services.collector import heartbeat
+from services.i18n import t
+from services.live import (
+    MAX_STATIONS,
+    Delta,
+    LiveInputError,
+    LiveSession,
+    LiveView,
+    Snapshot,
+    Thresholds,
+    csv_text,
+    from_unit,
+    local_time,
+    to_unit,
+)
+from services.settings import Settings
+from services.store import ReadingStore
+from views.live import banner, card_class, known_stations, make_cards, make_live_figure, make_live_patch
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 0.005  # how often a stream looks for a commit (PRAGMA data_version: no table read)
+VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this often
+IDLE_S = 0.2  # not on the Live page: look again this often
+STATUS_EVERY_S = 2.0  # how often the collector heartbeat is checked
+PAGE_PATH = "/live"
+
+
+# -- the view the page asks for --------------------------------------------------------
+
+def _convert(value: Any, old: str, new: str) -> Any:
+    """A typed temperature threshold, moved to the new unit; text that is not a number stays."""
+    try:
+        return round(to_unit(from_unit(float(value), old), new), 1)
+    except (TypeError, ValueError):
+        return value
+
+
+async def update_view(stations: list[str] | None, range_key: str, unit: str, n_pause: int | None,
+                      temp_low: Any, temp_high: Any, hum_low: Any, hum_high: Any,
+                      lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, ...]:
+    lang = checked_lang(lang)
+    previous = previous or {}
+    old_unit = previous.get("unit", unit)
+    temps_out: tuple[Any, Any] = (no_update, no_update)
+    if ctx.triggered_id == ids.LIVE_UNIT and old_unit != unit:
+        temp_low, temp_high = _convert(temp_low, old_unit, unit), _convert(temp_high, old_unit, unit)
+        temps_out = (temp_low, temp_high)
+    message = ""
+    raw = {"temp_low": temp_low, "temp_high": temp_high, "hum_low": hum_low, "hum_high": hum_high}
+    try:
+        thresholds = Thresholds.parse(raw, unit).as_dict()
+    except LiveInputError as err:
+        field = err.params.get("field")
+        message = t(err.key, lang, field=t(f"live.{field}", lang) if field else "")
+        thresholds = previous.get("thresholds") or Thresholds().as_dict()
+    stations = list(stations or [])
+    if not stations:
+        message = t("live.err.no_station", lang)
+    elif len(stations) > MAX_STATIONS:
+        message = t("live.err.too_many", lang, limit=MAX_STATIONS)
+    paused = bool(n_pause and n_pause % 2)
+    view = {"path": PAGE_PATH, "stations": stations[:MAX_STATIONS], "range": range_key, "unit": unit,
+            "paused": paused, "thresholds": thresholds, "lang": lang}
+    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *temps_out)
+
+
+# -- export ---------------------------------------------------------------------------------
+
+async def export(n_clicks: int | None, view_data: dict[str, Any] | None,
+                 shown: dict[str, Any] | None, settings: Settings) -> tuple[Any, str]:
+    if not n_clicks or not view_data:
+        raise PreventUpdate  # nothing asked for yet
+    stations = known_stations(settings)
+    view = LiveView.from_store(view_data, stations)
+    lang = checked_lang(view.lang)
+    if not view.stations:
+        return no_update, t("live.err.no_station", lang)
+    frozen = view.paused and shown and shown.get("paused")
+    end = float(shown["end"]) if frozen else time.time()
+    max_id = int(shown["cursor"]) if frozen else None
+
+    def read() -> list[Any]:
+        with ReadingStore(settings.store_path) as store:
+            return store.window(view.stations, end - view.range_s, end, max_id)
+
+    rows = await asyncio.to_thread(read)
+    if not rows:
+        return no_update, t("live.err.export_empty", lang)
+    stamp = local_time(end).strftime("%Y%m%d-%H%M%S")
+    filename = f"looplens-{view.range_key}-{stamp}.csv"
+    return dcc.send_string(csv_text(rows, view.unit, stations), filename, type="text/csv"), ""
+
+
+# -- the push stream --------------------------------------------------------------------
+
+class _Stream:
+    """One page's stream: pushes snapshots and deltas through ``set_props``."""
+
+    def __init__(self, settings: Settings, store: ReadingStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.stations = known_stations(settings)
+        self.session: LiveSession | None = None
+        self.frozen: tuple[float, int] | None = None  # (end, cursor) while paused
+        self._status_at = 0.0
+
+    def names(self, lang: str) -> dict[str, str]:
+        return {sid: s.name(lang) for sid, s in self.stations.items()}
+
+    async def rebuild(self, view: LiveView) -> None:
+        self.session = session = LiveSession(
+            view, self.store, period_s=self.settings.collector_period_s,
+            offline_periods=self.settings.live_offline_periods)
+        end, max_id = self.frozen if (view.paused and self.frozen) else (time.time(), None)
+        snap = await asyncio.to_thread(session.rebuild, end, max_id)
+        self.push_snapshot(snap)
+
+    def push_snapshot(self, snap: Snapshot) -> None:
+        set_props(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
+        set_props(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
+        text, class_name = banner([s.station for s in snap.stations if s.alerts], self.stations,
+                                  snap.view.lang)
+        set_props(ids.LIVE_BANNER, {"children": text, "className": class_name})
+        self.push_shown(snap.view.paused)
+        self.push_status(force=True)
+
+    def push_shown(self, paused: bool) -> None:
+        assert self.session is not None
+        set_props(ids.LIVE_SHOWN, {"data": {"end": self.session.end, "cursor": self.session.cursor,
+                                            "paused": paused}})
+
+    def push_delta(self, delta: Delta) -> None:
+        session = self.session
+        assert session is not None
+        view = session.view
+        positions = {s: i for i, s in enumerate(view.stations)}
+        set_props(ids.LIVE_GRAPH, {"figure": make_live_patch(
+            delta, session.start, positions, self.names(view.lang), view.lang)})
+        for (station, field), text in delta.cards.items():
+            set_props(ids.live_card_field(station, field), {"children": text})
+        for station, (offline, alerts) in delta.status.items():
+            set_props(ids.live_card(station), {"className": card_class(offline, alerts)})
+        if delta.alerting is not None:
+            text, class_name = banner(delta.alerting, self.stations, view.lang)
+            set_props(ids.LIVE_BANNER, {"children": text, "className": class_name})
+        self.push_status()
+
+    def push_status(self, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self._status_at < STATUS_EVERY_S:
+            return
+        self._status_at = now
+        assert self.session is not None
+        view = self.session.view
+        if view.paused and self.frozen:
+            text = t("live.status.paused", view.lang,
+                     time=local_time(self.frozen[0]).strftime("%H:%M:%S"))
+        elif heartbeat(self.store, self.settings, now) is None:
+            text = t("live.status.no_collector", view.lang)
+        else:
+            text = t("live.status.streaming", view.lang, n=len(view.stations),
+                     period=f"{self.settings.collector_period_s:g}")
+        set_props(ids.LIVE_STATUS, {"children": text})
+
+    async def wait_for_rows(self, limit_s: float) -> list[Any]:
+        """Rows stored since the cursor, waiting up to ``limit_s`` for some."""
+        session = self.session
+        assert session is not None
+        deadline = time.monotonic() + limit_s
+        while True:
+            if self.store.changed():
+                rows = self.store.since(session.cursor, session.view.stations)
+                if rows:
+                    return rows
+            if time.monotonic() >= deadline:
+                return []
+            await asyncio.sleep(POLL_S)
+
+    async def step(self, view: LiveView) -> None:
+        """One turn: rebuild if the picture changed, else push what is new."""
+        session = self.session
+        if session is None or not view.same_picture(session.view):
+            if session is None or not view.paused:
+                self.frozen = None
+            await self.rebuild(view)
+            return
+        if view.paused:
+            if not session.view.paused:  # just paused: remember what is on screen
+                self.frozen = (session.end, session.cursor)
+                session.view = view
+                self.push_shown(True)
+                self.push_status(force=True)
+            await asyncio.sleep(VIEW_CHECK_S)
+            return
+        if session.view.paused:  # resuming: the next rows are everything since the pause
+            self.frozen = None
+            session.view = view
+            self.push_shown(False)
+            self.push_status(force=True)
+        rows = await self.wait_for_rows(VIEW_CHECK_S)
+        delta = session.advance(rows, time.time())
+        if delta.rebuild:
+            await self.rebuild(view)
+        else:
+            self.push_delta(delta)
+
+
+async def stream(settings: Settings) -> None:
+    ws = ctx.websocket
+    if ws is None:
+        raise PreventUpdate  # only meaningful over the WebSocket
+    with ReadingStore(settings.store_path) as store:
+        live = _Stream(settings, store)
+        while not ws.is_shutdown:
+            try:
+                data = await ws.get_prop(ids.LIVE_VIEW, "data")  # the ack, and the view
+            except TimeoutError:
+                continue  # a frozen or background tab: ask again
+            except WebsocketDisconnected:
+                return
+            if not data or data.get("path") != PAGE_PATH:
+                live.session = None  # another page: look again soon
+                await asyncio.sleep(IDLE_S)
+                continue
+            view = LiveView.from_store(data, live.stations)
+            try:
+                await live.step(view)
+            except (asyncio.CancelledError, WebsocketDisconnected):
+                raise
+            except Exception:  # the stream must outlive a bad turn; the log has the details
+                logger.exception("live stream step failed; rebuilding")
+                set_props(ids.LIVE_STATUS, {"children": t("live.err.stream", view.lang)})
+                live.session = None
+                await asyncio.sleep(1.0)
+
+
+def register(app: Dash, settings: Settings) -> None:
+    app.callback(
+        Output(ids.LIVE_VIEW, "data"),
+        Output(ids.LIVE_MESSAGE, "children"),
+        Output(ids.LIVE_PAUSE, "className"),
+        Output(ids.LIVE_TEMP_LOW, "value"),
+        Output(ids.LIVE_TEMP_HIGH, "value"),
+        Input(ids.LIVE_STATIONS, "value"),
+        Input(ids.LIVE_RANGE, "value"),
+        Input(ids.LIVE_UNIT, "value"),
+        Input(ids.LIVE_PAUSE, "n_clicks"),
+        Input(ids.LIVE_TEMP_LOW, "value"),
+        Input(ids.LIVE_TEMP_HIGH, "value"),
+        Input(ids.LIVE_HUM_LOW, "value"),
+        Input(ids.LIVE_HUM_HIGH, "value"),
+        State(ids.LANG, "value"),  # a State: an Input outside the page breaks its first load
+        State(ids.LIVE_VIEW, "data"),
+    )(update_view)
+
+    async def export_csv(n_clicks: int | None, view: dict[str, Any] | None,
+                         shown: dict[str, Any] | None) -> tuple[Any, str]:
+        return await export(n_clicks, view, shown, settings)
+
+    app.callback(
+        Output(ids.LIVE_DOWNLOAD, "data"),
+        Output(ids.LIVE_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.LIVE_EXPORT, "n_clicks"),
+        State(ids.LIVE_VIEW, "data"),
+        State(ids.LIVE_SHOWN, "data"),
+        prevent_initial_call=True,
+    )(export_csv)
+
+    async def live_stream() -> None:
+        await stream(settings)
+
+    app.callback(websocket=True)(live_stream)
+
+    # The language switch lives in the shell; the stream writes names in this language.
+    app.clientside_callback(
+        "(lang, view) => view ? Object.assign({}, view, {lang: lang}) : window.dash_clientside.no_update",
+        Output(ids.LIVE_VIEW, "data", allow_duplicate=True),
+        Input(ids.LANG, "value"),
+        State(ids.LIVE_VIEW, "data"),
+        prevent_initial_call=True,
+    )
+
+    # Leaving the Live page empties the view, so its stream idles instead of pushing.
+    app.clientside_callback(
+        f"(path) => path === '{PAGE_PATH}' ? window.dash_clientside.no_update : null",
+        Output(ids.LIVE_VIEW, "data", allow_duplicate=True),
+        Input(ids.PAGES_LOCATION, "pathname"),
+        prevent_initial_call=True,
+    )
+
