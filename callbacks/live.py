@@ -62,11 +62,19 @@ def _convert(value: Any, old: str, new: str) -> Any:
 async def update_view(stations: list[str] | None, range_key: str, unit: str, n_pause: int | None,
                       temp_low: Any, temp_high: Any, hum_low: Any, hum_high: Any,
                       lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, ...]:
+    return make_view(ctx.triggered_id, stations, range_key, unit, n_pause, temp_low, temp_high,
+                     hum_low, hum_high, lang, previous)
+
+
+def make_view(triggered: Any, stations: list[str] | None, range_key: str, unit: str,
+              n_pause: int | None, temp_low: Any, temp_high: Any, hum_low: Any, hum_high: Any,
+              lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, ...]:
+    """(view store, message, pause button class, temperature low, temperature high)."""
     lang = checked_lang(lang)
     previous = previous or {}
     old_unit = previous.get("unit", unit)
     temps_out: tuple[Any, Any] = (no_update, no_update)
-    if ctx.triggered_id == ids.LIVE_UNIT and old_unit != unit:
+    if triggered == ids.LIVE_UNIT and old_unit != unit:
         temp_low, temp_high = _convert(temp_low, old_unit, unit), _convert(temp_high, old_unit, unit)
         temps_out = (temp_low, temp_high)
     message = ""

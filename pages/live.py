@@ -12,7 +12,7 @@ RANGE_LABELS = {"5m": "5 min", "1h": "1 h", "24h": "24 h"}
 
 
 def _threshold(key: str, component_id: str) -> html.Label:
-    return html.Label([T(key), dcc.Input(id=component_id, type="text", inputMode="decimal",
+    return html.Label([T(key), dcc.Input(id=component_id, type="text",
                                           debounce=True, className="num-input")],
                       className="field")
 

@@ -11,7 +11,7 @@ import pytest
 
 from scripts.chrome import chrome_options
 from scripts.server import free_port
-from services.embedded import SensorServiceProcess
+from services.embedded import CollectorProcess, SensorServiceProcess
 from services.settings import Settings
 
 SEED = 11
@@ -65,3 +65,13 @@ def settings(tmp_path, sensor: Sensor) -> Settings:
         client_backoff_s=0.05,
         job_poll_ms=100,
     )
+
+
+@pytest.fixture
+def collector(settings: Settings) -> Iterator[CollectorProcess]:
+    """The collector process, polling the test sensor service into this test's store."""
+    env = {"LOOPLENS_DATA_DIR": str(settings.data_dir), "LOOPLENS_SENSOR_URL": settings.sensor_url,
+           "LOOPLENS_COLLECTOR_PERIOD_S": str(settings.collector_period_s),
+           "LOOPLENS_COLLECTOR_TIMEOUT_S": "0.5"}
+    with CollectorProcess(settings.store_path, env=env) as process:
+        yield process

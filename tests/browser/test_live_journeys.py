@@ -1,0 +1,167 @@
+"""Live page journeys: a real collector process, the real sensor service, headless Chromium."""
+
+from __future__ import annotations
+
+import csv
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+import ids
+from services.live import to_unit, x_value
+from services.store import ReadingStore
+from tests.browser.conftest import assert_clean
+
+pytestmark = pytest.mark.browser
+
+STATIONS = ["beijing", "shanghai", "guangzhou", "harbin", "lhasa"]  # the page's default selection
+
+SHOWN = """
+const gd = document.querySelector('#live-graph .js-plotly-plot');
+if (!gd || !gd.data || !gd.data.length) return null;
+return gd.data.map(t => ({name: t.name, x: t.x || [], y: t.y || []}));
+"""
+
+
+def shown(duo) -> list[dict] | None:
+    return duo.driver.execute_script(SHOWN)
+
+
+def temperature_points(duo, position: int) -> list[str]:
+    """The x of every temperature point shown for a station: its two chunk traces."""
+    traces = shown(duo)
+    return traces[4 * position]["x"] + traces[4 * position + 1]["x"]
+
+
+def wait_until(predicate, timeout: float = 10, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def open_live(start, settings):
+    """Home, then the nav link (see the closing note of issue 3: a second full page load in
+    the same browser can leave the stream without a connection)."""
+    duo = start(settings, "/")
+    duo.find_element("a[href='/live']").click()
+    wait_until(lambda: shown(duo) and len(shown(duo)) == 4 * len(STATIONS) + 4, 15, "the figure")
+    return duo
+
+
+def expected_points(settings, station: str, up_to: str) -> list[str]:
+    with ReadingStore(settings.store_path) as store:
+        rows = store.since(0, [station])
+    return [x for x in (x_value(r.ts) for r in rows) if x <= up_to]
+
+
+def test_points_arrive_and_pause_resume_loses_and_repeats_nothing(start, settings, collector):
+    duo = open_live(start, settings)
+    wait_until(lambda: len(temperature_points(duo, 0)) >= 1, 10, "a first point")
+    first = temperature_points(duo, 0)
+    wait_until(lambda: len(temperature_points(duo, 0)) >= len(first) + 2, 10, "pushed points")
+    duo.find_element(f"#{ids.LIVE_PAUSE}").click()
+    duo.wait_for_contains_text(f"#{ids.LIVE_STATUS}", "Paused", timeout=5)
+    frozen = temperature_points(duo, 0)
+    time.sleep(2.5)
+    assert temperature_points(duo, 0) == frozen  # the view holds still …
+    assert len(expected_points(settings, STATIONS[0], "9999")) >= len(frozen) + 2  # … storing goes on
+    duo.find_element(f"#{ids.LIVE_PAUSE}").click()
+    duo.wait_for_contains_text(f"#{ids.LIVE_STATUS}", "Live", timeout=5)
+    wait_until(lambda: len(temperature_points(duo, 0)) >= len(frozen) + 3, 10, "the catch-up")
+    for position, station in enumerate(STATIONS):
+        points = temperature_points(duo, position)
+        assert len(points) == len(set(points)), f"{station}: a point shown twice"
+        assert points == expected_points(settings, station, points[-1]), f"{station}: a gap"
+    assert_clean(duo)
+
+
+def test_fahrenheit_converts_cards_and_axis(start, settings, collector):
+    duo = open_live(start, settings)
+    field = f"#{ids.live_card_field('lhasa', 'temp')}"
+    wait_until(lambda: "°C" in duo.find_element(field).text, 10, "a reading in °C")
+    duo.driver.find_element(By.XPATH, f"//*[@id='{ids.LIVE_UNIT}']//label[contains(., '°F')]").click()
+    wait_until(lambda: "°F" in duo.find_element(field).text, 10, "the card in °F")
+    with ReadingStore(settings.store_path) as store:
+        recent = {f"{to_unit(r.temperature_c, 'F'):.1f} °F" for r in store.since(0, ["lhasa"])}
+    assert duo.find_element(field).text in recent
+    axis = duo.driver.execute_script(
+        "return document.querySelector('#live-graph .js-plotly-plot').layout.yaxis.title.text")
+    assert axis == "Temperature (°F)"
+    assert "°F" in duo.find_element(f"#{ids.live_card_field('lhasa', 't_max')}").text
+    assert_clean(duo)
+
+
+def typed(duo, component_id: str, text: str) -> None:
+    box = duo.find_element(f"#{component_id} input" if duo.driver.find_elements(
+        By.CSS_SELECTOR, f"#{component_id} input") else f"#{component_id}")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.DELETE)
+    box.send_keys(text, Keys.ENTER)
+
+
+def test_thresholds_raise_the_banner_and_bad_ones_are_explained(start, settings, collector):
+    duo = open_live(start, settings)
+    duo.find_element(".threshold-box summary").click()
+    typed(duo, ids.LIVE_TEMP_HIGH, "-60")  # every station is warmer than this
+    duo.wait_for_contains_text(f"#{ids.LIVE_BANNER}", "Beyond thresholds", timeout=10)
+    for name in ("Beijing", "Lhasa"):
+        assert name in duo.find_element(f"#{ids.LIVE_BANNER}").text
+    assert "alert" in duo.find_element(f"#{ids.live_card('lhasa')}").get_attribute("class")
+    wait_until(lambda: len(shown(duo)[4 * len(STATIONS)]["x"]) > 0, 5, "alert markers")
+    typed(duo, ids.LIVE_TEMP_LOW, "10")  # low 10 > high -60
+    duo.wait_for_contains_text(f"#{ids.LIVE_MESSAGE}", "Temperature low is above temperature high")
+    typed(duo, ids.LIVE_TEMP_LOW, "cold")
+    duo.wait_for_contains_text(f"#{ids.LIVE_MESSAGE}", "must be numbers")
+    assert "Beyond thresholds" in duo.find_element(f"#{ids.LIVE_BANNER}").text  # still the last good ones
+    typed(duo, ids.LIVE_TEMP_LOW, "")
+    typed(duo, ids.LIVE_TEMP_HIGH, "")
+    wait_until(lambda: "hidden" in duo.find_element(f"#{ids.LIVE_BANNER}").get_attribute("class"),
+               10, "the banner to clear")
+    assert duo.find_element(f"#{ids.LIVE_MESSAGE}").text == ""
+    assert_clean(duo)
+
+
+def test_a_silent_station_goes_offline_and_comes_back(start, settings, sensor, collector):
+    duo = open_live(start, settings)
+    card = f"#{ids.live_card('harbin')}"
+    wait_until(lambda: "offline" not in duo.find_element(card).get_attribute("class"), 10, "online")
+    sensor.set_faults({"default": {"latency_ms": 20, "jitter_ms": 5},
+                       "stations": {"harbin": {"error_rate": 1.0}}})
+    wait_until(lambda: "offline" in duo.find_element(card).get_attribute("class"), 8, "offline")
+    assert "offline" in shown(duo)[4 * STATIONS.index("harbin")]["name"]  # the legend says so too
+    assert "offline" not in duo.find_element(f"#{ids.live_card('lhasa')}").get_attribute("class")
+    sensor.reset()
+    wait_until(lambda: "offline" not in duo.find_element(card).get_attribute("class"), 8, "back online")
+    assert shown(duo)[4 * STATIONS.index("harbin")]["name"] == "Harbin"
+    assert_clean(duo)
+
+
+def test_export_downloads_what_the_screen_shows(start, settings, collector, tmp_path):
+    duo = open_live(start, settings)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                               {"behavior": "allow", "downloadPath": str(downloads)})
+    wait_until(lambda: len(temperature_points(duo, 0)) >= 3, 10, "some points")
+    duo.find_element(f"#{ids.LIVE_PAUSE}").click()
+    duo.wait_for_contains_text(f"#{ids.LIVE_STATUS}", "Paused", timeout=5)
+    time.sleep(0.5)
+    on_screen = {station: temperature_points(duo, i) for i, station in enumerate(STATIONS)}
+    duo.find_element(f"#{ids.LIVE_EXPORT}").click()
+    path: Path = wait_until(lambda: next(iter(downloads.glob("*.csv")), None), 10, "the CSV")
+    with path.open() as f:
+        rows = list(csv.DictReader(f))
+    for station in STATIONS:
+        times = [datetime.fromisoformat(r["time"]) for r in rows if r["station"] == station]
+        assert all(t.utcoffset() is not None for t in times)
+        assert [t.strftime("%Y-%m-%d %H:%M:%S") for t in times] == on_screen[station]
+    assert "temperature_c" in rows[0]
+    assert_clean(duo)

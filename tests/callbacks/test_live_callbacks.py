@@ -1,0 +1,73 @@
+"""Live page callbacks called as plain functions."""
+
+import asyncio
+import csv
+import io
+
+from dash import no_update
+
+import ids
+from callbacks.live import export, make_view
+from services.readings import Reading
+from services.store import ReadingStore
+
+T0 = 1_790_000_000
+
+
+def view(*, triggered=None, stations=("beijing",), unit="C", n_pause=None, tlo=None, thi=None,
+         hlo=None, hhi=None, lang="en", previous=None):
+    return make_view(triggered, list(stations), "5m", unit, n_pause, tlo, thi, hlo, hhi, lang, previous)
+
+
+def test_a_good_view_goes_to_the_stream_without_a_message():
+    data, message, pause_class, *_ = view(tlo="5", thi="30", hhi="90")
+    assert message == "" and "paused" not in pause_class
+    assert data["stations"] == ["beijing"] and data["path"] == "/live"
+    assert data["thresholds"] == {"temp_low": 5.0, "temp_high": 30.0, "hum_low": None, "hum_high": 90.0}
+
+
+def test_bad_thresholds_get_a_message_and_the_previous_ones_stay():
+    previous, *_ = view(thi="30")
+    for kwargs, words in (({"tlo": "40", "thi": "30"}, "Temperature low is above"),
+                          ({"hlo": "x"}, "must be numbers"),
+                          ({"hlo": "90", "hhi": "10"}, "Humidity low is above")):
+        data, message, *_ = view(previous=previous, **kwargs)
+        assert words in message
+        assert data["thresholds"] == previous["thresholds"]  # nothing typed before is lost
+
+
+def test_no_station_selected_is_explained_in_the_chosen_language():
+    _, message, *_ = view(stations=(), lang="zh")
+    assert message == "请至少选择一个站点以查看读数。"
+
+
+def test_switching_to_fahrenheit_converts_the_typed_temperature_thresholds():
+    previous, *_ = view(tlo="0", thi="30")
+    data, message, _, low, high = view(triggered=ids.LIVE_UNIT, unit="F", tlo="0", thi="30",
+                                       previous=previous)
+    assert (low, high) == (32.0, 86.0) and message == ""
+    assert data["thresholds"]["temp_high"] == 30.0  # kept in °C underneath
+
+
+def test_pause_is_every_other_click():
+    assert view(n_pause=1)[0]["paused"] and "paused" in view(n_pause=1)[2]
+    assert not view(n_pause=2)[0]["paused"]
+
+
+def test_export_writes_the_shown_stations_range_and_unit(settings):
+    with ReadingStore(settings.store_path) as store:
+        store.add([(Reading(s, T0 + i, 10.0, 40.0), (T0 + i) * 1000)
+                   for i in range(5) for s in ("beijing", "lhasa")])
+    shown = {"end": T0 + 3, "cursor": 10**9, "paused": True}
+    data, *_ = view(unit="F", n_pause=1)
+    sent, message = asyncio.run(export(1, data, shown, settings))
+    rows = list(csv.DictReader(io.StringIO(sent["content"])))
+    assert message == "" and sent["filename"].endswith(".csv")
+    assert [r["station"] for r in rows] == ["beijing"] * 4  # lhasa is not shown; T0+4 is after the pause
+    assert {r["temperature_f"] for r in rows} == {"50.00"}
+
+
+def test_export_of_an_empty_range_says_so(settings):
+    data, *_ = view(stations=("lab-3",))
+    sent, message = asyncio.run(export(1, data, None, settings))
+    assert sent is no_update and message == "Nothing to export: the shown range has no readings."
