@@ -1,0 +1,85 @@
+"""The Live page under the production server with 4 workers: one collector, several
+browsers that must all show the same readings, and a restart that loses nothing."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+import pytest
+
+from scripts.chrome import headless_chrome
+from scripts.server import GUNICORN, free_port, gunicorn_env
+from services.live import x_value
+from services.store import ReadingStore
+from tests.browser.test_live_journeys import SHOWN, wait_until
+from tests.test_gunicorn import ROOT, get_or_none
+
+pytestmark = pytest.mark.browser
+
+BROWSERS = 3
+
+
+@contextmanager
+def serving(data_dir: Path, workers: int = 4):
+    port, sensor_port = free_port(), free_port()
+    env = gunicorn_env(port, sensor_port, workers, str(data_dir))
+    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: get_or_none(f"{url}/healthz") == 200, 40, "gunicorn")
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def collectors(proc: subprocess.Popen) -> list[psutil.Process]:
+    return [p for p in psutil.Process(proc.pid).children(recursive=True)
+            if "services.collector" in " ".join(p.cmdline())]
+
+
+def beijing_points(driver) -> list[str]:
+    traces = driver.execute_script(SHOWN)
+    return traces[0]["x"] + traces[1]["x"] if traces and len(traces) > 1 else []
+
+
+def test_four_workers_one_collector_same_readings_in_every_browser(tmp_path):
+    data_dir = tmp_path / "data"
+    with serving(data_dir) as (url, proc):
+        assert len(collectors(proc)) == 1  # however many workers
+        drivers = [headless_chrome(1280, 900) for _ in range(BROWSERS)]
+        try:
+            for driver in drivers:
+                driver.get(url)
+                wait_until(lambda d=driver: d.find_elements("css selector", "a[href='/live']"), 15, "home")
+                driver.find_element("css selector", "a[href='/live']").click()
+            for driver in drivers:
+                wait_until(lambda d=driver: len(beijing_points(d)) >= 4, 20, "points in every browser")
+            time.sleep(2)
+            for driver in drivers:
+                driver.find_element("id", "live-pause").click()
+            time.sleep(1)
+            shown = [beijing_points(d) for d in drivers]
+        finally:
+            for driver in drivers:
+                driver.quit()
+        with ReadingStore(data_dir / "readings.sqlite3") as store:
+            stored = [x_value(r.ts) for r in store.since(0, ["beijing"])]
+            ids_before = {r.id for r in store.since(0, ["beijing", "lhasa"])}
+    common_end = min(points[-1] for points in shown)
+    for points in shown:
+        assert len(points) == len(set(points))  # no duplicates
+        assert points == [x for x in stored if x <= points[-1]]  # no gaps
+        assert [x for x in points if x <= common_end] == [x for x in shown[0] if x <= common_end]
+    # A restart of the whole app keeps every stored reading and adds new ones.
+    with serving(data_dir) as (url, proc):
+        time.sleep(2)
+        with ReadingStore(data_dir / "readings.sqlite3") as store:
+            ids_after = {r.id for r in store.since(0, ["beijing", "lhasa"])}
+    assert ids_before < ids_after
