@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_KEY = "collector"
 STATIONS_KEY = "stations"  # meta: the station ids the collector polls
 PURGE_EVERY_S = 60.0
-STATION_REFRESH_S = 60.0
 
 
 @dataclass

@@ -112,7 +112,6 @@ TEXT: dict[str, dict[str, str]] = {
     "live.hum_high": {"en": "Humidity high (%RH)", "zh": "湿度上限 (%RH)"},
     "live.axis.temperature": {"en": "Temperature (°{unit})", "zh": "温度 (°{unit})"},
     "live.axis.humidity": {"en": "Relative humidity (%RH)", "zh": "相对湿度 (%RH)"},
-    "live.card.now": {"en": "now", "zh": "当前"},
     "live.card.dew": {"en": "dew point", "zh": "露点"},
     "live.card.min": {"en": "min", "zh": "最低"},
     "live.card.max": {"en": "max", "zh": "最高"},

@@ -295,11 +295,6 @@ class Delta:
     alerting: list[str] | None = None  # the banner's stations, when it changed
     rebuild: bool = False  # the downsampled tail is full: rebuild from the store instead
 
-    @property
-    def empty(self) -> bool:
-        return not (self.appends or self.resets or self.cards or self.status
-                    or self.alerting is not None or self.rebuild)
-
 
 def trace_index(position: int, metric: str, chunk: int) -> int:
     """Figure layout: per station, temperature chunks 0/1 then humidity chunks 0/1; after

@@ -71,7 +71,7 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     fig.update_yaxes(title_text=t("live.axis.temperature", lang, unit=view.unit), row=1, col=1)
     fig.update_yaxes(title_text=t("live.axis.humidity", lang), row=2, col=1)
     fig.update_layout(
-        **EMPTY_LAYOUT, height=560, hovermode="closest", uirevision=None,
+        **EMPTY_LAYOUT, height=560, hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.09, "x": 0},
     )
     return fig
