@@ -112,23 +112,23 @@ class Thresholds:
         return {"temp_low": self.temp_low, "temp_high": self.temp_high,
                 "hum_low": self.hum_low, "hum_high": self.hum_high}
 
-    def outside(self, metric: str, value: float) -> bool:
-        """``value`` (°C or %RH) is beyond this metric's limits."""
+    def side(self, metric: str, value: float) -> str | None:
+        """"high" or "low" when ``value`` (°C or %RH) is beyond this metric's limits."""
         low, high = ((self.temp_low, self.temp_high) if metric == "temperature"
                      else (self.hum_low, self.hum_high))
-        return (low is not None and value < low) or (high is not None and value > high)
+        if high is not None and value > high:
+            return "high"
+        if low is not None and value < low:
+            return "low"
+        return None
+
+    def outside(self, metric: str, value: float) -> bool:
+        return self.side(metric, value) is not None
 
     def breaches(self, temp_c: float, hum_pct: float) -> list[str]:
-        out = []
-        if self.temp_high is not None and temp_c > self.temp_high:
-            out.append("temp_high")
-        if self.temp_low is not None and temp_c < self.temp_low:
-            out.append("temp_low")
-        if self.hum_high is not None and hum_pct > self.hum_high:
-            out.append("hum_high")
-        if self.hum_low is not None and hum_pct < self.hum_low:
-            out.append("hum_low")
-        return out
+        """Which limits the current reading passes, e.g. ["temp_high"]."""
+        sides = (("temp", self.side("temperature", temp_c)), ("hum", self.side("humidity", hum_pct)))
+        return [f"{prefix}_{side}" for prefix, side in sides if side]
 
 
 @dataclass(frozen=True)
@@ -313,8 +313,9 @@ class _Ring:
     head_first_ts: float = math.inf
     last: tuple[str, float] | None = None
 
-    def add(self, delta: Delta, ts: Sequence[int], points: Series, start: float) -> None:
-        if not ts:
+    def add(self, delta: Delta, first_ts: int, points: Series, start: float) -> None:
+        """Append ``points`` (measured from ``first_ts`` on) to the head chunk."""
+        if not points.x:
             return
         if self.head_first_ts <= start:
             self.head = 1 - self.head
@@ -325,8 +326,8 @@ class _Ring:
         pending = delta.appends.setdefault(self.traces[self.head], Series([], []))
         pending.x.extend(points.x)
         pending.y.extend(points.y)
-        self.head_len += len(ts)
-        self.head_first_ts = min(self.head_first_ts, ts[0])
+        self.head_len += len(points.x)
+        self.head_first_ts = min(self.head_first_ts, first_ts)
         self.last = (points.x[-1], points.y[-1])
 
 
@@ -393,9 +394,9 @@ class LiveSession:
                 if series[metric].x:
                     ring.last = (series[metric].x[-1], series[metric].y[-1])
                 track.rings[metric] = ring
-                shown = self._outside(metric, series[metric])
-                alert_series[metric].x.extend(shown.x)
-                alert_series[metric].y.extend(shown.y)
+                for i in self._outside(metric, series[metric]):
+                    alert_series[metric].x.append(series[metric].x[i])
+                    alert_series[metric].y.append(series[metric].y[i])
             self._refresh_status(track, now)
             track.card = track.stats.card(view.unit)
             self._tracks[station] = track
@@ -409,7 +410,8 @@ class LiveSession:
         if not rows:
             return Series([], []), Series([], [])
         if not self.downsampled:
-            return _points(rows, "temperature", self.view.unit), _points(rows, "humidity", "")
+            points = _points(rows, self.view.unit)
+            return points["temperature"], points["humidity"]
         width = self.view.range_s / MAX_BUCKETS
         ts = np.fromiter((r.ts for r in rows), float, len(rows))
         result = []
@@ -417,18 +419,14 @@ class LiveSession:
             values = np.fromiter((r.temperature_c if metric == "temperature" else r.humidity_pct
                                   for r in rows), float, len(rows))
             keep = minmax_indices(ts, values, self.start, width)
-            result.append(_points([rows[i] for i in keep], metric, self.view.unit))
+            result.append(_points([rows[i] for i in keep], self.view.unit)[metric])
         return result[0], result[1]
 
-    def _outside(self, metric: str, series: Series) -> Series:
-        """The points of ``series`` (shown values) beyond the thresholds: alert markers."""
-        out = Series([], [])
-        for x, y in zip(series.x, series.y, strict=True):
-            value = from_unit(y, self.view.unit) if metric == "temperature" else y
-            if self.view.thresholds.outside(metric, value):
-                out.x.append(x)
-                out.y.append(y)
-        return out
+    def _outside(self, metric: str, series: Series) -> list[int]:
+        """Where ``series`` (shown values) is beyond the thresholds: alert markers."""
+        unit = self.view.unit if metric == "temperature" else ""
+        return [i for i, y in enumerate(series.y)
+                if self.view.thresholds.outside(metric, from_unit(y, unit))]
 
     def advance(self, rows: Sequence[Row], now: float) -> Delta:
         """What the page needs after ``rows`` (stored since the cursor) at time ``now``."""
@@ -464,13 +462,12 @@ class LiveSession:
             track.rows.extend(fresh)
         elif track.rings["temperature"].head_len + len(fresh) > TAIL_MAX:
             delta.rebuild = True
-        ts = [r.ts for r in fresh]
-        for metric in METRICS:
-            points = _points(fresh, metric, self.view.unit)
-            track.rings[metric].add(delta, ts, points, self.start)
-            alerts = self._outside(metric, points)
-            if alerts.x:
-                self._alert_rings[metric].add(delta, ts[-len(alerts.x):], alerts, self.start)
+        for metric, points in _points(fresh, self.view.unit).items():
+            track.rings[metric].add(delta, fresh[0].ts, points, self.start)
+            marked = self._outside(metric, points)
+            if marked:
+                alerts = Series([points.x[i] for i in marked], [points.y[i] for i in marked])
+                self._alert_rings[metric].add(delta, fresh[marked[0]].ts, alerts, self.start)
 
     def _expire(self, track: _Track) -> bool:
         """Raw views: drop rows that left the window and recompute the stats exactly."""
@@ -492,12 +489,11 @@ class LiveSession:
         return [s for s, t in self._tracks.items() if t.alerts]
 
 
-def _points(rows: Sequence[Row], metric: str, unit: str) -> Series:
-    """Rows as (x, shown value) points of one metric."""
+def _points(rows: Sequence[Row], unit: str) -> dict[str, Series]:
+    """Rows as (x, shown value) points of each metric; the x strings are made once."""
     xs = [x_value(r.ts) for r in rows]
-    if metric == "temperature":
-        return Series(xs, [to_unit(r.temperature_c, unit) for r in rows])
-    return Series(xs, [r.humidity_pct for r in rows])
+    return {"temperature": Series(xs, [to_unit(r.temperature_c, unit) for r in rows]),
+            "humidity": Series(list(xs), [r.humidity_pct for r in rows])}
 
 
 def csv_text(rows: Sequence[Row], unit: str, stations: dict[str, Any]) -> str:
