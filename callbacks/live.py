@@ -136,9 +136,6 @@ class _Stream:
         self.frozen: tuple[float, int] | None = None  # (end, cursor) while paused
         self._status_at = 0.0
 
-    def names(self, lang: str) -> dict[str, str]:
-        return {sid: s.name(lang) for sid, s in self.stations.items()}
-
     async def rebuild(self, view: LiveView) -> None:
         self.session = session = LiveSession(
             view, self.store, period_s=self.settings.collector_period_s,
@@ -165,9 +162,7 @@ class _Stream:
         session = self.session
         assert session is not None
         view = session.view
-        positions = {s: i for i, s in enumerate(view.stations)}
-        set_props(ids.LIVE_GRAPH, {"figure": make_live_patch(
-            delta, session.start, positions, self.names(view.lang), view.lang)})
+        set_props(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
         for (station, field), text in delta.cards.items():
             set_props(ids.live_card_field(station, field), {"children": text})
         for station, (offline, alerts) in delta.status.items():

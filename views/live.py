@@ -88,8 +88,8 @@ def _threshold_lines(fig: go.Figure, view: LiveView) -> None:
                               row=row, col=1)
 
 
-def make_live_patch(delta: Delta, start: float, positions: dict[str, int],
-                    names: dict[str, str], lang: str) -> Patch:
+def make_live_patch(delta: Delta, start: float, view: LiveView,
+                    stations: dict[str, Station]) -> Patch:
     """Only what changed: chunk resets, appended points, legend names, the x window."""
     patch = Patch()
     for index, series in delta.resets.items():
@@ -99,8 +99,9 @@ def make_live_patch(delta: Delta, start: float, positions: dict[str, int],
         patch["data"][index]["x"].extend(series.x)
         patch["data"][index]["y"].extend(series.y)
     for station, (offline, _alerts) in delta.status.items():
-        legend = trace_index(positions[station], "temperature", 0)
-        patch["data"][legend]["name"] = legend_name(names[station], offline, lang)
+        legend = trace_index(view.stations.index(station), "temperature", 0)
+        name = station_name(stations, station, view.lang)
+        patch["data"][legend]["name"] = legend_name(name, offline, view.lang)
     window = x_range(start, delta.end)
     patch["layout"]["xaxis"]["range"] = window
     patch["layout"]["xaxis2"]["range"] = window
