@@ -31,6 +31,9 @@ LIVE_GRAPH = "live-graph"
 # In the shell, so a page's stream can always ask for them:
 LIVE_VIEW = "live-view"  # store: what the Live page asks its stream to show; empty elsewhere
 LIVE_SHOWN = "live-shown"  # store, set by the stream: the shown window's end and last row id
+LIVE_BEAT = "live-beat"  # store, set by the stream at least every second it runs
+LIVE_STREAM = "live-stream"  # store: the number of the page's newest stream (see callbacks.live)
+LIVE_WATCHDOG = "live-watchdog"  # interval on the Live page: starts a stream when beats stop
 
 
 def live_card(station: str) -> str:

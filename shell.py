@@ -38,5 +38,7 @@ def make_shell() -> html.Div:
             html.Main(dash.page_container, className="main"),
             dcc.Store(id=ids.LIVE_VIEW),  # see ids: the Live page's stream reads these
             dcc.Store(id=ids.LIVE_SHOWN),
+            dcc.Store(id=ids.LIVE_BEAT),
+            dcc.Store(id=ids.LIVE_STREAM, data=0),
         ],
     )

@@ -2,15 +2,18 @@
 
 Starts the production server (gunicorn.conf.py as the Dockerfile runs it, 2 workers,
 embedded sensor service and collector) with 50 stations polled every 5 s, staggered:
-10 readings per second. Headless Chromium opens Live with all 50 stations. In the page,
-a WebSocket wrapper counts bytes per received message and a ``plotly_afterplot`` hook
-records when each new point is drawn. For every reading the collector stored during the
-run, latency = drawn (Date.now) − stored (the row's stored_ms); same machine, same clock.
+10 readings per second. Headless Chromium opens Live. For every reading of a shown
+station stored during the run: latency = drawn (``plotly_afterplot``, Date.now) − stored
+(the row's stored_ms); same machine, same clock. It also times when each point arrived in
+the page (the Patch in the batch Dash's worker hands over), so the wait for the browser
+to draw is told apart from the server and the wire, and re-serialises each batch as it
+was framed on the socket to count bytes per update.
 
-Runs: one tab; five tabs (one browser, five windows); one tab with the CPU throttled 6×.
+Runs: all 50 stations shown in one tab; in five tabs (one browser); in one tab with the
+CPU throttled 6×; then the page's default of 5 stations in one tab.
 Prints p50/p95/p99 latency, readings lost and duplicated, bytes per update, server CPU,
 JS heap and server RSS at start and end.
-Usage: python bench/stream_latency.py [seconds per run, default 60]
+Usage: python bench/stream_latency.py [seconds per run, default 60] [one: the first run only]
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,19 +43,41 @@ from services.store import ReadingStore  # noqa: E402
 
 STATIONS = [s.id for s in fleet(50)]
 
-# Runs in the page before Dash: count WebSocket bytes, and time every newly drawn point.
+# Runs in the page before Dash. Dash 4 keeps its WebSocket in a SharedWorker, out of the
+# page's reach; the worker hands each batch it received to the page over a MessagePort.
+# Re-serialising that batch as the server framed it gives the bytes on the wire; the
+# figure patch in it tells when each point arrived; plotly_afterplot tells when it was drawn.
 PROBE = """
-window.__ws = {messages: 0, bytes: 0, sizes: []};
-const Native = window.WebSocket;
-window.WebSocket = function (...args) {
-  const ws = new Native(...args);
-  ws.addEventListener('message', (e) => {
-    window.__ws.messages += 1; window.__ws.bytes += e.data.length;
-    if (window.__ws.sizes.length < 100000) window.__ws.sizes.push(e.data.length);
-  });
-  return ws;
-};
-window.WebSocket.prototype = Native.prototype;
+window.__batches = [];   // [arrived ms, bytes on the wire]
+window.__arrived = new Map();
+const portMessage = Object.getOwnPropertyDescriptor(MessagePort.prototype, 'onmessage');
+Object.defineProperty(MessagePort.prototype, 'onmessage', {
+  configurable: true,
+  get() { return portMessage.get.call(this); },
+  set(handler) {
+    portMessage.set.call(this, (event) => {
+      const msg = event.data;
+      if (msg && msg.type === 'set_props_batch') {
+        const now = Date.now();
+        const wire = msg.payload.map(p => JSON.stringify({type: 'set_props', rendererId: msg.rendererId, payload: p}));
+        window.__batches.push([now, wire.join(',').length + 2]);
+        for (const p of msg.payload) {
+          const ops = (((p.props || {}).figure || {}).operations) || [];
+          for (const op of ops) {
+            const [where, trace, axis] = op.location || [];
+            if (where === 'data' && axis === 'x' && op.params && Array.isArray(op.params.value)) {
+              for (const x of op.params.value) {
+                const key = Math.floor(trace / 4) + '|' + x;
+                if (!window.__arrived.has(key)) window.__arrived.set(key, now);
+              }
+            }
+          }
+        }
+      }
+      handler(event);
+    });
+  },
+});
 window.__drawn = [];
 window.__seen = new Set();
 (function hook() {
@@ -97,18 +124,13 @@ def rss_mb(procs: list[psutil.Process]) -> float:
     return sum(p.memory_info().rss for p in procs if p.is_running()) / 2**20
 
 
-def open_live(driver, url: str, throttle: float = 1.0) -> None:
+def open_live(driver, url: str, shown: int, throttle: float = 1.0) -> None:
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
     if throttle > 1:
         driver.execute_cdp_cmd("Emulation.setCPUThrottlingRate", {"rate": throttle})
-    driver.get(url)
-    deadline = time.monotonic() + 30
-    while not driver.find_elements("css selector", "a[href='/live']"):
-        assert time.monotonic() < deadline, "home page did not load"
-        time.sleep(0.1)
-    driver.find_element("css selector", "a[href='/live']").click()
+    driver.get(f"{url}/live")
     deadline = time.monotonic() + 60
-    while driver.execute_script("return window.__drawn.length") < len(STATIONS):
+    while driver.execute_script("return window.__drawn.length") < shown:
         assert time.monotonic() < deadline, "the Live page never drew its stations"
         time.sleep(0.2)
 
@@ -118,14 +140,14 @@ def heap_mb(driver) -> float:
 
 
 def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds: float,
-        tabs: int = 1, throttle: float = 1.0) -> None:
+        shown: list[str], tabs: int = 1, throttle: float = 1.0) -> None:
     driver = headless_chrome(1280, 900)
     handles = []
     try:
         for i in range(tabs):
             if i:
                 driver.switch_to.new_window("tab")
-            open_live(driver, url, throttle)
+            open_live(driver, url, len(shown), throttle)
             handles.append(driver.current_window_handle)
         time.sleep(3)  # past the first full figure
         with ReadingStore(store_path) as store:
@@ -133,7 +155,7 @@ def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds:
         start_heap = heap_mb(driver)
         procs = tree(proc)
         cpu0, rss0, t0 = cpu_s(procs), rss_mb(procs), time.monotonic()
-        ws0 = {h: _ws(driver, h) for h in handles}
+        batches0 = {h: _count(driver, h) for h in handles}
         time.sleep(seconds)
         with ReadingStore(store_path) as store:
             end_id = store.max_id()
@@ -142,28 +164,32 @@ def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds:
         rss1 = rss_mb(procs)
         end_heap = heap_mb(driver)
         with ReadingStore(store_path) as store:
-            rows = [r for r in store.since(start_id, STATIONS) if r.id <= end_id]
-        expected = {(STATIONS.index(r.station), x_value(r.ts)): r.stored_ms for r in rows}
+            rows = [r for r in store.since(start_id, shown) if r.id <= end_id]
+        expected = {(shown.index(r.station), x_value(r.ts)): r.stored_ms for r in rows}
         for n, handle in enumerate(handles, 1):
             driver.switch_to.window(handle)
-            drawn = driver.execute_script("return window.__drawn")
-            ws1 = _ws(driver, handle)
-            seen = {(position, x): at for position, x, at in drawn}
+            drawn = {(p, x): at for p, x, at in driver.execute_script("return window.__drawn")}
+            arrived = {tuple(k.split("|", 1)): at for k, at in
+                       driver.execute_script("return Array.from(window.__arrived.entries())")}
+            batches = driver.execute_script("return window.__batches")[batches0[handle]:]
             duplicated = _duplicates(driver.execute_script(SHOWN))
-            lat = [seen[k] - ms for k, ms in expected.items() if k in seen]
-            lost = sum(1 for k in expected if k not in seen)
-            sizes = ws1["sizes"][len(ws0[handle]["sizes"]):]
-            first_half = lat[: len(lat) // 2]
-            second_half = lat[len(lat) // 2:]
-            print(f"{label} tab {n}: readings {len(expected)}  p50 {pct(lat, 50):.0f} ms  "
-                  f"p95 {pct(lat, 95):.0f} ms  p99 {pct(lat, 99):.0f} ms  "
-                  f"(1st half p99 {pct(first_half, 99):.0f}, 2nd half p99 {pct(second_half, 99):.0f})  "
-                  f"lost {lost}  duplicated {duplicated}")
+            restarts = driver.execute_script("return (window.looplensStream || {}).starts || 0")
+            lat = [drawn[k] - ms for k, ms in expected.items() if k in drawn]
+            wire = [arrived[(str(k[0]), k[1])] - ms for k, ms in expected.items()
+                    if (str(k[0]), k[1]) in arrived]
+            lost = sum(1 for k in expected if k not in drawn)
+            half = len(lat) // 2
+            print(f"{label} tab {n}: readings {len(expected)}  stored → drawn p50 {pct(lat, 50):.0f} ms  "
+                  f"p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
+                  f"(1st half p99 {pct(lat[:half], 99):.0f}, 2nd half p99 {pct(lat[half:], 99):.0f})  "
+                  f"lost {lost}  duplicated {duplicated}  stream restarts {restarts}")
+            if wire:
+                print(f"{label} tab {n}: stored → arrived in the page p50 {pct(wire, 50):.0f} ms  "
+                      f"p99 {pct(wire, 99):.0f}  (the rest is the browser drawing)")
+            sizes = [b for _, b in batches]
             if sizes:
                 print(f"{label} tab {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
                       f"p95 {pct(sizes, 95):.0f}  max {max(sizes)}")
-            else:  # Dash 4 opens the socket in a SharedWorker, out of the page's reach
-                print(f"{label} tab {n}: bytes/update not measured (socket in Dash's SharedWorker)")
         print(f"{label}: server CPU {cpu:.1f} % of one core  RSS {rss0:.0f} → {rss1:.0f} MB  "
               f"JS heap {start_heap:.1f} → {end_heap:.1f} MB")
     finally:
@@ -187,18 +213,19 @@ def _duplicates(traces: list[list[str]]) -> int:
     return dup
 
 
-def _ws(driver, handle) -> dict:
+def _count(driver, handle) -> int:
     driver.switch_to.window(handle)
-    return driver.execute_script("return {bytes: window.__ws.bytes, sizes: window.__ws.sizes.slice()}")
+    return driver.execute_script("return window.__batches.length")
 
 
-def main() -> None:
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
+@contextmanager
+def serve(shown: list[str]) -> Iterator[tuple[str, Path, subprocess.Popen]]:
+    """The production server (2 workers) with 50 stations every 5 s; Live shows ``shown``."""
     data = Path(tempfile.mkdtemp(prefix="looplens-bench-"))
     port, sensor_port = free_port(), free_port()
     env = gunicorn_env(port, sensor_port, 2, str(data), LOOPLENS_SENSOR_STATIONS="50",
                        LOOPLENS_COLLECTOR_PERIOD_S="5", LOOPLENS_LOG_LEVEL="warning",
-                       LOOPLENS_LIVE_DEFAULT_STATIONS=json.dumps(STATIONS))
+                       LOOPLENS_LIVE_DEFAULT_STATIONS=json.dumps(shown))
     proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -213,14 +240,25 @@ def main() -> None:
                 pass
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.3)
-        print(f"50 stations, every 5 s, staggered: 10 readings/s; {seconds:g} s per run; 2 workers")
-        store_path = data / "readings.sqlite3"
-        run(url, store_path, proc, "1 tab", seconds)
-        run(url, store_path, proc, "5 tabs", seconds, tabs=5)
-        run(url, store_path, proc, "throttled 6x", seconds, throttle=6)
+        yield url, data / "readings.sqlite3", proc
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
+    only = sys.argv[2] if len(sys.argv) > 2 else "all"
+    print(f"50 stations, every 5 s, staggered: 10 readings/s; {seconds:g} s per run; 2 workers")
+    with serve(STATIONS) as (url, store_path, proc):
+        run(url, store_path, proc, "50 shown, 1 tab", seconds, STATIONS)
+        if only == "all":
+            run(url, store_path, proc, "50 shown, 5 tabs", seconds, STATIONS, tabs=5)
+            run(url, store_path, proc, "50 shown, throttled 6x", seconds, STATIONS, throttle=6)
+    if only == "all":
+        default = STATIONS[:5]  # the page's default: a handful of stations, 1 reading/s
+        with serve(default) as (url, store_path, proc):
+            run(url, store_path, proc, "5 shown, 1 tab", seconds, default)
 
 
 if __name__ == "__main__":

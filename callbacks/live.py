@@ -1,12 +1,20 @@
 """Live page: the view the page asks for, CSV export, and the push stream.
 
-The stream is one persistent WebSocket callback per browser page (no Input, no
-Output: Dash runs it on page load and again after a reconnect). It waits on the
-store for new rows, pushes a small Patch, then asks the page for its view with
-``get_prop`` — the answer is both the acknowledgement (at most one update in
-flight, so a slow tab gets fewer, larger updates instead of a growing queue) and
-the user's latest settings. A restart of the stream rebuilds the page from the
-store, so a reconnect leaves no gap and no duplicate point.
+The stream is one long-running WebSocket callback per browser page, with no
+Output. It waits on the store for new rows, pushes a small Patch, then asks the
+page for its view with ``get_prop`` — the answer is both the acknowledgement (at
+most one update in flight, so a slow tab gets fewer, larger updates instead of a
+growing queue) and the user's latest settings. A stream starts by rebuilding the
+page from the store, so a new stream leaves no gap and no duplicate point.
+
+Starting streams: the page load starts one (its Input, the stream number in the
+shell, is there from the start). Dash 4.4.1 restarts a callback after a reconnect
+only for some losses of the socket (a second full page load in the same browser
+can leave the page with none), so the page watches for itself: the stream sets a
+beat at least every second, and a clientside watchdog on the Live page that sees
+no beat for a while raises the stream number, which starts a new stream. The
+number goes into the view too; a stream that sees a higher number than its own
+returns, so at most one stream pushes to a page.
 """
 
 from __future__ import annotations
@@ -46,6 +54,9 @@ POLL_S = 0.005  # how often a stream looks for a commit (PRAGMA data_version: no
 VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this often
 IDLE_S = 0.2  # not on the Live page: look again this often
 STATUS_EVERY_S = 2.0  # how often the collector heartbeat is checked
+BEAT_S = 1.0  # a running stream tells the page it is alive this often
+STALL_MS = 4000  # the watchdog starts a new stream after this long without a beat …
+STALL_MAX_MS = 60000  # … and waits twice as long after each start that brought no beat
 PAGE_PATH = "/live"
 
 
@@ -92,7 +103,8 @@ def make_view(triggered: Any, stations: list[str] | None, range_key: str, unit: 
         message = t("live.err.too_many", lang, limit=MAX_STATIONS)
     paused = bool(n_pause and n_pause % 2)
     view = {"path": PAGE_PATH, "stations": stations[:MAX_STATIONS], "range": range_key, "unit": unit,
-            "paused": paused, "thresholds": thresholds, "lang": lang}
+            "paused": paused, "thresholds": thresholds, "lang": lang,
+            "stream": previous.get("stream", 0)}
     return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *temps_out)
 
 
@@ -232,10 +244,12 @@ class _Stream:
             self.push_delta(delta)
 
 
-async def stream(settings: Settings) -> None:
+async def stream(settings: Settings, number: int | None) -> None:
     ws = ctx.websocket
     if ws is None:
         raise PreventUpdate  # only meaningful over the WebSocket
+    number = number or 0
+    beats, beat_at = 0, 0.0
     with ReadingStore(settings.store_path) as store:
         live = _Stream(settings, store)
         while not ws.is_shutdown:
@@ -245,6 +259,11 @@ async def stream(settings: Settings) -> None:
                 continue  # a frozen or background tab: ask again
             except WebsocketDisconnected:
                 return
+            if data and data.get("stream", 0) > number:
+                return  # the page started a newer stream
+            if time.monotonic() - beat_at >= BEAT_S:
+                beats, beat_at = beats + 1, time.monotonic()
+                set_props(ids.LIVE_BEAT, {"data": beats})
             if not data or data.get("path") != PAGE_PATH:
                 live.session = None  # another page: look again soon
                 await asyncio.sleep(IDLE_S)
@@ -293,10 +312,32 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(export_csv)
 
-    async def live_stream() -> None:
-        await stream(settings)
+    async def live_stream(number: int | None) -> None:
+        await stream(settings, number)
 
-    app.callback(websocket=True)(live_stream)
+    app.callback(Input(ids.LIVE_STREAM, "data"), websocket=True, persistent=True)(live_stream)
+
+    # The watchdog (see the module docstring): no beat for a while → a new stream.
+    app.clientside_callback(
+        f"""(tick, beat, number, view) => {{
+            const none = window.dash_clientside.no_update;
+            const now = Date.now();
+            const w = window.looplensStream ||
+                (window.looplensStream = {{beat: beat, at: now, wait: {STALL_MS}, starts: 0}});
+            if (beat !== w.beat) {{ Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}}); return [none, none]; }}
+            if (!view || document.visibilityState !== 'visible' || now - w.at < w.wait) return [none, none];
+            Object.assign(w, {{at: now, wait: Math.min(2 * w.wait, {STALL_MAX_MS}), starts: w.starts + 1}});
+            const next = (number || 0) + 1;
+            return [next, Object.assign({{}}, view, {{stream: next}})];
+        }}""",
+        Output(ids.LIVE_STREAM, "data"),
+        Output(ids.LIVE_VIEW, "data", allow_duplicate=True),
+        Input(ids.LIVE_WATCHDOG, "n_intervals"),
+        State(ids.LIVE_BEAT, "data"),
+        State(ids.LIVE_STREAM, "data"),
+        State(ids.LIVE_VIEW, "data"),
+        prevent_initial_call=True,
+    )
 
     # The language switch lives in the shell; the stream writes names in this language.
     app.clientside_callback(

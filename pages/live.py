@@ -54,4 +54,5 @@ def layout(**_query: str) -> html.Div:
         html.Div(id=ids.LIVE_CARDS, className="sensor-cards"),
         dcc.Graph(id=ids.LIVE_GRAPH, figure={"data": [], "layout": EMPTY_LAYOUT},
                   config={"displaylogo": False, "responsive": True}, className="live-graph"),
+        dcc.Interval(id=ids.LIVE_WATCHDOG, interval=1000),
     ])

@@ -83,3 +83,33 @@ def test_four_workers_one_collector_same_readings_in_every_browser(tmp_path):
         with ReadingStore(data_dir / "readings.sqlite3") as store:
             ids_after = {r.id for r in store.since(0, ["beijing", "lhasa"])}
     assert ids_before < ids_after
+
+
+def workers(proc: subprocess.Popen) -> list[psutil.Process]:
+    """The gunicorn workers: the master's children that are not the embedded services."""
+    return [p for p in psutil.Process(proc.pid).children()
+            if not any(name in " ".join(p.cmdline()) for name in ("services.collector", "services.sensor"))]
+
+
+def test_a_killed_worker_resumes_the_stream_without_reload_gap_or_duplicate(tmp_path):
+    data_dir = tmp_path / "data"
+    with serving(data_dir, workers=1) as (url, proc):
+        driver = headless_chrome(1280, 900)
+        try:
+            driver.get(f"{url}/live")
+            wait_until(lambda: len(beijing_points(driver)) >= 3, 20, "points")
+            driver.execute_script("window.notReloaded = true")
+            before = beijing_points(driver)
+            [worker] = workers(proc)
+            worker.kill()
+            wait_until(lambda: [w.pid for w in workers(proc)] not in ([], [worker.pid]), 20, "a new worker")
+            wait_until(lambda: len(beijing_points(driver)) >= len(before) + 5, 30, "points after the restart")
+            assert driver.execute_script("return window.notReloaded === true")  # no reload
+            points = beijing_points(driver)
+        finally:
+            driver.quit()
+        with ReadingStore(data_dir / "readings.sqlite3") as store:
+            stored = [x_value(r.ts) for r in store.since(0, ["beijing"])]
+    assert len(points) == len(set(points))  # no duplicates
+    assert points == [x for x in stored if x <= points[-1]]  # no gaps: every stored reading
+    assert points[: len(before)] == before

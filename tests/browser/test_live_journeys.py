@@ -48,8 +48,7 @@ def wait_until(predicate, timeout: float = 10, what: str = "condition"):
 
 
 def open_live(start, settings):
-    """Home, then the nav link (see the closing note of issue 3: a second full page load in
-    the same browser can leave the stream without a connection)."""
+    """Home, then the nav link, as most visits go."""
     duo = start(settings, "/")
     duo.find_element("a[href='/live']").click()
     wait_until(lambda: shown(duo) and len(shown(duo)) == 4 * len(STATIONS) + 4, 15, "the figure")
@@ -80,6 +79,21 @@ def test_points_arrive_and_pause_resume_loses_and_repeats_nothing(start, setting
         points = temperature_points(duo, position)
         assert len(points) == len(set(points)), f"{station}: a point shown twice"
         assert points == expected_points(settings, station, points[-1]), f"{station}: a gap"
+    assert_clean(duo)
+
+
+def test_typed_address_and_reload_both_stream(start, settings, collector):
+    """A second full page load in one browser (home, then /live typed in), then a reload:
+    each page gets its points pushed, and never two streams (no point twice)."""
+    duo = start(settings, "/live")  # the browser loads "/" first, then this address
+    for visit in ("typed address", "reload"):
+        wait_until(lambda: shown(duo) and len(temperature_points(duo, 0)) >= 1, 15, f"the figure ({visit})")
+        first = len(temperature_points(duo, 0))
+        wait_until(lambda: len(temperature_points(duo, 0)) >= first + 3, 15, f"pushed points ({visit})")
+        points = temperature_points(duo, 0)
+        assert len(points) == len(set(points))
+        assert points == expected_points(settings, STATIONS[0], points[-1])[-len(points):]
+        duo.driver.refresh()
     assert_clean(duo)
 
 

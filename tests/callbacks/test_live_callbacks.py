@@ -54,6 +54,13 @@ def test_pause_is_every_other_click():
     assert not view(n_pause=2)[0]["paused"]
 
 
+def test_a_changed_setting_keeps_the_number_of_the_pages_stream():
+    """Else an older stream that has not yet seen the newer number would go on pushing too."""
+    data, *_ = view(stations=("beijing", "lhasa"), previous={**view()[0], "stream": 3})
+    assert data["stream"] == 3 and data["stations"] == ["beijing", "lhasa"]
+    assert view()[0]["stream"] == 0  # a fresh page: its first stream is number 0
+
+
 def test_export_writes_the_shown_stations_range_and_unit(settings):
     with ReadingStore(settings.store_path) as store:
         store.add([(Reading(s, T0 + i, 10.0, 40.0), (T0 + i) * 1000)
