@@ -1,0 +1,467 @@
+"""An event-loop tracer: every callback an asyncio loop runs, how it was scheduled, which
+task it stepped, and the done-callback links between them — cheap enough to leave on.
+
+How it hooks in: ``attach()`` replaces, on the loop *instance* only, ``call_soon``,
+``call_soon_threadsafe``, ``call_at`` (``call_later`` goes through it) and the task
+factory. Each scheduled callback is handed to the loop wrapped in ``_run``, which times
+it. Task steps and wake-ups reach the loop through ``call_soon`` too (C tasks schedule
+their steps by looking the method up on the loop), and their callback's ``__self__`` is
+the task, so every step is attributed without asking asyncio anything. Each row also keeps
+which callback was running when it was scheduled (its parent); a future's done
+callbacks are scheduled with the future as their first argument, so those rows are
+marked as done-callback links: "the callback that completed this future scheduled that
+one". ``detach()`` puts everything back.
+
+The hot path stores numbers only — sequence numbers, ``perf_counter_ns`` times, ids —
+in preallocated ``array`` columns of one ring (``capacity`` rows). Names, coroutines,
+creation sites and stacks are looked up when a view asks (``task_info``). Rows a reader
+has not taken before the ring wrapped are counted as dropped, never silently lost.
+
+``perf_counter_ns`` is CLOCK_MONOTONIC on Linux, one clock for every process of the
+machine, so worker-process times (``TracedPool``) share the axis with the loop's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import weakref
+from array import array
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future as ConcurrentFuture
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
+TASK_CAPACITY = 50_000  # task records kept for naming
+LAG_CAPACITY = 10_000  # loop-lag probe samples
+SLOW_NS = 100_000_000  # a callback this long is slow (asyncio debug mode's default)
+
+# How a callback was scheduled; DONE_CALLBACK: call_soon of a future's done callback.
+SOON, THREADSAFE, TIMER, DONE_CALLBACK = 0, 1, 2, 3
+KIND_NAMES = ("call_soon", "call_soon_threadsafe", "call_later", "done callback")
+
+# How a task ended (0: not yet).
+RUNNING, DONE, CANCELLED, RAISED = 0, 1, 2, 3
+OUTCOMES = ("pending", "done", "cancelled", "raised")
+
+_FUTURE_TYPES = (asyncio.Future, ConcurrentFuture)
+
+
+class Callback(NamedTuple):
+    """One callback the loop ran (or has yet to run: ``start_ns`` 0)."""
+
+    seq: int
+    kind: int  # SOON, THREADSAFE, TIMER or DONE_CALLBACK
+    scheduled_ns: int  # when call_soon / call_at was called
+    due_ns: int  # when it was asked to run (timers), else the scheduling time
+    start_ns: int
+    end_ns: int
+    task: int  # the task it stepped (its serial), or 0 for a plain callback
+    parent: int  # seq of the callback that scheduled it, or -1 (another thread, or none)
+    code: int  # key of the callback's code object (see ``name_of``)
+
+    @property
+    def late_ns(self) -> int:
+        return self.start_ns - self.due_ns
+
+    @property
+    def duration_ns(self) -> int:
+        return self.end_ns - self.start_ns
+
+
+@dataclass
+class TaskRecord:
+    serial: int
+    created_ns: int
+    coro: str
+    site: str  # file:line that created it
+    ref: weakref.ReferenceType[asyncio.Task[Any]]
+    name: str = ""
+    outcome: int = RUNNING
+    ended_ns: int = 0
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """What a view shows of a task."""
+
+    serial: int
+    name: str
+    coro: str
+    site: str
+    state: str
+    created_ns: int
+    ended_ns: int
+    stack: tuple[str, ...] = ()
+    alive: bool = False
+
+
+@dataclass(frozen=True)
+class Statistics:
+    capacity: int
+    recorded: int  # callbacks scheduled since attach
+    dropped: int  # rows lost to the ring before a reader took them
+    tasks: int
+    lag_samples: int
+
+
+@dataclass
+class _Columns:
+    """The ring's columns; row = seq % capacity."""
+
+    capacity: int
+    seq: array = field(init=False)
+    kind: array = field(init=False)
+    scheduled: array = field(init=False)
+    due: array = field(init=False)
+    start: array = field(init=False)
+    end: array = field(init=False)
+    task: array = field(init=False)
+    parent: array = field(init=False)
+    code: array = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name in ("seq", "kind", "scheduled", "due", "start", "end", "task", "parent", "code"):
+            setattr(self, name, array("q", bytes(8 * self.capacity)))
+
+
+class LoopTracer:
+    """Records one loop's callbacks and tasks while attached (see the module docstring)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int = DEFAULT_CAPACITY,
+                 lag_interval_s: float = 0.05) -> None:
+        self.loop = loop
+        self.capacity = capacity
+        self.lag_interval_s = lag_interval_s
+        self._cols = _Columns(capacity)
+        self._seq = 0
+        self._read = 0  # rows below this were handed to a reader
+        self._dropped = 0
+        self._codes: dict[int, Any] = {}
+        self._running = -1  # seq of the callback running now
+        self._tasks: dict[int, TaskRecord] = {}  # serial → record, oldest first
+        self._serials: dict[int, int] = {}  # id(task or future) → serial
+        self._next_serial = 1
+        self._lag = array("q", bytes(8 * 2 * LAG_CAPACITY))  # (at, lag) pairs
+        self._lag_n = 0
+        self._saved: dict[str, Any] | None = None
+        self._probe: asyncio.Task[None] | None = None
+        self.pid = os.getpid()
+
+    # -- attach / detach -------------------------------------------------------------
+
+    @property
+    def attached(self) -> bool:
+        return self._saved is not None
+
+    def attach(self) -> LoopTracer:
+        """Start recording. Call on the loop's thread (or before the loop runs)."""
+        if self._saved is not None:
+            return self
+        loop = self.loop
+        self._saved = {name: loop.__dict__.get(name, _MISSING)
+                       for name in ("call_soon", "call_soon_threadsafe", "call_at")}
+        self._saved["task_factory"] = loop.get_task_factory()
+        call_soon, threadsafe, call_at = loop.call_soon, loop.call_soon_threadsafe, loop.call_at
+        record, run = self._record, self._run
+        clock = time.perf_counter_ns
+        loop_time = loop.time
+
+        def traced_call_soon(callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+            now = clock()
+            return call_soon(run, record(SOON, now, now, callback, args), callback, *args, context=context)
+
+        def traced_threadsafe(callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+            now = clock()
+            return threadsafe(run, record(THREADSAFE, now, now, callback, args), callback, *args,
+                              context=context)
+
+        def traced_call_at(when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+            now = clock()
+            due = now + int((when - loop_time()) * 1e9)
+            return call_at(when, run, record(TIMER, now, due, callback, args), callback, *args,
+                           context=context)
+
+        loop.call_soon = traced_call_soon  # type: ignore[method-assign]
+        loop.call_soon_threadsafe = traced_threadsafe  # type: ignore[method-assign]
+        loop.call_at = traced_call_at  # type: ignore[method-assign]
+        loop.set_task_factory(self._task_factory)
+        if self.lag_interval_s > 0:
+            self._probe = loop.create_task(self._lag_probe(), name="looplens: lag probe")
+        return self
+
+    def detach(self) -> None:
+        """Stop recording and give the loop back exactly what it had."""
+        saved, self._saved = self._saved, None
+        if saved is None:
+            return
+        if self._probe is not None:
+            self._probe.cancel()
+            self._probe = None
+        loop = self.loop
+        for name in ("call_soon", "call_soon_threadsafe", "call_at"):
+            if saved[name] is _MISSING:
+                loop.__dict__.pop(name, None)
+            else:
+                setattr(loop, name, saved[name])
+        loop.set_task_factory(saved["task_factory"])
+
+    def __enter__(self) -> LoopTracer:
+        return self.attach()
+
+    def __exit__(self, *exc: object) -> None:
+        self.detach()
+
+    # -- the hot path ----------------------------------------------------------------
+
+    def _record(self, kind: int, now: int, due: int, callback: Any, args: tuple[Any, ...]) -> int:
+        seq = self._seq
+        self._seq = seq + 1
+        row = seq % self.capacity
+        cols = self._cols
+        cols.seq[row] = seq
+        cols.kind[row] = kind
+        cols.scheduled[row] = now
+        cols.due[row] = due
+        cols.start[row] = 0
+        cols.end[row] = 0
+        owner = getattr(callback, "__self__", None)
+        if owner is not None and isinstance(owner, asyncio.Task):
+            cols.task[row] = self._serial(owner)
+            cols.code[row] = 0
+        else:
+            cols.task[row] = 0
+            func = getattr(callback, "__func__", callback)
+            code = getattr(func, "__code__", func)
+            key = id(code)
+            if key not in self._codes:
+                self._codes[key] = code
+            cols.code[row] = key
+        if kind == THREADSAFE:
+            cols.parent[row] = -1  # from another thread: what runs on the loop did not ask
+        else:
+            cols.parent[row] = self._running
+            if args and kind == SOON and isinstance(args[0], _FUTURE_TYPES):
+                cols.kind[row] = DONE_CALLBACK
+        return seq
+
+    def _run(self, seq: int, callback: Callable[..., Any], *args: Any) -> None:
+        clock = time.perf_counter_ns
+        self._running = seq
+        start = clock()
+        try:
+            callback(*args)
+        finally:
+            end = clock()
+            self._running = -1
+            cols = self._cols
+            row = seq % self.capacity
+            if cols.seq[row] == seq:  # else the ring wrapped past it while it waited
+                cols.start[row] = start
+                cols.end[row] = end
+                task = cols.task[row]
+                if task:
+                    self._check_done(task, end)
+
+    def _serial(self, obj: Any) -> int:
+        key = id(obj)
+        serial = self._serials.get(key)
+        if serial is None:
+            serial = self._next_serial
+            self._next_serial = serial + 1
+            self._serials[key] = serial
+        return serial
+
+    def _task_factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_globals.get("__name__", "").startswith("asyncio"):
+            frame = frame.f_back  # past create_task / ensure_future / TaskGroup
+        site = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+        # The constructor already scheduled the first step, which gave the task its serial
+        # (a finished task's id is forgotten, so a reused id gets a new one).
+        serial = self._serial(task)
+        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
+        self._tasks[serial] = TaskRecord(serial, time.perf_counter_ns(),
+                                         code.co_qualname if code else type(coro).__name__,
+                                         site, weakref.ref(task))
+        if len(self._tasks) > TASK_CAPACITY:
+            del self._tasks[next(iter(self._tasks))]
+        return task
+
+    def _check_done(self, serial: int, now: int) -> None:
+        record = self._tasks.get(serial)
+        if record is None or record.outcome != RUNNING:
+            return
+        task = record.ref()
+        if task is None or not task.done():
+            return
+        record.name = task.get_name()
+        record.ended_ns = now
+        self._serials.pop(id(task), None)  # only live tasks are looked up by id
+        if task.cancelled():
+            record.outcome = CANCELLED
+        else:
+            record.outcome = RAISED if task.exception() is not None else DONE
+
+    async def _lag_probe(self) -> None:
+        """Sleeps ``lag_interval_s`` over and over; how late it wakes is the loop's lag."""
+        interval_ns = int(self.lag_interval_s * 1e9)
+        clock = time.perf_counter_ns
+        while True:
+            expected = clock() + interval_ns
+            await asyncio.sleep(self.lag_interval_s)
+            now = clock()
+            i = (self._lag_n % LAG_CAPACITY) * 2
+            self._lag[i] = now
+            self._lag[i + 1] = max(0, now - expected)
+            self._lag_n += 1
+
+    # -- reading ---------------------------------------------------------------------
+
+    def statistics(self) -> Statistics:
+        return Statistics(self.capacity, self._seq, self._dropped + max(0, self._seq - self.capacity - self._read),
+                          len(self._tasks), min(self._lag_n, LAG_CAPACITY))
+
+    def callbacks(self, after_seq: int = -1, include_pending: bool = False) -> list[Callback]:
+        """Rows with ``seq > after_seq`` still in the ring, oldest first; taking them moves
+        the reader's cursor (rows the ring overwrote before this are counted as dropped)."""
+        first = max(after_seq + 1, self._seq - self.capacity, 0)
+        if after_seq + 1 < first:
+            self._dropped += max(0, first - max(after_seq + 1, self._read))
+        self._read = max(self._read, self._seq)
+        cols = self._cols
+        out = []
+        for seq in range(first, self._seq):
+            row = seq % self.capacity
+            if cols.seq[row] != seq or (not include_pending and cols.start[row] == 0):
+                continue
+            out.append(Callback(seq, cols.kind[row], cols.scheduled[row], cols.due[row],
+                                cols.start[row], cols.end[row], cols.task[row], cols.parent[row],
+                                cols.code[row]))
+        return out
+
+    def slow(self, threshold_ns: int = SLOW_NS, after_seq: int = -1) -> list[Callback]:
+        return [c for c in self.callbacks(after_seq) if c.duration_ns >= threshold_ns]
+
+    def lag(self) -> list[tuple[int, int]]:
+        """(when, lag ns) samples of the probe, oldest first."""
+        n = min(self._lag_n, LAG_CAPACITY)
+        start = self._lag_n - n
+        return [(self._lag[(i % LAG_CAPACITY) * 2], self._lag[(i % LAG_CAPACITY) * 2 + 1])
+                for i in range(start, self._lag_n)]
+
+    def name_of(self, callback: Callback) -> str:
+        """A callback's name, looked up now."""
+        if callback.task:
+            record = self._tasks.get(callback.task)
+            return f"step {record.coro}" if record else f"step task {callback.task}"
+        code = self._codes.get(callback.code)
+        return getattr(code, "co_qualname", None) or getattr(code, "__qualname__", None) or repr(code)
+
+    def tasks(self) -> Iterator[TaskRecord]:
+        return iter(list(self._tasks.values()))
+
+    def task_info(self, serial: int) -> TaskInfo | None:
+        """Name, coroutine, creation site, state and (while it lives) its await stack."""
+        record = self._tasks.get(serial)
+        if record is None:
+            return None
+        task = record.ref()
+        stack: tuple[str, ...] = ()
+        if task is not None and not task.done():
+            stack = tuple(f"{f.f_code.co_qualname} ({os.path.basename(f.f_code.co_filename)}:{f.f_lineno})"
+                          for f in task.get_stack())
+        name = task.get_name() if task is not None else record.name
+        state = OUTCOMES[record.outcome]
+        if task is not None and record.outcome == RUNNING:
+            state = "running" if asyncio.current_task(self.loop) is task else "waiting"
+        return TaskInfo(serial, name or f"task {serial}", record.coro, record.site, state,
+                        record.created_ns, record.ended_ns, stack, task is not None and not task.done())
+
+    def find_task(self, serial: int) -> asyncio.Task[Any] | None:
+        record = self._tasks.get(serial)
+        return record.ref() if record else None
+
+
+_MISSING = object()
+
+
+# -- worker processes ------------------------------------------------------------------------
+
+class Job(NamedTuple):
+    """One job of a ``TracedPool``: submitted in the parent, run in a worker."""
+
+    job: int
+    name: str
+    submitted_ns: int
+    start_ns: int  # in the worker
+    end_ns: int
+    pid: int  # the worker's
+    done_start_ns: int  # the parent's done-callback: start (0: not yet) …
+    done_ns: int  # … and end
+
+
+def _timed_call(fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, int, int, int]:
+    start = time.perf_counter_ns()
+    result = fn(*args)
+    return result, start, time.perf_counter_ns(), os.getpid()
+
+
+class TracedPool:
+    """A ``ProcessPoolExecutor`` whose jobs are timed on the shared clock: submit (parent),
+    start and end (worker pid), and the done-callback that ran in the parent."""
+
+    def __init__(self, workers: int | None = None, capacity: int = 50_000) -> None:
+        self.executor = ProcessPoolExecutor(workers)
+        self.capacity = capacity
+        self._jobs: dict[int, list[Any]] = {}
+        self._next = 0
+        self.dropped = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any,
+               on_done: Callable[[Any], None] | None = None) -> ConcurrentFuture[Any]:
+        """Run ``fn(*args)`` in a worker; ``on_done(result)`` runs in the parent when it ends."""
+        job = self._next
+        self._next += 1
+        self._jobs[job] = [job, getattr(fn, "__qualname__", repr(fn)), time.perf_counter_ns(), 0, 0, 0, 0, 0]
+        if len(self._jobs) > self.capacity:
+            del self._jobs[next(iter(self._jobs))]
+            self.dropped += 1
+        inner = self.executor.submit(_timed_call, fn, args)
+        outer: ConcurrentFuture[Any] = ConcurrentFuture()
+
+        def done(future: ConcurrentFuture[Any]) -> None:
+            begun = time.perf_counter_ns()
+            row = self._jobs.get(job)
+            try:
+                result, start, end, pid = future.result()
+            except BaseException as exc:  # the worker's error goes to whoever waits
+                outer.set_exception(exc)
+                return
+            if row is not None:
+                row[3:7] = [start, end, pid, begun]
+            if on_done is not None:
+                on_done(result)
+            if row is not None:
+                row[7] = time.perf_counter_ns()
+            outer.set_result(result)
+
+        inner.add_done_callback(done)
+        return outer
+
+    def jobs(self) -> list[Job]:
+        return [Job(*row) for row in list(self._jobs.values())]
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> TracedPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
