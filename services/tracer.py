@@ -73,16 +73,27 @@ class Callback(NamedTuple):
         return self.end_ns - self.start_ns
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskRecord:
+    """Kept per task at creation: references and numbers; text is made when asked."""
+
     serial: int
     created_ns: int
-    coro: str
-    site: str  # file:line that created it
+    coro_code: Any  # the coroutine's code object (or its type)
+    site_code: Any  # code object and line that created the task
+    site_line: int
     ref: weakref.ReferenceType[asyncio.Task[Any]]
     name: str = ""
     outcome: int = RUNNING
     ended_ns: int = 0
+
+    @property
+    def coro(self) -> str:
+        return getattr(self.coro_code, "co_qualname", None) or getattr(self.coro_code, "__name__", "?")
+
+    @property
+    def site(self) -> str:
+        return f"{self.site_code.co_filename}:{self.site_line}" if self.site_code else "?"
 
 
 @dataclass(frozen=True)
@@ -138,11 +149,10 @@ class LoopTracer:
         self.capacity = capacity
         self.lag_interval_s = lag_interval_s
         self._cols = _Columns(capacity)
-        self._seq = 0
+        self._box = [0, -1]  # the next seq; the seq of the callback running now (-1: none)
         self._read = 0  # rows below this were handed to a reader
         self._dropped = 0
         self._codes: dict[int, Any] = {}
-        self._running = -1  # seq of the callback running now
         self._tasks: dict[int, TaskRecord] = {}  # serial → record, oldest first
         self._serials: dict[int, int] = {}  # id(task or future) → serial
         self._next_serial = 1
@@ -167,24 +177,80 @@ class LoopTracer:
                        for name in ("call_soon", "call_soon_threadsafe", "call_at")}
         self._saved["task_factory"] = loop.get_task_factory()
         call_soon, threadsafe, call_at = loop.call_soon, loop.call_soon_threadsafe, loop.call_at
-        record, run = self._record, self._run
-        clock = time.perf_counter_ns
-        loop_time = loop.time
+        # Everything the hot path touches is a local of these closures (no attribute lookups).
+        cols, cap, box, clock, loop_time = self._cols, self.capacity, self._box, time.perf_counter_ns, loop.time
+        cseq, ckind, csched, cdue, cstart, cend, ctask, cparent, ccode = (
+            cols.seq, cols.kind, cols.scheduled, cols.due, cols.start, cols.end, cols.task, cols.parent, cols.code)
+        serials_get, new_serial, finished, codes = self._serials.get, self._serial, self._finished, self._codes
+        task_types, future_types = (asyncio.Task,), _FUTURE_TYPES
+
+        def record(kind: int, now: int, due: int, callback: Any, args: tuple[Any, ...]) -> tuple[int, bool]:
+            seq = box[0]
+            box[0] = seq + 1
+            row = seq % cap
+            cseq[row] = seq
+            csched[row] = now
+            cdue[row] = due
+            cstart[row] = 0
+            cparent[row] = box[1] if kind != THREADSAFE else -1  # another thread: the loop did not ask
+            owner = getattr(callback, "__self__", None)
+            if type(owner) in task_types or isinstance(owner, asyncio.Task):
+                ctask[row] = serials_get(id(owner)) or new_serial(owner)
+                ckind[row] = DONE_CALLBACK if args and kind == SOON else kind  # a wake-up by a future
+                return seq, True
+            ctask[row] = 0
+            ckind[row] = DONE_CALLBACK if args and kind == SOON and isinstance(args[0], future_types) else kind
+            func = getattr(callback, "__func__", callback)
+            code = getattr(func, "__code__", func)
+            key = id(code)
+            if key not in codes:
+                codes[key] = code
+            ccode[row] = key
+            return seq, False
+
+        def run_plain(seq: int, callback: Callable[..., Any], *args: Any) -> None:
+            box[1] = seq
+            start = clock()
+            try:
+                callback(*args)
+            finally:
+                end = clock()
+                box[1] = -1
+                row = seq % cap
+                if cseq[row] == seq:  # else the ring wrapped past it while it waited
+                    cstart[row] = start
+                    cend[row] = end
+
+        def run_step(seq: int, callback: Any, *args: Any) -> None:
+            box[1] = seq
+            start = clock()
+            try:
+                callback(*args)
+            finally:
+                end = clock()
+                box[1] = -1
+                row = seq % cap
+                if cseq[row] == seq:
+                    cstart[row] = start
+                    cend[row] = end
+                task = callback.__self__
+                if task.done():
+                    finished(task, end)
 
         def traced_call_soon(callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
             now = clock()
-            return call_soon(run, record(SOON, now, now, callback, args), callback, *args, context=context)
+            seq, step = record(SOON, now, now, callback, args)
+            return call_soon(run_step if step else run_plain, seq, callback, *args, context=context)
 
         def traced_threadsafe(callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
             now = clock()
-            return threadsafe(run, record(THREADSAFE, now, now, callback, args), callback, *args,
-                              context=context)
+            seq, step = record(THREADSAFE, now, now, callback, args)
+            return threadsafe(run_step if step else run_plain, seq, callback, *args, context=context)
 
         def traced_call_at(when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
             now = clock()
-            due = now + int((when - loop_time()) * 1e9)
-            return call_at(when, run, record(TIMER, now, due, callback, args), callback, *args,
-                           context=context)
+            seq, step = record(TIMER, now, now + int((when - loop_time()) * 1e9), callback, args)
+            return call_at(when, run_step if step else run_plain, seq, callback, *args, context=context)
 
         loop.call_soon = traced_call_soon  # type: ignore[method-assign]
         loop.call_soon_threadsafe = traced_threadsafe  # type: ignore[method-assign]
@@ -218,55 +284,6 @@ class LoopTracer:
 
     # -- the hot path ----------------------------------------------------------------
 
-    def _record(self, kind: int, now: int, due: int, callback: Any, args: tuple[Any, ...]) -> int:
-        seq = self._seq
-        self._seq = seq + 1
-        row = seq % self.capacity
-        cols = self._cols
-        cols.seq[row] = seq
-        cols.kind[row] = kind
-        cols.scheduled[row] = now
-        cols.due[row] = due
-        cols.start[row] = 0
-        cols.end[row] = 0
-        owner = getattr(callback, "__self__", None)
-        if owner is not None and isinstance(owner, asyncio.Task):
-            cols.task[row] = self._serial(owner)
-            cols.code[row] = 0
-        else:
-            cols.task[row] = 0
-            func = getattr(callback, "__func__", callback)
-            code = getattr(func, "__code__", func)
-            key = id(code)
-            if key not in self._codes:
-                self._codes[key] = code
-            cols.code[row] = key
-        if kind == THREADSAFE:
-            cols.parent[row] = -1  # from another thread: what runs on the loop did not ask
-        else:
-            cols.parent[row] = self._running
-            if args and kind == SOON and isinstance(args[0], _FUTURE_TYPES):
-                cols.kind[row] = DONE_CALLBACK
-        return seq
-
-    def _run(self, seq: int, callback: Callable[..., Any], *args: Any) -> None:
-        clock = time.perf_counter_ns
-        self._running = seq
-        start = clock()
-        try:
-            callback(*args)
-        finally:
-            end = clock()
-            self._running = -1
-            cols = self._cols
-            row = seq % self.capacity
-            if cols.seq[row] == seq:  # else the ring wrapped past it while it waited
-                cols.start[row] = start
-                cols.end[row] = end
-                task = cols.task[row]
-                if task:
-                    self._check_done(task, end)
-
     def _serial(self, obj: Any) -> int:
         key = id(obj)
         serial = self._serials.get(key)
@@ -279,30 +296,28 @@ class LoopTracer:
     def _task_factory(self, loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
         task = asyncio.Task(coro, loop=loop, **kwargs)
         frame = sys._getframe(1)
-        while frame is not None and frame.f_globals.get("__name__", "").startswith("asyncio"):
+        while frame is not None and frame.f_code.co_filename.startswith(_ASYNCIO_DIR):
             frame = frame.f_back  # past create_task / ensure_future / TaskGroup
-        site = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
         # The constructor already scheduled the first step, which gave the task its serial
         # (a finished task's id is forgotten, so a reused id gets a new one).
         serial = self._serial(task)
-        code = getattr(coro, "cr_code", None) or getattr(coro, "gi_code", None)
-        self._tasks[serial] = TaskRecord(serial, time.perf_counter_ns(),
-                                         code.co_qualname if code else type(coro).__name__,
-                                         site, weakref.ref(task))
-        if len(self._tasks) > TASK_CAPACITY:
-            del self._tasks[next(iter(self._tasks))]
+        tasks = self._tasks
+        tasks[serial] = TaskRecord(serial, time.perf_counter_ns(),
+                                   getattr(coro, "cr_code", None) or type(coro),
+                                   frame.f_code if frame else None, frame.f_lineno if frame else 0,
+                                   weakref.ref(task))
+        if len(tasks) > TASK_CAPACITY:
+            del tasks[next(iter(tasks))]
         return task
 
-    def _check_done(self, serial: int, now: int) -> None:
-        record = self._tasks.get(serial)
+    def _finished(self, task: asyncio.Task[Any], now: int) -> None:
+        """A step left its task done: how it ended (once per task)."""
+        serial = self._serials.pop(id(task), None)  # only live tasks are looked up by id
+        record = self._tasks.get(serial) if serial else None
         if record is None or record.outcome != RUNNING:
-            return
-        task = record.ref()
-        if task is None or not task.done():
             return
         record.name = task.get_name()
         record.ended_ns = now
-        self._serials.pop(id(task), None)  # only live tasks are looked up by id
         if task.cancelled():
             record.outcome = CANCELLED
         else:
@@ -324,19 +339,19 @@ class LoopTracer:
     # -- reading ---------------------------------------------------------------------
 
     def statistics(self) -> Statistics:
-        return Statistics(self.capacity, self._seq, self._dropped + max(0, self._seq - self.capacity - self._read),
+        return Statistics(self.capacity, self._box[0], self._dropped + max(0, self._box[0] - self.capacity - self._read),
                           len(self._tasks), min(self._lag_n, LAG_CAPACITY))
 
     def callbacks(self, after_seq: int = -1, include_pending: bool = False) -> list[Callback]:
         """Rows with ``seq > after_seq`` still in the ring, oldest first; taking them moves
         the reader's cursor (rows the ring overwrote before this are counted as dropped)."""
-        first = max(after_seq + 1, self._seq - self.capacity, 0)
+        first = max(after_seq + 1, self._box[0] - self.capacity, 0)
         if after_seq + 1 < first:
             self._dropped += max(0, first - max(after_seq + 1, self._read))
-        self._read = max(self._read, self._seq)
+        self._read = max(self._read, self._box[0])
         cols = self._cols
         out = []
-        for seq in range(first, self._seq):
+        for seq in range(first, self._box[0]):
             row = seq % self.capacity
             if cols.seq[row] != seq or (not include_pending and cols.start[row] == 0):
                 continue
@@ -389,6 +404,7 @@ class LoopTracer:
 
 
 _MISSING = object()
+_ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 
 
 # -- worker processes ------------------------------------------------------------------------
