@@ -263,7 +263,7 @@ async def stream(settings: Settings, number: int | None) -> None:
                 return  # the page started a newer stream
             if time.monotonic() - beat_at >= BEAT_S:
                 beats, beat_at = beats + 1, time.monotonic()
-                set_props(ids.LIVE_BEAT, {"data": beats})
+                set_props(ids.LIVE_BEAT, {"data": f"{number}.{beats}"})  # unlike any other stream's
             if not data or data.get("path") != PAGE_PATH:
                 live.session = None  # another page: look again soon
                 await asyncio.sleep(IDLE_S)
@@ -323,8 +323,13 @@ def register(app: Dash, settings: Settings) -> None:
             const none = window.dash_clientside.no_update;
             const now = Date.now();
             const w = window.looplensStream ||
-                (window.looplensStream = {{beat: beat, at: now, wait: {STALL_MS}, starts: 0}});
-            if (beat !== w.beat) {{ Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}}); return [none, none]; }}
+                (window.looplensStream = {{beat: beat, at: now, tick: now, wait: {STALL_MS}, starts: 0}});
+            const back = now - w.tick > 2500;  // the page was away (another page, a frozen tab)
+            w.tick = now;
+            if (beat !== w.beat || back) {{
+                Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}});
+                return [none, none];
+            }}
             if (!view || document.visibilityState !== 'visible' || now - w.at < w.wait) return [none, none];
             Object.assign(w, {{at: now, wait: Math.min(2 * w.wait, {STALL_MAX_MS}), starts: w.starts + 1}});
             const next = (number || 0) + 1;

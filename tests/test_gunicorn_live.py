@@ -86,9 +86,16 @@ def test_four_workers_one_collector_same_readings_in_every_browser(tmp_path):
 
 
 def workers(proc: subprocess.Popen) -> list[psutil.Process]:
-    """The gunicorn workers: the master's children that are not the embedded services."""
-    return [p for p in psutil.Process(proc.pid).children()
-            if not any(name in " ".join(p.cmdline()) for name in ("services.collector", "services.sensor"))]
+    """The gunicorn workers: the master's live children that are not the embedded services."""
+    found = []
+    for p in psutil.Process(proc.pid).children():
+        try:
+            command = " ".join(p.cmdline())
+        except psutil.Error:  # gone, or a killed worker not yet reaped
+            continue
+        if not any(name in command for name in ("services.collector", "services.sensor")):
+            found.append(p)
+    return found
 
 
 def test_a_killed_worker_resumes_the_stream_without_reload_gap_or_duplicate(tmp_path):
