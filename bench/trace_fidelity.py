@@ -57,7 +57,7 @@ def main() -> None:
     finally:
         loop.close()
     viz = json.loads(out.read_text())["traceEvents"]
-    coroutines = {"poll": "poll", "blocked": "blocked"}
+    coroutines = {"poll", "blocked"}
     matched = missed = 0
     worst_start = worst_end = 0.0
     for record in tracer.tasks():

@@ -182,7 +182,7 @@ class LoopTracer:
         cseq, ckind, csched, cdue, cstart, cend, ctask, cparent, ccode = (
             cols.seq, cols.kind, cols.scheduled, cols.due, cols.start, cols.end, cols.task, cols.parent, cols.code)
         serials_get, new_serial, finished, codes = self._serials.get, self._serial, self._finished, self._codes
-        task_types, future_types = (asyncio.Task,), _FUTURE_TYPES
+        task_type, future_types = asyncio.Task, _FUTURE_TYPES
 
         def record(kind: int, now: int, due: int, callback: Any, args: tuple[Any, ...]) -> tuple[int, bool]:
             seq = box[0]
@@ -194,7 +194,7 @@ class LoopTracer:
             cstart[row] = 0
             cparent[row] = box[1] if kind != THREADSAFE else -1  # another thread: the loop did not ask
             owner = getattr(callback, "__self__", None)
-            if type(owner) in task_types or isinstance(owner, asyncio.Task):
+            if isinstance(owner, task_type):
                 ctask[row] = serials_get(id(owner)) or new_serial(owner)
                 ckind[row] = DONE_CALLBACK if args and kind == SOON else kind  # a wake-up by a future
                 return seq, True
@@ -221,6 +221,8 @@ class LoopTracer:
                     cstart[row] = start
                     cend[row] = end
 
+        # run_step repeats run_plain and adds the task's end: calling run_plain from it
+        # would put a second Python call on every task step.
         def run_step(seq: int, callback: Any, *args: Any) -> None:
             box[1] = seq
             start = clock()
@@ -397,10 +399,6 @@ class LoopTracer:
             state = "running" if asyncio.current_task(self.loop) is task else "waiting"
         return TaskInfo(serial, name or f"task {serial}", record.coro, record.site, state,
                         record.created_ns, record.ended_ns, stack, task is not None and not task.done())
-
-    def find_task(self, serial: int) -> asyncio.Task[Any] | None:
-        record = self._tasks.get(serial)
-        return record.ref() if record else None
 
 
 _MISSING = object()
