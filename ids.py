@@ -43,3 +43,26 @@ def live_card(station: str) -> str:
 
 def live_card_field(station: str, field: str) -> str:
     return f"live-card-{station}-{field}"
+
+TRACE_VIEW = "trace-view"  # store: the page's settings and its stream's number
+TRACE_STREAM = "trace-stream"  # store: the number of the page's newest stream (see callbacks.watchdog)
+TRACE_ENDED = "trace-ended"  # store: the stream's Output (set when it returns)
+TRACE_BEAT = "trace-beat"  # store, set by the stream at least every second it runs
+TRACE_WATCHDOG = "trace-watchdog"  # interval: starts a stream when beats stop
+TRACE_WINDOW = "trace-window"
+TRACE_INTERNAL = "trace-internal"
+TRACE_SLOW_MS = "trace-slow-ms"
+TRACE_PAUSE = "trace-pause"
+TRACE_BLOCK_MS = "trace-block-ms"
+TRACE_BLOCK = "trace-block"
+TRACE_JOBS = "trace-jobs"
+TRACE_EXPORT = "trace-export"
+TRACE_DOWNLOAD = "trace-download"
+TRACE_MESSAGE = "trace-message"
+TRACE_STATUS = "trace-status"
+TRACE_COUNTERS = "trace-counters"
+TRACE_GRAPH = "trace-graph"
+TRACE_SLOW = "trace-slow"
+TRACE_TASK = "trace-task"  # store: the serial of the task being inspected
+TRACE_INSPECT = "trace-inspect"
+TRACE_CANCEL = "trace-cancel"

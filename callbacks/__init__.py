@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import i18n, live, query
+from callbacks import i18n, live, query, trace
 from services.settings import Settings
 
 
@@ -17,3 +17,4 @@ def register_all(app: Dash, settings: Settings) -> None:
     i18n.register(app, settings)
     query.register(app, settings)
     live.register(app, settings)
+    trace.register(app, settings)

@@ -8,13 +8,8 @@ growing queue) and the user's latest settings. A stream starts by rebuilding the
 page from the store, so a new stream leaves no gap and no duplicate point.
 
 Starting streams: the page load starts one (its Input, the stream number in the
-shell, is there from the start). Dash 4.4.1 restarts a callback after a reconnect
-only for some losses of the socket (a second full page load in the same browser
-can leave the page with none), so the page watches for itself: the stream sets a
-beat at least every second, and a clientside watchdog on the Live page that sees
-no beat for a while raises the stream number, which starts a new stream. The
-number goes into the view too; a stream that sees a higher number than its own
-returns, so at most one stream pushes to a page.
+shell, is there from the start); ``callbacks.watchdog`` starts a new one when its
+beats stop. A stream that sees a higher number than its own in the view returns.
 """
 
 from __future__ import annotations
@@ -29,6 +24,7 @@ from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
 import ids
 from callbacks.i18n import checked_lang
+from callbacks.watchdog import Beat, register_watchdog
 from services.collector import heartbeat
 from services.i18n import t
 from services.live import (
@@ -54,9 +50,6 @@ POLL_S = 0.005  # how often a stream looks for a commit (PRAGMA data_version: no
 VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this often
 IDLE_S = 0.2  # not on the Live page: look again this often
 STATUS_EVERY_S = 2.0  # how often the collector heartbeat is checked
-BEAT_S = 1.0  # a running stream tells the page it is alive this often
-STALL_MS = 4000  # the watchdog starts a new stream after this long without a beat …
-STALL_MAX_MS = 60000  # … and waits twice as long after each start that brought no beat
 PAGE_PATH = "/live"
 
 
@@ -249,7 +242,7 @@ async def stream(settings: Settings, number: int | None) -> None:
     if ws is None:
         raise PreventUpdate  # only meaningful over the WebSocket
     number = number or 0
-    beats, beat_at = 0, 0.0
+    beat = Beat(ids.LIVE_BEAT, number)
     with ReadingStore(settings.store_path) as store:
         live = _Stream(settings, store)
         while not ws.is_shutdown:
@@ -261,9 +254,7 @@ async def stream(settings: Settings, number: int | None) -> None:
                 return
             if data and data.get("stream", 0) > number:
                 return  # the page started a newer stream
-            if time.monotonic() - beat_at >= BEAT_S:
-                beats, beat_at = beats + 1, time.monotonic()
-                set_props(ids.LIVE_BEAT, {"data": f"{number}.{beats}"})  # unlike any other stream's
+            beat.beat()
             if not data or data.get("path") != PAGE_PATH:
                 live.session = None  # another page: look again soon
                 await asyncio.sleep(IDLE_S)
@@ -317,32 +308,8 @@ def register(app: Dash, settings: Settings) -> None:
 
     app.callback(Input(ids.LIVE_STREAM, "data"), websocket=True, persistent=True)(live_stream)
 
-    # The watchdog (see the module docstring): no beat for a while → a new stream.
-    app.clientside_callback(
-        f"""(tick, beat, number, view) => {{
-            const none = window.dash_clientside.no_update;
-            const now = Date.now();
-            const w = window.looplensStream ||
-                (window.looplensStream = {{beat: beat, at: now, tick: now, wait: {STALL_MS}, starts: 0}});
-            const back = now - w.tick > 2500;  // the page was away (another page, a frozen tab)
-            w.tick = now;
-            if (beat !== w.beat || back) {{
-                Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}});
-                return [none, none];
-            }}
-            if (!view || document.visibilityState !== 'visible' || now - w.at < w.wait) return [none, none];
-            Object.assign(w, {{at: now, wait: Math.min(2 * w.wait, {STALL_MAX_MS}), starts: w.starts + 1}});
-            const next = (number || 0) + 1;
-            return [next, Object.assign({{}}, view, {{stream: next}})];
-        }}""",
-        Output(ids.LIVE_STREAM, "data"),
-        Output(ids.LIVE_VIEW, "data", allow_duplicate=True),
-        Input(ids.LIVE_WATCHDOG, "n_intervals"),
-        State(ids.LIVE_BEAT, "data"),
-        State(ids.LIVE_STREAM, "data"),
-        State(ids.LIVE_VIEW, "data"),
-        prevent_initial_call=True,
-    )
+    register_watchdog(app, interval=ids.LIVE_WATCHDOG, beat=ids.LIVE_BEAT, stream=ids.LIVE_STREAM,
+                      view=ids.LIVE_VIEW, state="looplensStream")
 
     # The language switch lives in the shell; the stream writes names in this language.
     app.clientside_callback(

@@ -21,6 +21,8 @@ layout = html.Div(
         html.Div(
             className="cards",
             children=[
+                _card("home.live.title", "home.live.body", "home.live.link", "/live"),
+                _card("home.trace.title", "home.trace.body", "home.trace.link", "/trace"),
                 _card("home.query.title", "home.query.body", "home.query.link", "/query"),
                 _card("home.soon.title", "home.soon.body"),
             ],

@@ -38,7 +38,7 @@ def layout(**_query: str) -> html.Div:
                 id=ids.LIVE_UNIT, value="C", inline=True, className="segmented",
                 options=[{"label": "°C", "value": "C"}, {"label": "°F", "value": "F"}],
                 persistence=True, persistence_type="local")], className="field"),
-            html.Div([html.Button(T("live.pause"), id=ids.LIVE_PAUSE, className="btn"),
+            html.Div([html.Button([T("live.pause"), T("live.resume")], id=ids.LIVE_PAUSE, className="btn btn-pause"),
                       html.Button(T("live.export"), id=ids.LIVE_EXPORT, className="btn"),
                       dcc.Download(id=ids.LIVE_DOWNLOAD)], className="buttons"),
         ]),

@@ -48,6 +48,16 @@ def main(base: str, out: Path) -> None:
             _shot(driver, out, f"query-result-zh-{label}")
             driver.get(base + "/")
             _shot(driver, out, f"home-zh-{label}")
+            driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").click()
+            driver.get(base + "/live")
+            time.sleep(3)
+            _shot(driver, out, f"live-{label}")
+            driver.get(base + "/trace")
+            time.sleep(3)
+            driver.find_element(By.ID, "trace-block").click()
+            driver.find_element(By.ID, "trace-jobs").click()
+            time.sleep(2)
+            _shot(driver, out, f"trace-{label}")
         finally:
             driver.quit()
 

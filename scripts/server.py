@@ -20,4 +20,4 @@ def gunicorn_env(port: int, sensor_port: int, workers: int, data_dir: str, **ext
     """gunicorn.conf.py on 127.0.0.1:``port`` with its own embedded sensor service."""
     return dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS=str(workers),
                 LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
-                LOOPLENS_DATA_DIR=data_dir, **extra)
+                LOOPLENS_DATA_DIR=data_dir, LOOPLENS_TRACE_PORT=str(free_port()), **extra)

@@ -34,6 +34,7 @@ from services.readings import Reading
 from services.sensor_client import parse_reading
 from services.settings import Settings
 from services.store import ReadingStore
+from services.trace_service import TraceHub, serve_trace
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,29 @@ class Collector:
             group.create_task(self._housekeeping(), name="collector-housekeeping")
             for i, station_id in enumerate(stations):
                 phase = self.period_s * i / len(stations)
-                group.create_task(self._poll_forever(station_id, phase), name=f"poll-{station_id}")
+                group.create_task(self._keep_polling(station_id, phase), name=f"keep-{station_id}")
+
+    async def _keep_polling(self, station_id: str, phase: float) -> None:
+        """Runs the station's poll task, and starts a new one a period after somebody
+        cancels it (the Trace page may: see ``cancellable``)."""
+        while True:
+            task = asyncio.create_task(self._poll_forever(station_id, phase), name=f"poll-{station_id}")
+            try:
+                await asyncio.wait([task])
+            except asyncio.CancelledError:
+                task.cancel()
+                raise
+            if not task.cancelled():
+                task.result()  # a bug: the group sees it
+                return
+            logger.info("poll task for %s was cancelled; a new one starts in %.3g s",
+                        station_id, self.period_s)
+            phase = self.period_s
+
+    @staticmethod
+    def cancellable(task: asyncio.Task[object]) -> bool:
+        """A station's poll task may be cancelled from outside: ``_keep_polling`` restarts it."""
+        return task.get_name().startswith("poll-")
 
     async def _discover(self) -> list[str]:
         """The station list from the sensor service, waiting for it if it is not up yet."""
@@ -240,17 +263,23 @@ async def run(settings: Settings, parent_pid: int = 0) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     with ReadingStore(settings.store_path) as store:
-        async with Collector(
-            store, settings.effective_sensor_url,
-            period_s=settings.collector_period_s,
-            concurrency=settings.collector_concurrency,
-            timeout_s=settings.collector_timeout_s,
-            max_backoff_s=settings.collector_max_backoff_s,
-            retention_s=settings.retention_hours * 3600,
-        ) as collector:
-            waits = [asyncio.create_task(stop.wait()), asyncio.create_task(collector.wait())]
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.trace_port:
+                hub = await stack.enter_async_context(
+                    TraceHub(loop, idle_s=settings.trace_idle_s, cancellable=Collector.cancellable))
+                await stack.enter_async_context(serve_trace(hub, settings.trace_host, settings.trace_port))
+            collector = await stack.enter_async_context(Collector(
+                store, settings.effective_sensor_url,
+                period_s=settings.collector_period_s,
+                concurrency=settings.collector_concurrency,
+                timeout_s=settings.collector_timeout_s,
+                max_backoff_s=settings.collector_max_backoff_s,
+                retention_s=settings.retention_hours * 3600,
+            ))
+            waits = [asyncio.create_task(stop.wait(), name="wait-for-signal"),
+                     asyncio.create_task(collector.wait(), name="wait-for-collector")]
             if parent_pid:
-                waits.append(asyncio.create_task(exit_when_orphaned(parent_pid)))
+                waits.append(asyncio.create_task(exit_when_orphaned(parent_pid), name="watch-parent"))
             done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
                 task.cancel()

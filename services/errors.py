@@ -5,12 +5,15 @@
     │   ├── EmptyQuery
     │   ├── QueryTooLong
     │   └── UnknownStation       carries the closest station names
-    └── SensorError              the sensor service did not give a usable reading
-        ├── SensorTimeout        no answer within the client timeout
-        ├── SensorUnavailable    connection refused / service down
-        ├── SensorServerError    the service answered 5xx
-        ├── SensorBadPayload     the answer was not the JSON we expect
-        └── StationNotFound      the service does not know the station (404)
+    ├── SensorError              the sensor service did not give a usable reading
+    │   ├── SensorTimeout        no answer within the client timeout
+    │   ├── SensorUnavailable    connection refused / service down
+    │   ├── SensorServerError    the service answered 5xx
+    │   ├── SensorBadPayload     the answer was not the JSON we expect
+    │   └── StationNotFound      the service does not know the station (404)
+    └── TraceError               a Trace page request could not be carried out
+        ├── TraceUnavailable     the collector's trace service did not answer
+        └── TraceRefused         it answered no; ``code`` is the reason's message key
 
 Every error has a stable ``code`` (used to pick a translated message) and
 ``params`` (values that message may show). Tracebacks go to the log; the page
@@ -73,3 +76,17 @@ class SensorBadPayload(SensorError):
 
 class StationNotFound(SensorError):
     code = "station_not_found"
+
+
+class TraceError(LooplensError):
+    code = "trace.err.unavailable"
+
+
+class TraceUnavailable(TraceError):
+    code = "trace.err.unavailable"
+
+
+class TraceRefused(TraceError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.code = key

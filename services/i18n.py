@@ -12,6 +12,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.home": {"en": "Home", "zh": "首页"},
     "nav.query": {"en": "Query", "zh": "查询"},
     "nav.live": {"en": "Live", "zh": "实时"},
+    "nav.trace": {"en": "Trace", "zh": "追踪"},
     "nav.language": {"en": "Language", "zh": "语言"},
     # home
     "home.title": {"en": "See your sensors — and the concurrency behind them",
@@ -30,10 +31,25 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "输入城市或传感器编号（北京、Shanghai、lab-1 …），由工作进程中的异步客户端取回当前读数。",
     },
     "home.query.link": {"en": "Open Query →", "zh": "打开查询 →"},
+    "home.live.title": {"en": "Watch live sensors", "zh": "实时传感器"},
+    "home.live.body": {
+        "en": "Temperature and humidity pushed to the page as they are stored, with cards, "
+              "thresholds, pause and CSV export.",
+        "zh": "读数一经保存即推送到页面：传感器卡片、阈值告警、暂停与 CSV 导出。",
+    },
+    "home.live.link": {"en": "Open Live →", "zh": "打开实时 →"},
+    "home.trace.title": {"en": "See the event loop", "zh": "看见事件循环"},
+    "home.trace.body": {
+        "en": "Every callback and task step of the collector's asyncio loop, live: lanes per "
+              "task and worker process, loop lag, slow callbacks, Perfetto export.",
+        "zh": "采集进程 asyncio 事件循环中的每个回调与任务步骤，实时呈现：按任务与工作进程分道、"
+              "循环延迟、慢回调，并可导出到 Perfetto。",
+    },
+    "home.trace.link": {"en": "Open Trace →", "zh": "打开追踪 →"},
     "home.soon.title": {"en": "Coming next", "zh": "即将推出"},
     "home.soon.body": {
-        "en": "Live sensor charts, a live trace of the event loop, and a concurrency lab.",
-        "zh": "实时传感器图表、事件循环实时追踪，以及并发实验室。",
+        "en": "A concurrency lab: one sensor workload under every execution model, side by side.",
+        "zh": "并发实验室：同一传感器负载在各种执行模型下并排对比。",
     },
     # query page
     "query.title": {"en": "Query a station", "zh": "查询站点"},
@@ -139,6 +155,70 @@ TEXT: dict[str, dict[str, str]] = {
                               "zh": "无可导出内容：所示时间范围内没有读数。"},
     "live.err.stream": {"en": "The live stream hit a problem and is reconnecting…",
                         "zh": "实时数据流出现问题，正在重新连接……"},
+    # trace
+    "trace.title": {"en": "Event-loop trace", "zh": "事件循环追踪"},
+    "trace.lead": {
+        "en": "The collector's asyncio loop, callback by callback. Each tick is one callback the "
+              "loop ran, on the lane of the task it stepped; bars are callbacks longer than 0.5 ms, "
+              "red ones are slow. Click a tick to inspect its task.",
+        "zh": "采集进程的 asyncio 事件循环，逐个回调呈现。每个刻度是事件循环执行的一个回调，"
+              "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。",
+    },
+    "trace.window": {"en": "Window", "zh": "时间窗口"},
+    "trace.internal": {"en": "Hide loop internals", "zh": "隐藏事件循环内部回调"},
+    "trace.slow_ms": {"en": "Slow from (ms)", "zh": "慢回调阈值（毫秒）"},
+    "trace.block_ms": {"en": "Block for (ms)", "zh": "阻塞时长（毫秒）"},
+    "trace.block": {"en": "Block the loop", "zh": "阻塞事件循环"},
+    "trace.jobs": {"en": "Run 8 pool jobs", "zh": "运行 8 个进程池任务"},
+    "trace.export": {"en": "Download trace (Perfetto)", "zh": "下载追踪（Perfetto）"},
+    "trace.slow.title": {"en": "Slow callbacks", "zh": "慢回调"},
+    "trace.slow.none": {"en": "No callback of {ms} ms or longer yet.", "zh": "暂无 {ms} 毫秒及以上的回调。"},
+    "trace.col.time": {"en": "Time", "zh": "时间"},
+    "trace.col.lane": {"en": "Task", "zh": "任务"},
+    "trace.col.callback": {"en": "Callback", "zh": "回调"},
+    "trace.col.ms": {"en": "Duration (ms)", "zh": "耗时（毫秒）"},
+    "trace.col.late": {"en": "Late (ms)", "zh": "延迟（毫秒）"},
+    "trace.col.kind": {"en": "Scheduled by", "zh": "调度方式"},
+    "trace.inspect.title": {"en": "Task", "zh": "任务"},
+    "trace.inspect.hint": {"en": "Click a tick in the timeline to inspect its task.",
+                           "zh": "点击时间线上的刻度以查看其任务。"},
+    "trace.inspect.plain": {"en": "That was a plain callback, not a task step.",
+                            "zh": "这是一个普通回调，不属于任何任务。"},
+    "trace.inspect.name": {"en": "Name", "zh": "名称"},
+    "trace.inspect.coro": {"en": "Coroutine", "zh": "协程"},
+    "trace.inspect.site": {"en": "Created at", "zh": "创建位置"},
+    "trace.inspect.state": {"en": "State", "zh": "状态"},
+    "trace.inspect.stack": {"en": "Await stack", "zh": "等待栈"},
+    "trace.inspect.no_stack": {"en": "(none: the task is not suspended)", "zh": "（无：任务未挂起）"},
+    "trace.cancel": {"en": "Cancel task", "zh": "取消任务"},
+    "trace.cancelled": {"en": "Cancelled {name}. The collector starts a new poll task for the station a period later.",
+                        "zh": "已取消 {name}。采集进程将在一个周期后为该站点启动新的轮询任务。"},
+    "trace.blocked": {"en": "{name}: watch for the red bar and the lag spike.",
+                      "zh": "{name}：请留意红色横条与延迟尖峰。"},
+    "trace.jobs_sent": {"en": "{n} jobs sent to the worker pool: see the worker lanes.",
+                        "zh": "已向进程池提交 {n} 个任务：请查看工作进程泳道。"},
+    "trace.status.live": {"en": "Tracing the collector loop (pid {pid}) · {window} s window",
+                          "zh": "正在追踪采集进程事件循环（pid {pid}）· {window} 秒窗口"},
+    "trace.status.paused": {"en": "Paused · the loop is still being traced", "zh": "已暂停 · 仍在持续追踪"},
+    "trace.counters": {
+        "en": "{rate} events/s · tracer ≈ {overhead} % of a core · {dropped} dropped · {tasks} tasks known",
+        "zh": "每秒 {rate} 个事件 · 追踪开销约占单核 {overhead}% · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
+    },
+    "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
+    "trace.err.unavailable": {
+        "en": "The trace service does not answer: the collector is not running, or runs with LOOPLENS_TRACE_PORT=0.",
+        "zh": "追踪服务无响应：采集进程未运行，或以 LOOPLENS_TRACE_PORT=0 运行。",
+    },
+    "trace.err.block_range": {"en": "Block for a whole number of ms from 1 to 5000.",
+                              "zh": "阻塞时长须为 1 到 5000 之间的整数毫秒。"},
+    "trace.err.jobs_range": {"en": "Between 1 and 64 jobs of 1 to 500 ms.", "zh": "任务数 1–64，每个 1–500 毫秒。"},
+    "trace.err.task_gone": {"en": "That task has finished or is no longer known to the tracer.",
+                            "zh": "该任务已结束，或追踪器已不再记录它。"},
+    "trace.err.not_cancellable": {
+        "en": "This task cannot be cancelled from here: only station poll tasks can (the collector restarts them).",
+        "zh": "此任务不能在这里取消：只有站点轮询任务可以（采集进程会重新启动它们）。",
+    },
+    "trace.err.stream": {"en": "The trace stream hit a problem and is restarting…", "zh": "追踪数据流出现问题，正在重新启动……"},
 }
 
 

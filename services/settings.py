@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     collector_max_backoff_s: float = Field(30.0, gt=0)  # a failing station is retried at least this often
     retention_hours: float = Field(48.0, gt=0)  # readings older than this are deleted
 
+    # The collector serves a trace of its own event loop here (0: no trace) to the Trace
+    # page; the tracer attaches while a page watches and detaches after trace_idle_s.
+    trace_host: str = "127.0.0.1"
+    trace_port: int = Field(8052, ge=0, le=65535)
+    trace_idle_s: float = Field(30.0, gt=0)
+
     # The Live page.
     live_default_stations: tuple[str, ...] = ("beijing", "shanghai", "guangzhou", "harbin", "lhasa")
     live_offline_periods: int = Field(3, ge=1)  # no reading for this many periods: offline
@@ -52,6 +58,10 @@ class Settings(BaseSettings):
     @property
     def effective_sensor_url(self) -> str:
         return self.sensor_url or f"http://{self.sensor_host}:{self.sensor_port}"
+
+    @property
+    def trace_url(self) -> str:
+        return f"http://{self.trace_host}:{self.trace_port}"
 
     @property
     def jobs_dir(self) -> Path:

@@ -93,7 +93,7 @@ class TaskRecord:
 
     @property
     def site(self) -> str:
-        return f"{self.site_code.co_filename}:{self.site_line}" if self.site_code else "?"
+        return f"{self.site_code.co_filename}:{self.site_line}" if self.site_code else "(created before tracing began)"
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,9 @@ class LoopTracer:
         loop.call_soon_threadsafe = traced_threadsafe  # type: ignore[method-assign]
         loop.call_at = traced_call_at  # type: ignore[method-assign]
         loop.set_task_factory(self._task_factory)
+        for task in asyncio.all_tasks(loop):  # created before attach: no creation site or time
+            if id(task) not in self._serials:
+                self._remember(task, task.get_coro(), None)
         if self.lag_interval_s > 0:
             self._probe = loop.create_task(self._lag_probe(), name="looplens: lag probe")
         return self
@@ -302,15 +305,18 @@ class LoopTracer:
             frame = frame.f_back  # past create_task / ensure_future / TaskGroup
         # The constructor already scheduled the first step, which gave the task its serial
         # (a finished task's id is forgotten, so a reused id gets a new one).
+        self._remember(task, coro, frame)
+        return task
+
+    def _remember(self, task: asyncio.Task[Any], coro: Any, frame: Any) -> None:
         serial = self._serial(task)
         tasks = self._tasks
-        tasks[serial] = TaskRecord(serial, time.perf_counter_ns(),
+        tasks[serial] = TaskRecord(serial, time.perf_counter_ns() if frame else 0,
                                    getattr(coro, "cr_code", None) or type(coro),
                                    frame.f_code if frame else None, frame.f_lineno if frame else 0,
                                    weakref.ref(task))
         if len(tasks) > TASK_CAPACITY:
             del tasks[next(iter(tasks))]
-        return task
 
     def _finished(self, task: asyncio.Task[Any], now: int) -> None:
         """A step left its task done: how it ended (once per task)."""
@@ -377,8 +383,26 @@ class LoopTracer:
         if callback.task:
             record = self._tasks.get(callback.task)
             return f"step {record.coro}" if record else f"step task {callback.task}"
-        code = self._codes.get(callback.code)
+        code = self.code_of(callback)
         return getattr(code, "co_qualname", None) or getattr(code, "__qualname__", None) or repr(code)
+
+    def code_of(self, callback: Callback) -> Any:
+        """A plain callback's code object (or the callable, for builtins)."""
+        return self._codes.get(callback.code)
+
+    def task_record(self, serial: int) -> TaskRecord | None:
+        return self._tasks.get(serial)
+
+    def task_name(self, serial: int) -> str:
+        """A task's name, cheaply (``task_info`` also walks its stack)."""
+        record = self._tasks.get(serial)
+        task = record.ref() if record else None
+        name = task.get_name() if task is not None else (record.name if record else "")
+        return name or f"task {serial}"
+
+    def live_task(self, serial: int) -> asyncio.Task[Any] | None:
+        record = self._tasks.get(serial)
+        return record.ref() if record else None
 
     def tasks(self) -> Iterator[TaskRecord]:
         return iter(list(self._tasks.values()))

@@ -64,6 +64,7 @@ def settings(tmp_path, sensor: Sensor) -> Settings:
         client_retries=2,
         client_backoff_s=0.05,
         job_poll_ms=100,
+        trace_port=free_port(),
     )
 
 
@@ -72,6 +73,6 @@ def collector(settings: Settings) -> Iterator[CollectorProcess]:
     """The collector process, polling the test sensor service into this test's store."""
     env = {"LOOPLENS_DATA_DIR": str(settings.data_dir), "LOOPLENS_SENSOR_URL": settings.sensor_url,
            "LOOPLENS_COLLECTOR_PERIOD_S": str(settings.collector_period_s),
-           "LOOPLENS_COLLECTOR_TIMEOUT_S": "0.5"}
+           "LOOPLENS_COLLECTOR_TIMEOUT_S": "0.5", "LOOPLENS_TRACE_PORT": str(settings.trace_port)}
     with CollectorProcess(settings.store_path, env=env) as process:
         yield process

@@ -1,0 +1,162 @@
+"""Trace page journeys: the real collector process traced, headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+import ids
+from services.trace_view import trace_index
+from tests.browser.conftest import assert_clean
+from tests.browser.test_live_journeys import wait_until
+
+pytestmark = pytest.mark.browser
+
+SERIES_POINTS = """
+const gd = document.querySelector('#trace-graph .js-plotly-plot');
+if (!gd || !gd.data || gd.data.length < 10) return null;
+const i = arguments[0];
+return {x: [...(gd.data[i].x || []), ...(gd.data[i + 1].x || [])],
+        y: [...(gd.data[i].y || []), ...(gd.data[i + 1].y || [])]};
+"""
+
+# Where on the screen the newest tick of a lane is, from Plotly's own axes.
+TICK_POSITION = """
+const gd = document.querySelector('#trace-graph .js-plotly-plot');
+const lane = arguments[0];
+let best = null;
+for (const t of gd.data.slice(0, 2)) {
+  (t.y || []).forEach((y, k) => { if (y === lane && (!best || t.x[k] > best)) best = t.x[k]; });
+}
+if (best === null) return null;
+const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+const box = gd.getBoundingClientRect();
+const px = xa._offset + xa.c2p(xa.d2c(best)), py = ya._offset + ya.c2p(ya.d2c(lane));
+if (px < xa._offset || px > xa._offset + xa._length) return null;
+return {x: Math.round(box.left + px), y: Math.round(box.top + py)};  // in the viewport
+"""
+
+
+def points(duo, series: str) -> dict | None:
+    return duo.driver.execute_script(SERIES_POINTS, trace_index(series, 0))
+
+
+def lanes(duo) -> set[str]:
+    shown = points(duo, "ticks")
+    return {y for y in shown["y"] if y} if shown else set()
+
+
+def open_trace(start, settings, path: str = "/"):
+    duo = start(settings, path)
+    duo.driver.set_window_size(1280, 1000)  # the timeline and both panels in view
+    if path == "/":
+        duo.find_element("a[href='/trace']").click()
+    wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 20,
+               "lanes for the collector's poll tasks")
+    return duo
+
+
+def unique_ticks(duo) -> bool:
+    shown = points(duo, "ticks")
+    pairs = [(x, y) for x, y in zip(shown["x"], shown["y"]) if x]
+    return bool(pairs) and len(pairs) == len(set(pairs))
+
+
+def test_lanes_for_the_collectors_tasks_stream_in_and_internals_show_on_request(start, settings, collector):
+    duo = open_trace(start, settings)
+    before = len(points(duo, "ticks")["x"])
+    wait_until(lambda: len(points(duo, "ticks")["x"]) > before + 20, 5, "new ticks pushed")
+    assert unique_ticks(duo), "a tick was pushed twice"
+    assert "looplens: lag probe" not in lanes(duo)  # loop internals are hidden by default
+    duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "events/s", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", f"pid {collector.pid}", timeout=5)
+    duo.find_element(f"#{ids.TRACE_INTERNAL} input").click()
+    wait_until(lambda: "looplens: lag probe" in lanes(duo), 5, "the lag probe's lane")
+    assert unique_ticks(duo)
+    assert_clean(duo)
+
+
+def test_blocking_the_loop_shows_a_slow_step_a_lag_spike_and_a_table_row(start, settings, collector):
+    duo = open_trace(start, settings)
+    box = duo.find_element(f"#{ids.TRACE_BLOCK_MS}")
+    duo.clear_input(box)
+    box.send_keys("soon")
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "1 to 5000", timeout=5)
+    duo.clear_input(box)
+    box.send_keys("250")
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 250 ms", timeout=5)
+    wait_until(lambda: any(y and y.startswith("block the loop 250 ms") for y in points(duo, "slow")["y"]),
+               5, "a red bar on the blocking task's lane")
+    wait_until(lambda: max(points(duo, "lag")["y"] or [0]) >= 250 - 50 - 5, 5, "the lag spike")
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "25", timeout=1)
+    assert_clean(duo)
+
+
+def test_click_a_tick_to_inspect_its_task_then_cancel_it(start, settings, collector):
+    duo = open_trace(start, settings)
+    duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still to aim
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Paused", timeout=5)
+    graph = duo.find_element("#trace-graph .js-plotly-plot")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    time.sleep(0.5)  # the resize's relayout
+    where = wait_until(lambda: duo.driver.execute_script(TICK_POSITION, "poll-harbin"), 5, "a harbin tick")
+    actions = ActionBuilder(duo.driver)
+    actions.pointer_action.move_to_location(where["x"], where["y"]).click()
+    actions.perform()
+    duo.wait_for_text_to_equal(".task-name", "poll-harbin", timeout=5)
+    duo.wait_for_contains_text(".task-coro", "Collector._poll_forever", timeout=2)
+    duo.wait_for_contains_text(".task-stack", "_poll_forever (collector.py:", timeout=2)
+    assert duo.find_element(".task-state").text in ("waiting", "running")
+    cancel = duo.find_element(f"#{ids.TRACE_CANCEL}")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", cancel)
+    cancel.click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "Cancelled poll-harbin", timeout=5)
+    duo.wait_for_text_to_equal(".task-state", "cancelled", timeout=5)
+    duo.find_element(f"#{ids.TRACE_PAUSE}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Tracing", timeout=5)
+    # The collector starts a new poll task for harbin a period later: its lane goes on.
+    cancelled_at = time.time() * 1000
+    wait_until(lambda: any(y == "poll-harbin" and x > cancelled_at + 1000 for x, y in
+                           zip(points(duo, "ticks")["x"], points(duo, "ticks")["y"]) if x), 10,
+               "harbin polled again")
+    assert_clean(duo)
+
+
+def test_pool_jobs_get_worker_lanes_and_the_export_parses(start, settings, collector, tmp_path):
+    duo = open_trace(start, settings)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    duo.find_element(f"#{ids.TRACE_JOBS}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "8 jobs", timeout=5)
+    wait_until(lambda: len({y for y in points(duo, "jobs")["y"] if y}) >= 2, 15, "two worker lanes")
+    worker_pids = {int(y.split()[1]) for y in points(duo, "jobs")["y"] if y}
+    assert collector.pid not in worker_pids
+    duo.find_element(f"#{ids.TRACE_EXPORT}").click()
+    path: Path = wait_until(lambda: next(iter(downloads.glob("looplens-trace-*.json")), None), 10, "the export")
+    doc = json.loads(path.read_text())
+    events = doc["traceEvents"]
+    assert {e["pid"] for e in events if e.get("cat") == "job"} >= worker_pids
+    names = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert any(n.startswith("poll-") for n in names)
+    assert all(e["dur"] >= 0 for e in events if e["ph"] == "X")
+    assert_clean(duo)
+
+
+def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collector):
+    duo = open_trace(start, settings, "/trace")
+    duo.driver.refresh()
+    wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 20, "lanes after reload")
+    duo.find_element(f"#{ids.LANG} input[value='zh']").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "每秒", timeout=5)
+    time.sleep(1)
+    assert unique_ticks(duo), "a tick was pushed twice (two streams on one page)"
+    assert_clean(duo)
+

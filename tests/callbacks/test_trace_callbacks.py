@@ -1,0 +1,48 @@
+"""Trace page callbacks called as functions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from dash.exceptions import PreventUpdate
+
+from callbacks.trace import block, clicked_task, inspect, make_view, parse_block_ms
+from scripts.server import free_port
+from services.settings import Settings
+
+
+def test_the_view_keeps_the_stream_number_and_reads_the_slider_as_log_marks():
+    view, button = make_view(60, [], 0, 1, "zh", {"stream": 17})
+    assert view == {"window_s": 60, "hide_internal": False, "slow_ms": 1, "paused": True, "lang": "zh",
+                    "stream": 17}
+    assert "paused" in button
+    view, button = make_view(15, ["hide"], 6, 2, "xx", None)
+    assert view["slow_ms"] == 1000 and view["hide_internal"] and not view["paused"] and view["lang"] == "en"
+    assert "paused" not in button
+
+
+@pytest.mark.parametrize("text, ms", [("300", 300), (" 1 ", 1), ("5000", 5000), ("2.0", 2),
+                                      ("0", None), ("5001", None), ("2.5", None), ("abc", None), ("", None),
+                                      (None, None), ("-5", None)])
+def test_block_duration_must_be_whole_ms_from_1_to_5000(text, ms):
+    assert parse_block_ms(text) == ms
+
+
+def test_a_clicked_tick_gives_its_task_and_anything_else_nothing():
+    assert clicked_task({"points": [{"customdata": 12}]}) == 12
+    assert clicked_task({"points": [{"customdata": 0}]}) == 0
+    assert clicked_task({"points": [{"x": 1}]}) is None  # the lag strip has no task
+    assert clicked_task(None) is None
+
+
+def test_bad_block_input_and_a_missing_trace_service_are_messages_not_errors(tmp_path):
+    settings = Settings(data_dir=tmp_path, trace_port=free_port())  # nothing listens there
+    bad = asyncio.run(block(settings, 1, "lots", "en"))
+    assert "1 to 5000" in bad.children and bad.className == "msg-error"
+    down = asyncio.run(block(settings, 1, "200", "en"))
+    assert "does not answer" in down.children and down.className == "msg-error"
+    panel, cancel_style = asyncio.run(inspect(settings, 5, "zh"))
+    assert "追踪服务无响应" in panel.children and cancel_style == {"display": "none"}
+    with pytest.raises(PreventUpdate):
+        asyncio.run(block(settings, None, "200", "en"))
