@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import i18n, live, query, trace
+from callbacks import i18n, lab, live, query, trace
 from services.settings import Settings
 
 
@@ -18,3 +18,4 @@ def register_all(app: Dash, settings: Settings) -> None:
     query.register(app, settings)
     live.register(app, settings)
     trace.register(app, settings)
+    lab.register(app, settings)

@@ -24,7 +24,7 @@ layout = html.Div(
                 _card("home.live.title", "home.live.body", "home.live.link", "/live"),
                 _card("home.trace.title", "home.trace.body", "home.trace.link", "/trace"),
                 _card("home.query.title", "home.query.body", "home.query.link", "/query"),
-                _card("home.soon.title", "home.soon.body"),
+                _card("home.lab.title", "home.lab.body", "home.lab.link", "/lab"),
             ],
         ),
     ],

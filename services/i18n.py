@@ -13,6 +13,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.query": {"en": "Query", "zh": "查询"},
     "nav.live": {"en": "Live", "zh": "实时"},
     "nav.trace": {"en": "Trace", "zh": "追踪"},
+    "nav.lab": {"en": "Lab", "zh": "实验室"},
     "nav.language": {"en": "Language", "zh": "语言"},
     # home
     "home.title": {"en": "See your sensors — and the concurrency behind them",
@@ -46,11 +47,14 @@ TEXT: dict[str, dict[str, str]] = {
               "循环延迟、慢回调，并可导出到 Perfetto。",
     },
     "home.trace.link": {"en": "Open Trace →", "zh": "打开追踪 →"},
-    "home.soon.title": {"en": "Coming next", "zh": "即将推出"},
-    "home.soon.body": {
-        "en": "A concurrency lab: one sensor workload under every execution model, side by side.",
-        "zh": "并发实验室：同一传感器负载在各种执行模型下并排对比。",
+    "home.lab.title": {"en": "Compare execution models", "zh": "对比执行模型"},
+    "home.lab.body": {
+        "en": "One sensor workload under sequential code, threads, processes, asyncio, a process "
+              "per item and gevent, on one clock, against the ideal.",
+        "zh": "同一传感器负载分别以顺序执行、线程、进程、asyncio、每项一个进程和 gevent 运行，"
+              "在同一时钟上与理想值对比。",
     },
+    "home.lab.link": {"en": "Open Lab →", "zh": "打开实验室 →"},
     # query page
     "query.title": {"en": "Query a station", "zh": "查询站点"},
     "query.help": {
@@ -155,6 +159,69 @@ TEXT: dict[str, dict[str, str]] = {
                               "zh": "无可导出内容：所示时间范围内没有读数。"},
     "live.err.stream": {"en": "The live stream hit a problem and is reconnecting…",
                         "zh": "实时数据流出现问题，正在重新连接……"},
+    # lab
+    "lab.title": {"en": "Concurrency lab", "zh": "并发实验室"},
+    "lab.lead": {
+        "en": "Fetch N readings from the sensor service (latency L each), then spend C ms of real CPU "
+              "on each payload — under each engine in turn. Every bar is one item, on the lane of the "
+              "process, thread or concurrent slot that ran it; all engines share one clock.",
+        "zh": "从传感器服务获取 N 条读数（每条延迟 L），再对每份数据做 C 毫秒的真实 CPU 计算——依次用各引擎运行。"
+              "每个横条是一项，位于执行它的进程、线程或并发槽位所在的泳道；所有引擎共用同一时钟。",
+    },
+    "lab.n": {"en": "Stations to fetch (N)", "zh": "获取站点数 (N)"},
+    "lab.latency": {"en": "Service latency L (ms)", "zh": "服务延迟 L（毫秒）"},
+    "lab.cpu": {"en": "CPU per reading C (ms)", "zh": "每条读数 CPU C（毫秒）"},
+    "lab.workers": {"en": "Workers k", "zh": "工作者数 k"},
+    "lab.engines": {"en": "Engines", "zh": "引擎"},
+    "lab.run": {"en": "Run", "zh": "运行"},
+    "lab.cancel": {"en": "Cancel", "zh": "取消"},
+    "lab.engine.sequential": {"en": "sequential", "zh": "顺序执行"},
+    "lab.engine.threads": {"en": "threads (k)", "zh": "线程池 (k)"},
+    "lab.engine.processes": {"en": "processes (k, add_done_callback)", "zh": "进程池 (k, add_done_callback)"},
+    "lab.engine.asyncio": {"en": "asyncio + aiohttp", "zh": "asyncio + aiohttp"},
+    "lab.engine.process_per_item": {"en": "a Process per item (≤ 50)", "zh": "每项一个 Process（≤ 50）"},
+    "lab.engine.gevent": {"en": "gevent (own process)", "zh": "gevent（独立进程）"},
+    "lab.progress": {"en": "Running {engine}: {done} of {n} items…", "zh": "正在运行 {engine}：{done}/{n} 项……"},
+    "lab.starting": {"en": "Measuring the loopback request ceiling, then starting…", "zh": "正在测量回环请求上限，随后开始……"},
+    "lab.col.engine": {"en": "Engine", "zh": "引擎"},
+    "lab.col.wall": {"en": "Wall (s)", "zh": "耗时（秒）"},
+    "lab.col.cpu": {"en": "CPU (s)", "zh": "CPU（秒）"},
+    "lab.col.throughput": {"en": "Items/s", "zh": "项/秒"},
+    "lab.col.ratio": {"en": "× ideal", "zh": "× 理想值"},
+    "lab.col.failed": {"en": "Failed", "zh": "失败"},
+    "lab.ideal": {
+        "en": "Ideal {ideal} s = max(L, N / {ceiling} req/s measured on loopback, N·C / {cores} cores).",
+        "zh": "理想值 {ideal} 秒 = max(L, N / 回环实测 {ceiling} 次/秒, N·C / {cores} 核)。",
+    },
+    "lab.identical": {"en": "✔ Every engine returned identical readings.", "zh": "✔ 所有引擎返回的读数完全一致。"},
+    "lab.different": {"en": "✘ The engines' readings differ (see failed items).", "zh": "✘ 各引擎的读数不一致（见失败项）。"},
+    "lab.collector": {
+        "en": "The collector kept its period: longest gap between its heartbeats during the run {gap} s (period {period} s).",
+        "zh": "采集进程保持了周期：运行期间心跳最长间隔 {gap} 秒（周期 {period} 秒）。",
+    },
+    "lab.collector_late": {
+        "en": "The collector fell behind: longest gap between its heartbeats during the run {gap} s (period {period} s).",
+        "zh": "采集进程有所滞后：运行期间心跳最长间隔 {gap} 秒（周期 {period} 秒）。",
+    },
+    "lab.bars": {"en": "Wall time (s)", "zh": "耗时（秒）"},
+    "lab.cancelled": {"en": "Cancelled: the run and all its worker processes were stopped.",
+                      "zh": "已取消：本次运行及其所有工作进程均已停止。"},
+    "lab.err.no_engine": {"en": "Pick at least one engine.", "zh": "请至少选择一个引擎。"},
+    "lab.err.unknown_engine": {"en": "Unknown engine {engine}.", "zh": "未知引擎 {engine}。"},
+    "lab.err.n_range": {"en": "N must be a whole number from 1 to {limit}.", "zh": "N 须为 1 到 {limit} 的整数。"},
+    "lab.err.latency_range": {"en": "L must be from 0 to {limit} ms.", "zh": "L 须在 0 到 {limit} 毫秒之间。"},
+    "lab.err.cpu_range": {"en": "C must be from 0 to {limit} ms.", "zh": "C 须在 0 到 {limit} 毫秒之间。"},
+    "lab.err.workers_range": {"en": "k must be a whole number from 1 to {limit}.", "zh": "k 须为 1 到 {limit} 的整数。"},
+    "lab.err.no_stations": {"en": "The sensor service lists no stations.", "zh": "传感器服务没有列出任何站点。"},
+    "lab.err.per_item_cap": {"en": "A Process per item is capped at N ≤ {limit}: lower N or untick it.",
+                             "zh": "每项一个 Process 最多 N ≤ {limit}：请减小 N 或取消勾选。"},
+    "lab.err.too_slow": {"en": "Sequential would take about {seconds} s (limit {limit} s): lower N, L or C, or untick it.",
+                         "zh": "顺序执行约需 {seconds} 秒（上限 {limit} 秒）：请减小 N、L 或 C，或取消勾选。"},
+    "lab.err.busy": {"en": "Another lab run is in progress on this server; try again when it ends.",
+                     "zh": "本服务器上已有实验正在运行；请在其结束后再试。"},
+    "lab.err.sensor": {"en": "The sensor service did not answer; the lab needs it.", "zh": "传感器服务无响应；实验室需要它。"},
+    "lab.err.crashed": {"en": "The run failed unexpectedly; the server log has the details.",
+                        "zh": "运行意外失败；详情见服务器日志。"},
     # trace
     "trace.title": {"en": "Event-loop trace", "zh": "事件循环追踪"},
     "trace.lead": {

@@ -3,7 +3,10 @@
 Routes:
     GET /health               {"status": "ok", ...}
     GET /stations             every station with its names
-    GET /stations/{id}        the station's current reading
+    GET /stations/{id}        the station's current reading; ``?at=<unix s>`` the reading
+                              at that second instead (within a day of now), and
+                              ``?latency_ms=<0..10000>`` that latency, without jitter
+                              (the lab's workloads: same readings, chosen latency)
     GET /faults, PUT /faults  the fault settings (latency, jitter, error, hang and
                               malformed-JSON rates, per-station overrides)
 
@@ -192,18 +195,38 @@ class SensorService:
         station = self.stations.get(request.match_info["station_id"])
         if station is None:
             return web.json_response({"error": "unknown station"}, status=404)
+        try:
+            at, latency = _query_number(request, "at"), _query_number(request, "latency_ms")
+        except ValueError as err:
+            return web.json_response({"error": str(err)}, status=400)
+        now = self._clock()
+        if at is not None and abs(at - now) > 86400:
+            return web.json_response({"error": "at must be within a day of now"}, status=400)
+        if latency is not None and not 0 <= latency <= 10000:
+            return web.json_response({"error": "latency_ms must be from 0 to 10000"}, status=400)
         faults = self.faults.for_station(station.id)
         rng = self._rng
         if rng.random() < faults.hang_rate:
             await asyncio.sleep(HANG_S)
-        delay_ms = max(0.0, faults.latency_ms + rng.uniform(-1, 1) * faults.jitter_ms)
+        delay_ms = latency if latency is not None else max(
+            0.0, faults.latency_ms + rng.uniform(-1, 1) * faults.jitter_ms)
         await asyncio.sleep(delay_ms / 1000)
         if rng.random() < faults.error_rate:
             return web.json_response({"error": "sensor fault (injected)"}, status=503)
-        body = json.dumps(reading_at(station, self._clock(), self.seed).as_dict())
+        body = json.dumps(reading_at(station, now if at is None else at, self.seed).as_dict())
         if rng.random() < faults.malformed_rate:
             body = body[: len(body) // 2]  # cut mid-object: not valid JSON
         return web.Response(text=body, content_type="application/json")
+
+
+def _query_number(request: web.Request, name: str) -> float | None:
+    text = request.query.get(name)
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number") from None
 
 
 def main(argv: list[str] | None = None) -> None:

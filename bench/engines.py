@@ -1,0 +1,127 @@
+"""The lab's engines, headless, against the real sensor service on loopback.
+
+    python bench/engines.py [workers]
+
+For N = 100 and 1,000, L = 100 ms, C = 0 and 20 ms: wall time, CPU time and the ratio to
+the ideal per engine (engines the lab's limits refuse are shown as refused). Same run:
+a raw aiohttp gather baseline (C = 0), and the process-pool dispatch cost of a no-op item
+through the lab's ``run_processes`` against a bare ``ProcessPoolExecutor``.
+Targets: asyncio ≤ 1.2× raw gather (C = 0); processes ≤ 1.3× N·C/cores (C = 20 ms);
+the lab's dispatch overhead per item ≤ 1.5× the bare pool's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp  # noqa: E402
+
+from scripts.server import free_port  # noqa: E402
+from services.embedded import SensorServiceProcess  # noqa: E402
+from services.lab import (  # noqa: E402
+    CORES, ENGINES, Item, LabInputError, Workload, _burn, calibrate, identical_readings, reading_url,
+    request_ceiling, run_engine, run_processes,
+)
+
+
+def raw_gather(w: Workload) -> float:
+    async def main() -> float:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            async def one(i: int) -> bytes:
+                async with session.get(reading_url(w, i)) as resp:
+                    return await resp.read()
+            start = time.perf_counter()
+            await asyncio.gather(*(one(i) for i in range(w.n)))
+            return time.perf_counter() - start
+    return asyncio.run(main())
+
+
+def noop_item(w: Workload, index: int) -> Item:
+    return Item(index, 0, 0, os.getpid(), "", None)
+
+
+def _noop(index: int) -> int:
+    return index
+
+
+def dispatch_costs(workers: int, n: int = 5000) -> tuple[float, float]:
+    """µs per no-op item: the lab's run_processes, and a bare pool with done-callbacks."""
+    w = Workload(n, 0, 0, workers, "", ("x",))
+    got: list[Item] = []
+    start = time.perf_counter()
+    run_processes(w, got.append, work=noop_item)
+    lab = (time.perf_counter() - start) / n * 1e6
+    done: list[int] = []
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        for i in range(n):
+            pool.submit(_noop, i).add_done_callback(lambda f: done.append(f.result()))
+    bare = (time.perf_counter() - start) / n * 1e6
+    assert len(got) == len(done) == n
+    return lab, bare
+
+
+def _burn_s(units: int) -> float:
+    start = time.perf_counter()
+    _burn(b"x", units)
+    return time.perf_counter() - start
+
+
+def effective_cores(units: int) -> float:
+    """How many cores' worth of CPU work this machine does at once: one process alone
+    against one per core together (a VM's cores may not deliver ``CORES``×)."""
+    with ProcessPoolExecutor(CORES) as pool:
+        list(pool.map(_burn_s, [units // 10] * CORES))  # warm the workers
+        alone = pool.submit(_burn_s, units).result()
+        together = max(pool.map(_burn_s, [units] * CORES))
+    return CORES * alone / together
+
+
+def main(workers: int) -> None:
+    with SensorServiceProcess(port=free_port(), stations=16) as service:
+        with urllib.request.urlopen(f"{service.url}/stations") as resp:
+            stations = tuple(s["id"] for s in json.load(resp)["stations"])
+        ceiling = request_ceiling(service.url, stations[0])
+        cores = effective_cores(calibrate() * 200)
+        print(f"cores {CORES} (together they do the work of {cores:.2f}), workers {workers}, "
+              f"loopback request ceiling {ceiling:.0f} req/s")
+        for n in (100, 1000):
+            for cpu in (0, 20):
+                w = Workload(n, 100, cpu, workers, service.url, stations).fixed()
+                ideal = w.ideal_s(ceiling)
+                print(f"\nN={n} L=100 ms C={cpu} ms  ideal {ideal:.2f} s  (N·C/cores {n * cpu / 1000 / CORES:.2f} s)")
+                if cpu == 0:
+                    raw = raw_gather(w)
+                    print(f"  {'raw aiohttp gather':<18} {raw:7.2f} s")
+                runs = []
+                for engine in ENGINES:
+                    try:
+                        w.check([engine])
+                    except LabInputError as err:
+                        print(f"  {engine:<18} refused: {err.code} {err.params}")
+                        continue
+                    run = run_engine(engine, w)
+                    runs.append(run)
+                    extra = f"  {run.wall_s / raw:.2f}× raw gather" if cpu == 0 and engine == "asyncio" else ""
+                    if cpu and engine == "processes":
+                        extra = (f"  {run.wall_s / (n * cpu / 1000 / CORES):.2f}× N·C/cores, "
+                                 f"{run.wall_s / (n * cpu / 1000 / cores):.2f}× N·C/effective cores")
+                    print(f"  {engine:<18} {run.wall_s:7.2f} s  cpu {run.cpu_s:6.2f} s  "
+                          f"{run.throughput:7.0f}/s  {run.wall_s / ideal:5.2f}× ideal{extra}"
+                          f"{'  ERROR ' + run.error if run.error else ''}")
+                print(f"  identical readings across engines: {identical_readings(runs)}")
+    lab, bare = dispatch_costs(workers=CORES)
+    print(f"\nprocess-pool dispatch per no-op item: lab {lab:.0f} µs, bare pool {bare:.0f} µs → {lab / bare:.2f}×")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 32)

@@ -1,0 +1,193 @@
+"""Lab page: check the workload, run the engines as a background job with progress,
+render the table, the bars and the swimlanes.
+
+The run is a Dash background job (its own process, started by the DiskcacheManager).
+That process lowers its priority, so the collector keeps its period on a loaded
+machine, and holds a lock file, so one run at a time uses this server's cores.
+Cancel kills the job's process and every process under it (the manager does it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
+
+import ids
+from callbacks.i18n import checked_lang
+from services.collector import HEARTBEAT_KEY
+from services.i18n import t
+from services.lab import (
+    ENGINES, MAX_CPU_MS, MAX_LATENCY_MS, MAX_N, MAX_WORKERS, LabInputError, LabResult, Workload, become_run_leader,
+    run_lab,
+)
+from services.settings import Settings
+from services.store import ReadingStore
+from views.lab import make_bars, make_lanes_figure, make_results, progress_text
+from views.trace import message
+
+logger = logging.getLogger(__name__)
+
+SHOWN, HIDDEN = {}, {"display": "none"}
+NICE = 10  # the run's priority below the collector's
+
+
+def _number(text: Any, whole: bool) -> float | None:
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        return None
+    return None if whole and not value.is_integer() else value
+
+
+def check_job(n: Any, latency: Any, cpu: Any, workers: Any, engines: list[str] | None,
+              previous: dict[str, Any] | None) -> dict[str, Any]:
+    """The job to run, or LabInputError: the same limits the run itself enforces."""
+    values = {"n": _number(n, True), "latency_ms": _number(latency, False), "cpu_ms": _number(cpu, False),
+              "workers": _number(workers, True)}
+    codes = {"n": "lab.err.n_range", "latency_ms": "lab.err.latency_range", "cpu_ms": "lab.err.cpu_range",
+             "workers": "lab.err.workers_range"}
+    limits = {"n": MAX_N, "latency_ms": MAX_LATENCY_MS, "cpu_ms": MAX_CPU_MS, "workers": MAX_WORKERS}
+    for key, value in values.items():
+        if value is None:
+            raise LabInputError(codes[key], limit=limits[key])
+    engines = [e for e in ENGINES if e in (engines or [])]  # the page's order
+    Workload(int(values["n"]), values["latency_ms"], values["cpu_ms"], int(values["workers"]),  # type: ignore[arg-type]
+             "", ()).check(engines)
+    return {**values, "n": int(values["n"]), "workers": int(values["workers"]),  # type: ignore[arg-type]
+            "engines": engines, "nonce": (previous or {}).get("nonce", 0) + 1}
+
+
+async def submit(n_clicks: int | None, n: Any, latency: Any, cpu: Any, workers: Any, engines: list[str] | None,
+                 lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, Any]:
+    if not n_clicks:
+        raise PreventUpdate
+    try:
+        return check_job(n, latency, cpu, workers, engines, previous), ""
+    except LabInputError as err:
+        return no_update, message(t(err.code, checked_lang(lang), **err.params), ok=False)
+
+
+@contextlib.contextmanager
+def one_run_at_a_time(settings: Settings) -> Iterator[bool]:
+    """True while this process holds the server's lab lock; False if another run has it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.data_dir / "lab.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+
+
+def _stations(settings: Settings) -> tuple[str, ...]:
+    with urllib.request.urlopen(f"{settings.effective_sensor_url}/stations", timeout=5) as resp:
+        return tuple(s["id"] for s in json.load(resp)["stations"])
+
+
+def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | None, lang: str | None,
+            settings: Settings) -> dict[str, Any]:
+    """Runs in the job's own process (a background callback)."""
+    if not job:
+        raise PreventUpdate
+    lang = checked_lang(lang)
+    with one_run_at_a_time(settings) as mine:
+        if not mine:
+            return {"error": "lab.err.busy"}
+        os.nice(NICE)
+        become_run_leader()
+        try:
+            stations = _stations(settings)
+        except (OSError, ValueError, KeyError):
+            return {"error": "lab.err.sensor"}
+
+        def heartbeat() -> float | None:
+            with ReadingStore(settings.store_path) as store:
+                beat = store.meta(HEARTBEAT_KEY)
+            return float(beat["at"]) if beat else None  # type: ignore[arg-type]
+
+        def progress(result: LabResult) -> None:
+            data = result.as_dict()
+            set_progress([progress_text(data, lang), make_lanes_figure(data)])
+
+        workload = Workload(job["n"], job["latency_ms"], job["cpu_ms"], job["workers"],
+                            settings.effective_sensor_url, stations)
+        try:
+            result = run_lab(workload, job["engines"], progress, heartbeat)
+        except LabInputError as err:
+            return {"error": err.code, "params": err.params}
+        except Exception:
+            logger.exception("lab run crashed")
+            return {"error": "lab.err.crashed"}
+        return {**result.as_dict(), "collector_period_s": settings.collector_period_s}
+
+
+async def cancelled(_clicks: int | None) -> dict[str, Any]:
+    return {"cancelled": True}
+
+
+async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, ...]:
+    """(message, table and notes, bars, swimlanes)."""
+    lang = checked_lang(lang)
+    if not data:
+        raise PreventUpdate
+    if data.get("cancelled"):
+        return message(t("lab.cancelled", lang)), no_update, no_update, no_update
+    if data.get("error"):
+        return message(t(data["error"], lang, **data.get("params", {})), ok=False), no_update, no_update, no_update
+    return "", make_results(data, lang), make_bars(data, lang), make_lanes_figure(data)
+
+
+def register(app: Dash, settings: Settings) -> None:
+    app.callback(
+        Output(ids.LAB_JOB, "data"),
+        Output(ids.LAB_MESSAGE, "children"),
+        Input(ids.LAB_RUN, "n_clicks"),
+        State(ids.LAB_N, "value"), State(ids.LAB_LATENCY, "value"), State(ids.LAB_CPU, "value"),
+        State(ids.LAB_WORKERS, "value"), State(ids.LAB_ENGINES, "value"), State(ids.LANG, "value"),
+        State(ids.LAB_JOB, "data"),
+        prevent_initial_call=True,
+    )(submit)
+
+    def run(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | None,
+            lang: str | None) -> dict[str, Any]:
+        return run_job(set_progress, job, lang, settings)
+
+    app.callback(
+        Output(ids.LAB_RESULT, "data"),
+        Input(ids.LAB_JOB, "data"),
+        State(ids.LANG, "value"),
+        background=True,
+        interval=max(settings.job_poll_ms, 300),
+        progress=[Output(ids.LAB_PROGRESS, "children"), Output(ids.LAB_LANES, "figure")],
+        running=[
+            (Output(ids.LAB_RUN, "disabled"), True, False),
+            (Output(ids.LAB_CANCEL, "style"), SHOWN, HIDDEN),
+            (Output(ids.LAB_PROGRESS, "style"), SHOWN, HIDDEN),
+        ],
+        cancel=[Input(ids.LAB_CANCEL, "n_clicks")],
+        prevent_initial_call=True,
+    )(run)
+
+    app.callback(Output(ids.LAB_RESULT, "data", allow_duplicate=True), Input(ids.LAB_CANCEL, "n_clicks"),
+                 prevent_initial_call=True)(cancelled)
+
+    app.callback(
+        Output(ids.LAB_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.LAB_TABLE, "children"),
+        Output(ids.LAB_BARS, "figure"),
+        Output(ids.LAB_LANES, "figure", allow_duplicate=True),
+        Input(ids.LAB_RESULT, "data"),
+        State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )(render)

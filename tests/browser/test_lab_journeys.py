@@ -1,0 +1,80 @@
+"""Lab page journeys: real engines against the real sensor service, headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import psutil
+import pytest
+
+import ids
+from tests.browser.conftest import assert_clean
+from tests.browser.test_live_journeys import wait_until
+
+pytestmark = pytest.mark.browser
+
+LANES = """
+const gd = document.querySelector('#lab-lanes .js-plotly-plot');
+if (!gd || !gd.data) return [];
+return gd.data.map(t => ({name: t.name, y: (t.y || []).filter(y => y)}));
+"""
+
+
+def lanes(duo) -> dict[str, set[str]]:
+    return {t["name"]: set(t["y"]) for t in duo.driver.execute_script(LANES)}
+
+
+def set_input(duo, component_id: str, value: str) -> None:
+    box = duo.find_element(f"#{component_id}")
+    duo.clear_input(box)
+    box.send_keys(value)
+
+
+def pick_engines(duo, wanted: set[str]) -> None:
+    for box in duo.driver.find_elements("css selector", f"#{ids.LAB_ENGINES} input"):
+        if (box.get_attribute("value") in wanted) != box.is_selected():
+            box.click()
+
+
+def test_a_comparison_fills_the_swimlanes_and_the_table(start, settings, collector):
+    duo = start(settings, "/")
+    duo.driver.set_window_size(1280, 1000)
+    duo.find_element("a[href='/lab']").click()
+    set_input(duo, ids.LAB_N, "0")
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    duo.wait_for_contains_text(f"#{ids.LAB_MESSAGE}", "from 1 to 2000", timeout=5)
+    set_input(duo, ids.LAB_N, "24")
+    set_input(duo, ids.LAB_LATENCY, "150")
+    pick_engines(duo, {"sequential", "threads", "asyncio", "processes"})
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    duo.wait_for_contains_text(f"#{ids.LAB_PROGRESS}", "Running", timeout=15)
+    wait_until(lambda: "sequential" in lanes(duo), 10, "swimlanes while it runs")
+    wait_until(lambda: len(duo.driver.find_elements("css selector", ".lab-row")) == 4, 60, "the table")
+    rows = [r.text for r in duo.driver.find_elements("css selector", ".lab-row")]
+    assert [r.split()[0] for r in rows] == ["sequential", "threads", "processes", "asyncio"]
+    duo.wait_for_contains_text(".lab-identical", "identical readings", timeout=2)
+    duo.wait_for_contains_text(".lab-collector", "kept its period", timeout=2)
+    shown = lanes(duo)
+    assert len(shown["threads"]) == 8  # k = 8 thread lanes
+    assert len(shown["processes"]) == 8 and len(shown["asyncio"]) > 5
+    assert_clean(duo)
+
+
+def test_cancel_stops_the_run_and_its_workers(start, settings, collector):
+    duo = start(settings, "/lab")
+    duo.driver.set_window_size(1280, 1000)
+    set_input(duo, ids.LAB_N, "400")
+    set_input(duo, ids.LAB_LATENCY, "1000")
+    set_input(duo, ids.LAB_WORKERS, "4")
+    pick_engines(duo, {"processes"})
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    pids = wait_until(lambda: {int(p) for lane in lanes(duo).get("processes", ())
+                               for p in re.findall(r"pid (\d+)", lane)}, 30, "worker lanes")
+    workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+    assert workers and all(p.pid != duo.driver.service.process.pid for p in workers)
+    duo.find_element(f"#{ids.LAB_CANCEL}").click()
+    duo.wait_for_contains_text(f"#{ids.LAB_MESSAGE}", "Cancelled", timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"worker processes left running: {[p.pid for p in alive]}"
+    assert not duo.find_element(f"#{ids.LAB_RUN}").get_attribute("disabled")
+    assert_clean(duo)

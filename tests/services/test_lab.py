@@ -1,0 +1,124 @@
+"""The lab's engines against the real sensor service on loopback, real pools and processes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+import urllib.request
+
+import psutil
+import pytest
+
+from services.lab import (
+    ENGINES,
+    MAX_PER_ITEM,
+    Item,
+    LabInputError,
+    Workload,
+    identical_readings,
+    kill_run,
+    run_engine,
+    run_lab,
+    swimlanes,
+)
+
+
+def stations(url: str) -> tuple[str, ...]:
+    with urllib.request.urlopen(f"{url}/stations") as resp:
+        return tuple(s["id"] for s in json.load(resp)["stations"])
+
+
+def test_every_engine_returns_the_same_readings_and_their_own_workers(sensor):
+    w = Workload(12, 30, 2, 3, sensor.url, stations(sensor.url)).fixed()
+    runs = {engine: run_engine(engine, w) for engine in ENGINES}
+    for engine, run in runs.items():
+        assert not run.error, (engine, run.error)
+        assert [item.index for item in run.items] == list(range(12)), engine
+        assert all(item.reading and not item.error for item in run.items), engine
+        assert run.items[0].reading[1] == w.at  # the fixed second, not "now"
+    assert identical_readings(list(runs.values()))
+    me = os.getpid()
+    assert {item.pid for item in runs["sequential"].items} == {me}
+    assert len({item.thread for item in runs["threads"].items}) > 1
+    assert me not in {item.pid for item in runs["processes"].items}
+    assert len({item.pid for item in runs["process_per_item"].items}) == 12  # one process each
+    assert me not in {item.pid for item in runs["gevent"].items}  # patch_all stayed out of here
+    assert not any("gevent" in name for name in __import__("sys").modules)
+
+
+def test_overlapping_items_are_spread_over_slots_and_the_clock_is_shared(sensor):
+    w = Workload(20, 200, 0, 2, sensor.url, stations(sensor.url)).fixed()
+    run = run_engine("asyncio", w)
+    lanes = swimlanes("asyncio", run.items, min(i.start_ns for i in run.items))
+    assert len(lanes) > 5  # 20 requests in flight at once do not share one lane
+    for lane in lanes:
+        bars = [(lane.x[k], lane.x[k + 1]) for k in range(0, len(lane.x), 3)]
+        assert all(end <= start for (_, end), (start, _) in zip(bars, bars[1:]))  # no overlap on a lane
+    assert run.wall_s < 20 * 0.2 / 2  # they really overlapped
+
+
+def test_a_run_reports_progress_and_watches_the_collector(sensor):
+    w = Workload(8, 300, 0, 2, sensor.url, stations(sensor.url))  # over a second: several heartbeat samples
+    seen: list[str | None] = []
+    beats = iter(range(1000))
+    result = run_lab(w, ["threads", "asyncio"], lambda r: seen.append(r.running.engine if r.running else None),
+                     heartbeat=lambda: float(next(beats)), every_s=0.0)
+    data = result.as_dict()
+    assert [r["engine"] for r in data["rows"]] == ["threads", "asyncio"]
+    assert "threads" in seen and "asyncio" in seen
+    assert data["identical"] is True and data["lanes"]
+    assert data["collector_gap_s"] == 1.0
+
+
+@pytest.mark.parametrize("changes, engines, code", [
+    ({"n": 0}, ["threads"], "lab.err.n_range"),
+    ({"n": 2001}, ["threads"], "lab.err.n_range"),
+    ({"cpu_ms": 201}, ["threads"], "lab.err.cpu_range"),
+    ({"latency_ms": -1}, ["threads"], "lab.err.latency_range"),
+    ({"workers": 65}, ["threads"], "lab.err.workers_range"),
+    ({"n": MAX_PER_ITEM + 1}, ["process_per_item"], "lab.err.per_item_cap"),
+    ({"n": 1000, "latency_ms": 100}, ["sequential"], "lab.err.too_slow"),
+    ({}, [], "lab.err.no_engine"),
+    ({}, ["fibers"], "lab.err.unknown_engine"),
+])
+def test_limits_are_refused_with_a_reason(changes, engines, code):
+    base = {"n": 10, "latency_ms": 10, "cpu_ms": 0, "workers": 2}
+    w = Workload(**{**base, **changes}, sensor_url="http://127.0.0.1:9", stations=("x",))
+    with pytest.raises(LabInputError) as err:
+        w.check(engines)
+    assert err.value.code == code
+
+
+def _run_forever(url: str, ids: tuple[str, ...], pids: multiprocessing.Queue) -> None:
+    from services.lab import become_run_leader
+    become_run_leader()
+    w = Workload(400, 1000, 0, 4, url, ids).fixed()
+    run_engine("processes", w, lambda item: None)
+
+
+def test_killing_a_run_leaves_no_worker_behind(sensor):
+    ids = stations(sensor.url)
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    run = multiprocessing.get_context("fork").Process(target=_run_forever, args=(sensor.url, ids, queue))
+    run.start()
+    deadline = time.monotonic() + 10
+    workers: list[psutil.Process] = []
+    while len(workers) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = psutil.Process(run.pid).children(recursive=True)
+    assert len(workers) >= 4, "the run's pool did not start"
+    kill_run(run.pid)
+    run.join(5)
+    gone, alive = psutil.wait_procs(workers, timeout=5)
+    assert not alive, f"orphans left: {[p.pid for p in alive]}"
+    assert run.exitcode is not None
+
+
+def test_identical_readings_notices_a_difference():
+    a = [Item(0, 0, 1, 1, "", ("beijing", 1, 20.0, 50.0))]
+    b = [Item(0, 0, 1, 2, "", ("beijing", 1, 20.5, 50.0))]
+    from services.lab import EngineRun
+    assert identical_readings([EngineRun("x", items=a), EngineRun("y", items=list(a))])
+    assert not identical_readings([EngineRun("x", items=a), EngineRun("y", items=b)])
