@@ -81,3 +81,11 @@ LAB_PROGRESS = "lab-progress"
 LAB_LANES = "lab-lanes"
 LAB_TABLE = "lab-table"
 LAB_BARS = "lab-bars"
+
+DEMO_RUN = "demo-run"  # pattern-matching type: {"type": DEMO_RUN, "demo": <name>}
+DEMO_SPEED = "demo-speed"
+DEMO_JOB = "demo-job"  # store: the demo to run
+DEMO_RESULT = "demo-result"  # store: its log and timeline, as plain data
+DEMO_STATUS = "demo-status"
+DEMO_LOG = "demo-log"
+DEMO_GRAPH = "demo-graph"

@@ -9,7 +9,7 @@ import ids
 from services.i18n import DEFAULT_LANG
 from views.i18n import T
 
-NAV = (("nav.home", "/"), ("nav.live", "/live"), ("nav.trace", "/trace"), ("nav.lab", "/lab"), ("nav.query", "/query"))
+NAV = (("nav.home", "/"), ("nav.live", "/live"), ("nav.trace", "/trace"), ("nav.lab", "/lab"), ("nav.demos", "/demos"), ("nav.query", "/query"))
 
 
 def make_shell() -> html.Div:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import i18n, lab, live, query, trace
+from callbacks import demos, i18n, lab, live, query, trace
 from services.settings import Settings
 
 
@@ -19,3 +19,4 @@ def register_all(app: Dash, settings: Settings) -> None:
     live.register(app, settings)
     trace.register(app, settings)
     lab.register(app, settings)
+    demos.register(app, settings)

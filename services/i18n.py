@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.demos import DEMOS
+
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
 
@@ -14,6 +16,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.live": {"en": "Live", "zh": "实时"},
     "nav.trace": {"en": "Trace", "zh": "追踪"},
     "nav.lab": {"en": "Lab", "zh": "实验室"},
+    "nav.demos": {"en": "Demos", "zh": "示例"},
     "nav.language": {"en": "Language", "zh": "语言"},
     # home
     "home.title": {"en": "See your sensors — and the concurrency behind them",
@@ -159,6 +162,104 @@ TEXT: dict[str, dict[str, str]] = {
                               "zh": "无可导出内容：所示时间范围内没有读数。"},
     "live.err.stream": {"en": "The live stream hit a problem and is reconnecting…",
                         "zh": "实时数据流出现问题，正在重新连接……"},
+    # demos
+    "demos.title": {"en": "Seed demos", "zh": "入门示例"},
+    "demos.lead": {
+        "en": "Six small programs about callbacks, tasks, process pools, events, timers and greenlets, "
+              "run for real against the sensor service. Each prints a log — which process said what, "
+              "when — and draws what ran where.",
+        "zh": "六个关于回调、任务、进程池、事件、定时器和协程（greenlet）的小程序，真实访问传感器服务运行。"
+              "每个都会输出日志——哪个进程在何时说了什么——并画出各部分在哪里运行。",
+    },
+    "demos.speed": {"en": "Speed", "zh": "速度"},
+    "demos.run": {"en": "Run", "zh": "运行"},
+    "demos.running": {"en": "Running…", "zh": "运行中……"},
+    "demos.failed": {"en": "The demo failed: {error}", "zh": "示例运行失败：{error}"},
+    "demo.process_callback.title": {"en": "A callback passed to a child process", "zh": "传给子进程的回调函数"},
+    "demo.process_callback.about": {
+        "en": "A child Process runs its own event loop to fetch a reading and calls the callback it was given. "
+              "Where does that callback run? Then the right way back: a pool's done-callback.",
+        "zh": "子进程运行自己的事件循环获取读数，并调用传给它的回调函数。这个回调在哪里运行？随后演示正确的返回方式：进程池的完成回调。",
+    },
+    "demo.process_callback.start": {"en": "parent: starting a child Process and handing it a callback",
+                                    "zh": "父进程：启动子进程，并把回调函数交给它"},
+    "demo.process_callback.started": {"en": "parent: child pid {child_pid} started", "zh": "父进程：子进程 pid {child_pid} 已启动"},
+    "demo.process_callback.fetched": {"en": "child: its own event loop fetched Beijing: {temperature} °C, {humidity} %RH",
+                                      "zh": "子进程：用自己的事件循环取得北京读数：{temperature}℃，湿度 {humidity}%"},
+    "demo.process_callback.callback": {"en": "callback ran — in the CHILD process (see its pid), not in the parent",
+                                       "zh": "回调函数执行了——是在子进程中（看它的 pid），而不是父进程"},
+    "demo.process_callback.parent_empty": {
+        "en": "parent: my list of received readings holds {received} items — the child's callback changed the child's copy",
+        "zh": "父进程：我收到的读数列表里有 {received} 项——子进程的回调修改的是子进程自己的副本"},
+    "demo.process_callback.pool_callback": {
+        "en": "parent: done-callback got Shanghai {temperature} °C, fetched in worker pid {worker_pid} — and ran here, in the parent",
+        "zh": "父进程：完成回调收到上海 {temperature}℃（由工作进程 pid {worker_pid} 获取）——并且在父进程中执行"},
+    "demo.process_callback.conclusion": {
+        "en": "to get a result back, send it (a Queue, a Pipe) or let a pool future call back in the parent (pid {parent_pid})",
+        "zh": "要把结果带回父进程，应当发送它（Queue、Pipe），或让进程池的 future 在父进程（pid {parent_pid}）中回调"},
+    "demo.task_callback.title": {"en": "Coroutine → Task → add_done_callback", "zh": "协程 → 任务 → add_done_callback"},
+    "demo.task_callback.about": {
+        "en": "A coroutine object does nothing until it is wrapped in a Task. Done callbacks get the task; "
+              "functools.partial passes them an extra argument (the unit).",
+        "zh": "协程对象在被包装成任务（Task）之前什么也不做。完成回调会收到该任务；functools.partial 为回调额外传入参数（单位）。",
+    },
+    "demo.task_callback.coroutine": {"en": "calling get_reading('guangzhou') made a {kind} object — nothing ran yet",
+                                     "zh": "调用 get_reading('guangzhou') 得到一个 {kind} 对象——此时什么都还没运行"},
+    "demo.task_callback.task_pending": {"en": "wrapped in a Task: state {state}", "zh": "包装为任务：状态 {state}"},
+    "demo.task_callback.callback": {"en": "done callback (partial with unit={unit}): {value} °{unit}, {humidity} %RH",
+                                    "zh": "完成回调（partial 传入 unit={unit}）：{value} °{unit}，湿度 {humidity}%"},
+    "demo.task_callback.task_finished": {"en": "task state: {state}", "zh": "任务状态：{state}"},
+    "demo.pool_pids.title": {"en": "Process pool: fetch in workers, parse in the parent",
+                             "zh": "进程池：工作进程获取，父进程解析"},
+    "demo.pool_pids.about": {
+        "en": "ProcessPoolExecutor.submit sends each fetch to a worker; add_done_callback parses the result in the parent.",
+        "zh": "ProcessPoolExecutor.submit 把每次获取交给工作进程；add_done_callback 在父进程中解析结果。",
+    },
+    "demo.pool_pids.start": {"en": "parent: a pool of {workers} workers, 4 stations submitted",
+                             "zh": "父进程：{workers} 个工作进程的进程池，已提交 4 个站点"},
+    "demo.pool_pids.fetched": {"en": "worker: fetched {station}", "zh": "工作进程：已获取 {station}"},
+    "demo.pool_pids.parsed": {"en": "parent: parsed {station}: {temperature} °C, {humidity} %RH",
+                              "zh": "父进程：已解析 {station}：{temperature}℃，湿度 {humidity}%"},
+    "demo.pool_pids.done": {"en": "every result was parsed in the parent, pid {parent_pid}",
+                            "zh": "所有结果都在父进程 pid {parent_pid} 中解析"},
+    "demo.event_retry.title": {"en": "threading.Event: wait for a service check", "zh": "threading.Event：等待服务检查"},
+    "demo.event_retry.about": {
+        "en": "Two workers wait for a health check to set an Event, retrying at most 3 times; "
+              "first with the sensor service up, then with it unreachable.",
+        "zh": "两个工作线程等待健康检查设置 Event，最多重试 3 次；先演示传感器服务可用，再演示无法连接。",
+    },
+    "demo.event_retry.case_up": {"en": "— case 1: the sensor service is up —", "zh": "—— 情况一：传感器服务可用 ——"},
+    "demo.event_retry.case_down": {"en": "— case 2: the service cannot be reached —", "zh": "—— 情况二：服务无法连接 ——"},
+    "demo.event_retry.waiting": {"en": "worker {worker}: attempt {attempt}, the service is not confirmed yet; waiting",
+                                 "zh": "工作线程 {worker}：第 {attempt} 次尝试，服务尚未确认；继续等待"},
+    "demo.event_retry.check_ok": {"en": "check: the service answered, Event set", "zh": "检查：服务已响应，已设置 Event"},
+    "demo.event_retry.check_failed": {"en": "check: no answer; the Event stays unset", "zh": "检查：无响应；Event 保持未设置"},
+    "demo.event_retry.connected": {"en": "worker {worker}: connected on attempt {attempt}",
+                                   "zh": "工作线程 {worker}：第 {attempt} 次尝试时连接成功"},
+    "demo.event_retry.timeout": {"en": "worker {worker}: TimeoutError after 3 attempts",
+                                 "zh": "工作线程 {worker}：3 次尝试后抛出 TimeoutError"},
+    "demo.call_chain.title": {"en": "call_soon and call_later: a chain of three functions",
+                              "zh": "call_soon 与 call_later：三个函数的调用链"},
+    "demo.call_chain.about": {
+        "en": "function_1 is scheduled with call_soon; each function schedules the next one step later "
+              "with call_later, until loop.time() + 9 steps. Lateness is how long after its due time each ran.",
+        "zh": "function_1 通过 call_soon 调度；每个函数用 call_later 在一步之后调度下一个，直到 loop.time() + 9 步。"
+              "延迟表示每次调用比预定时间晚了多久。",
+    },
+    "demo.call_chain.start": {"en": "loop: stop after {horizon} s; one step = {step} s",
+                              "zh": "事件循环：{horizon} 秒后停止；每步 {step} 秒"},
+    "demo.call_chain.called": {"en": "function_{n} called at +{at} s ({late} ms late)",
+                               "zh": "function_{n} 在 +{at} 秒被调用（延迟 {late} 毫秒）"},
+    "demo.call_chain.stop": {"en": "no room for another step: loop stopped at +{at} s",
+                             "zh": "已没有时间进行下一步：事件循环在 +{at} 秒停止"},
+    "demo.gevent.title": {"en": "gevent: spawn and joinall", "zh": "gevent：spawn 与 joinall"},
+    "demo.gevent.about": {
+        "en": "Ten tasks that each wait half a step: one after another, then as greenlets. "
+              "Runs in its own process, so gevent never touches the app.",
+        "zh": "十个各等待半步的任务：先依次执行，再作为 greenlet 并发执行。在独立进程中运行，gevent 不会影响应用。",
+    },
+    "demo.gevent.sequential": {"en": "one after another: {seconds} s", "zh": "依次执行：{seconds} 秒"},
+    "demo.gevent.greenlets": {"en": "spawn + joinall: {seconds} s", "zh": "spawn + joinall：{seconds} 秒"},
     # lab
     "lab.title": {"en": "Concurrency lab", "zh": "并发实验室"},
     "lab.lead": {
@@ -287,6 +388,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "trace.err.stream": {"en": "The trace stream hit a problem and is restarting…", "zh": "追踪数据流出现问题，正在重新启动……"},
 }
+
+
+for _demo in DEMOS:
+    TEXT[f"demo.{_demo}.run"] = TEXT["demos.run"]  # one text, a distinct id per demo's button
 
 
 def t(key: str, lang: str, **params: Any) -> str:

@@ -1,0 +1,72 @@
+"""Seed demos page: a button starts its demo as a background job (demos start processes
+and event loops of their own); the log is rendered in the UI language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx
+from dash.exceptions import PreventUpdate
+
+import ids
+from callbacks.i18n import checked_lang
+from services.demos import DEMOS, run_demo
+from services.i18n import t
+from services.settings import Settings
+from views.demos import make_log, make_timeline
+from views.trace import message
+
+logger = logging.getLogger(__name__)
+
+SHOWN, HIDDEN = {}, {"display": "none"}
+
+
+async def choose(_clicks: list[int | None], speed: float, previous: dict[str, Any] | None) -> dict[str, Any]:
+    picked = ctx.triggered_id
+    if not isinstance(picked, dict) or picked.get("demo") not in DEMOS or not any(_clicks):
+        raise PreventUpdate
+    return {"demo": picked["demo"], "speed": speed if speed in (1.0, 0.25, 0.1) else 0.25,
+            "nonce": (previous or {}).get("nonce", 0) + 1}
+
+
+def run_job(job: dict[str, Any] | None, settings: Settings) -> dict[str, Any]:
+    """Runs in the job's own process."""
+    if not job:
+        raise PreventUpdate
+    try:
+        return run_demo(job["demo"], settings.effective_sensor_url, job["speed"]).as_dict()
+    except Exception as err:  # the log has the traceback; the page says what failed
+        logger.exception("demo %s failed", job.get("demo"))
+        return {"name": job.get("demo"), "error": f"{type(err).__name__}: {err}"}
+
+
+async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, Any]:
+    if not data:
+        raise PreventUpdate
+    lang = checked_lang(lang)
+    if data.get("error"):
+        return message(t("demos.failed", lang, error=data["error"]), ok=False), {"data": [], "layout": {}}
+    return make_log(data, lang), make_timeline(data)
+
+
+def register(app: Dash, settings: Settings) -> None:
+    app.callback(Output(ids.DEMO_JOB, "data"), Input({"type": ids.DEMO_RUN, "demo": ALL}, "n_clicks"),
+                 State(ids.DEMO_SPEED, "value"), State(ids.DEMO_JOB, "data"),
+                 prevent_initial_call=True)(choose)
+
+    def run(job: dict[str, Any] | None) -> dict[str, Any]:
+        return run_job(job, settings)
+
+    app.callback(
+        Output(ids.DEMO_RESULT, "data"),
+        Input(ids.DEMO_JOB, "data"),
+        background=True,
+        interval=settings.job_poll_ms,
+        running=[(Output({"type": ids.DEMO_RUN, "demo": ALL}, "disabled"), True, False),
+                 (Output(ids.DEMO_STATUS, "style"), SHOWN, HIDDEN)],
+        prevent_initial_call=True,
+    )(run)
+
+    app.callback(Output(ids.DEMO_LOG, "children"), Output(ids.DEMO_GRAPH, "figure"),
+                 Input(ids.DEMO_RESULT, "data"), Input(ids.LANG, "value"))(render)
