@@ -58,6 +58,16 @@ def main(base: str, out: Path) -> None:
             driver.find_element(By.ID, "trace-jobs").click()
             time.sleep(2)
             _shot(driver, out, f"trace-{label}")
+            driver.get(base + "/lab")
+            time.sleep(1)
+            driver.find_element(By.ID, "lab-run").click()
+            time.sleep(8)
+            _shot(driver, out, f"lab-{label}")
+            driver.get(base + "/demos")
+            time.sleep(1)
+            driver.find_element(By.CSS_SELECTOR, "button[id*='call_chain']").click()
+            time.sleep(5)
+            _shot(driver, out, f"demos-{label}")
         finally:
             driver.quit()
 
