@@ -78,6 +78,7 @@ LAB_MESSAGE = "lab-message"
 LAB_JOB = "lab-job"  # store: the checked workload a run should use
 LAB_RESULT = "lab-result"  # store: the finished run, as plain data
 LAB_PROGRESS = "lab-progress"
+LAB_RUN_PID = "lab-run-pid"  # store, set by the running job: its pid (Cancel checks it)
 LAB_LANES = "lab-lanes"
 LAB_TABLE = "lab-table"
 LAB_BARS = "lab-bars"

@@ -4,19 +4,18 @@ render the table, the bars and the swimlanes.
 The run is a Dash background job (its own process, started by the DiskcacheManager).
 That process lowers its priority, so the collector keeps its period on a loaded
 machine, and holds a lock file, so one run at a time uses this server's cores.
-Cancel kills the job's process and every process under it (the manager does it).
+Cancel kills the job's process group: the job and every process under it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
+import asyncio
 import json
 import logging
 import os
-import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
@@ -28,7 +27,7 @@ from services.collector import HEARTBEAT_KEY
 from services.i18n import t
 from services.lab import (
     ENGINES, MAX_CPU_MS, MAX_LATENCY_MS, MAX_N, MAX_WORKERS, LabInputError, LabResult, Workload, become_run_leader,
-    run_lab,
+    run_lab, run_lock, stop_run,
 )
 from services.settings import Settings
 from services.store import ReadingStore
@@ -77,19 +76,6 @@ async def submit(n_clicks: int | None, n: Any, latency: Any, cpu: Any, workers: 
         return no_update, message(t(err.code, checked_lang(lang), **err.params), ok=False)
 
 
-@contextlib.contextmanager
-def one_run_at_a_time(settings: Settings) -> Iterator[bool]:
-    """True while this process holds the server's lab lock; False if another run has it."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.data_dir / "lab.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-
-
 def _stations(settings: Settings) -> tuple[str, ...]:
     with urllib.request.urlopen(f"{settings.effective_sensor_url}/stations", timeout=5) as resp:
         return tuple(s["id"] for s in json.load(resp)["stations"])
@@ -101,11 +87,12 @@ def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | Non
     if not job:
         raise PreventUpdate
     lang = checked_lang(lang)
-    with one_run_at_a_time(settings) as mine:
+    with run_lock(lock_path(settings)) as mine:
         if not mine:
             return {"error": "lab.err.busy"}
         os.nice(NICE)
         become_run_leader()
+        set_progress([t("lab.starting", lang), make_lanes_figure(None), os.getpid()])  # Cancel needs the pid
         try:
             stations = _stations(settings)
         except (OSError, ValueError, KeyError):
@@ -118,7 +105,7 @@ def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | Non
 
         def progress(result: LabResult) -> None:
             data = result.as_dict()
-            set_progress([progress_text(data, lang), make_lanes_figure(data)])
+            set_progress([progress_text(data, lang), make_lanes_figure(data), os.getpid()])
 
         workload = Workload(job["n"], job["latency_ms"], job["cpu_ms"], job["workers"],
                             settings.effective_sensor_url, stations)
@@ -132,8 +119,17 @@ def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | Non
         return {**result.as_dict(), "collector_period_s": settings.collector_period_s}
 
 
-async def cancelled(_clicks: int | None) -> dict[str, Any]:
-    return {"cancelled": True}
+def lock_path(settings: Settings) -> Path:
+    return settings.data_dir / "lab.lock"
+
+
+async def cancel(settings: Settings, run_pid: int | None, lang: str | None) -> Any:
+    """Dash's own cancel kills the job's process tree too, but not always (seen on 4.4.1
+    when Cancel follows the first progress closely); the run's process group is killed
+    here as well, once the pid is checked against the lock."""
+    if run_pid:
+        await asyncio.to_thread(stop_run, lock_path(settings), int(run_pid))
+    return message(t("lab.cancelled", checked_lang(lang)))
 
 
 async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, ...]:
@@ -141,8 +137,6 @@ async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, ..
     lang = checked_lang(lang)
     if not data:
         raise PreventUpdate
-    if data.get("cancelled"):
-        return message(t("lab.cancelled", lang)), no_update, no_update, no_update
     if data.get("error"):
         return message(t(data["error"], lang, **data.get("params", {})), ok=False), no_update, no_update, no_update
     return "", make_results(data, lang), make_bars(data, lang), make_lanes_figure(data)
@@ -169,7 +163,8 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.LANG, "value"),
         background=True,
         interval=max(settings.job_poll_ms, 300),
-        progress=[Output(ids.LAB_PROGRESS, "children"), Output(ids.LAB_LANES, "figure")],
+        progress=[Output(ids.LAB_PROGRESS, "children"), Output(ids.LAB_LANES, "figure"),
+                  Output(ids.LAB_RUN_PID, "data")],
         running=[
             (Output(ids.LAB_RUN, "disabled"), True, False),
             (Output(ids.LAB_CANCEL, "style"), SHOWN, HIDDEN),
@@ -179,8 +174,11 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(run)
 
-    app.callback(Output(ids.LAB_RESULT, "data", allow_duplicate=True), Input(ids.LAB_CANCEL, "n_clicks"),
-                 prevent_initial_call=True)(cancelled)
+    async def cancelled(_clicks: int | None, run_pid: int | None, lang: str | None) -> Any:
+        return await cancel(settings, run_pid, lang)
+
+    app.callback(Output(ids.LAB_MESSAGE, "children", allow_duplicate=True), Input(ids.LAB_CANCEL, "n_clicks"),
+                 State(ids.LAB_RUN_PID, "data"), State(ids.LANG, "value"), prevent_initial_call=True)(cancelled)
 
     app.callback(
         Output(ids.LAB_MESSAGE, "children", allow_duplicate=True),

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 PUSH_S = 0.25  # a stream asks the trace service for new rows this often
 COUNTERS_EVERY_S = 1.0
 RETRY_S = 2.0  # the trace service did not answer: ask again after this long
+WATCH_EVERY_S = 5.0  # a paused page tells the trace service it is still watched this often
 JOBS, JOB_MS = 8, 60
 
 
@@ -64,6 +65,7 @@ class _Stream:
         self.client = client
         self.session: TraceSession | None = None
         self._counters_at = 0.0
+        self._watched_at = 0.0
 
     async def step(self, view: TraceView, lang: str) -> None:
         session = self.session
@@ -76,7 +78,10 @@ class _Stream:
             if view.paused != paused_before:
                 self.push_status(lang)
             await asyncio.sleep(PUSH_S)
-            if view.paused:
+            if view.paused:  # the picture stays; the tracer must not detach meanwhile
+                if time.monotonic() - self._watched_at >= WATCH_EVERY_S:
+                    self._watched_at = time.monotonic()
+                    await self.client.watch()
                 return
             update = session.feed(await self.client.poll(session.cursor, view.window_s))
             set_props(ids.TRACE_GRAPH, {"figure": make_trace_patch(update, view.window_s)})

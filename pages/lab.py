@@ -44,4 +44,5 @@ layout = html.Div(className="page page-lab", children=[
     ]),
     dcc.Store(id=ids.LAB_JOB),
     dcc.Store(id=ids.LAB_RESULT),
+    dcc.Store(id=ids.LAB_RUN_PID),
 ])

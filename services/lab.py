@@ -20,6 +20,9 @@ process-group leader, so ``kill_run(pid)`` stops it and every worker it started.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -32,7 +35,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -136,6 +139,20 @@ class EngineRun:
 
 # -- the per-item work (top level: process pools pickle it) -----------------------------
 
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies. A pool worker whose parent
+    was killed would otherwise wait forever: its siblings keep the task pipe open."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: cancel still kills the run's known children
+        return
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def calibrate(ms: float = 20.0, samples: int = 5) -> int:
     """How many units of the CPU work fit in one ms here (the median of a few samples)."""
     rates = []
@@ -209,7 +226,7 @@ def run_processes(w: Workload, report: Report, work: Callable[[Workload, int], I
         with lock:
             report(future.result())
 
-    with ProcessPoolExecutor(w.workers) as pool:
+    with ProcessPoolExecutor(w.workers, initializer=die_with_parent) as pool:
         for i in range(w.n):
             pool.submit(work, w, i).add_done_callback(done)
 
@@ -222,7 +239,7 @@ async def _fan_out(w: Workload, report: Report) -> None:
     loop = asyncio.get_running_loop()
     units = int(w.cpu_ms * w.iterations_per_ms)
     bound = asyncio.Semaphore(min(ASYNC_BOUND, w.n))
-    pool = ProcessPoolExecutor(min(w.workers, CORES)) if units else None
+    pool = ProcessPoolExecutor(min(w.workers, CORES), initializer=die_with_parent) if units else None
 
     async def one(session: aiohttp.ClientSession, index: int) -> None:
         start = time.perf_counter_ns()
@@ -251,6 +268,7 @@ async def _fan_out(w: Workload, report: Report) -> None:
 
 
 def _per_item_child(w: Workload, index: int, results: Any) -> None:
+    die_with_parent()
     results.put(item_work(w, index))  # the way back to the parent: a queue, not a callback
 
 
@@ -359,6 +377,41 @@ def kill_run(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+@contextlib.contextmanager
+def run_lock(path: Path) -> Iterator[bool]:
+    """One run per server: True while this process holds the lock (its pid is written in
+    the lock file), False if another run holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield True
+
+
+def stop_run(path: Path, pid: int) -> bool:
+    """Kill run ``pid`` and its workers — only if it is the run holding the lock now (the
+    pid comes from a page, so it is checked against the lock, never trusted)."""
+    try:
+        with open(path) as lock:
+            holder = int(lock.read().strip() or 0)
+            fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)  # succeeds only when nobody runs
+            return False
+    except BlockingIOError:
+        pass  # a run holds the lock
+    except (OSError, ValueError):
+        return False
+    if holder != pid or pid <= 1:
+        return False
+    kill_run(pid)
+    return True
 
 
 # -- what the page draws --------------------------------------------------------------------

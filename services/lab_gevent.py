@@ -14,10 +14,11 @@ import sys  # noqa: E402
 
 from gevent.pool import Pool  # noqa: E402
 
-from services.lab import ASYNC_BOUND, Item, Workload, item_work  # noqa: E402
+from services.lab import ASYNC_BOUND, Item, Workload, die_with_parent, item_work  # noqa: E402
 
 
 def main() -> None:
+    die_with_parent()
     data = json.load(sys.stdin)
     workload = Workload(**{**data, "stations": tuple(data["stations"])})
     pool = Pool(min(ASYNC_BOUND, workload.n))

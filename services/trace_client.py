@@ -42,6 +42,9 @@ class TraceClient:
     async def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
         return await self._call("GET", "/trace", after=after, window_s=window_s)  # type: ignore[no-any-return]
 
+    async def watch(self) -> None:
+        await self._call("POST", "/trace/watch")
+
     async def task(self, serial: int) -> dict[str, Any]:
         return await self._call("GET", f"/trace/tasks/{serial}")  # type: ignore[no-any-return]
 

@@ -11,6 +11,7 @@ Routes (``trace_app(hub)``):
                                        resolved, pool jobs, lag samples, counters
     GET  /trace/tasks/{serial}         a task: name, coroutine, creation site, stack, state
     POST /trace/tasks/{serial}/cancel  cancel it, if the hub allows (``cancellable``)
+    POST /trace/watch                  keep the tracer attached without taking rows
     POST /trace/block?ms=N             a task that blocks the loop for N ms
     POST /trace/jobs?n=N&ms=M          N CPU jobs of M ms in the worker pool
     GET  /trace/export?window_s=S      the last S seconds as Chrome Trace Event JSON
@@ -104,7 +105,7 @@ class TraceHub:
                 logger.info("nobody watched the trace for %.0f s; detaching", self.idle_s)
                 self.tracer.detach()
 
-    def _watched(self) -> None:
+    def watched(self) -> None:
         self._seen_at = time.monotonic()
         if not self.tracer.attached:
             logger.info("trace watched: attaching to the collector's loop")
@@ -138,7 +139,7 @@ class TraceHub:
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
         """Rows after ``after`` (a new page: the last ``window_s`` seconds), newest
         ``MAX_ROWS`` at most, plus jobs, lag and counters. Attaches the tracer if needed."""
-        self._watched()
+        self.watched()
         now = time.perf_counter_ns()
         window_ns = int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
         rows = [c for c in self.tracer.callbacks(-1 if after < 0 else after) if c.end_ns]
@@ -222,7 +223,7 @@ class TraceHub:
         return n
 
     def export(self, window_s: float) -> dict[str, Any]:
-        self._watched()
+        self.watched()
         end = time.perf_counter_ns()
         start = end - int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
         rows = [c for c in self.tracer.callbacks(-1) if c.end_ns]  # the whole ring, not a cursor
@@ -275,6 +276,11 @@ def trace_app(hub: TraceHub) -> web.Application:
     @routes.get("/trace")
     async def poll(request: web.Request) -> web.Response:
         return web.json_response(hub.poll(int(_number(request, "after", -1)), _number(request, "window_s", 10)))
+
+    @routes.post("/trace/watch")
+    async def watch(request: web.Request) -> web.Response:
+        hub.watched()  # a paused page: keep tracing, send nothing
+        return web.json_response({"attached": hub.tracer.attached})
 
     @routes.get("/trace/tasks/{serial:\\d+}")
     async def task(request: web.Request) -> web.Response:

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from callbacks.lab import check_job, render, submit
+from callbacks.lab import cancel, check_job, render, submit
+from services.settings import Settings
 from services.lab import LabInputError
 
 
@@ -31,10 +32,10 @@ def test_bad_workloads_are_refused(n, latency, cpu, workers, engines, code):
     assert err.value.code == code
 
 
-def test_refusals_and_outcomes_are_messages_in_the_page_language():
+def test_refusals_and_outcomes_are_messages_in_the_page_language(tmp_path):
     _, msg = asyncio.run(submit(1, "5000", "100", "0", "8", ["threads"], "zh", None))
     assert "N 须为 1 到 2000 的整数" in msg.children and msg.className == "msg-error"
     msg, *_ = asyncio.run(render({"error": "lab.err.busy"}, "en"))
     assert "Another lab run" in msg.children
-    msg, *_ = asyncio.run(render({"cancelled": True}, "en"))
-    assert msg.children.startswith("Cancelled")
+    msg = asyncio.run(cancel(Settings(data_dir=tmp_path), 4242, "zh"))  # no run holds the lock: nothing killed
+    assert msg.children.startswith("已取消")

@@ -122,3 +122,29 @@ def test_identical_readings_notices_a_difference():
     from services.lab import EngineRun
     assert identical_readings([EngineRun("x", items=a), EngineRun("y", items=list(a))])
     assert not identical_readings([EngineRun("x", items=a), EngineRun("y", items=b)])
+
+
+def _hold_the_lock(path) -> None:
+    from services.lab import become_run_leader, run_lock
+    become_run_leader()
+    with run_lock(path) as mine:
+        assert mine
+        time.sleep(60)
+
+
+def test_cancel_kills_only_the_run_that_holds_the_lock(tmp_path):
+    from services.lab import run_lock, stop_run
+    path = tmp_path / "lab.lock"
+    assert not stop_run(path, os.getpid())  # no run at all
+    holder = multiprocessing.get_context("fork").Process(target=_hold_the_lock, args=(path,))
+    holder.start()
+    deadline = time.monotonic() + 5
+    while (not path.exists() or not path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with run_lock(path) as mine:
+        assert not mine  # one run per server
+    assert not stop_run(path, os.getpid())  # a pid from a page that is not the run: refused
+    assert holder.is_alive()
+    assert stop_run(path, holder.pid)
+    holder.join(5)
+    assert holder.exitcode == -9

@@ -64,6 +64,10 @@ def test_an_unwatched_trace_detaches_and_restores_the_loop():
         loop = asyncio.get_running_loop()
         await client.poll(-1, 5)
         assert "call_soon" in loop.__dict__
+        for _ in range(8):  # a paused page: watching without taking rows keeps it attached
+            await client.watch()
+            await asyncio.sleep(0.2)
+        assert hub.tracer.attached
         deadline = time.monotonic() + 5
         while hub.tracer.attached and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
