@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import ctypes
 import fcntl
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -218,28 +219,50 @@ def run_threads(w: Workload, report: Report) -> None:
             report(item)
 
 
-def run_processes(w: Workload, report: Report, work: Callable[[Workload, int], Item] = item_work) -> None:
+def warm_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool with every worker already started: the app keeps long-lived pools,
+    so starting one is not counted as the engine's time."""
+    pool = ProcessPoolExecutor(workers, initializer=die_with_parent)
+    for future in [pool.submit(os.getpid) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+def run_processes(w: Workload, report: Report, work: Callable[[Workload, int], Item] = item_work,
+                  pool: ProcessPoolExecutor | None = None) -> None:
     """Submit every item; each result reaches ``report`` through its future's done-callback."""
-    lock = threading.Lock()
+    lock, left, finished = threading.Lock(), [w.n], threading.Event()
 
     def done(future: Future[Item]) -> None:  # runs in the parent (the pool's result thread)
         with lock:
             report(future.result())
+            left[0] -= 1
+            if not left[0]:
+                finished.set()
 
-    with ProcessPoolExecutor(w.workers, initializer=die_with_parent) as pool:
+    own = pool is None
+    pool = pool or warm_pool(w.workers)
+    try:
         for i in range(w.n):
             pool.submit(work, w, i).add_done_callback(done)
+        finished.wait()
+    finally:
+        if own:
+            pool.shutdown()
 
 
-def run_asyncio(w: Workload, report: Report) -> None:
-    asyncio.run(_fan_out(w, report))
+def run_asyncio(w: Workload, report: Report, pool: ProcessPoolExecutor | None = None) -> None:
+    """The aiohttp fan-out; with C > 0 each payload's CPU work goes to ``pool``."""
+    asyncio.run(_fan_out(w, report, pool))
 
 
-async def _fan_out(w: Workload, report: Report) -> None:
+async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None) -> None:
     loop = asyncio.get_running_loop()
     units = int(w.cpu_ms * w.iterations_per_ms)
     bound = asyncio.Semaphore(min(ASYNC_BOUND, w.n))
-    pool = ProcessPoolExecutor(min(w.workers, CORES), initializer=die_with_parent) if units else None
+    own = pool is None and units > 0
+    if own:
+        pool = warm_pool(min(w.workers, CORES))
 
     async def one(session: aiohttp.ClientSession, index: int) -> None:
         start = time.perf_counter_ns()
@@ -248,7 +271,7 @@ async def _fan_out(w: Workload, report: Report) -> None:
             async with bound, session.get(reading_url(w, index)) as resp:
                 resp.raise_for_status()
                 body = await resp.text()
-            if pool is not None:
+            if units:
                 reading, pid = await loop.run_in_executor(pool, _timed_parse, body, units)
             else:
                 reading = parse(body, 0)
@@ -263,7 +286,7 @@ async def _fan_out(w: Workload, report: Report) -> None:
                 for i in range(w.n):
                     group.create_task(one(session, i))
     finally:
-        if pool is not None:
+        if own and pool is not None:
             pool.shutdown(wait=True)
 
 
@@ -322,13 +345,24 @@ def run_engine(engine: str, w: Workload, report: Report | None = None, run: Engi
         if report is not None:
             report(item)
 
+    runner = RUNNERS[engine]
+    pool = None  # a pool engine's workers are started before the clock (see warm_pool)
+    if engine == "processes":
+        pool = warm_pool(w.workers)
+    elif engine == "asyncio" and w.cpu_ms:
+        pool = warm_pool(min(w.workers, CORES))
+    if pool is not None:
+        runner = functools.partial(runner, pool=pool)  # type: ignore[call-arg]
     cpu, start = _cpu_s(), time.perf_counter()
     try:
-        RUNNERS[engine](w, keep)
+        runner(w, keep)
     except Exception as err:  # an engine's failure is a result to show, not a crash
         run.error = f"{type(err).__name__}: {err}"
-    run.wall_s = time.perf_counter() - start
-    run.cpu_s = _cpu_s() - cpu
+    finally:
+        run.wall_s = time.perf_counter() - start
+        if pool is not None:
+            pool.shutdown()
+    run.cpu_s = _cpu_s() - cpu  # after the shutdown: a child's CPU time counts once it is reaped
     run.items.sort(key=lambda item: item.index)
     return run
 
