@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import sys
 import time
 from collections import deque
@@ -45,6 +44,7 @@ MAX_JOBS, MAX_JOB_MS = 64, 500
 SLOW_KEPT = 200  # the slowest recent callbacks (≥ SLOW_FLOOR_NS) a new page starts with
 SLOW_FLOOR_NS = 1_000_000
 POOL_WORKERS = 2
+INTERNAL_KEPT = 20_000  # cached "is this loop machinery?" answers
 PLAIN_LANE = "callbacks"
 
 _APP_DIR = str(Path(__file__).resolve().parent.parent)
@@ -124,6 +124,8 @@ class TraceHub:
                          or not _app_file(getattr(record.coro_code, "co_filename", "")))
             else:
                 known = not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
+            if len(self._internal) >= INTERNAL_KEPT:
+                self._internal.clear()  # a cache: tasks come and go, answers are cheap to redo
             self._internal[key] = known
         return known
 
