@@ -11,6 +11,7 @@
     │   ├── SensorServerError    the service answered 5xx
     │   ├── SensorBadPayload     the answer was not the JSON we expect
     │   └── StationNotFound      the service does not know the station (404)
+    ├── LabInputError            a lab workload the lab will not run (limits)
     └── TraceError               a Trace page request could not be carried out
         ├── TraceUnavailable     the collector's trace service did not answer
         └── TraceRefused         it answered no; ``code`` is the reason's message key
@@ -76,6 +77,14 @@ class SensorBadPayload(SensorError):
 
 class StationNotFound(SensorError):
     code = "station_not_found"
+
+
+class LabInputError(LooplensError):
+    """``code`` picks the message, ``params`` fill it."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code, **params)
+        self.code = code
 
 
 class TraceError(LooplensError):

@@ -38,13 +38,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from services.errors import LooplensError
+from services.errors import LabInputError
 
 ENGINES = ("sequential", "threads", "processes", "asyncio", "process_per_item", "gevent")
 MAX_N = 2000
@@ -57,14 +57,6 @@ ASYNC_BOUND = 500  # requests in flight at once for asyncio and gevent
 FETCH_TIMEOUT_S = 15.0
 CORES = os.cpu_count() or 1
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class LabInputError(LooplensError):
-    """A workload the lab will not run; ``code`` picks the message, ``params`` fill it."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code, **params)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -80,8 +72,8 @@ class Workload:
 
     def fixed(self) -> Workload:
         """The same workload with the reading time and the CPU calibration pinned."""
-        return Workload(self.n, self.latency_ms, self.cpu_ms, self.workers, self.sensor_url, self.stations,
-                        self.at or int(time.time()) - 1, self.iterations_per_ms or calibrate())
+        return replace(self, at=self.at or int(time.time()) - 1,
+                       iterations_per_ms=self.iterations_per_ms or calibrate())
 
     def check(self, engines: list[str]) -> None:
         """Raise LabInputError for anything the lab will not run."""

