@@ -12,7 +12,7 @@ was framed on the socket to count bytes per update.
 Runs: all 50 stations shown in one tab; in five tabs (one browser); in one tab with the
 CPU throttled 6×; then the page's default of 5 stations in one tab.
 Prints p50/p95/p99 latency, readings lost and duplicated, bytes per update, server CPU,
-JS heap and server RSS at start and end.
+JS heap (retained, after a forced GC) and server RSS at start and end.
 Usage: python bench/stream_latency.py [seconds per run, default 60] [one: the first run only]
 """
 
@@ -136,6 +136,10 @@ def open_live(driver, url: str, shown: int, throttle: float = 1.0) -> None:
 
 
 def heap_mb(driver) -> float:
+    """The page's retained JS heap: garbage is collected first, so growth means something
+    is kept (without it, the figure mostly tracks when V8 last collected)."""
+    driver.execute_cdp_cmd("HeapProfiler.enable", {})
+    driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
     return driver.execute_script("return performance.memory.usedJSHeapSize") / 2**20
 
 
