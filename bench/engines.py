@@ -16,11 +16,9 @@ VM: expect run-to-run spread, and run nothing else meanwhile.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import time
-import urllib.request
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -32,7 +30,7 @@ from scripts.server import free_port  # noqa: E402
 from services.embedded import SensorServiceProcess  # noqa: E402
 from services.lab import (  # noqa: E402
     CORES, ENGINES, Item, LabInputError, Workload, identical_readings, reading_url, request_ceiling,
-    run_engine, run_processes,
+    run_engine, run_processes, station_ids,
 )
 
 
@@ -75,8 +73,7 @@ def dispatch_costs(workers: int, n: int = 5000) -> tuple[float, float]:
 
 def main(workers: int) -> None:
     with SensorServiceProcess(port=free_port(), stations=16) as service:
-        with urllib.request.urlopen(f"{service.url}/stations") as resp:
-            stations = tuple(s["id"] for s in json.load(resp)["stations"])
+        stations = station_ids(service.url)
         ceiling = request_ceiling(service.url, stations[0])
         print(f"cores {CORES}, workers {workers}, loopback request ceiling {ceiling:.0f} req/s")
         for n in (100, 1000):

@@ -11,22 +11,22 @@ from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.i18n import checked_lang
-from services.demos import DEMOS, run_demo
+from services.demos import DEFAULT_SPEED, DEMOS, SPEEDS, run_demo
 from services.i18n import t
 from services.settings import Settings
+from views import HIDDEN, SHOWN
 from views.demos import make_log, make_timeline
 from views.trace import message
 
 logger = logging.getLogger(__name__)
 
-SHOWN, HIDDEN = {}, {"display": "none"}
 
 
 async def choose(_clicks: list[int | None], speed: float, previous: dict[str, Any] | None) -> dict[str, Any]:
     picked = ctx.triggered_id
     if not isinstance(picked, dict) or picked.get("demo") not in DEMOS or not any(_clicks):
         raise PreventUpdate
-    return {"demo": picked["demo"], "speed": speed if speed in (1.0, 0.25, 0.1) else 0.25,
+    return {"demo": picked["demo"], "speed": speed if speed in {f for f, _ in SPEEDS} else DEFAULT_SPEED,
             "nonce": (previous or {}).get("nonce", 0) + 1}
 
 

@@ -25,6 +25,17 @@ async def translate_placeholder(lang: str | None) -> str:
     return t("query.placeholder", checked_lang(lang))
 
 
+def follow_language(app: Dash, view: str) -> None:
+    """Copy the shell's language into a streaming page's view store, where its stream reads it."""
+    app.clientside_callback(
+        "(lang, view) => view ? Object.assign({}, view, {lang: lang}) : window.dash_clientside.no_update",
+        Output(view, "data", allow_duplicate=True),
+        Input(ids.LANG, "value"),
+        State(view, "data"),
+        prevent_initial_call=True,
+    )
+
+
 def register(app: Dash, _settings: Settings) -> None:
     app.callback(
         Output({"type": ids.I18N, "key": ALL}, "children"),

@@ -10,10 +10,9 @@ Cancel kills the job's process group: the job and every process under it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import math
 import os
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,43 +25,38 @@ from callbacks.i18n import checked_lang
 from services.collector import HEARTBEAT_KEY
 from services.i18n import t
 from services.lab import (
-    ENGINES, MAX_CPU_MS, MAX_LATENCY_MS, MAX_N, MAX_WORKERS, LabInputError, LabResult, Workload, become_run_leader,
-    run_lab, run_lock, stop_run,
+    ENGINES, LabInputError, LabResult, Workload, become_run_leader,
+    run_lab, run_lock, station_ids, stop_run,
 )
 from services.settings import Settings
 from services.store import ReadingStore
+from views import HIDDEN, SHOWN
 from views.lab import make_bars, make_lanes_figure, make_results, progress_text
 from views.trace import message
 
 logger = logging.getLogger(__name__)
 
-SHOWN, HIDDEN = {}, {"display": "none"}
 NICE = 10  # the run's priority below the collector's
 
 
-def _number(text: Any, whole: bool) -> float | None:
+def _number(text: Any, whole: bool = False) -> float:
+    """The typed number; NaN for text that is not one (or not whole, when it must be),
+    which fails every range in ``Workload.check`` with that field's message."""
     try:
         value = float(str(text).strip())
     except ValueError:
-        return None
-    return None if whole and not value.is_integer() else value
+        return math.nan
+    return math.nan if whole and not value.is_integer() else value
 
 
 def check_job(n: Any, latency: Any, cpu: Any, workers: Any, engines: list[str] | None,
               previous: dict[str, Any] | None) -> dict[str, Any]:
-    """The job to run, or LabInputError: the same limits the run itself enforces."""
-    values = {"n": _number(n, True), "latency_ms": _number(latency, False), "cpu_ms": _number(cpu, False),
-              "workers": _number(workers, True)}
-    codes = {"n": "lab.err.n_range", "latency_ms": "lab.err.latency_range", "cpu_ms": "lab.err.cpu_range",
-             "workers": "lab.err.workers_range"}
-    limits = {"n": MAX_N, "latency_ms": MAX_LATENCY_MS, "cpu_ms": MAX_CPU_MS, "workers": MAX_WORKERS}
-    for key, value in values.items():
-        if value is None:
-            raise LabInputError(codes[key], limit=limits[key])
+    """The job to run, or LabInputError: the limits the run itself enforces."""
+    w = Workload(_number(n, whole=True), _number(latency), _number(cpu), _number(workers, whole=True),  # type: ignore[arg-type]
+                 "", ())
     engines = [e for e in ENGINES if e in (engines or [])]  # the page's order
-    Workload(int(values["n"]), values["latency_ms"], values["cpu_ms"], int(values["workers"]),  # type: ignore[arg-type]
-             "", ()).check(engines)
-    return {**values, "n": int(values["n"]), "workers": int(values["workers"]),  # type: ignore[arg-type]
+    w.check(engines)
+    return {"n": int(w.n), "latency_ms": w.latency_ms, "cpu_ms": w.cpu_ms, "workers": int(w.workers),
             "engines": engines, "nonce": (previous or {}).get("nonce", 0) + 1}
 
 
@@ -74,11 +68,6 @@ async def submit(n_clicks: int | None, n: Any, latency: Any, cpu: Any, workers: 
         return check_job(n, latency, cpu, workers, engines, previous), ""
     except LabInputError as err:
         return no_update, message(t(err.code, checked_lang(lang), **err.params), ok=False)
-
-
-def _stations(settings: Settings) -> tuple[str, ...]:
-    with urllib.request.urlopen(f"{settings.effective_sensor_url}/stations", timeout=5) as resp:
-        return tuple(s["id"] for s in json.load(resp)["stations"])
 
 
 def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | None, lang: str | None,
@@ -94,7 +83,7 @@ def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | Non
         become_run_leader()
         set_progress([t("lab.starting", lang), make_lanes_figure(None), os.getpid()])  # Cancel needs the pid
         try:
-            stations = _stations(settings)
+            stations = station_ids(settings.effective_sensor_url)
         except (OSError, ValueError, KeyError):
             return {"error": "lab.err.sensor"}
 

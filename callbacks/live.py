@@ -23,7 +23,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
 import ids
-from callbacks.i18n import checked_lang
+from callbacks.i18n import checked_lang, follow_language
 from callbacks.watchdog import Beat, register_watchdog
 from services.collector import heartbeat
 from services.i18n import t
@@ -312,13 +312,7 @@ def register(app: Dash, settings: Settings) -> None:
                       view=ids.LIVE_VIEW, state="looplensStream")
 
     # The language switch lives in the shell; the stream writes names in this language.
-    app.clientside_callback(
-        "(lang, view) => view ? Object.assign({}, view, {lang: lang}) : window.dash_clientside.no_update",
-        Output(ids.LIVE_VIEW, "data", allow_duplicate=True),
-        Input(ids.LANG, "value"),
-        State(ids.LIVE_VIEW, "data"),
-        prevent_initial_call=True,
-    )
+    follow_language(app, ids.LIVE_VIEW)
 
     # Leaving the Live page empties the view, so its stream idles instead of pushing.
     app.clientside_callback(

@@ -22,12 +22,11 @@ from services.i18n import t
 from services.query import QueryFailure, fetch_station
 from services.settings import Settings
 from services.stations import BY_ID, resolve
+from views import HIDDEN, SHOWN
 from views.query import make_result
 
 logger = logging.getLogger(__name__)
 
-SHOWN: dict[str, str] = {}
-HIDDEN = {"display": "none"}
 ENGINE = "dash background job (diskcache)"
 
 

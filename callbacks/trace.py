@@ -22,13 +22,14 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
 import ids
-from callbacks.i18n import checked_lang
+from callbacks.i18n import checked_lang, follow_language
 from callbacks.watchdog import Beat, register_watchdog
 from services.errors import TraceError
 from services.i18n import t
 from services.settings import Settings
 from services.trace_client import TraceClient
 from services.trace_view import SLOW_MARKS_MS, TraceSession, TraceView
+from views import HIDDEN, SHOWN
 from views.trace import counters_text, message, make_slow_table, make_task_panel, make_trace_figure, make_trace_patch
 
 logger = logging.getLogger(__name__)
@@ -172,17 +173,16 @@ async def jobs(settings: Settings, n_clicks: int | None, lang: str | None) -> An
 async def inspect(settings: Settings, serial: int | None, lang: str | None) -> tuple[Any, dict[str, str]]:
     """The task panel and whether its Cancel button shows."""
     lang = checked_lang(lang)
-    hidden = {"display": "none"}
     if serial is None:
-        return t("trace.inspect.hint", lang), hidden
+        return t("trace.inspect.hint", lang), HIDDEN
     if serial == 0:
-        return t("trace.inspect.plain", lang), hidden
+        return t("trace.inspect.plain", lang), HIDDEN
     try:
         async with TraceClient(settings.trace_url) as client:
             info = await client.task(serial)
     except TraceError as err:
-        return failed(err, lang), hidden
-    return make_task_panel(info, lang), {} if info.get("cancellable") else hidden
+        return failed(err, lang), HIDDEN
+    return make_task_panel(info, lang), SHOWN if info.get("cancellable") else HIDDEN
 
 
 def clicked_task(click: dict[str, Any] | None) -> int | None:
@@ -245,14 +245,7 @@ def register(app: Dash, settings: Settings) -> None:
                  websocket=True, persistent=True)(trace_stream)
     register_watchdog(app, interval=ids.TRACE_WATCHDOG, beat=ids.TRACE_BEAT, stream=ids.TRACE_STREAM,
                       view=ids.TRACE_VIEW, state="looplensTrace")
-
-    app.clientside_callback(
-        "(lang, view) => view ? Object.assign({}, view, {lang: lang}) : window.dash_clientside.no_update",
-        Output(ids.TRACE_VIEW, "data", allow_duplicate=True),
-        Input(ids.LANG, "value"),
-        State(ids.TRACE_VIEW, "data"),
-        prevent_initial_call=True,
-    )
+    follow_language(app, ids.TRACE_VIEW)
 
     async def block_loop(n_clicks: int | None, text: Any, lang: str | None) -> Any:
         return await block(settings, n_clicks, text, lang)

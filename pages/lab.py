@@ -2,6 +2,7 @@ import dash
 from dash import dcc, html
 
 import ids
+from views import HIDDEN
 from services.lab import ENGINES
 from views.i18n import T
 from views.lab import EMPTY_LAYOUT
@@ -31,10 +32,10 @@ layout = html.Div(className="page page-lab", children=[
                       options=[{"label": T(f"lab.engine.{e}"), "value": e} for e in ENGINES]),
     ]),
     html.Div([html.Button(T("lab.run"), id=ids.LAB_RUN, className="btn btn-primary"),
-              html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style={"display": "none"})],
+              html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style=HIDDEN)],
              className="buttons lab-buttons"),
     html.Div(id=ids.LAB_MESSAGE, className="trace-message", role="status"),
-    html.Div(id=ids.LAB_PROGRESS, className="progress", style={"display": "none"}),
+    html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
     dcc.Graph(id=ids.LAB_LANES, figure={"data": [], "layout": EMPTY_LAYOUT},
               config={"displaylogo": False, "responsive": True}, className="trace-graph"),
     html.Div(className="lab-panels", children=[

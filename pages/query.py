@@ -2,11 +2,11 @@ import dash
 from dash import dcc, html
 
 import ids
+from views import HIDDEN
 from views.i18n import T
 
 dash.register_page(__name__, path="/query", title="Query · looplens", name="Query", order=1)
 
-HIDDEN = {"display": "none"}
 
 layout = html.Div(
     className="page page-query",

@@ -4,6 +4,7 @@ import dash
 from dash import dcc, html
 
 import ids
+from views import HIDDEN
 from services.trace_view import SLOW_MARKS_MS, WINDOWS_S
 from views.i18n import T
 from views.trace import EMPTY_LAYOUT
@@ -48,7 +49,7 @@ def layout(**_query: str) -> html.Div:
                          className="card"),
             html.Section([T("trace.inspect.title", html.H2), html.Div(id=ids.TRACE_INSPECT),
                           html.Button(T("trace.cancel"), id=ids.TRACE_CANCEL, className="btn btn-warn",
-                                      style={"display": "none"})], className="card"),
+                                      style=HIDDEN)], className="card"),
         ]),
         dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
         dcc.Store(id=ids.TRACE_TASK),

@@ -32,6 +32,8 @@ from services.tracer import LoopTracer
 DEMOS = ("process_callback", "task_callback", "pool_pids", "event_retry", "call_chain", "gevent")
 ROOT = Path(__file__).resolve().parent.parent
 STATIONS = ("beijing", "shanghai", "guangzhou", "harbin")
+SPEEDS = ((1.0, "1×"), (0.25, "4×"), (0.1, "10×"))  # the page's choices: factor, label
+DEFAULT_SPEED = 0.25
 
 
 @dataclass
@@ -175,7 +177,7 @@ def _traced(log: DemoLog, main: Callable[[], Any]) -> None:
             for c in rows:
                 lane = tracer.task_name(c.task) if c.task else "callbacks"
                 name = tracer.name_of(c)
-                if "demo" in getattr(tracer.code_of(c), "co_filename", "demos.py") or c.task:
+                if c.task or "demo" in getattr(tracer.code_of(c), "co_filename", "demos.py"):
                     log.span(lane, name, c.start_ns, c.end_ns)
     finally:
         loop.close()
@@ -293,7 +295,7 @@ RUNNERS: dict[str, Callable[[DemoLog, str, float], None]] = {
 }
 
 
-def run_demo(name: str, sensor_url: str, speed: float = 0.25) -> DemoLog:
+def run_demo(name: str, sensor_url: str, speed: float = DEFAULT_SPEED) -> DemoLog:
     if name not in RUNNERS:
         raise ValueError(f"unknown demo {name!r}")
     log = DemoLog(name)

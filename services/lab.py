@@ -76,12 +76,7 @@ class Workload:
                        iterations_per_ms=self.iterations_per_ms or calibrate())
 
     def check(self, engines: list[str]) -> None:
-        """Raise LabInputError for anything the lab will not run."""
-        if not engines:
-            raise LabInputError("lab.err.no_engine")
-        unknown = [e for e in engines if e not in ENGINES]
-        if unknown:
-            raise LabInputError("lab.err.unknown_engine", engine=unknown[0])
+        """Raise LabInputError for anything the lab will not run (a NaN fails its range)."""
         if not 1 <= self.n <= MAX_N:
             raise LabInputError("lab.err.n_range", limit=MAX_N)
         if not 0 <= self.latency_ms <= MAX_LATENCY_MS:
@@ -90,6 +85,11 @@ class Workload:
             raise LabInputError("lab.err.cpu_range", limit=MAX_CPU_MS)
         if not 1 <= self.workers <= MAX_WORKERS:
             raise LabInputError("lab.err.workers_range", limit=MAX_WORKERS)
+        if not engines:
+            raise LabInputError("lab.err.no_engine")
+        unknown = [e for e in engines if e not in ENGINES]
+        if unknown:
+            raise LabInputError("lab.err.unknown_engine", engine=unknown[0])
         if "process_per_item" in engines and self.n > MAX_PER_ITEM:
             raise LabInputError("lab.err.per_item_cap", limit=MAX_PER_ITEM)
         serial_s = self.n * (self.latency_ms + self.cpu_ms) / 1000
@@ -170,6 +170,12 @@ def parse(body: str, cpu_units: int) -> tuple[str, int, float, float]:
     _burn(body.encode(), cpu_units)
     data = json.loads(body)
     return (str(data["station"]), int(data["ts"]), float(data["temperature_c"]), float(data["humidity_pct"]))
+
+
+def station_ids(sensor_url: str) -> tuple[str, ...]:
+    """Every station the sensor service lists (the workload's items cycle over them)."""
+    with urllib.request.urlopen(f"{sensor_url}/stations", timeout=5) as resp:
+        return tuple(s["id"] for s in json.load(resp)["stations"])
 
 
 def reading_url(w: Workload, index: int) -> str:

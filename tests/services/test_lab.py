@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import time
-import urllib.request
 
 import psutil
 import pytest
@@ -21,17 +19,13 @@ from services.lab import (
     kill_run,
     run_engine,
     run_lab,
+    station_ids,
     swimlanes,
 )
 
 
-def stations(url: str) -> tuple[str, ...]:
-    with urllib.request.urlopen(f"{url}/stations") as resp:
-        return tuple(s["id"] for s in json.load(resp)["stations"])
-
-
 def test_every_engine_returns_the_same_readings_and_their_own_workers(sensor):
-    w = Workload(12, 30, 2, 3, sensor.url, stations(sensor.url)).fixed()
+    w = Workload(12, 30, 2, 3, sensor.url, station_ids(sensor.url)).fixed()
     runs = {engine: run_engine(engine, w) for engine in ENGINES}
     for engine, run in runs.items():
         assert not run.error, (engine, run.error)
@@ -49,7 +43,7 @@ def test_every_engine_returns_the_same_readings_and_their_own_workers(sensor):
 
 
 def test_overlapping_items_are_spread_over_slots_and_the_clock_is_shared(sensor):
-    w = Workload(20, 200, 0, 2, sensor.url, stations(sensor.url)).fixed()
+    w = Workload(20, 200, 0, 2, sensor.url, station_ids(sensor.url)).fixed()
     run = run_engine("asyncio", w)
     lanes = swimlanes("asyncio", run.items, min(i.start_ns for i in run.items))
     assert len(lanes) > 5  # 20 requests in flight at once do not share one lane
@@ -60,7 +54,7 @@ def test_overlapping_items_are_spread_over_slots_and_the_clock_is_shared(sensor)
 
 
 def test_a_run_reports_progress_and_watches_the_collector(sensor):
-    w = Workload(8, 300, 0, 2, sensor.url, stations(sensor.url))  # over a second: several heartbeat samples
+    w = Workload(8, 300, 0, 2, sensor.url, station_ids(sensor.url))  # over a second: several heartbeat samples
     seen: list[str | None] = []
     beats = iter(range(1000))
     result = run_lab(w, ["threads", "asyncio"], lambda r: seen.append(r.running.engine if r.running else None),
@@ -99,7 +93,7 @@ def _run_forever(url: str, ids: tuple[str, ...], pids: multiprocessing.Queue) ->
 
 
 def test_killing_a_run_leaves_no_worker_behind(sensor):
-    ids = stations(sensor.url)
+    ids = station_ids(sensor.url)
     queue: multiprocessing.Queue = multiprocessing.Queue()
     run = multiprocessing.get_context("fork").Process(target=_run_forever, args=(sensor.url, ids, queue))
     run.start()
