@@ -28,6 +28,7 @@ python_env() {
     "$VENV/bin/python" -m pip install -q -r requirements.txt -r requirements-dev.txt
     touch "$stamp"
   fi
+  "$VENV/bin/python" scripts/build_ext.py  # the tracer's C hot path; rebuilt only when its source changed
 }
 
 case "${1:-}" in

@@ -13,9 +13,14 @@ marked as done-callback links: "the callback that completed this future schedule
 one". ``detach()`` puts everything back.
 
 The hot path stores numbers only — sequence numbers, ``perf_counter_ns`` times, ids —
-in preallocated ``array`` columns of one ring (``capacity`` rows). Names, coroutines,
-creation sites and stacks are looked up when a view asks (``task_info``). Rows a reader
-has not taken before the ring wrapped are counted as dropped, never silently lost.
+in preallocated ``array`` columns of one ring (``capacity`` rows); tasks get a second ring
+(``TASK_CAPACITY``) of numbers plus references to their code objects. Names and stacks are
+looked up when a view asks (``task_info``). Rows a reader has not taken before the ring
+wrapped are counted as dropped, never silently lost.
+
+The hot path exists twice, with the same rows: in C (``services/_looptrace.c``, built by
+``scripts/build_ext.py``; a few hundred ns per callback) and in Python closures below
+(about 4 µs per callback), which are used when the C module is not built.
 
 ``perf_counter_ns`` is CLOCK_MONOTONIC on Linux, one clock for every process of the
 machine, so worker-process times (``TracedPool``) share the axis with the loop's.
@@ -27,13 +32,18 @@ import asyncio
 import os
 import sys
 import time
-import weakref
 from array import array
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import BuiltinFunctionType
 from typing import Any, NamedTuple
+
+try:
+    from services import _looptrace
+except ImportError:  # not built: the Python hot path below is used
+    _looptrace = None
 
 DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
 TASK_CAPACITY = 50_000  # task records kept for naming
@@ -73,19 +83,18 @@ class Callback(NamedTuple):
         return self.end_ns - self.start_ns
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class TaskRecord:
-    """Kept per task at creation: references and numbers; text is made when asked."""
+    """A row of the task ring: numbers and code objects; text is made when asked."""
 
     serial: int
-    created_ns: int
+    created_ns: int  # 0: created before tracing began
     coro_code: Any  # the coroutine's code object (or its type)
     site_code: Any  # code object and line that created the task
     site_line: int
-    ref: weakref.ReferenceType[asyncio.Task[Any]]
-    name: str = ""
-    outcome: int = RUNNING
-    ended_ns: int = 0
+    name: str  # kept when it ends ("" while it runs)
+    outcome: int
+    ended_ns: int
 
     @property
     def coro(self) -> str:
@@ -120,42 +129,45 @@ class Statistics:
     lag_samples: int
 
 
-@dataclass
-class _Columns:
-    """The ring's columns; row = seq % capacity."""
+CALLBACK_COLUMNS = ("seq", "kind", "scheduled", "due", "start", "end", "task", "parent", "code")
+TASK_COLUMNS = ("serial", "created", "lasti", "ended", "outcome")
+TASK_LISTS = ("coro", "site", "name")  # code object (or type), code object, str
 
-    capacity: int
-    seq: array = field(init=False)
-    kind: array = field(init=False)
-    scheduled: array = field(init=False)
-    due: array = field(init=False)
-    start: array = field(init=False)
-    end: array = field(init=False)
-    task: array = field(init=False)
-    parent: array = field(init=False)
-    code: array = field(init=False)
 
-    def __post_init__(self) -> None:
-        for name in ("seq", "kind", "scheduled", "due", "start", "end", "task", "parent", "code"):
-            setattr(self, name, array("q", bytes(8 * self.capacity)))
+class _Ring:
+    """Preallocated int64 columns (and object lists) of one ring; row = key % capacity.
+    The C hot path writes the same columns, in the order of the names given."""
+
+    def __init__(self, capacity: int, columns: tuple[str, ...], lists: tuple[str, ...] = ()) -> None:
+        self.capacity = capacity
+        self.columns = tuple(array("q", bytes(8 * capacity)) for _ in columns)
+        self.lists = tuple([None] * capacity for _ in lists)
+        for name, column in zip(columns + lists, self.columns + self.lists, strict=True):
+            setattr(self, name, column)
 
 
 class LoopTracer:
     """Records one loop's callbacks and tasks while attached (see the module docstring)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, capacity: int = DEFAULT_CAPACITY,
-                 lag_interval_s: float = 0.05) -> None:
+                 lag_interval_s: float = 0.05, native: bool = True) -> None:
         self.loop = loop
         self.capacity = capacity
         self.lag_interval_s = lag_interval_s
-        self._cols = _Columns(capacity)
-        self._box = [0, -1]  # the next seq; the seq of the callback running now (-1: none)
+        self.native = native and _looptrace is not None  # the C hot path
+        self._cols = _Ring(capacity, CALLBACK_COLUMNS)
+        self._tring = _Ring(TASK_CAPACITY, TASK_COLUMNS, TASK_LISTS)
+        # the next seq; the seq of the callback running now (-1: none); the next task serial
+        self._box = array("q", [0, -1, 1])
         self._read = 0  # rows below this were handed to a reader
         self._dropped = 0
-        self._codes: dict[int, Any] = {}
-        self._tasks: dict[int, TaskRecord] = {}  # serial → record, oldest first
-        self._serials: dict[int, int] = {}  # id(task or future) → serial
-        self._next_serial = 1
+        self._codes: dict[int, Any] = {}  # code key → code object, builtin's qualname or type
+        self._serials: dict[int, int] = {}  # id(live task) → serial, for the Python hot path
+        self._serial: Callable[[asyncio.Task[Any]], int] = self._new_serial  # the hot path's, once attached
+        self._serial_known: Callable[[asyncio.Task[Any]], int | None] = lambda task: None
+        self._hooks: Any = None  # the C hot path, made at the first attach
+        self._live: dict[int, asyncio.Task[Any]] = {}  # serial → task, as of seq _live_at
+        self._live_at = -1
         self._lag = array("q", bytes(8 * 2 * LAG_CAPACITY))  # (at, lag) pairs
         self._lag_n = 0
         self._saved: dict[str, Any] | None = None
@@ -173,14 +185,27 @@ class LoopTracer:
         if self._saved is not None:
             return self
         loop = self.loop
-        self._saved = {name: loop.__dict__.get(name, _MISSING)
-                       for name in ("call_soon", "call_soon_threadsafe", "call_at")}
+        # Never through loop.__dict__: touching it turns the loop's attribute values into a
+        # real dict, and then no method call in asyncio's loop code keeps its fast path
+        # (measured +13 % on its own). An attribute that is the class's method is _MISSING.
+        self._saved = {name: _MISSING if getattr(getattr(loop, name), "__func__", None) is getattr(type(loop), name)
+                       else getattr(loop, name) for name in _HOOKED}
         self._saved["task_factory"] = loop.get_task_factory()
         call_soon, threadsafe, call_at = loop.call_soon, loop.call_soon_threadsafe, loop.call_at
+        if self.native:
+            if self._hooks is None:  # made once, so live tasks keep their serials across attaches
+                self._hooks = _looptrace.Hooks(self._cols.columns, self._tring.columns, self._box,
+                                               self._tring.lists, self._codes, asyncio.Task, _FUTURE_TYPES,
+                                               _ASYNCIO_DIR, call_soon, threadsafe, call_at, loop.time)
+            hooks = self._hooks
+            self._serial, self._serial_known = hooks.adopt, hooks.serial
+            self._hook(hooks.call_soon, hooks.call_soon_threadsafe, hooks.call_at, hooks.task_factory)
+            return self
         # Everything the hot path touches is a local of these closures (no attribute lookups).
         cols, cap, box, clock, loop_time = self._cols, self.capacity, self._box, time.perf_counter_ns, loop.time
         cseq, ckind, csched, cdue, cstart, cend, ctask, cparent, ccode = (
             cols.seq, cols.kind, cols.scheduled, cols.due, cols.start, cols.end, cols.task, cols.parent, cols.code)
+        self._serial, self._serial_known = self._new_serial, lambda task: self._serials.get(id(task))
         serials_get, new_serial, finished, codes = self._serials.get, self._serial, self._finished, self._codes
         task_type, future_types = asyncio.Task, _FUTURE_TYPES
 
@@ -191,8 +216,8 @@ class LoopTracer:
             cseq[row] = seq
             csched[row] = now
             cdue[row] = due
-            cstart[row] = 0
             cparent[row] = box[1] if kind != THREADSAFE else -1  # another thread: the loop did not ask
+            cstart[row] = cend[row] = ccode[row] = 0
             owner = getattr(callback, "__self__", None)
             if isinstance(owner, task_type):
                 ctask[row] = serials_get(id(owner)) or new_serial(owner)
@@ -201,21 +226,29 @@ class LoopTracer:
             ctask[row] = 0
             ckind[row] = DONE_CALLBACK if args and kind == SOON and isinstance(args[0], future_types) else kind
             func = getattr(callback, "__func__", callback)
-            code = getattr(func, "__code__", func)
-            key = id(code)
+            code = getattr(func, "__code__", None)
+            if code is not None:
+                key = id(code)
+            elif isinstance(func, BuiltinFunctionType):  # one key per builtin, not per bound object
+                code = func.__qualname__
+                key = hash(code)
+            else:
+                code = type(func)
+                key = id(code)
             if key not in codes:
                 codes[key] = code
             ccode[row] = key
             return seq, False
 
         def run_plain(seq: int, callback: Callable[..., Any], *args: Any) -> None:
+            outer = box[1]
             box[1] = seq
             start = clock()
             try:
                 callback(*args)
             finally:
                 end = clock()
-                box[1] = -1
+                box[1] = outer
                 row = seq % cap
                 if cseq[row] == seq:  # else the ring wrapped past it while it waited
                     cstart[row] = start
@@ -224,20 +257,19 @@ class LoopTracer:
         # run_step repeats run_plain and adds the task's end: calling run_plain from it
         # would put a second Python call on every task step.
         def run_step(seq: int, callback: Any, *args: Any) -> None:
+            outer = box[1]
             box[1] = seq
             start = clock()
             try:
                 callback(*args)
             finally:
                 end = clock()
-                box[1] = -1
+                box[1] = outer
                 row = seq % cap
                 if cseq[row] == seq:
                     cstart[row] = start
                     cend[row] = end
-                task = callback.__self__
-                if task.done():
-                    finished(task, end)
+                finished(callback.__self__, end)
 
         def traced_call_soon(callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
             now = clock()
@@ -254,16 +286,21 @@ class LoopTracer:
             seq, step = record(TIMER, now, now + int((when - loop_time()) * 1e9), callback, args)
             return call_at(when, run_step if step else run_plain, seq, callback, *args, context=context)
 
-        loop.call_soon = traced_call_soon  # type: ignore[method-assign]
-        loop.call_soon_threadsafe = traced_threadsafe  # type: ignore[method-assign]
-        loop.call_at = traced_call_at  # type: ignore[method-assign]
-        loop.set_task_factory(self._task_factory)
+        self._hook(traced_call_soon, traced_threadsafe, traced_call_at, self._task_factory)
+        return self
+
+    def _hook(self, call_soon: Any, threadsafe: Any, call_at: Any, task_factory: Any) -> None:
+        """Sets the hooks on the loop instance. (Moving the loop to a subclass that has them
+        was measured 18 % slower: asyncio's own attribute lookups lose their fast paths.)"""
+        loop = self.loop
+        for name, hook in zip(_HOOKED, (call_soon, threadsafe, call_at), strict=True):
+            setattr(loop, name, hook)
+        loop.set_task_factory(task_factory)
         for task in asyncio.all_tasks(loop):  # created before attach: no creation site or time
-            if id(task) not in self._serials:
+            if self._serial_known(task) is None:
                 self._remember(task, task.get_coro(), None)
         if self.lag_interval_s > 0:
             self._probe = loop.create_task(self._lag_probe(), name="looplens: lag probe")
-        return self
 
     def detach(self) -> None:
         """Stop recording and give the loop back exactly what it had."""
@@ -274,9 +311,9 @@ class LoopTracer:
             self._probe.cancel()
             self._probe = None
         loop = self.loop
-        for name in ("call_soon", "call_soon_threadsafe", "call_at"):
+        for name in _HOOKED:
             if saved[name] is _MISSING:
-                loop.__dict__.pop(name, None)
+                delattr(loop, name)
             else:
                 setattr(loop, name, saved[name])
         loop.set_task_factory(saved["task_factory"])
@@ -289,12 +326,13 @@ class LoopTracer:
 
     # -- the hot path ----------------------------------------------------------------
 
-    def _serial(self, obj: Any) -> int:
-        key = id(obj)
+    def _new_serial(self, task: asyncio.Task[Any]) -> int:
+        """A live task's serial (the Python hot path's; the C one keeps its own table)."""
+        key = id(task)
         serial = self._serials.get(key)
         if serial is None:
-            serial = self._next_serial
-            self._next_serial = serial + 1
+            serial = self._box[2]
+            self._box[2] = serial + 1
             self._serials[key] = serial
         return serial
 
@@ -310,26 +348,32 @@ class LoopTracer:
 
     def _remember(self, task: asyncio.Task[Any], coro: Any, frame: Any) -> None:
         serial = self._serial(task)
-        tasks = self._tasks
-        tasks[serial] = TaskRecord(serial, time.perf_counter_ns() if frame else 0,
-                                   getattr(coro, "cr_code", None) or type(coro),
-                                   frame.f_code if frame else None, frame.f_lineno if frame else 0,
-                                   weakref.ref(task))
-        if len(tasks) > TASK_CAPACITY:
-            del tasks[next(iter(tasks))]
+        t = self._tring
+        row = serial % t.capacity
+        t.serial[row], t.created[row] = serial, time.perf_counter_ns() if frame else 0
+        t.lasti[row], t.ended[row], t.outcome[row] = frame.f_lasti if frame else 0, 0, RUNNING
+        t.coro[row] = getattr(coro, "cr_code", None) or type(coro)
+        t.site[row] = frame.f_code if frame else None
+        t.name[row] = None
 
     def _finished(self, task: asyncio.Task[Any], now: int) -> None:
-        """A step left its task done: how it ended (once per task)."""
-        serial = self._serials.pop(id(task), None)  # only live tasks are looked up by id
-        record = self._tasks.get(serial) if serial else None
-        if record is None or record.outcome != RUNNING:
+        """If a step left its task done: how it ended (once per task). Reads ``_state`` and
+        ``_exception`` rather than ``exception()``, which would mark an error as retrieved
+        and silence asyncio's "never retrieved" log."""
+        state = task._state
+        if state == "PENDING":
             return
-        record.name = task.get_name()
-        record.ended_ns = now
-        if task.cancelled():
-            record.outcome = CANCELLED
+        serial = self._serials.pop(id(task), None)  # only live tasks are looked up by id
+        t = self._tring
+        row = serial % t.capacity if serial else 0
+        if not serial or t.serial[row] != serial or t.outcome[row] != RUNNING:
+            return
+        t.name[row] = task.get_name()
+        t.ended[row] = now
+        if state == "CANCELLED":
+            t.outcome[row] = CANCELLED
         else:
-            record.outcome = RAISED if task.exception() is not None else DONE
+            t.outcome[row] = DONE if task._exception is None else RAISED
 
     async def _lag_probe(self) -> None:
         """Sleeps ``lag_interval_s`` over and over; how late it wakes is the loop's lag."""
@@ -348,7 +392,7 @@ class LoopTracer:
 
     def statistics(self) -> Statistics:
         return Statistics(self.capacity, self._box[0], self._dropped + max(0, self._box[0] - self.capacity - self._read),
-                          len(self._tasks), min(self._lag_n, LAG_CAPACITY))
+                          min(self._box[2] - 1, TASK_CAPACITY), min(self._lag_n, LAG_CAPACITY))
 
     def callbacks(self, after_seq: int = -1, include_pending: bool = False) -> list[Callback]:
         """Rows with ``seq > after_seq`` still in the ring, oldest first; taking them moves
@@ -381,38 +425,59 @@ class LoopTracer:
     def name_of(self, callback: Callback) -> str:
         """A callback's name, looked up now."""
         if callback.task:
-            record = self._tasks.get(callback.task)
+            record = self.task_record(callback.task)
             return f"step {record.coro}" if record else f"step task {callback.task}"
         code = self.code_of(callback)
+        if isinstance(code, str):
+            return code
         return getattr(code, "co_qualname", None) or getattr(code, "__qualname__", None) or repr(code)
 
     def code_of(self, callback: Callback) -> Any:
         """A plain callback's code object (or the callable, for builtins)."""
         return self._codes.get(callback.code)
 
+    def _row(self, serial: int) -> int | None:
+        row = serial % TASK_CAPACITY
+        return row if serial > 0 and self._tring.serial[row] == serial else None
+
     def task_record(self, serial: int) -> TaskRecord | None:
-        return self._tasks.get(serial)
+        row = self._row(serial)
+        if row is None:
+            return None
+        t = self._tring
+        site = t.site[row]
+        return TaskRecord(serial, t.created[row], t.coro[row], site, _line(site, t.lasti[row]) if site else 0,
+                          t.name[row] or "", t.outcome[row], t.ended[row])
 
     def task_name(self, serial: int) -> str:
         """A task's name, cheaply (``task_info`` also walks its stack)."""
-        record = self._tasks.get(serial)
-        task = record.ref() if record else None
-        name = task.get_name() if task is not None else (record.name if record else "")
+        row = self._row(serial)
+        task = self.live_task(serial)
+        name = task.get_name() if task is not None else (self._tring.name[row] if row is not None else "")
         return name or f"task {serial}"
 
     def live_task(self, serial: int) -> asyncio.Task[Any] | None:
-        record = self._tasks.get(serial)
-        return record.ref() if record else None
+        """The task, while it has not finished. Tasks are found through asyncio's own set of
+        live tasks, mapped once per batch of reads (no references kept on the hot path)."""
+        if self._saved is None or self._live_at != self._box[0]:  # detached: seq stands still
+            known = self._serial_known
+            self._live = {s: t for t in asyncio.all_tasks(self.loop) if (s := known(t)) is not None}
+            self._live_at = self._box[0]
+        return self._live.get(serial)
 
     def tasks(self) -> Iterator[TaskRecord]:
-        return iter(list(self._tasks.values()))
+        """The task ring's records, oldest first."""
+        for serial in range(max(1, self._box[2] - TASK_CAPACITY), self._box[2]):
+            record = self.task_record(serial)
+            if record is not None:
+                yield record
 
     def task_info(self, serial: int) -> TaskInfo | None:
         """Name, coroutine, creation site, state and (while it lives) its await stack."""
-        record = self._tasks.get(serial)
+        record = self.task_record(serial)
         if record is None:
             return None
-        task = record.ref()
+        task = self.live_task(serial)
         stack: tuple[str, ...] = ()
         if task is not None and not task.done():
             stack = tuple(f"{f.f_code.co_qualname} ({os.path.basename(f.f_code.co_filename)}:{f.f_lineno})"
@@ -425,6 +490,15 @@ class LoopTracer:
                         record.created_ns, record.ended_ns, stack, task is not None and not task.done())
 
 
+def _line(code: Any, lasti: int) -> int:
+    """The source line of the instruction at byte offset ``lasti`` of ``code``."""
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line or code.co_firstlineno
+    return code.co_firstlineno
+
+
+_HOOKED = ("call_soon", "call_soon_threadsafe", "call_at")  # call_later goes through call_at
 _MISSING = object()
 _ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
 

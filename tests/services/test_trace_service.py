@@ -100,7 +100,7 @@ def test_only_allowed_tasks_can_be_cancelled_and_a_finished_one_is_gone():
     async def body(hub, client, polls):
         await client.poll(-1, 5)
         await asyncio.sleep(0.1)
-        serials = {r.ref().get_name(): r.serial for r in hub.tracer.tasks() if r.ref() is not None}
+        serials = {task.get_name(): r.serial for r in hub.tracer.tasks() if (task := hub.tracer.live_task(r.serial))}
         info = await client.task(serials["poll-1"])
         assert info["name"] == "poll-1" and info["coro"] == "app_poll" and info["cancellable"]
         assert info["state"] == "waiting" and "app_poll" in info["stack"][0]

@@ -9,10 +9,22 @@ import time
 
 import pytest
 
+from services import tracer as tracer_module
 from services.trace_export import chrome_trace
-from services.tracer import SOON, TIMER, LoopTracer, TracedPool
+from services.tracer import CANCELLED, DONE, DONE_CALLBACK, RAISED, SOON, TIMER, LoopTracer, TracedPool
 
 SPEED = 0.1  # the chain's 1 s steps and 9 s horizon, ten times faster
+
+
+@pytest.fixture(params=["C", "Python"])
+def hot_path(request, monkeypatch):
+    """The loop-tracer tests run on both hot paths: the C one the bootstrap builds, and the
+    Python one used where it is not built."""
+    if request.param == "C":
+        assert tracer_module._looptrace is not None, "scripts/build_ext.py did not build services/_looptrace"
+    else:
+        monkeypatch.setattr(tracer_module, "_looptrace", None)
+    return request.param
 
 
 def run_chain(loop: asyncio.AbstractEventLoop) -> list[tuple[str, float]]:
@@ -31,6 +43,7 @@ def run_chain(loop: asyncio.AbstractEventLoop) -> list[tuple[str, float]]:
     return calls
 
 
+@pytest.mark.usefixtures("hot_path")
 def test_the_call_soon_call_later_chain_is_traced_once_each_in_order_with_lateness():
     loop = asyncio.new_event_loop()
     try:
@@ -51,6 +64,7 @@ def test_the_call_soon_call_later_chain_is_traced_once_each_in_order_with_latene
         loop.close()
 
 
+@pytest.mark.usefixtures("hot_path")
 def test_a_blocking_sleep_in_a_task_is_a_slow_step_of_that_task_and_a_lag_spike():
     async def sensor_poll() -> None:
         await asyncio.sleep(0.12)
@@ -80,6 +94,7 @@ def test_a_blocking_sleep_in_a_task_is_a_slow_step_of_that_task_and_a_lag_spike(
     assert info.coro.endswith("sensor_poll") and "test_tracer.py" in info.site
 
 
+@pytest.mark.usefixtures("hot_path")
 def test_detach_gives_the_loop_back_what_it_had():
     loop = asyncio.new_event_loop()
     try:
@@ -102,6 +117,7 @@ def test_detach_gives_the_loop_back_what_it_had():
         loop.close()
 
 
+@pytest.mark.usefixtures("hot_path")
 def test_a_full_ring_counts_what_it_dropped_and_keeps_the_newest():
     loop = asyncio.new_event_loop()
     try:
@@ -147,6 +163,7 @@ def test_a_worker_error_reaches_the_caller():
             future.result(timeout=30)
 
 
+@pytest.mark.usefixtures("hot_path")
 def test_the_export_is_valid_trace_event_json_with_tracks_and_links():
     async def fetch() -> int:
         await asyncio.sleep(0.01)
@@ -191,3 +208,96 @@ def test_the_export_is_valid_trace_event_json_with_tracks_and_links():
     lambda_rows = [e for e in events if e["ph"] == "X" and "<lambda>" in e["name"]]
     assert lambda_rows and lambda_rows[0]["args"]["scheduled"] == "done callback"
     assert lambda_rows[0]["args"]["seq"] in ends
+
+
+def scripted(loop: asyncio.AbstractEventLoop, native: bool) -> tuple[list[tuple], list[tuple], list[str]]:
+    """A small scenario with every kind of row: what each hot path records of it."""
+    async def worker(n: int) -> int:
+        await asyncio.sleep(0)
+        if n == 2:
+            raise ValueError("station 2 answered garbage")
+        await asyncio.sleep(0.005)
+        return n
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(worker(n), name=f"worker {n}") for n in range(3)]
+        slow = asyncio.create_task(asyncio.sleep(10), name="never")
+        done = loop.create_future()
+        tasks[0].add_done_callback(lambda t: done.set_result(t.result()))
+        await done
+        loop.call_soon_threadsafe(done.get_loop().time)  # a builtin, from the threadsafe door
+        await asyncio.gather(*tasks, return_exceptions=True)
+        slow.cancel()
+        await asyncio.sleep(0.001)
+
+    logged: list[str] = []
+    loop.set_exception_handler(lambda loop, context: logged.append(context["message"]))
+    with LoopTracer(loop, lag_interval_s=0, native=native) as tracer:
+        loop.run_until_complete(main())
+        rows = tracer.callbacks()
+        serials = {c.task for c in rows if c.task}
+        tasks = sorted((r.serial, r.coro, "Task-*" if r.name.startswith("Task-") else r.name, r.outcome, r.site_line)
+                       for r in tracer.tasks() if r.serial in serials)
+        shape = [(c.kind, c.parent >= 0, tracer.name_of(c), c.end_ns >= c.start_ns > 0) for c in rows]
+    return shape, tasks, logged
+
+
+def test_the_c_and_python_hot_paths_record_the_same_rows():
+    assert tracer_module._looptrace is not None, "scripts/build_ext.py did not build services/_looptrace"
+    results = []
+    for native in (True, False):
+        loop = asyncio.new_event_loop()
+        try:
+            results.append(scripted(loop, native))
+        finally:
+            loop.close()
+    (c_rows, c_tasks, _), (py_rows, py_tasks, _) = results
+    assert c_rows == py_rows
+    assert c_tasks == py_tasks
+    outcomes = {name: outcome for _, _, name, outcome, _ in c_tasks}
+    assert outcomes["worker 0"] == DONE and outcomes["worker 2"] == RAISED and outcomes["never"] == CANCELLED
+    assert any(kind == DONE_CALLBACK and name.endswith("<lambda>") for kind, _, name, _ in c_rows)
+    assert any(name == "BaseEventLoop.time" for _, _, name, _ in c_rows)  # a builtin's name, looked up
+
+
+@pytest.mark.usefixtures("hot_path")
+def test_tracing_does_not_mark_an_unread_task_error_as_retrieved():
+    async def main() -> None:
+        async def fail() -> None:
+            raise RuntimeError("sensor hub gone")
+
+        asyncio.create_task(fail())
+        await asyncio.sleep(0.01)
+
+    logged: list[str] = []
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda loop, context: logged.append(context["message"]))
+    try:
+        with LoopTracer(loop, lag_interval_s=0):
+            loop.run_until_complete(main())
+            gc_collect()
+    finally:
+        loop.close()
+    assert any("never retrieved" in message for message in logged)  # asyncio still says so
+
+
+@pytest.mark.usefixtures("hot_path")
+def test_builtin_callbacks_share_one_name_entry_not_one_per_bound_object():
+    loop = asyncio.new_event_loop()
+    try:
+        with LoopTracer(loop, lag_interval_s=0) as tracer:
+            futures = [loop.create_future() for _ in range(200)]
+            for n, future in enumerate(futures):
+                loop.call_soon(future.set_result, n)
+            loop.run_until_complete(asyncio.gather(*futures))
+            rows = [c for c in tracer.callbacks() if tracer.name_of(c).endswith("set_result")]
+            assert len(rows) == 200
+            assert len({c.code for c in rows}) == 1 and len(tracer._codes) < 20  # bounded, whatever the count
+    finally:
+        loop.close()
+
+
+def gc_collect() -> None:
+    import gc
+
+    gc.collect()
