@@ -3,18 +3,26 @@ looplens' LoopTracer, interleaved (untraced, traced, untraced, …) so drift hit
 alike; then the same workload under VizTracer (``log_async=True``) for comparison.
 Prints each run's median and the overhead three ways: of the medians, the median of each
 round's own ratio (drift between rounds affects it least), and of the fastest runs (noise
-from other work on the machine only ever adds time, so the minimum is the cleanest). Target: ≤ 10 % overhead, ≥ 10×
-cheaper than VizTracer's. The C hot path is measured when it is built; ``--python``
-measures the Python one.
+from other work on the machine only ever adds time, so the minimum is the cleanest).
+Target: ≤ 10 % overhead, ≥ 10× cheaper than VizTracer's. The C hot path is measured when
+it is built; ``--python`` measures the Python one.
+
+``--instructions`` counts instructions instead, with valgrind's callgrind (the same count
+every run, whatever else the machine does): each mode with N tasks minus the same mode
+with none, so start-up and the tracer's preallocation are left out.
+
 Usage: python bench/trace_overhead.py [tasks, default 100000] [rounds, default 5] [--python]
+       python bench/trace_overhead.py --instructions [tasks, default 20000] [--python]
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,11 +52,11 @@ def timed(tasks: int, mode: str, native: bool = True) -> float:
         if mode == "viztracer":
             from viztracer import VizTracer
 
-            with VizTracer(log_async=True, tracer_entries=2_000_000, verbose=0,
-                           output_file=str(Path(tempfile.mkdtemp()) / "viz.json")) as viz:
-                loop.run_until_complete(workload(tasks))
-                elapsed = time.perf_counter() - start
-                viz.stop()  # the trace file is written after the clock stopped
+            viz = VizTracer(log_async=True, tracer_entries=2_000_000, verbose=0)
+            viz.start()
+            loop.run_until_complete(workload(tasks))
+            elapsed = time.perf_counter() - start
+            viz.stop()  # and nothing saved: writing its file is not part of what tracing costs
             return elapsed
         loop.run_until_complete(workload(tasks))
         elapsed = time.perf_counter() - start
@@ -61,9 +69,36 @@ def timed(tasks: int, mode: str, native: bool = True) -> float:
         loop.close()
 
 
+def instructions(mode: str, tasks: int, native: bool) -> int:
+    """Instructions callgrind counts for one ``timed(tasks, mode)`` in a fresh interpreter."""
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+               "--one", mode, str(tasks)] + ([] if native else ["--python"])
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
+def count_instructions(tasks: int, native: bool) -> None:
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind (apt-get install valgrind)")
+    work = {mode: instructions(mode, tasks, native) - instructions(mode, 0, native)
+            for mode in ("plain", "looplens", "viztracer")}
+    p, t, v = work["plain"], work["looplens"], work["viztracer"]
+    print(f"{tasks:,} tasks × {AWAITS} awaits, instructions (callgrind), start-up subtracted")
+    print(f"untraced   {p / tasks:10,.0f} per task")
+    print(f"looplens   {t / tasks:10,.0f} per task  overhead {100 * (t / p - 1):+.1f} %  (target ≤ 10 %)")
+    print(f"VizTracer  {v / tasks:10,.0f} per task  overhead {100 * (v / p - 1):+.1f} %")
+    print(f"looplens's overhead is {(v - p) / max(t - p, 1):.1f}× smaller than VizTracer's (target ≥ 10×)")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     native = "--python" not in sys.argv
+    if "--one" in sys.argv:  # one measured run, for --instructions
+        timed(int(args[1]), args[0], native)
+        return
+    if "--instructions" in sys.argv:
+        count_instructions(int(args[0]) if args else 20_000, native)
+        return
     tasks = int(args[0]) if args else 100_000
     rounds = int(args[1]) if len(args) > 1 else 5
     timed(tasks // 10, "plain")  # warm up
