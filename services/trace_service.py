@@ -167,7 +167,7 @@ class TraceHub:
             "slow": list(self._slow) if after < 0 else [],
             "stats": {"recorded": stats.recorded, "dropped": stats.dropped, "tasks": stats.tasks,
                       "events_per_s": round(rate, 1),
-                      "overhead_pct": round(rate * self.row_cost_ns / 1e7, 2),
+                      "overhead_pct": round(rate * self.row_cost_ns / 1e7, 4),
                       "capacity": stats.capacity},
         }
 

@@ -85,7 +85,8 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> An
 
 def counters_text(session: TraceSession, lang: str) -> str:
     s = session.stats
-    return t("trace.counters", lang, rate=f"{s.get('events_per_s', 0):.0f}", overhead=f"{s.get('overhead_pct', 0):.2f}",
+    pct = s.get("overhead_pct", 0)  # the C hot path is a few thousandths of a percent here
+    return t("trace.counters", lang, rate=f"{s.get('events_per_s', 0):.0f}", overhead=f"{pct:.3f}" if pct < 1 else f"{pct:.1f}",
              dropped=s.get("dropped", 0), tasks=s.get("tasks", 0))
 
 

@@ -10,6 +10,8 @@ from dash.exceptions import PreventUpdate
 from callbacks.trace import block, clicked_task, inspect, make_view, parse_block_ms
 from scripts.server import free_port
 from services.settings import Settings
+from services.trace_view import TraceSession, TraceView
+from views.trace import counters_text
 
 
 def test_the_view_keeps_the_stream_number_and_reads_the_slider_as_log_marks():
@@ -46,3 +48,11 @@ def test_bad_block_input_and_a_missing_trace_service_are_messages_not_errors(tmp
     assert "追踪服务无响应" in panel.children and cancel_style == {"display": "none"}
     with pytest.raises(PreventUpdate):
         asyncio.run(block(settings, None, "200", "en"))
+
+
+def test_the_tracer_cost_counter_shows_small_costs_instead_of_zero():
+    session = TraceSession(TraceView())
+    session.stats = {"events_per_s": 137, "overhead_pct": 0.0031, "dropped": 0, "tasks": 58}
+    assert "tracer ≈ 0.003 % of a core" in counters_text(session, "en")
+    session.stats["overhead_pct"] = 12.34
+    assert "tracer ≈ 12.3 % of a core" in counters_text(session, "en")
