@@ -12,7 +12,8 @@ was framed on the socket to count bytes per update.
 Runs: all 50 stations shown in one tab; in five tabs (one browser); in one tab with the
 CPU throttled 6×; then the page's default of 5 stations in one tab.
 Prints p50/p95/p99 latency, readings lost and duplicated, bytes per update, server CPU,
-JS heap (retained, after a forced GC) and server RSS at start and end.
+JS heap (retained, after a forced GC) and server RSS at start and end (and every minute,
+in runs longer than one).
 Usage: python bench/stream_latency.py [seconds per run, default 60] [one: the first run only]
 """
 
@@ -160,7 +161,12 @@ def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds:
         procs = tree(proc)
         cpu0, rss0, t0 = cpu_s(procs), rss_mb(procs), time.monotonic()
         batches0 = {h: _count(driver, h) for h in handles}
-        time.sleep(seconds)
+        deadline = t0 + seconds
+        while time.monotonic() + 60 < deadline:  # long runs: how memory moves once the figure is full
+            time.sleep(60)
+            print(f"{label}: at {time.monotonic() - t0:.0f} s  JS heap {heap_mb(driver):.1f} MB  "
+                  f"server RSS {rss_mb(tree(proc)):.0f} MB", flush=True)
+        time.sleep(max(0.0, deadline - time.monotonic()))
         with ReadingStore(store_path) as store:
             end_id = store.max_id()
         time.sleep(2)  # let the last readings arrive
