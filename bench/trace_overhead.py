@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.tracer import LoopTracer  # noqa: E402
+from services.tracer import LoopTracer, c_hot_path_built  # noqa: E402
 
 AWAITS = 3
 
@@ -109,7 +109,7 @@ def main() -> None:
     viz = [timed(tasks, "viztracer") for _ in range(max(1, rounds // 2))]
     p, t, v = statistics.median(plain), statistics.median(traced), statistics.median(viz)
     paired = statistics.median(b / a for a, b in zip(plain, traced, strict=True))
-    path = "C" if LoopTracer(asyncio.new_event_loop(), native=native).native else "Python"
+    path = "C" if native and c_hot_path_built() else "Python"
     print(f"{tasks:,} tasks × {AWAITS} awaits, {rounds} interleaved rounds (median); looplens hot path: {path}")
     print(f"untraced   {p * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in plain)})")
     print(f"looplens   {t * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in traced)})  "

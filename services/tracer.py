@@ -61,6 +61,11 @@ OUTCOMES = ("pending", "done", "cancelled", "raised")
 _FUTURE_TYPES = (asyncio.Future, ConcurrentFuture)
 
 
+def c_hot_path_built() -> bool:
+    """Whether scripts/build_ext.py built the C hot path (else tracers use the Python one)."""
+    return _looptrace is not None
+
+
 class Callback(NamedTuple):
     """One callback the loop ran (or has yet to run: ``start_ns`` 0)."""
 
@@ -154,7 +159,7 @@ class LoopTracer:
         self.loop = loop
         self.capacity = capacity
         self.lag_interval_s = lag_interval_s
-        self.native = native and _looptrace is not None  # the C hot path
+        self.native = native and c_hot_path_built()
         self._cols = _Ring(capacity, CALLBACK_COLUMNS)
         self._tring = _Ring(TASK_CAPACITY, TASK_COLUMNS, TASK_LISTS)
         # the next seq; the seq of the callback running now (-1: none); the next task serial
@@ -163,8 +168,10 @@ class LoopTracer:
         self._dropped = 0
         self._codes: dict[int, Any] = {}  # code key → code object, builtin's qualname or type
         self._serials: dict[int, int] = {}  # id(live task) → serial, for the Python hot path
-        self._serial: Callable[[asyncio.Task[Any]], int] = self._new_serial  # the hot path's, once attached
-        self._serial_known: Callable[[asyncio.Task[Any]], int | None] = lambda task: None
+        # a live task's serial (given one if new) and its serial if it has one: the Python
+        # hot path's dict, or the C one's table once it attaches
+        self._serial: Callable[[asyncio.Task[Any]], int] = self._new_serial
+        self._serial_known: Callable[[asyncio.Task[Any]], int | None] = lambda task: self._serials.get(id(task))
         self._hooks: Any = None  # the C hot path, made at the first attach
         self._live: dict[int, asyncio.Task[Any]] = {}  # serial → task, as of seq _live_at
         self._live_at = -1
@@ -205,7 +212,6 @@ class LoopTracer:
         cols, cap, box, clock, loop_time = self._cols, self.capacity, self._box, time.perf_counter_ns, loop.time
         cseq, ckind, csched, cdue, cstart, cend, ctask, cparent, ccode = (
             cols.seq, cols.kind, cols.scheduled, cols.due, cols.start, cols.end, cols.task, cols.parent, cols.code)
-        self._serial, self._serial_known = self._new_serial, lambda task: self._serials.get(id(task))
         serials_get, new_serial, finished, codes = self._serials.get, self._serial, self._finished, self._codes
         task_type, future_types = asyncio.Task, _FUTURE_TYPES
 
