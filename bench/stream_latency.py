@@ -9,12 +9,15 @@ the page (the Patch in the batch Dash's worker hands over), so the wait for the 
 to draw is told apart from the server and the wire, and re-serialises each batch as it
 was framed on the socket to count bytes per update.
 
-Runs: all 50 stations shown in one tab; in five tabs (one browser); in one tab with the
-CPU throttled 6×; then the page's default of 5 stations in one tab.
+Runs, with all 50 stations shown and then with the page's default of 5: one tab; five
+windows of one browser (windows, not tabs: a background tab is hidden, and a hidden page
+neither draws nor shows anything, so its latency would mean nothing); one tab with the CPU
+throttled 6×.
 Prints p50/p95/p99 latency, readings lost and duplicated, bytes per update, server CPU,
 JS heap (retained, after a forced GC) and server RSS at start and end (and every minute,
 in runs longer than one).
-Usage: python bench/stream_latency.py [seconds per run, default 60] [one: the first run only]
+Usage: python bench/stream_latency.py [seconds per run, default 60] [all (default) | one: the
+       first run only | default: the three runs of the default view]
 """
 
 from __future__ import annotations
@@ -145,13 +148,13 @@ def heap_mb(driver) -> float:
 
 
 def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds: float,
-        shown: list[str], tabs: int = 1, throttle: float = 1.0) -> None:
+        shown: list[str], windows: int = 1, throttle: float = 1.0) -> None:
     driver = headless_chrome(1280, 900)
     handles = []
     try:
-        for i in range(tabs):
+        for i in range(windows):
             if i:
-                driver.switch_to.new_window("tab")
+                driver.switch_to.new_window("window")
             open_live(driver, url, len(shown), throttle)
             handles.append(driver.current_window_handle)
         time.sleep(3)  # past the first full figure
@@ -189,16 +192,16 @@ def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds:
                     if (str(k[0]), k[1]) in arrived]
             lost = sum(1 for k in expected if k not in drawn)
             half = len(lat) // 2
-            print(f"{label} tab {n}: readings {len(expected)}  stored → drawn p50 {pct(lat, 50):.0f} ms  "
+            print(f"{label} page {n}: readings {len(expected)}  stored → drawn p50 {pct(lat, 50):.0f} ms  "
                   f"p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
                   f"(1st half p99 {pct(lat[:half], 99):.0f}, 2nd half p99 {pct(lat[half:], 99):.0f})  "
                   f"lost {lost}  duplicated {duplicated}  stream restarts {restarts}")
             if wire:
-                print(f"{label} tab {n}: stored → arrived in the page p50 {pct(wire, 50):.0f} ms  "
+                print(f"{label} page {n}: stored → arrived in the page p50 {pct(wire, 50):.0f} ms  "
                       f"p99 {pct(wire, 99):.0f}  (the rest is the browser drawing)")
             sizes = [b for _, b in batches]
             if sizes:
-                print(f"{label} tab {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
+                print(f"{label} page {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
                       f"p95 {pct(sizes, 95):.0f}  max {max(sizes)}")
         print(f"{label}: server CPU {cpu:.1f} % of one core  RSS {rss0:.0f} → {rss1:.0f} MB  "
               f"JS heap {start_heap:.1f} → {end_heap:.1f} MB")
@@ -260,15 +263,15 @@ def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 60
     only = sys.argv[2] if len(sys.argv) > 2 else "all"
     print(f"50 stations, every 5 s, staggered: 10 readings/s; {seconds:g} s per run; 2 workers")
-    with serve(STATIONS) as (url, store_path, proc):
-        run(url, store_path, proc, "50 shown, 1 tab", seconds, STATIONS)
-        if only == "all":
-            run(url, store_path, proc, "50 shown, 5 tabs", seconds, STATIONS, tabs=5)
-            run(url, store_path, proc, "50 shown, throttled 6x", seconds, STATIONS, throttle=6)
-    if only == "all":
-        default = STATIONS[:5]  # the page's default: a handful of stations, 1 reading/s
-        with serve(default) as (url, store_path, proc):
-            run(url, store_path, proc, "5 shown, 1 tab", seconds, default)
+    views = {"50 shown": STATIONS, "5 shown": STATIONS[:5]}  # the page's default: 5, 1 reading/s
+    if only != "all":
+        views.pop("5 shown" if only == "one" else "50 shown")
+    for name, shown in views.items():
+        with serve(shown) as (url, store_path, proc):
+            run(url, store_path, proc, f"{name}, 1 tab", seconds, shown)
+            if only != "one":
+                run(url, store_path, proc, f"{name}, 5 windows", seconds, shown, windows=5)
+                run(url, store_path, proc, f"{name}, throttled 6x", seconds, shown, throttle=6)
 
 
 if __name__ == "__main__":
