@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 
 POLL_S = 0.005  # how often a stream looks for a commit (PRAGMA data_version: no table read)
 VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this often
+WINDOW_STEP_S = 1.0  # with no new point, the x window slides at most this often (each slide is a
+WINDOW_STEPS = 300  # redraw), and by at least 1/300 of the window: ~3 px, 1 s in 5 min, 12 s in 1 h
 IDLE_S = 0.2  # not on the Live page: look again this often
 STATUS_EVERY_S = 2.0  # how often the collector heartbeat is checked
 PAGE_PATH = "/live"
@@ -140,6 +142,7 @@ class _Stream:
         self.session: LiveSession | None = None
         self.frozen: tuple[float, int] | None = None  # (end, cursor) while paused
         self._status_at = 0.0
+        self._window_end = 0.0  # the end of the x window the page was last sent
 
     async def rebuild(self, view: LiveView) -> None:
         self.session = session = LiveSession(
@@ -151,6 +154,7 @@ class _Stream:
 
     def push_snapshot(self, snap: Snapshot) -> None:
         set_props(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
+        self._window_end = snap.end
         set_props(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
         text, class_name = banner([s.station for s in snap.stations if s.alerts], self.stations,
                                   snap.view.lang)
@@ -167,7 +171,13 @@ class _Stream:
         session = self.session
         assert session is not None
         view = session.view
-        set_props(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
+        # Every figure update redraws the whole figure in the browser, so a turn with no new
+        # point moves the window only once it is a step behind: with nothing arriving, 4
+        # redraws a second become 1 (5 min) or fewer, which a slow or busy browser needs.
+        step = max(WINDOW_STEP_S, view.range_s / WINDOW_STEPS)
+        if delta.appends or delta.resets or delta.status or delta.end - self._window_end >= step:
+            set_props(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
+            self._window_end = delta.end
         for (station, field), text in delta.cards.items():
             set_props(ids.live_card_field(station, field), {"children": text})
         for station, (offline, alerts) in delta.status.items():

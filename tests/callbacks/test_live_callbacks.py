@@ -3,11 +3,15 @@
 import asyncio
 import csv
 import io
+import time
 
+import pytest
 from dash import no_update
 
 import ids
-from callbacks.live import export, make_view
+from callbacks import live
+from callbacks.live import _Stream, export, make_view
+from services.live import LiveView
 from services.readings import Reading
 from services.store import ReadingStore
 
@@ -78,3 +82,30 @@ def test_export_of_an_empty_range_says_so(settings):
     data, *_ = view(stations=("lab-3",))
     sent, message = asyncio.run(export(1, data, None, settings))
     assert sent is no_update and message == "Nothing to export: the shown range has no readings."
+
+
+
+@pytest.mark.parametrize(("range_key", "step_s"), [("5m", 1.0), ("1h", 12.0)])
+def test_with_nothing_new_the_figure_slides_once_per_step_and_a_new_reading_is_sent_at_once(
+        settings, monkeypatch, range_key, step_s):
+    """Every figure update is a whole redraw in the browser: turns that bring no reading
+    (4 a second) must not each redraw it. The step is 1 s, or 1/300 of a longer window."""
+    sent = []
+    monkeypatch.setattr(live, "set_props", lambda target, props: sent.append(target))
+    now = time.time()
+    with ReadingStore(settings.store_path) as store:
+        store.add([(Reading("beijing", int(now) - i, 20.0, 50.0), (int(now) - i) * 1000) for i in range(1, 30)])
+        stream = _Stream(settings.model_copy(update={"collector_period_s": 60.0}), store)  # none goes offline
+        asyncio.run(stream.rebuild(LiveView(("beijing",), range_key, "C")))
+        session = stream.session
+        end = session.end
+        redraws = []
+        for turn in range(1, int(12 * step_s) + 1):  # three steps of turns, 0.25 s apart, with no reading
+            sent.clear()
+            stream.push_delta(session.advance([], end + turn / 4))
+            redraws += [turn / 4] if ids.LIVE_GRAPH in sent else []
+        assert redraws == [step_s, 2 * step_s, 3 * step_s]
+        store.add([(Reading("beijing", int(now) + 1, 21.5, 50.0), (int(now) + 1) * 1000)])
+        sent.clear()
+        stream.push_delta(session.advance(store.since(session.cursor, ["beijing"]), end + 3 * step_s + 0.1))
+        assert ids.LIVE_GRAPH in sent  # a new point is drawn without waiting for a step
