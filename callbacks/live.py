@@ -48,8 +48,10 @@ logger = logging.getLogger(__name__)
 
 POLL_S = 0.005  # how often a stream looks for a commit (PRAGMA data_version: no table read)
 VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this often
-WINDOW_STEP_S = 1.0  # with no new point, the x window slides at most this often (each slide is a
-WINDOW_STEPS = 300  # redraw), and by at least 1/300 of the window: ~3 px, 1 s in 5 min, 12 s in 1 h
+# With no new point, the x window slides once a step (each slide redraws the figure): 1 s,
+# or 1/300 of a longer window (about 3 px: 12 s in 1 h, 288 s in 24 h).
+WINDOW_STEP_S = 1.0
+WINDOW_STEPS = 300
 IDLE_S = 0.2  # not on the Live page: look again this often
 STATUS_EVERY_S = 2.0  # how often the collector heartbeat is checked
 PAGE_PATH = "/live"

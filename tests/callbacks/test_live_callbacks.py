@@ -84,7 +84,6 @@ def test_export_of_an_empty_range_says_so(settings):
     assert sent is no_update and message == "Nothing to export: the shown range has no readings."
 
 
-
 @pytest.mark.parametrize(("range_key", "step_s"), [("5m", 1.0), ("1h", 12.0)])
 def test_with_nothing_new_the_figure_slides_once_per_step_and_a_new_reading_is_sent_at_once(
         settings, monkeypatch, range_key, step_s):
