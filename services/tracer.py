@@ -95,8 +95,8 @@ class TaskRecord:
     serial: int
     created_ns: int  # 0: created before tracing began
     coro_code: Any  # the coroutine's code object (or its type)
-    site_code: Any  # code object and line that created the task
-    site_line: int
+    site_code: Any  # code object that created the task
+    site_lasti: int  # byte offset of the creating instruction in it
     name: str  # kept when it ends ("" while it runs)
     outcome: int
     ended_ns: int
@@ -104,6 +104,10 @@ class TaskRecord:
     @property
     def coro(self) -> str:
         return getattr(self.coro_code, "co_qualname", None) or getattr(self.coro_code, "__name__", "?")
+
+    @property
+    def site_line(self) -> int:
+        return _line(self.site_code, self.site_lasti) if self.site_code else 0
 
     @property
     def site(self) -> str:
@@ -443,7 +447,7 @@ class LoopTracer:
         return self._codes.get(callback.code)
 
     def _row(self, serial: int) -> int | None:
-        row = serial % TASK_CAPACITY
+        row = serial % self._tring.capacity
         return row if serial > 0 and self._tring.serial[row] == serial else None
 
     def task_record(self, serial: int) -> TaskRecord | None:
@@ -451,8 +455,7 @@ class LoopTracer:
         if row is None:
             return None
         t = self._tring
-        site = t.site[row]
-        return TaskRecord(serial, t.created[row], t.coro[row], site, _line(site, t.lasti[row]) if site else 0,
+        return TaskRecord(serial, t.created[row], t.coro[row], t.site[row], t.lasti[row],
                           t.name[row] or "", t.outcome[row], t.ended[row])
 
     def task_name(self, serial: int) -> str:
