@@ -96,10 +96,14 @@ list_put(PyObject *list, Py_ssize_t row, PyObject *value)  /* steals value */
     Py_XDECREF(old);
 }
 
+/* Tasks made one after another lie one after another in memory, and usually run in that
+ * order: their slots keep that order (the address's low bits plus a scrambled high part),
+ * so a lookup follows the last one and the table is read as a stream, not at random. */
 static inline size_t
 slot_of(uintptr_t task, int bits)
 {
-    return (size_t)(((uint64_t)task >> 4) * 0x9E3779B97F4A7C15ull >> (64 - bits));
+    uint64_t a = (uint64_t)task >> 4;
+    return (size_t)((a + (a >> bits) * 0x9E3779B97F4A7C15ull) & (((uint64_t)1 << bits) - 1));
 }
 
 /* The slot holding task, or else the EMPTY slot where it would go. */
