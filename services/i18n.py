@@ -369,8 +369,8 @@ TEXT: dict[str, dict[str, str]] = {
                           "zh": "正在追踪采集进程事件循环（pid {pid}）· {window} 秒窗口"},
     "trace.status.paused": {"en": "Paused · the loop is still being traced", "zh": "已暂停 · 仍在持续追踪"},
     "trace.counters": {
-        "en": "{rate} events/s · tracer ≈ {overhead} % of a core · {dropped} dropped · {tasks} tasks known",
-        "zh": "每秒 {rate} 个事件 · 追踪开销约占单核 {overhead}% · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
+        "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
+        "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
     },
     "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
     "trace.err.unavailable": {

@@ -85,9 +85,12 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> An
 
 def counters_text(session: TraceSession, lang: str) -> str:
     s = session.stats
-    pct = s.get("overhead_pct", 0)  # the C hot path is a few thousandths of a percent here
-    return t("trace.counters", lang, rate=f"{s.get('events_per_s', 0):.0f}", overhead=f"{pct:.3f}" if pct < 1 else f"{pct:.1f}",
-             dropped=s.get("dropped", 0), tasks=s.get("tasks", 0))
+    rate, pct = s.get("events_per_s", 0), s.get("overhead_pct", 0)
+    # the C hot path on the collector costs well under a thousandth of a percent: say so
+    # rather than round it to zero
+    overhead = ("< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %")
+    return t("trace.counters", lang, rate=f"{rate:.0f}", overhead=overhead, dropped=s.get("dropped", 0),
+             tasks=s.get("tasks", 0))
 
 
 def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:

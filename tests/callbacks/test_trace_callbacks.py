@@ -54,5 +54,10 @@ def test_the_tracer_cost_counter_shows_small_costs_instead_of_zero():
     session = TraceSession(TraceView())
     session.stats = {"events_per_s": 137, "overhead_pct": 0.0031, "dropped": 0, "tasks": 58}
     assert "tracer ≈ 0.003 % of a core" in counters_text(session, "en")
+    session.stats["overhead_pct"] = 0.0  # the collector's real cost, below what 4 decimals keep
+    assert "tracer < 0.001 % of a core" in counters_text(session, "en")
+    assert "追踪开销占单核 < 0.001 %" in counters_text(session, "zh")
     session.stats["overhead_pct"] = 12.34
     assert "tracer ≈ 12.3 % of a core" in counters_text(session, "en")
+    session.stats.update(events_per_s=0, overhead_pct=0.0)  # a loop that ran nothing
+    assert "tracer ≈ 0.000 % of a core" in counters_text(session, "en")
