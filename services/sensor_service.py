@@ -9,6 +9,11 @@ Routes:
                               (the lab's workloads: same readings, chosen latency)
     GET /faults, PUT /faults  the fault settings (latency, jitter, error, hang and
                               malformed-JSON rates, per-station overrides)
+    /trace...                 run as a process (``main``): a trace of this service's own
+                              loop for the Trace page (``services.trace_service``)
+
+Each request runs in a task of its own, named after it ("GET /stations/beijing"), so the
+trace shows one lane per route and station.
 
 Run alone with ``python -m services.sensor_service [--port 8051]``.
 """
@@ -24,7 +29,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from functools import partial
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
@@ -35,6 +40,7 @@ from services.embedded import exit_when_orphaned
 from services.readings import reading_at
 from services.settings import Settings
 from services.stations import BY_ID, STATIONS, Station, fleet
+from services.trace_service import TraceHub, trace_routes
 
 logger = logging.getLogger(__name__)
 
@@ -140,8 +146,9 @@ class SensorService:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def make_app(self) -> web.Application:
-        app = web.Application()
+    def make_app(self, trace: TraceHub | None = None) -> web.Application:
+        """The service's routes; with ``trace``, also that hub's trace of this loop."""
+        app = web.Application(middlewares=[_name_request_task])
         app.add_routes(
             [
                 web.get("/health", self._health),
@@ -151,6 +158,9 @@ class SensorService:
                 web.put("/faults", self._put_faults),
             ]
         )
+        if trace is not None:
+            app.add_routes(trace_routes(trace))
+            app.cleanup_ctx.append(partial(_tracing, trace))
         return app
 
     async def start(self) -> None:
@@ -245,11 +255,31 @@ def main(argv: list[str] | None = None) -> None:
         args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings)),
         stations=args.stations,
     )
-    app = service.make_app()
+    loop = asyncio.new_event_loop()
+    app = service.make_app(TraceHub(loop, idle_s=settings.trace_idle_s, app_coroutines=REQUEST_TASKS))
     if args.parent_pid:
         app.cleanup_ctx.append(partial(_exit_with_parent, args.parent_pid))
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None,
-                shutdown_timeout=SHUTDOWN_S)
+                shutdown_timeout=SHUTDOWN_S, loop=loop)
+
+
+# aiohttp runs each request in a task of this coroutine: the service's own work, in a trace
+REQUEST_TASKS = frozenset({"RequestHandler._handle_request"})
+
+
+@web.middleware
+async def _name_request_task(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                             ) -> web.StreamResponse:
+    task = asyncio.current_task()
+    if task is not None:  # the trace's own routes are looplens machinery, hidden with the loop's
+        own = "looplens: " if request.path.startswith("/trace") else ""
+        task.set_name(f"{own}{request.method} {request.path}")
+    return await handler(request)
+
+
+async def _tracing(hub: TraceHub, _app: web.Application) -> AsyncIterator[None]:
+    async with hub:
+        yield
 
 
 async def _exit_with_parent(parent_pid: int, _app: web.Application) -> AsyncIterator[None]:
@@ -259,7 +289,7 @@ async def _exit_with_parent(parent_pid: int, _app: web.Application) -> AsyncIter
         await exit_when_orphaned(parent_pid)
         os.kill(os.getpid(), signal.SIGTERM)  # run_app turns this into a clean shutdown
 
-    task = asyncio.create_task(watch())
+    task = asyncio.create_task(watch(), name="watch-parent")
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -1,12 +1,13 @@
-"""The collector's loop, traced on demand and served over loopback HTTP to the web workers.
+"""An app process's loop, traced on demand and served over loopback HTTP to the web workers.
 
-The trace lives in the one process that owns the loop (the collector), so every gunicorn
-worker shows the same trace. ``TraceHub`` owns a ``LoopTracer`` and attaches it when a
+The trace lives in the one process that owns the loop, so every gunicorn worker shows the
+same trace. Two loops are served: the collector's (on its own port, ``serve_trace``) and
+the sensor service's (the same routes on the service's own server, ``trace_routes``). ``TraceHub`` owns a ``LoopTracer`` and attaches it when a
 page first asks for rows; when nobody has asked for ``idle_s`` it detaches, so a loop
 nobody watches runs untraced. It also owns a small ``TracedPool`` (started on first use)
 whose jobs draw the worker-process lanes.
 
-Routes (``trace_app(hub)``):
+Routes (``trace_routes(hub)``):
     GET  /trace?after=SEQ&window_s=S   rows after SEQ (or the last S seconds), names
                                        resolved, pool jobs, lag samples, counters
     GET  /trace/tasks/{serial}         a task: name, coroutine, creation site, stack, state
@@ -69,10 +70,13 @@ class TraceHub:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, *, idle_s: float = 30.0,
                  cancellable: Callable[[asyncio.Task[Any]], bool] = lambda task: False,
+                 app_coroutines: frozenset[str] = frozenset(),
                  tracer: LoopTracer | None = None) -> None:
         self.loop = loop
         self.idle_s = idle_s
         self.cancellable = cancellable
+        # library coroutines whose tasks do the app's own work (a web server's request tasks)
+        self.app_coroutines = app_coroutines
         self.tracer = tracer or LoopTracer(loop)
         self.row_cost_ns = 0.0  # measured on entry
         self._seen_at = 0.0
@@ -108,7 +112,7 @@ class TraceHub:
     def watched(self) -> None:
         self._seen_at = time.monotonic()
         if not self.tracer.attached:
-            logger.info("trace watched: attaching to the collector's loop")
+            logger.info("trace watched: attaching to the loop of pid %d", self.tracer.pid)
             self.tracer.attach()
 
     # -- naming -----------------------------------------------------------------------
@@ -121,7 +125,8 @@ class TraceHub:
             if c.task:
                 record = self.tracer.task_record(c.task)
                 known = (record is None or self.lane(c).startswith("looplens:")
-                         or not _app_file(getattr(record.coro_code, "co_filename", "")))
+                         or not (_app_file(getattr(record.coro_code, "co_filename", ""))
+                                 or record.coro in self.app_coroutines))
             else:
                 known = not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
             if len(self._internal) >= INTERNAL_KEPT:
@@ -269,7 +274,7 @@ def _number(request: web.Request, name: str, default: float) -> float:
         raise web.HTTPBadRequest(text=f"{name} must be a number") from None
 
 
-def trace_app(hub: TraceHub) -> web.Application:
+def trace_routes(hub: TraceHub) -> web.RouteTableDef:
     routes = web.RouteTableDef()
 
     def refused(err: TraceRefused) -> web.Response:
@@ -314,16 +319,16 @@ def trace_app(hub: TraceHub) -> web.Application:
     async def export(request: web.Request) -> web.Response:
         return web.json_response(hub.export(_number(request, "window_s", 30)))
 
-    app = web.Application()
-    app.add_routes(routes)
-    return app
+    return routes
 
 
 @contextlib.asynccontextmanager
 async def serve_trace(hub: TraceHub, host: str, port: int):  # type: ignore[no-untyped-def]
-    """Serve ``trace_app(hub)`` on host:port while the block runs. A port in use is logged
+    """Serve ``trace_routes(hub)`` on host:port while the block runs. A port in use is logged
     and the collector runs on without a trace (it must not stop collecting for this)."""
-    runner = web.AppRunner(trace_app(hub), access_log=None)
+    app = web.Application()
+    app.add_routes(trace_routes(hub))
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:
         try:

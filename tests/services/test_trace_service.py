@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+
+import aiohttp
 
 import pytest
 
@@ -150,6 +153,30 @@ def test_no_trace_service_is_a_clear_error():
 
     with pytest.raises(TraceUnavailable):
         asyncio.run(body())
+
+
+def test_the_sensor_service_process_traces_its_own_loop_with_a_lane_per_request_route(sensor):
+    async def body():
+        async with TraceClient(sensor.url) as trace, aiohttp.ClientSession() as http:
+            first = await trace.poll(-1, 5)  # the first ask attaches the tracer
+            lanes: dict[str, bool] = {}
+            deadline = time.monotonic() + 10
+            # a poll's own request task is still running when it answers: the next one has it
+            while not ("GET /stations/beijing" in lanes and any("/trace" in lane for lane in lanes)) \
+                    and time.monotonic() < deadline:
+                for path in ("/stations/beijing", "/stations"):
+                    async with http.get(f"{sensor.url}{path}") as resp:
+                        assert resp.status == 200
+                await asyncio.sleep(0.1)
+                lanes.update((row[LANE], row[INTERNAL]) for row in (await trace.poll(-1, 5))["rows"])
+            return first, lanes
+
+    first, lanes = asyncio.run(body())
+    assert first["pid"] != os.getpid()  # the service's own process, not this one
+    # each request's task is named after its route, and it is the service's own work
+    assert lanes.get("GET /stations/beijing") is False and lanes.get("GET /stations") is False
+    trace_lanes = [lane for lane in lanes if "/trace" in lane]
+    assert trace_lanes and all(lane.startswith("looplens: ") and lanes[lane] for lane in trace_lanes)
 
 
 def answer(rows, cursor, now_ns, jobs=(), lag=()):
