@@ -49,6 +49,7 @@ TRACE_STREAM = "trace-stream"  # store: the number of the page's newest stream (
 TRACE_ENDED = "trace-ended"  # store: the stream's Output (set when it returns)
 TRACE_BEAT = "trace-beat"  # store, set by the stream at least every second it runs
 TRACE_WATCHDOG = "trace-watchdog"  # interval: starts a stream when beats stop
+TRACE_LOOP = "trace-loop"
 TRACE_WINDOW = "trace-window"
 TRACE_INTERNAL = "trace-internal"
 TRACE_SLOW_MS = "trace-slow-ms"

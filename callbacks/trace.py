@@ -1,5 +1,6 @@
-"""Trace page: its settings, the push stream of the collector loop's trace, and the actions
-(block the loop, pool jobs, inspect and cancel a task, download the export).
+"""Trace page: its settings, the push stream of a loop's trace (the collector's or the
+sensor service's), and the actions on that loop (block it, pool jobs, inspect and cancel a
+task, download the export).
 
 The stream is one WebSocket callback per page visit. The page layout gives each visit a
 stream number, both the stream's Input (so mounting the page starts it) and part of the
@@ -24,11 +25,11 @@ from dash.exceptions import PreventUpdate, WebsocketDisconnected
 import ids
 from callbacks.i18n import checked_lang, follow_language
 from callbacks.watchdog import Beat, register_watchdog
-from services.errors import TraceError
+from services.errors import TraceError, TraceUnavailable
 from services.i18n import t
 from services.settings import Settings
 from services.trace_client import TraceClient
-from services.trace_view import SLOW_MARKS_MS, TraceSession, TraceView
+from services.trace_view import LOOPS, SLOW_MARKS_MS, TraceSession, TraceView
 from views import HIDDEN, SHOWN
 from views.trace import counters_text, message, make_slow_table, make_task_panel, make_trace_figure, make_trace_patch
 
@@ -41,29 +42,38 @@ WATCH_EVERY_S = 5.0  # a paused page tells the trace service it is still watched
 JOBS, JOB_MS = 8, 60
 
 
-def make_view(window_s: int, internal: list[str] | None, slow_mark: int | None, n_pause: int | None,
+def make_view(loop: str, window_s: int, internal: list[str] | None, slow_mark: int | None, n_pause: int | None,
               lang: str | None, previous: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
     """(view store, pause button class); ``slow_mark`` is the slider's position."""
     paused = bool(n_pause and n_pause % 2)
     slow_ms = SLOW_MARKS_MS[slow_mark] if isinstance(slow_mark, int) and 0 <= slow_mark < len(SLOW_MARKS_MS) else 100
-    view = {"window_s": window_s, "hide_internal": bool(internal), "slow_ms": slow_ms, "paused": paused,
-            "lang": checked_lang(lang), "stream": (previous or {}).get("stream", 0)}
+    view = {"loop": loop if loop in LOOPS else "collector", "window_s": window_s, "hide_internal": bool(internal),
+            "slow_ms": slow_ms, "paused": paused, "lang": checked_lang(lang),
+            "stream": (previous or {}).get("stream", 0)}
     return view, "btn btn-pause paused" if paused else "btn btn-pause"
 
 
-def error_text(err: TraceError, lang: str) -> str:
+def error_text(err: TraceError, lang: str, loop: str) -> str:
+    if isinstance(err, TraceUnavailable) and loop == "sensor":
+        return t("trace.err.unavailable_sensor", lang)
     return t(err.code, lang)
 
 
-def failed(err: TraceError, lang: str) -> Any:
-    return message(error_text(err, lang), ok=False)
+def failed(err: TraceError, lang: str, loop: str) -> Any:
+    return message(error_text(err, lang, loop), ok=False)
+
+
+def loop_of(data: dict[str, Any] | None) -> str:
+    """The loop a store (the view, or an inspected task) is about."""
+    return TraceView.from_store(data).loop
 
 
 # -- the push stream ----------------------------------------------------------------------
 
 class _Stream:
-    def __init__(self, client: TraceClient) -> None:
+    def __init__(self, client: TraceClient, settings: Settings) -> None:
         self.client = client
+        self.settings = settings
         self.session: TraceSession | None = None
         self._counters_at = 0.0
         self._watched_at = 0.0
@@ -71,6 +81,7 @@ class _Stream:
     async def step(self, view: TraceView, lang: str) -> None:
         session = self.session
         if session is None or not view.same_picture(session.view):
+            self.client.use(self.settings.trace_url_of(view.loop))
             self.session = session = TraceSession(view)
             update = session.feed(await self.client.poll(-1, view.window_s))
             set_props(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
@@ -97,7 +108,8 @@ class _Stream:
         assert self.session is not None
         view = self.session.view
         text = (t("trace.status.paused", lang) if view.paused else
-                t("trace.status.live", lang, pid=self.session.pid, window=view.window_s))
+                t("trace.status.live", lang, loop=t(f"trace.loop.{view.loop}", lang), pid=self.session.pid,
+                  window=view.window_s))
         set_props(ids.TRACE_STATUS, {"children": text})
 
 
@@ -107,7 +119,7 @@ async def stream(settings: Settings, number: int | None) -> None:
         raise PreventUpdate  # only meaningful over the WebSocket, for a page visit
     beat = Beat(ids.TRACE_BEAT, number)
     async with TraceClient(settings.trace_url) as client:
-        trace = _Stream(client)
+        trace = _Stream(client, settings)
         while not ws.is_shutdown:
             try:
                 data = await ws.get_prop(ids.TRACE_VIEW, "data")  # the ack, and the view
@@ -122,7 +134,7 @@ async def stream(settings: Settings, number: int | None) -> None:
             try:
                 await trace.step(view, lang)
             except TraceError as err:
-                set_props(ids.TRACE_STATUS, {"children": error_text(err, lang)})
+                set_props(ids.TRACE_STATUS, {"children": error_text(err, lang, view.loop)})
                 trace.session = None
                 await asyncio.sleep(RETRY_S)
             except (asyncio.CancelledError, WebsocketDisconnected):
@@ -145,43 +157,49 @@ def parse_block_ms(text: Any) -> int | None:
     return int(value) if value.is_integer() and 1 <= value <= 5000 else None
 
 
-async def block(settings: Settings, n_clicks: int | None, text: Any, lang: str | None) -> Any:
+async def block(settings: Settings, n_clicks: int | None, text: Any, view: dict[str, Any] | None,
+                lang: str | None) -> Any:
     if not n_clicks:
         raise PreventUpdate
-    lang = checked_lang(lang)
+    lang, loop = checked_lang(lang), loop_of(view)
     ms = parse_block_ms(text)
     if ms is None:
         return message(t("trace.err.block_range", lang), ok=False)
     try:
-        async with TraceClient(settings.trace_url) as client:
+        async with TraceClient(settings.trace_url_of(loop)) as client:
             return message(t("trace.blocked", lang, name=await client.block(ms)))
     except TraceError as err:
-        return failed(err, lang)
+        return failed(err, lang, loop)
 
 
-async def jobs(settings: Settings, n_clicks: int | None, lang: str | None) -> Any:
+async def jobs(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> Any:
     if not n_clicks:
         raise PreventUpdate
-    lang = checked_lang(lang)
+    lang, loop = checked_lang(lang), loop_of(view)
     try:
-        async with TraceClient(settings.trace_url) as client:
+        async with TraceClient(settings.trace_url_of(loop)) as client:
             return message(t("trace.jobs_sent", lang, n=await client.jobs(JOBS, JOB_MS)))
     except TraceError as err:
-        return failed(err, lang)
+        return failed(err, lang, loop)
 
 
-async def inspect(settings: Settings, serial: int | None, lang: str | None) -> tuple[Any, dict[str, str]]:
-    """The task panel and whether its Cancel button shows."""
-    lang = checked_lang(lang)
+def task_of(picked: dict[str, Any] | None) -> int | None:
+    serial = (picked or {}).get("serial")
+    return serial if isinstance(serial, int) else None
+
+
+async def inspect(settings: Settings, picked: dict[str, Any] | None, lang: str | None) -> tuple[Any, dict[str, str]]:
+    """The task panel and whether its Cancel button shows; ``picked``: {"loop", "serial"}."""
+    lang, loop, serial = checked_lang(lang), loop_of(picked), task_of(picked)
     if serial is None:
         return t("trace.inspect.hint", lang), HIDDEN
     if serial == 0:
         return t("trace.inspect.plain", lang), HIDDEN
     try:
-        async with TraceClient(settings.trace_url) as client:
+        async with TraceClient(settings.trace_url_of(loop)) as client:
             info = await client.task(serial)
     except TraceError as err:
-        return failed(err, lang), HIDDEN
+        return failed(err, lang, loop), HIDDEN
     return make_task_panel(info, lang), SHOWN if info.get("cancellable") else HIDDEN
 
 
@@ -193,40 +211,41 @@ def clicked_task(click: dict[str, Any] | None) -> int | None:
         return None
 
 
-async def cancel(settings: Settings, n_clicks: int | None, serial: int | None, lang: str | None) -> Any:
-    if not n_clicks or not serial:
+async def cancel(settings: Settings, n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
+    if not n_clicks or not task_of(picked):
         raise PreventUpdate
-    lang = checked_lang(lang)
+    lang, loop = checked_lang(lang), loop_of(picked)
     try:
-        async with TraceClient(settings.trace_url) as client:
-            return message(t("trace.cancelled", lang, name=await client.cancel(serial)))
+        async with TraceClient(settings.trace_url_of(loop)) as client:
+            return message(t("trace.cancelled", lang, name=await client.cancel(task_of(picked))))
     except TraceError as err:
-        return failed(err, lang)
+        return failed(err, lang, loop)
 
 
 async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None,
                  lang: str | None) -> tuple[Any, str]:
     if not n_clicks:
         raise PreventUpdate
-    lang = checked_lang(lang)
-    window_s = TraceView.from_store(view).window_s
+    lang, shown = checked_lang(lang), TraceView.from_store(view)
     try:
-        async with TraceClient(settings.trace_url, timeout_s=10) as client:
-            doc = await client.export(window_s)
+        async with TraceClient(settings.trace_url_of(shown.loop), timeout_s=10) as client:
+            doc = await client.export(shown.window_s)
     except TraceError as err:
-        return no_update, failed(err, lang)
-    name = f"looplens-trace-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        return no_update, failed(err, lang, shown.loop)
+    name = f"looplens-trace-{shown.loop}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), ""
 
 
 def register(app: Dash, settings: Settings) -> None:
-    async def view(window_s: int, internal: list[str] | None, slow_mark: int | None, n_pause: int | None,
-                   lang: str | None, previous: dict[str, Any] | None) -> tuple[dict[str, Any], str]:
-        return make_view(window_s, internal, slow_mark, n_pause, lang, previous)
+    async def view(loop: str, window_s: int, internal: list[str] | None, slow_mark: int | None,
+                   n_pause: int | None, lang: str | None, previous: dict[str, Any] | None
+                   ) -> tuple[dict[str, Any], str]:
+        return make_view(loop, window_s, internal, slow_mark, n_pause, lang, previous)
 
     app.callback(
         Output(ids.TRACE_VIEW, "data"),
         Output(ids.TRACE_PAUSE, "className"),
+        Input(ids.TRACE_LOOP, "value"),
         Input(ids.TRACE_WINDOW, "value"),
         Input(ids.TRACE_INTERNAL, "value"),
         Input(ids.TRACE_SLOW_MS, "value"),
@@ -247,37 +266,37 @@ def register(app: Dash, settings: Settings) -> None:
                       view=ids.TRACE_VIEW, state="looplensTrace")
     follow_language(app, ids.TRACE_VIEW)
 
-    async def block_loop(n_clicks: int | None, text: Any, lang: str | None) -> Any:
-        return await block(settings, n_clicks, text, lang)
+    async def block_loop(n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None) -> Any:
+        return await block(settings, n_clicks, text, view, lang)
 
     app.callback(Output(ids.TRACE_MESSAGE, "children"), Input(ids.TRACE_BLOCK, "n_clicks"),
-                 State(ids.TRACE_BLOCK_MS, "value"), State(ids.LANG, "value"),
+                 State(ids.TRACE_BLOCK_MS, "value"), State(ids.TRACE_VIEW, "data"), State(ids.LANG, "value"),
                  prevent_initial_call=True)(block_loop)
 
-    async def pool_jobs(n_clicks: int | None, lang: str | None) -> Any:
-        return await jobs(settings, n_clicks, lang)
+    async def pool_jobs(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> Any:
+        return await jobs(settings, n_clicks, view, lang)
 
     app.callback(Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True), Input(ids.TRACE_JOBS, "n_clicks"),
-                 State(ids.LANG, "value"), prevent_initial_call=True)(pool_jobs)
+                 State(ids.TRACE_VIEW, "data"), State(ids.LANG, "value"), prevent_initial_call=True)(pool_jobs)
 
-    async def pick_task(click: dict[str, Any] | None) -> int:
+    async def pick_task(click: dict[str, Any] | None, view: dict[str, Any] | None) -> dict[str, Any]:
         serial = clicked_task(click)
         if serial is None:
             raise PreventUpdate
-        return serial
+        return {"loop": loop_of(view), "serial": serial}  # a serial means something on its own loop only
 
-    app.callback(Output(ids.TRACE_TASK, "data"), Input(ids.TRACE_GRAPH, "clickData"),
+    app.callback(Output(ids.TRACE_TASK, "data"), Input(ids.TRACE_GRAPH, "clickData"), State(ids.TRACE_VIEW, "data"),
                  prevent_initial_call=True)(pick_task)
 
-    async def show_task(serial: int | None, _message: Any, lang: str | None) -> tuple[Any, dict[str, str]]:
-        return await inspect(settings, serial, lang)
+    async def show_task(picked: dict[str, Any] | None, _message: Any, lang: str | None) -> tuple[Any, dict[str, str]]:
+        return await inspect(settings, picked, lang)
 
     app.callback(Output(ids.TRACE_INSPECT, "children"), Output(ids.TRACE_CANCEL, "style"),
                  Input(ids.TRACE_TASK, "data"), Input(ids.TRACE_MESSAGE, "children"),
                  State(ids.LANG, "value"))(show_task)
 
-    async def cancel_task(n_clicks: int | None, serial: int | None, lang: str | None) -> Any:
-        return await cancel(settings, n_clicks, serial, lang)
+    async def cancel_task(n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
+        return await cancel(settings, n_clicks, picked, lang)
 
     app.callback(Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True), Input(ids.TRACE_CANCEL, "n_clicks"),
                  State(ids.TRACE_TASK, "data"), State(ids.LANG, "value"),

@@ -5,7 +5,7 @@ from dash import dcc, html
 
 import ids
 from views import HIDDEN
-from services.trace_view import SLOW_MARKS_MS, WINDOWS_S
+from services.trace_view import LOOPS, SLOW_MARKS_MS, WINDOWS_S
 from views.i18n import T
 from views.trace import EMPTY_LAYOUT
 
@@ -20,6 +20,9 @@ def layout(**_query: str) -> html.Div:
                  className="live-head"),
         T("trace.lead", html.P, className="lead"),
         html.Div(className="live-controls", children=[
+            html.Label([T("trace.loop"), dcc.RadioItems(
+                id=ids.TRACE_LOOP, value=LOOPS[0], inline=True, className="segmented",
+                options=[{"label": T(f"trace.loop.{loop}"), "value": loop} for loop in LOOPS])], className="field"),
             html.Label([T("trace.window"), dcc.RadioItems(
                 id=ids.TRACE_WINDOW, value=15, inline=True, className="segmented",
                 options=[{"label": f"{w} s", "value": w} for w in WINDOWS_S])], className="field"),

@@ -326,12 +326,17 @@ TEXT: dict[str, dict[str, str]] = {
     # trace
     "trace.title": {"en": "Event-loop trace", "zh": "事件循环追踪"},
     "trace.lead": {
-        "en": "The collector's asyncio loop, callback by callback. Each tick is one callback the "
+        "en": "An asyncio loop of the app, callback by callback: the collector's, which polls the "
+              "stations, or the sensor service's, which answers them. Each tick is one callback the "
               "loop ran, on the lane of the task it stepped; bars are callbacks longer than 0.5 ms, "
               "red ones are slow. Click a tick to inspect its task.",
-        "zh": "采集进程的 asyncio 事件循环，逐个回调呈现。每个刻度是事件循环执行的一个回调，"
+        "zh": "应用的一个 asyncio 事件循环，逐个回调呈现：采集进程的（轮询各站点），或传感器服务的（应答这些请求）。"
+              "每个刻度是事件循环执行的一个回调，"
               "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。",
     },
+    "trace.loop": {"en": "Loop", "zh": "事件循环"},
+    "trace.loop.collector": {"en": "collector", "zh": "采集进程"},
+    "trace.loop.sensor": {"en": "sensor service", "zh": "传感器服务"},
     "trace.window": {"en": "Window", "zh": "时间窗口"},
     "trace.internal": {"en": "Hide loop internals", "zh": "隐藏事件循环内部回调"},
     "trace.slow_ms": {"en": "Slow from (ms)", "zh": "慢回调阈值（毫秒）"},
@@ -365,8 +370,8 @@ TEXT: dict[str, dict[str, str]] = {
                       "zh": "{name}：请留意红色横条与延迟尖峰。"},
     "trace.jobs_sent": {"en": "{n} jobs sent to the worker pool: see the worker lanes.",
                         "zh": "已向进程池提交 {n} 个任务：请查看工作进程泳道。"},
-    "trace.status.live": {"en": "Tracing the collector loop (pid {pid}) · {window} s window",
-                          "zh": "正在追踪采集进程事件循环（pid {pid}）· {window} 秒窗口"},
+    "trace.status.live": {"en": "Tracing the {loop} loop (pid {pid}) · {window} s window",
+                          "zh": "正在追踪{loop}事件循环（pid {pid}）· {window} 秒窗口"},
     "trace.status.paused": {"en": "Paused · the loop is still being traced", "zh": "已暂停 · 仍在持续追踪"},
     "trace.counters": {
         "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
@@ -376,6 +381,10 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.err.unavailable": {
         "en": "The trace service does not answer: the collector is not running, or runs with LOOPLENS_TRACE_PORT=0.",
         "zh": "追踪服务无响应：采集进程未运行，或以 LOOPLENS_TRACE_PORT=0 运行。",
+    },
+    "trace.err.unavailable_sensor": {
+        "en": "The sensor service does not answer with a trace: it is not running, or it is not looplens's own.",
+        "zh": "传感器服务未返回追踪数据：它未运行，或不是 looplens 自带的传感器服务。",
     },
     "trace.err.block_range": {"en": "Block for a whole number of ms from 1 to 5000.",
                               "zh": "阻塞时长须为 1 到 5000 之间的整数毫秒。"},

@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     retention_hours: float = Field(48.0, gt=0)  # readings older than this are deleted
 
     # The collector serves a trace of its own event loop here (0: no trace) to the Trace
-    # page; the tracer attaches while a page watches and detaches after trace_idle_s.
+    # page, and the sensor service under its own URL; a tracer attaches while a page
+    # watches and detaches after trace_idle_s.
     trace_host: str = "127.0.0.1"
     trace_port: int = Field(8052, ge=0, le=65535)
     trace_idle_s: float = Field(30.0, gt=0)
@@ -62,6 +63,10 @@ class Settings(BaseSettings):
     @property
     def trace_url(self) -> str:
         return f"http://{self.trace_host}:{self.trace_port}"
+
+    def trace_url_of(self, loop: str) -> str:
+        """Where the trace of that loop ("collector" or "sensor") is served."""
+        return self.effective_sensor_url if loop == "sensor" else self.trace_url
 
     @property
     def jobs_dir(self) -> Path:

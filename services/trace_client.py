@@ -1,5 +1,5 @@
-"""The web workers' side of the trace: an aiohttp client for the collector's trace routes
-(see ``services.trace_service``)."""
+"""The web workers' side of the trace: an aiohttp client for a loop's trace routes (the
+collector's or the sensor service's; see ``services.trace_service``)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,14 @@ class TraceClient:
     """``async with TraceClient(url) as trace: await trace.poll()``."""
 
     def __init__(self, base_url: str, timeout_s: float = 3.0) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = ""
+        self.use(base_url)
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
+
+    def use(self, base_url: str) -> None:
+        """Ask another trace service from now on (the page switched loops)."""
+        self.base_url = base_url.rstrip("/")
 
     async def __aenter__(self) -> TraceClient:
         self._session = aiohttp.ClientSession(timeout=self.timeout)

@@ -19,6 +19,7 @@ SERIES = ("ticks", "busy", "slow", "jobs", "lag")
 # Points per chunk (a line segment takes 3: start, end, gap); the figure holds at most 2×.
 CHUNK = {"ticks": 3000, "busy": 3000, "slow": 600, "jobs": 900, "lag": 1500}
 WINDOWS_S = (5, 15, 60)
+LOOPS = ("collector", "sensor")  # the loops a page can trace: the collector's, the sensor service's
 BUSY_NS = 500_000  # a callback this long also gets a bar, not only a tick
 SLOW_FLOOR_MS = 1.0  # the table keeps callbacks from this long up
 SLOW_KEPT = 200
@@ -38,6 +39,7 @@ def trace_index(series: str, chunk: int) -> int:
 class TraceView:
     """The page's settings, as its store holds them."""
 
+    loop: str = "collector"  # one of LOOPS
     window_s: int = 15
     hide_internal: bool = True
     slow_ms: float = 100.0
@@ -49,13 +51,15 @@ class TraceView:
         data = data or {}
         window = data.get("window_s")
         slow = data.get("slow_ms")
-        return cls(window_s=window if window in WINDOWS_S else 15,
+        return cls(loop=data["loop"] if data.get("loop") in LOOPS else "collector",
+                   window_s=window if window in WINDOWS_S else 15,
                    hide_internal=bool(data.get("hide_internal", True)),
                    slow_ms=slow if slow in SLOW_MARKS_MS else 100,
                    paused=bool(data.get("paused")), stream=int(data.get("stream") or 0))
 
     def same_picture(self, other: TraceView) -> bool:
-        return (self.window_s, self.hide_internal, self.slow_ms) == (other.window_s, other.hide_internal, other.slow_ms)
+        return ((self.loop, self.window_s, self.hide_internal, self.slow_ms)
+                == (other.loop, other.window_s, other.hide_internal, other.slow_ms))
 
 
 @dataclass

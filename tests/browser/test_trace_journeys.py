@@ -160,3 +160,47 @@ def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collect
     assert unique_ticks(duo), "a tick was pushed twice (two streams on one page)"
     assert_clean(duo)
 
+
+
+def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector,
+                                                                                 tmp_path):
+    duo = open_trace(start, settings)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    duo.find_element(f"#{ids.TRACE_LOOP} input[value='sensor']").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Tracing the sensor service loop", timeout=10)
+    # the collector's polls arrive as requests, one lane per station; the collector's lanes are gone
+    wait_until(lambda: sum(name.startswith("GET /stations/") for name in lanes(duo)) >= 10, 15,
+               "lanes for the requests the collector sends")
+    assert not any(name.startswith("poll-") for name in lanes(duo))
+    assert str(collector.pid) not in duo.find_element(f"#{ids.TRACE_STATUS}").text
+
+    duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still to aim
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Paused", timeout=5)
+    graph = duo.find_element("#trace-graph .js-plotly-plot")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    time.sleep(0.5)  # the resize's relayout
+    where = wait_until(lambda: duo.driver.execute_script(TICK_POSITION, "GET /stations/harbin"), 5,
+                       "a harbin request's tick")
+    actions = ActionBuilder(duo.driver)
+    actions.pointer_action.move_to_location(where["x"], where["y"]).click()
+    actions.perform()
+    duo.wait_for_text_to_equal(".task-name", "GET /stations/harbin", timeout=5)  # asked of the sensor's loop
+    duo.wait_for_contains_text(".task-coro", "RequestHandler._handle_request", timeout=2)
+    duo.find_element(f"#{ids.TRACE_PAUSE}").click()
+
+    box = duo.find_element(f"#{ids.TRACE_BLOCK_MS}")
+    duo.clear_input(box)
+    box.send_keys("200")
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 200 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 200 ms", timeout=10)
+
+    duo.find_element(f"#{ids.TRACE_EXPORT}").click()
+    path: Path = wait_until(lambda: next(iter(downloads.glob("looplens-trace-sensor-*.json")), None), 10,
+                            "the sensor loop's export")
+    names = {e["args"]["name"] for e in json.loads(path.read_text())["traceEvents"]
+             if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert any(n.startswith("GET /stations/harbin") for n in names) and not any(n.startswith("poll-") for n in names)
+    assert_clean(duo)

@@ -15,13 +15,15 @@ from views.trace import counters_text
 
 
 def test_the_view_keeps_the_stream_number_and_reads_the_slider_as_log_marks():
-    view, button = make_view(60, [], 0, 1, "zh", {"stream": 17})
-    assert view == {"window_s": 60, "hide_internal": False, "slow_ms": 1, "paused": True, "lang": "zh",
-                    "stream": 17}
+    view, button = make_view("sensor", 60, [], 0, 1, "zh", {"stream": 17})
+    assert view == {"loop": "sensor", "window_s": 60, "hide_internal": False, "slow_ms": 1, "paused": True,
+                    "lang": "zh", "stream": 17}
     assert "paused" in button
-    view, button = make_view(15, ["hide"], 6, 2, "xx", None)
+    view, button = make_view("elsewhere", 15, ["hide"], 6, 2, "xx", None)
     assert view["slow_ms"] == 1000 and view["hide_internal"] and not view["paused"] and view["lang"] == "en"
+    assert view["loop"] == "collector"  # an unknown loop is the collector's
     assert "paused" not in button
+    assert not TraceView.from_store(view).same_picture(TraceView.from_store({**view, "loop": "sensor"}))
 
 
 @pytest.mark.parametrize("text, ms", [("300", 300), (" 1 ", 1), ("5000", 5000), ("2.0", 2),
@@ -39,15 +41,21 @@ def test_a_clicked_tick_gives_its_task_and_anything_else_nothing():
 
 
 def test_bad_block_input_and_a_missing_trace_service_are_messages_not_errors(tmp_path):
-    settings = Settings(data_dir=tmp_path, trace_port=free_port())  # nothing listens there
-    bad = asyncio.run(block(settings, 1, "lots", "en"))
+    # nothing listens at either loop's trace
+    settings = Settings(data_dir=tmp_path, trace_port=free_port(), sensor_url=f"http://127.0.0.1:{free_port()}")
+    collector, sensor = {"loop": "collector"}, {"loop": "sensor"}
+    bad = asyncio.run(block(settings, 1, "lots", collector, "en"))
     assert "1 to 5000" in bad.children and bad.className == "msg-error"
-    down = asyncio.run(block(settings, 1, "200", "en"))
-    assert "does not answer" in down.children and down.className == "msg-error"
-    panel, cancel_style = asyncio.run(inspect(settings, 5, "zh"))
+    down = asyncio.run(block(settings, 1, "200", collector, "en"))
+    assert "collector is not running" in down.children and down.className == "msg-error"
+    down = asyncio.run(block(settings, 1, "200", sensor, "en"))
+    assert "sensor service does not answer" in down.children and down.className == "msg-error"
+    panel, cancel_style = asyncio.run(inspect(settings, {"loop": "collector", "serial": 5}, "zh"))
     assert "追踪服务无响应" in panel.children and cancel_style == {"display": "none"}
+    panel, cancel_style = asyncio.run(inspect(settings, {"loop": "sensor", "serial": 5}, "zh"))
+    assert "传感器服务未返回追踪数据" in panel.children and cancel_style == {"display": "none"}
     with pytest.raises(PreventUpdate):
-        asyncio.run(block(settings, None, "200", "en"))
+        asyncio.run(block(settings, None, "200", collector, "en"))
 
 
 def test_the_tracer_cost_counter_shows_small_costs_instead_of_zero():
