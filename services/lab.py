@@ -15,6 +15,11 @@ and gevent, which runs in its own subprocess (``services.lab_gevent``) because
 ``run_lab`` runs the chosen engines one after another and reports progress. Call it in a
 process of its own (the page runs it as a background job): it makes that process a
 process-group leader, so ``kill_run(pid)`` stops it and every worker it started.
+
+Given ``loop_trace`` (a file path), the asyncio engine runs with the event-loop tracer
+attached; once its clock has stopped, the loop's callbacks are written there as Chrome
+Trace Event JSON (for Perfetto) and summed up in the run's ``loop``. The newest
+``LOOP_TRACES_KEPT`` such files in that folder are kept.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ from typing import Any
 import aiohttp
 
 from services.errors import LabInputError
+from services.trace_export import chrome_trace
+from services.tracer import LoopTracer
 
 ENGINES = ("sequential", "threads", "processes", "asyncio", "process_per_item", "gevent")
 MAX_N = 2000
@@ -56,6 +63,8 @@ MAX_SERIAL_S = 60.0  # sequential (and per-item) runs that would take longer are
 ASYNC_BOUND = 500  # requests in flight at once for asyncio and gevent
 FETCH_TIMEOUT_S = 15.0
 CORES = os.cpu_count() or 1
+LOOP_TRACES_KEPT = 5
+LOOP_TRACE_GLOB = "asyncio-loop-*.json"
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -124,6 +133,7 @@ class EngineRun:
     cpu_s: float = 0.0  # this process and every child it waited for
     items: list[Item] = field(default_factory=list)
     error: str = ""
+    loop: dict[str, Any] | None = None  # the traced asyncio loop's summary (see loop_summary)
 
     @property
     def throughput(self) -> float:
@@ -249,13 +259,17 @@ def run_processes(w: Workload, report: Report, work: Callable[[Workload, int], I
             pool.shutdown()
 
 
-def run_asyncio(w: Workload, report: Report, pool: ProcessPoolExecutor | None = None) -> None:
-    """The aiohttp fan-out; with C > 0 each payload's CPU work goes to ``pool``."""
-    asyncio.run(_fan_out(w, report, pool))
+def run_asyncio(w: Workload, report: Report, pool: ProcessPoolExecutor | None = None,
+                traced: list[LoopTracer] | None = None) -> None:
+    """The aiohttp fan-out; with C > 0 each payload's CPU work goes to ``pool``. With
+    ``traced``, the loop runs traced and the tracer is left there, detached."""
+    asyncio.run(_fan_out(w, report, pool, traced))
 
 
-async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None) -> None:
+async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None,
+                   traced: list[LoopTracer] | None = None) -> None:
     loop = asyncio.get_running_loop()
+    tracer = LoopTracer(loop).attach() if traced is not None else None
     units = int(w.cpu_ms * w.iterations_per_ms)
     bound = asyncio.Semaphore(min(ASYNC_BOUND, w.n))
     own = pool is None and units > 0
@@ -282,8 +296,11 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
         async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as session:
             async with asyncio.TaskGroup() as group:
                 for i in range(w.n):
-                    group.create_task(one(session, i))
+                    group.create_task(one(session, i), name=f"fetch {i}")
     finally:
+        if tracer is not None and traced is not None:
+            tracer.detach()
+            traced.append(tracer)
         if own and pool is not None:
             pool.shutdown(wait=True)
 
@@ -333,9 +350,10 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def run_engine(engine: str, w: Workload, report: Report | None = None, run: EngineRun | None = None) -> EngineRun:
+def run_engine(engine: str, w: Workload, report: Report | None = None, run: EngineRun | None = None,
+               loop_trace: Path | None = None) -> EngineRun:
     """One engine over the whole workload (into ``run``, if given, as items finish);
-    ``report`` sees each item as it finishes."""
+    ``report`` sees each item as it finishes; ``loop_trace``: see the module docstring."""
     run = run or EngineRun(engine)
 
     def keep(item: Item) -> None:
@@ -351,6 +369,9 @@ def run_engine(engine: str, w: Workload, report: Report | None = None, run: Engi
         pool = warm_pool(min(w.workers, CORES))
     if pool is not None:
         runner = functools.partial(runner, pool=pool)  # type: ignore[call-arg]
+    traced: list[LoopTracer] = []
+    if engine == "asyncio" and loop_trace is not None:
+        runner = functools.partial(runner, traced=traced)  # type: ignore[call-arg]
     cpu, start = _cpu_s(), time.perf_counter()
     try:
         runner(w, keep)
@@ -362,7 +383,28 @@ def run_engine(engine: str, w: Workload, report: Report | None = None, run: Engi
             pool.shutdown()
     run.cpu_s = _cpu_s() - cpu  # after the shutdown: a child's CPU time counts once it is reaped
     run.items.sort(key=lambda item: item.index)
+    if traced and loop_trace is not None:
+        run.loop = write_loop_trace(traced[0], loop_trace)
     return run
+
+
+def write_loop_trace(tracer: LoopTracer, path: Path) -> dict[str, Any]:
+    """The traced loop as Chrome Trace Event JSON at ``path`` (older ones beyond
+    ``LOOP_TRACES_KEPT`` removed), and its summary."""
+    rows = [c for c in tracer.callbacks() if c.end_ns]  # not the step that detached it
+    start = min((c.start_ns for c in rows), default=0)
+    end = max((c.end_ns for c in rows), default=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(chrome_trace(tracer, start, end, callbacks=rows), separators=(",", ":")))
+    partial.replace(path)
+    for old in sorted(path.parent.glob(LOOP_TRACE_GLOB), key=lambda p: p.stat().st_mtime)[:-LOOP_TRACES_KEPT]:
+        old.unlink(missing_ok=True)
+    stats = tracer.statistics()
+    return {"file": path.name, "callbacks": len(rows), "tasks": stats.tasks, "dropped": stats.dropped,
+            "longest_ms": max((c.duration_ns for c in rows), default=0) / 1e6,
+            "latest_ms": max((c.late_ns for c in rows), default=0) / 1e6,
+            "lag_ms": max((lag for _, lag in tracer.lag()), default=0) / 1e6}
 
 
 def identical_readings(runs: list[EngineRun]) -> bool:
@@ -512,7 +554,8 @@ class LabResult:
             "done": len(self.running.items) if self.running else 0,
             "rows": [{"engine": r.engine, "wall_s": r.wall_s, "cpu_s": r.cpu_s, "throughput": r.throughput,
                       "ratio": r.wall_s / ideal if ideal else 0.0, "items": len(r.items),
-                      "failed": sum(1 for item in r.items if item.error), "error": r.error} for r in self.runs],
+                      "failed": sum(1 for item in r.items if item.error), "error": r.error, "loop": r.loop}
+                     for r in self.runs],
             "identical": identical_readings(self.runs) if len(self.runs) > 1 else None,
             "collector_gap_s": self.collector_gap_s,
             "lanes": [asdict(lane) for r in shown for lane in swimlanes(r.engine, list(r.items), self.origin_ns)],
@@ -549,9 +592,11 @@ class _HeartbeatWatch:
 
 
 def run_lab(w: Workload, engines: list[str], progress: Callable[[LabResult], None] | None = None,
-            heartbeat: Callable[[], float | None] | None = None, every_s: float = 0.5) -> LabResult:
+            heartbeat: Callable[[], float | None] | None = None, every_s: float = 0.5,
+            loop_trace: Path | None = None) -> LabResult:
     """Every chosen engine over the same (fixed) workload, one after another; ``progress``
-    sees the result so far at most every ``every_s`` while items finish."""
+    sees the result so far at most every ``every_s`` while items finish; ``loop_trace``:
+    see the module docstring."""
     w.check(engines)
     if not w.stations:
         raise LabInputError("lab.err.no_stations")
@@ -569,7 +614,7 @@ def run_lab(w: Workload, engines: list[str], progress: Callable[[LabResult], Non
     with _HeartbeatWatch(heartbeat or (lambda: None)) as watch:
         for engine in engines:
             result.running = EngineRun(engine)
-            run = run_engine(engine, w, report, run=result.running)
+            run = run_engine(engine, w, report, run=result.running, loop_trace=loop_trace)
             with lock:
                 result.runs.append(run)
                 result.running = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import time
@@ -11,6 +12,7 @@ import pytest
 
 from services.lab import (
     ENGINES,
+    LOOP_TRACES_KEPT,
     MAX_PER_ITEM,
     Item,
     LabInputError,
@@ -142,3 +144,26 @@ def test_cancel_kills_only_the_run_that_holds_the_lock(tmp_path):
     assert stop_run(path, holder.pid)
     holder.join(5)
     assert holder.exitcode == -9
+
+
+def test_a_traced_asyncio_run_writes_its_loop_for_perfetto_and_keeps_the_newest(sensor, tmp_path):
+    for k in range(LOOP_TRACES_KEPT):  # earlier runs' traces
+        old = tmp_path / f"asyncio-loop-0-{k}.json"
+        old.write_text("{}")
+        os.utime(old, (1_000_000 + k, 1_000_000 + k))
+    w = Workload(30, 50, 0, 2, sensor.url, station_ids(sensor.url)).fixed()
+    path = tmp_path / "asyncio-loop-1.json"
+    run = run_engine("asyncio", w, loop_trace=path)
+    assert not run.error and len(run.items) == 30
+    assert run.loop["file"] == path.name and run.loop["dropped"] == 0
+    assert run.loop["tasks"] >= 30 and run.loop["callbacks"] >= 2 * 30  # each fetch steps more than once
+    assert 0 < run.loop["longest_ms"] < run.wall_s * 1000
+    events = json.loads(path.read_text())["traceEvents"]
+    tracks = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert {f"fetch {i} · _fan_out.<locals>.one" for i in range(30)} <= tracks
+    spans = [e for e in events if e["ph"] == "X"]
+    assert len(spans) == run.loop["callbacks"] and all(e["dur"] >= 0 for e in spans)
+    kept = sorted(p.name for p in tmp_path.glob("asyncio-loop-*.json"))
+    assert len(kept) == LOOP_TRACES_KEPT and path.name in kept and "asyncio-loop-0-0.json" not in kept
+    untraced = run_engine("asyncio", w, loop_trace=None)
+    assert untraced.loop is None and identical_readings([run, untraced])  # tracing changes no reading
