@@ -1,5 +1,5 @@
 """Lab page: check the workload, run the engines as a background job with progress,
-render the table, the bars and the swimlanes.
+render the table, the bars and the swimlanes, and hand out the asyncio loop's trace.
 
 The run is a Dash background job (its own process, started by the DiskcacheManager).
 That process lowers its priority, so the collector keeps its period on a loaded
@@ -13,11 +13,13 @@ import asyncio
 import logging
 import math
 import os
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
@@ -25,7 +27,7 @@ from callbacks.i18n import checked_lang
 from services.collector import HEARTBEAT_KEY
 from services.i18n import t
 from services.lab import (
-    ENGINES, LabInputError, LabResult, Workload, become_run_leader,
+    ENGINES, LOOP_TRACES_KEPT, LabInputError, LabResult, Workload, become_run_leader,
     run_lab, run_lock, station_ids, stop_run,
 )
 from services.settings import Settings
@@ -37,6 +39,7 @@ from views.trace import message
 logger = logging.getLogger(__name__)
 
 NICE = 10  # the run's priority below the collector's
+LOOP_TRACE_NAME = re.compile(r"asyncio-loop-[0-9-]+\.json")  # what run_job names them
 
 
 def _number(text: Any, whole: bool = False) -> float:
@@ -50,22 +53,24 @@ def _number(text: Any, whole: bool = False) -> float:
 
 
 def check_job(n: Any, latency: Any, cpu: Any, workers: Any, engines: list[str] | None,
-              previous: dict[str, Any] | None) -> dict[str, Any]:
+              previous: dict[str, Any] | None, trace: list[str] | None = None) -> dict[str, Any]:
     """The job to run, or LabInputError: the limits the run itself enforces."""
     w = Workload(_number(n, whole=True), _number(latency), _number(cpu), _number(workers, whole=True),  # type: ignore[arg-type]
                  "", ())
     engines = [e for e in ENGINES if e in (engines or [])]  # the page's order
     w.check(engines)
+    if trace and "asyncio" not in engines:
+        raise LabInputError("lab.err.trace_needs_asyncio")
     return {"n": int(w.n), "latency_ms": w.latency_ms, "cpu_ms": w.cpu_ms, "workers": int(w.workers),
-            "engines": engines, "nonce": (previous or {}).get("nonce", 0) + 1}
+            "engines": engines, "trace": bool(trace), "nonce": (previous or {}).get("nonce", 0) + 1}
 
 
 async def submit(n_clicks: int | None, n: Any, latency: Any, cpu: Any, workers: Any, engines: list[str] | None,
-                 lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, Any]:
+                 trace: list[str] | None, lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, Any]:
     if not n_clicks:
         raise PreventUpdate
     try:
-        return check_job(n, latency, cpu, workers, engines, previous), ""
+        return check_job(n, latency, cpu, workers, engines, previous, trace), ""
     except LabInputError as err:
         return no_update, message(t(err.code, checked_lang(lang), **err.params), ok=False)
 
@@ -98,8 +103,10 @@ def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | Non
 
         workload = Workload(job["n"], job["latency_ms"], job["cpu_ms"], job["workers"],
                             settings.effective_sensor_url, stations)
+        loop_trace = (loop_traces(settings) / f"asyncio-loop-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
+                      if job.get("trace") else None)
         try:
-            result = run_lab(workload, job["engines"], progress, heartbeat)
+            result = run_lab(workload, job["engines"], progress, heartbeat, loop_trace=loop_trace)
         except LabInputError as err:
             return {"error": err.code, "params": err.params}
         except Exception:
@@ -112,6 +119,28 @@ def lock_path(settings: Settings) -> Path:
     return settings.data_dir / "lab.lock"
 
 
+def loop_traces(settings: Settings) -> Path:
+    return settings.data_dir / "lab"
+
+
+def loop_trace_file(data: dict[str, Any] | None) -> str | None:
+    """The name of a finished run's asyncio loop trace, if it was traced."""
+    return next((r["loop"]["file"] for r in (data or {}).get("rows", []) if r.get("loop")), None)
+
+
+async def download_loop_trace(settings: Settings, n_clicks: int | None, data: dict[str, Any] | None,
+                              lang: str | None) -> tuple[Any, Any]:
+    """(the file, a message): the name comes from the page, so only a name run_job makes
+    is looked up, and only in the lab's folder."""
+    name = loop_trace_file(data)
+    if not n_clicks or name is None:
+        raise PreventUpdate
+    path = loop_traces(settings) / name
+    if not LOOP_TRACE_NAME.fullmatch(name) or not path.is_file():
+        return no_update, message(t("lab.err.trace_gone", checked_lang(lang), kept=LOOP_TRACES_KEPT), ok=False)
+    return dcc.send_file(str(path), filename=f"looplens-lab-{name}"), ""
+
+
 async def cancel(settings: Settings, run_pid: int | None, lang: str | None) -> Any:
     """Dash's own cancel kills the job's process tree too, but not always (seen on 4.4.1
     when Cancel follows the first progress closely); the run's process group is killed
@@ -122,13 +151,15 @@ async def cancel(settings: Settings, run_pid: int | None, lang: str | None) -> A
 
 
 async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, ...]:
-    """(message, table and notes, bars, swimlanes)."""
+    """(message, table and notes, bars, swimlanes, the loop trace button's style)."""
     lang = checked_lang(lang)
     if not data:
         raise PreventUpdate
     if data.get("error"):
-        return message(t(data["error"], lang, **data.get("params", {})), ok=False), no_update, no_update, no_update
-    return "", make_results(data, lang), make_bars(data, lang), make_lanes_figure(data)
+        return (message(t(data["error"], lang, **data.get("params", {})), ok=False), no_update, no_update,
+                no_update, HIDDEN)
+    return ("", make_results(data, lang), make_bars(data, lang), make_lanes_figure(data),
+            SHOWN if loop_trace_file(data) else HIDDEN)
 
 
 def register(app: Dash, settings: Settings) -> None:
@@ -137,8 +168,8 @@ def register(app: Dash, settings: Settings) -> None:
         Output(ids.LAB_MESSAGE, "children"),
         Input(ids.LAB_RUN, "n_clicks"),
         State(ids.LAB_N, "value"), State(ids.LAB_LATENCY, "value"), State(ids.LAB_CPU, "value"),
-        State(ids.LAB_WORKERS, "value"), State(ids.LAB_ENGINES, "value"), State(ids.LANG, "value"),
-        State(ids.LAB_JOB, "data"),
+        State(ids.LAB_WORKERS, "value"), State(ids.LAB_ENGINES, "value"), State(ids.LAB_TRACE, "value"),
+        State(ids.LANG, "value"), State(ids.LAB_JOB, "data"),
         prevent_initial_call=True,
     )(submit)
 
@@ -158,6 +189,7 @@ def register(app: Dash, settings: Settings) -> None:
             (Output(ids.LAB_RUN, "disabled"), True, False),
             (Output(ids.LAB_CANCEL, "style"), SHOWN, HIDDEN),
             (Output(ids.LAB_PROGRESS, "style"), SHOWN, HIDDEN),
+            (Output(ids.LAB_TRACE_GET, "disabled"), True, False),
         ],
         cancel=[Input(ids.LAB_CANCEL, "n_clicks")],
         prevent_initial_call=True,
@@ -174,7 +206,15 @@ def register(app: Dash, settings: Settings) -> None:
         Output(ids.LAB_TABLE, "children"),
         Output(ids.LAB_BARS, "figure"),
         Output(ids.LAB_LANES, "figure", allow_duplicate=True),
+        Output(ids.LAB_TRACE_GET, "style"),
         Input(ids.LAB_RESULT, "data"),
         State(ids.LANG, "value"),
         prevent_initial_call=True,
     )(render)
+
+    async def get_loop_trace(n_clicks: int | None, data: dict[str, Any] | None, lang: str | None) -> tuple[Any, Any]:
+        return await download_loop_trace(settings, n_clicks, data, lang)
+
+    app.callback(Output(ids.LAB_TRACE_FILE, "data"), Output(ids.LAB_MESSAGE, "children", allow_duplicate=True),
+                 Input(ids.LAB_TRACE_GET, "n_clicks"), State(ids.LAB_RESULT, "data"), State(ids.LANG, "value"),
+                 prevent_initial_call=True)(get_loop_trace)

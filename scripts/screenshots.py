@@ -65,6 +65,7 @@ def main(base: str, out: Path) -> None:
             _shot(driver, out, f"trace-sensor-{label}")
             driver.get(base + "/lab")
             time.sleep(1)
+            driver.find_element(By.CSS_SELECTOR, "#lab-trace input").click()
             driver.find_element(By.ID, "lab-run").click()
             time.sleep(8)
             _shot(driver, out, f"lab-{label}")

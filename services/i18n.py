@@ -275,6 +275,15 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.workers": {"en": "Workers k", "zh": "工作者数 k"},
     "lab.engines": {"en": "Engines", "zh": "引擎"},
     "lab.run": {"en": "Run", "zh": "运行"},
+    "lab.trace": {"en": "Trace the asyncio engine's event loop (its time then includes the tracer's)",
+                  "zh": "追踪 asyncio 引擎的事件循环（其耗时将包含追踪开销）"},
+    "lab.trace_get": {"en": "Download the asyncio loop trace (Perfetto)", "zh": "下载 asyncio 事件循环追踪（Perfetto）"},
+    "lab.loop": {
+        "en": "The asyncio engine's loop, traced: {callbacks} callbacks in {tasks} tasks; the longest took {longest} ms, "
+              "the latest ran {latest} ms after it was due, the loop lagged up to {lag} ms; {dropped} dropped.",
+        "zh": "asyncio 引擎的事件循环（已追踪）：{tasks} 个任务共 {callbacks} 个回调；最长回调 {longest} 毫秒，"
+              "最晚的回调比预定时间晚 {latest} 毫秒执行，循环延迟最高 {lag} 毫秒；丢弃 {dropped} 个。",
+    },
     "lab.cancel": {"en": "Cancel", "zh": "取消"},
     "lab.engine.sequential": {"en": "sequential", "zh": "顺序执行"},
     "lab.engine.threads": {"en": "threads (k)", "zh": "线程池 (k)"},
@@ -308,6 +317,12 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.cancelled": {"en": "Cancelled: the run and all its worker processes were stopped.",
                       "zh": "已取消：本次运行及其所有工作进程均已停止。"},
     "lab.err.no_engine": {"en": "Pick at least one engine.", "zh": "请至少选择一个引擎。"},
+    "lab.err.trace_needs_asyncio": {"en": "Tracing the event loop needs the asyncio engine: pick it, or untick tracing.",
+                                    "zh": "追踪事件循环需要 asyncio 引擎：请选择它，或取消追踪。"},
+    "lab.err.trace_gone": {
+        "en": "That run's loop trace is no longer kept (the newest {kept} are); run the lab again.",
+        "zh": "该次运行的事件循环追踪已不再保留（只保留最近 {kept} 份）；请重新运行。",
+    },
     "lab.err.unknown_engine": {"en": "Unknown engine {engine}.", "zh": "未知引擎 {engine}。"},
     "lab.err.n_range": {"en": "N must be a whole number from 1 to {limit}.", "zh": "N 须为 1 到 {limit} 的整数。"},
     "lab.err.latency_range": {"en": "L must be from 0 to {limit} ms.", "zh": "L 须在 0 到 {limit} 毫秒之间。"},

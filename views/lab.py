@@ -66,6 +66,12 @@ def make_results(data: dict[str, Any] | None, lang: str) -> list[Any]:
         ok = data["identical"]
         notes.append(html.P(t("lab.identical" if ok else "lab.different", lang),
                             className="lab-identical" if ok else "lab-different"))
+    for r in data["rows"]:
+        if r.get("loop"):
+            s = r["loop"]
+            notes.append(html.P(t("lab.loop", lang, callbacks=f"{s['callbacks']:,}", tasks=f"{s['tasks']:,}",
+                                  longest=f"{s['longest_ms']:.1f}", latest=f"{s['latest_ms']:.1f}",
+                                  lag=f"{s['lag_ms']:.1f}", dropped=s["dropped"]), className="muted lab-loop"))
     gap, period = data.get("collector_gap_s"), data.get("collector_period_s")
     if gap is not None and period:
         key = "lab.collector" if gap <= 1.5 * period else "lab.collector_late"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import psutil
@@ -77,4 +78,31 @@ def test_cancel_stops_the_run_and_its_workers(start, settings, collector):
     _, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"worker processes left running: {[p.pid for p in alive]}"
     assert not duo.find_element(f"#{ids.LAB_RUN}").get_attribute("disabled")
+    assert_clean(duo)
+
+
+def test_a_traced_asyncio_run_offers_its_loop_trace_for_perfetto(start, settings, collector, tmp_path):
+    duo = start(settings, "/lab")
+    duo.driver.set_window_size(1280, 1000)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    set_input(duo, ids.LAB_N, "40")
+    set_input(duo, ids.LAB_LATENCY, "100")
+    pick_engines(duo, {"threads"})
+    duo.find_element(f"#{ids.LAB_TRACE} input").click()
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    duo.wait_for_contains_text(f"#{ids.LAB_MESSAGE}", "needs the asyncio engine", timeout=5)
+    pick_engines(duo, {"threads", "asyncio"})
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    duo.wait_for_contains_text(".lab-loop", "The asyncio engine's loop, traced", timeout=60)
+    assert len(duo.driver.find_elements("css selector", ".lab-row")) == 2
+    tasks = int(re.search(r"in ([\d,]+) tasks", duo.find_element(".lab-loop").text).group(1).replace(",", ""))
+    assert tasks >= 40  # a task per fetch, at least
+    duo.find_element(f"#{ids.LAB_TRACE_GET}").click()
+    path = wait_until(lambda: next(iter(downloads.glob("looplens-lab-asyncio-loop-*.json")), None), 10,
+                      "the loop trace")
+    events = json.loads(path.read_text())["traceEvents"]
+    tracks = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert sum(name.startswith("fetch ") for name in tracks) == 40
     assert_clean(duo)
