@@ -5,7 +5,9 @@
 For N = 100 and 1,000, L = 100 ms, C = 0 and 20 ms: wall time, CPU time and the ratio to
 the ideal per engine (engines the lab's limits refuse are shown as refused). Same run:
 a raw aiohttp gather baseline (C = 0), and the process-pool dispatch cost of a no-op item
-through the lab's ``run_processes`` against a bare ``ProcessPoolExecutor``.
+through the lab's ``run_processes`` against a bare ``ProcessPoolExecutor``; and the
+asyncio engine again with its loop traced (the lab's option): its time against the
+untraced run's, and what writing the Perfetto file costs after the clock.
 Targets: asyncio ≤ 1.2× raw gather (C = 0); processes ≤ 1.3× N·C/cores (C = 20 ms);
 the lab's dispatch overhead per item ≤ 1.5× the bare pool's. Process pools are started
 and warmed before an engine's clock starts (the app keeps long-lived pools); gevent's
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -71,6 +74,19 @@ def dispatch_costs(workers: int, n: int = 5000) -> tuple[float, float]:
     return lab, bare
 
 
+def traced_asyncio(w: Workload, untraced_s: float) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "asyncio-loop-0.json"
+        start = time.perf_counter()
+        run = run_engine("asyncio", w, loop_trace=path)
+        written = time.perf_counter() - start - run.wall_s
+        size = path.stat().st_size
+    loop = run.loop or {}
+    return (f"  {'asyncio, traced':<18} {run.wall_s:7.2f} s  {run.wall_s / untraced_s:.2f}× untraced; "
+            f"{loop.get('callbacks', 0):,} callbacks, file {size / 1e6:.1f} MB written in {written:.2f} s "
+            f"after the clock")
+
+
 def main(workers: int) -> None:
     with SensorServiceProcess(port=free_port(), stations=16) as service:
         stations = station_ids(service.url)
@@ -99,6 +115,8 @@ def main(workers: int) -> None:
                     print(f"  {engine:<18} {run.wall_s:7.2f} s  cpu {run.cpu_s:6.2f} s  "
                           f"{run.throughput:7.0f}/s  {run.wall_s / ideal:5.2f}× ideal{extra}"
                           f"{'  ERROR ' + run.error if run.error else ''}")
+                    if engine == "asyncio":
+                        print(traced_asyncio(w, run.wall_s))
                 print(f"  identical readings across engines: {identical_readings(runs)}")
     lab, bare = dispatch_costs(workers=CORES)
     print(f"\nprocess-pool dispatch per no-op item: lab {lab:.0f} µs, bare pool {bare:.0f} µs → {lab / bare:.2f}×")
