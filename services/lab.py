@@ -133,7 +133,7 @@ class EngineRun:
     cpu_s: float = 0.0  # this process and every child it waited for
     items: list[Item] = field(default_factory=list)
     error: str = ""
-    loop: dict[str, Any] | None = None  # the traced asyncio loop's summary (see loop_summary)
+    loop: dict[str, Any] | None = None  # the traced asyncio loop's summary (see write_loop_trace)
 
     @property
     def throughput(self) -> float:

@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> None:
 
 # aiohttp runs each request in a task of this coroutine: the service's own work, in a trace
 REQUEST_TASKS = frozenset({"RequestHandler._handle_request"})
+TASK_NAME_CHARS = 80  # a path is the client's text: a lane name gets this much of it
 
 
 @web.middleware
@@ -273,7 +274,8 @@ async def _name_request_task(request: web.Request, handler: Callable[[web.Reques
     task = asyncio.current_task()
     if task is not None:  # the trace's own routes are looplens machinery, hidden with the loop's
         own = "looplens: " if request.path.startswith("/trace") else ""
-        task.set_name(f"{own}{request.method} {request.path}")
+        path = request.path if request.match_info.http_exception is None else "(no such route)"
+        task.set_name(f"{own}{request.method} {path}"[:TASK_NAME_CHARS])
     return await handler(request)
 
 

@@ -167,6 +167,8 @@ def test_the_sensor_service_process_traces_its_own_loop_with_a_lane_per_request_
                 for path in ("/stations/beijing", "/stations"):
                     async with http.get(f"{sensor.url}{path}") as resp:
                         assert resp.status == 200
+                async with http.get(f"{sensor.url}/{'x' * 500}") as resp:  # a client's own text
+                    assert resp.status == 404
                 await asyncio.sleep(0.1)
                 lanes.update((row[LANE], row[INTERNAL]) for row in (await trace.poll(-1, 5))["rows"])
             return first, lanes
@@ -175,6 +177,7 @@ def test_the_sensor_service_process_traces_its_own_loop_with_a_lane_per_request_
     assert first["pid"] != os.getpid()  # the service's own process, not this one
     # each request's task is named after its route, and it is the service's own work
     assert lanes.get("GET /stations/beijing") is False and lanes.get("GET /stations") is False
+    assert "GET (no such route)" in lanes and max(map(len, lanes)) <= 80
     trace_lanes = [lane for lane in lanes if "/trace" in lane]
     assert trace_lanes and all(lane.startswith("looplens: ") and lanes[lane] for lane in trace_lanes)
 
