@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app import create_app
@@ -15,6 +17,14 @@ def count(dash_duo, selector: str) -> int:
     """How many elements match, answered at once (find_elements waits when there are none)."""
     return dash_duo.driver.execute_script(
         "return document.querySelectorAll(arguments[0]).length", selector)
+
+
+def downloads_to(dash_duo, folder: Path) -> Path:
+    """Make the browser save downloads in ``folder``/downloads, without asking; that folder."""
+    downloads = folder / "downloads"
+    downloads.mkdir()
+    dash_duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    return downloads
 
 
 @pytest.fixture

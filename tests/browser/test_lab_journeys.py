@@ -9,7 +9,7 @@ import psutil
 import pytest
 
 import ids
-from tests.browser.conftest import assert_clean
+from tests.browser.conftest import assert_clean, downloads_to
 from tests.browser.test_live_journeys import wait_until
 
 pytestmark = pytest.mark.browser
@@ -84,9 +84,7 @@ def test_cancel_stops_the_run_and_its_workers(start, settings, collector):
 def test_a_traced_asyncio_run_offers_its_loop_trace_for_perfetto(start, settings, collector, tmp_path):
     duo = start(settings, "/lab")
     duo.driver.set_window_size(1280, 1000)
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = downloads_to(duo, tmp_path)
     set_input(duo, ids.LAB_N, "40")
     set_input(duo, ids.LAB_LATENCY, "100")
     pick_engines(duo, {"threads"})

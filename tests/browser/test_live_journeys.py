@@ -14,7 +14,7 @@ from selenium.webdriver.common.keys import Keys
 import ids
 from services.live import to_unit, x_value
 from services.store import ReadingStore
-from tests.browser.conftest import assert_clean
+from tests.browser.conftest import assert_clean, downloads_to
 
 pytestmark = pytest.mark.browser
 
@@ -160,10 +160,7 @@ def test_a_silent_station_goes_offline_and_comes_back(start, settings, sensor, c
 
 def test_export_downloads_what_the_screen_shows(start, settings, collector, tmp_path):
     duo = open_live(start, settings)
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior",
-                               {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = downloads_to(duo, tmp_path)
     wait_until(lambda: len(temperature_points(duo, 0)) >= 3, 10, "some points")
     duo.find_element(f"#{ids.LIVE_PAUSE}").click()
     duo.wait_for_contains_text(f"#{ids.LIVE_STATUS}", "Paused", timeout=5)

@@ -11,7 +11,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 import ids
 from services.trace_view import trace_index
-from tests.browser.conftest import assert_clean
+from tests.browser.conftest import assert_clean, downloads_to
 from tests.browser.test_live_journeys import wait_until
 
 pytestmark = pytest.mark.browser
@@ -60,6 +60,19 @@ def open_trace(start, settings, path: str = "/"):
     return duo
 
 
+def pause_and_click_a_tick(duo, lane: str) -> None:
+    """Pause the page (to hold the picture still) and click the newest tick on ``lane``."""
+    duo.find_element(f"#{ids.TRACE_PAUSE}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Paused", timeout=5)
+    graph = duo.find_element("#trace-graph .js-plotly-plot")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
+    time.sleep(0.5)  # the resize's relayout
+    where = wait_until(lambda: duo.driver.execute_script(TICK_POSITION, lane), 5, f"a tick on {lane}")
+    actions = ActionBuilder(duo.driver)
+    actions.pointer_action.move_to_location(where["x"], where["y"]).click()
+    actions.perform()
+
+
 def unique_ticks(duo) -> bool:
     shown = points(duo, "ticks")
     pairs = [(x, y) for x, y in zip(shown["x"], shown["y"]) if x]
@@ -101,15 +114,7 @@ def test_blocking_the_loop_shows_a_slow_step_a_lag_spike_and_a_table_row(start, 
 
 def test_click_a_tick_to_inspect_its_task_then_cancel_it(start, settings, collector):
     duo = open_trace(start, settings)
-    duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still to aim
-    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Paused", timeout=5)
-    graph = duo.find_element("#trace-graph .js-plotly-plot")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
-    time.sleep(0.5)  # the resize's relayout
-    where = wait_until(lambda: duo.driver.execute_script(TICK_POSITION, "poll-harbin"), 5, "a harbin tick")
-    actions = ActionBuilder(duo.driver)
-    actions.pointer_action.move_to_location(where["x"], where["y"]).click()
-    actions.perform()
+    pause_and_click_a_tick(duo, "poll-harbin")
     duo.wait_for_text_to_equal(".task-name", "poll-harbin", timeout=5)
     duo.wait_for_contains_text(".task-coro", "Collector._poll_forever", timeout=2)
     duo.wait_for_contains_text(".task-stack", "_poll_forever (collector.py:", timeout=2)
@@ -131,9 +136,7 @@ def test_click_a_tick_to_inspect_its_task_then_cancel_it(start, settings, collec
 
 def test_pool_jobs_get_worker_lanes_and_the_export_parses(start, settings, collector, tmp_path):
     duo = open_trace(start, settings)
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = downloads_to(duo, tmp_path)
     duo.find_element(f"#{ids.TRACE_JOBS}").click()
     duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "8 jobs", timeout=5)
     wait_until(lambda: len({y for y in points(duo, "jobs")["y"] if y}) >= 2, 15, "two worker lanes")
@@ -165,9 +168,7 @@ def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collect
 def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector,
                                                                                  tmp_path):
     duo = open_trace(start, settings)
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    downloads = downloads_to(duo, tmp_path)
     duo.find_element(f"#{ids.TRACE_LOOP} input[value='sensor']").click()
     duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Tracing the sensor service loop", timeout=10)
     # the collector's polls arrive as requests, one lane per station; the collector's lanes are gone
@@ -176,16 +177,7 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
     assert not any(name.startswith("poll-") for name in lanes(duo))
     assert str(collector.pid) not in duo.find_element(f"#{ids.TRACE_STATUS}").text
 
-    duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still to aim
-    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Paused", timeout=5)
-    graph = duo.find_element("#trace-graph .js-plotly-plot")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
-    time.sleep(0.5)  # the resize's relayout
-    where = wait_until(lambda: duo.driver.execute_script(TICK_POSITION, "GET /stations/harbin"), 5,
-                       "a harbin request's tick")
-    actions = ActionBuilder(duo.driver)
-    actions.pointer_action.move_to_location(where["x"], where["y"]).click()
-    actions.perform()
+    pause_and_click_a_tick(duo, "GET /stations/harbin")
     duo.wait_for_text_to_equal(".task-name", "GET /stations/harbin", timeout=5)  # asked of the sensor's loop
     duo.wait_for_contains_text(".task-coro", "RequestHandler._handle_request", timeout=2)
     duo.find_element(f"#{ids.TRACE_PAUSE}").click()
