@@ -284,6 +284,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "asyncio 引擎的事件循环（已追踪）：{tasks} 个任务共 {callbacks} 个回调；最长回调 {longest} 毫秒，"
               "最晚的回调比预定时间晚 {latest} 毫秒执行，循环延迟最高 {lag} 毫秒；丢弃 {dropped} 个。",
     },
+    "lab.loop_jobs": {"en": " Its {jobs} CPU jobs ran in {workers} worker processes, each with its own track in the file.",
+                      "zh": "其 {jobs} 个 CPU 任务在 {workers} 个工作进程中执行，文件中每个进程各有一条轨道。"},
     "lab.cancel": {"en": "Cancel", "zh": "取消"},
     "lab.engine.sequential": {"en": "sequential", "zh": "顺序执行"},
     "lab.engine.threads": {"en": "threads (k)", "zh": "线程池 (k)"},

@@ -17,8 +17,9 @@ process of its own (the page runs it as a background job): it makes that process
 process-group leader, so ``kill_run(pid)`` stops it and every worker it started.
 
 Given ``loop_trace`` (a file path), the asyncio engine runs with the event-loop tracer
-attached; once its clock has stopped, the loop's callbacks are written there as Chrome
-Trace Event JSON (for Perfetto) and summed up in the run's ``loop``. The newest
+attached, and its CPU jobs (C > 0) go through a ``TracedPool`` over the same warm pool;
+once its clock has stopped, the loop's callbacks and the jobs are written there as
+Chrome Trace Event JSON (for Perfetto) and summed up in the run's ``loop``. The newest
 ``LOOP_TRACES_KEPT`` such files in that folder are kept.
 """
 
@@ -51,7 +52,7 @@ import aiohttp
 
 from services.errors import LabInputError
 from services.trace_export import chrome_trace
-from services.tracer import LoopTracer
+from services.tracer import Job, LoopTracer, TracedPool
 
 ENGINES = ("sequential", "threads", "processes", "asyncio", "process_per_item", "gevent")
 MAX_N = 2000
@@ -259,15 +260,23 @@ def run_processes(w: Workload, report: Report, work: Callable[[Workload, int], I
             pool.shutdown()
 
 
+@dataclass
+class LoopTrace:
+    """What a traced asyncio run leaves behind: its loop's tracer (detached) and its jobs."""
+
+    tracer: LoopTracer | None = None
+    jobs: list[Job] = field(default_factory=list)
+
+
 def run_asyncio(w: Workload, report: Report, pool: ProcessPoolExecutor | None = None,
-                traced: list[LoopTracer] | None = None) -> None:
+                traced: LoopTrace | None = None) -> None:
     """The aiohttp fan-out; with C > 0 each payload's CPU work goes to ``pool``. With
-    ``traced``, the loop runs traced and the tracer is left there, detached."""
+    ``traced``, the loop runs traced and ``traced`` gets what was recorded."""
     asyncio.run(_fan_out(w, report, pool, traced))
 
 
 async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None,
-                   traced: list[LoopTracer] | None = None) -> None:
+                   traced: LoopTrace | None = None) -> None:
     loop = asyncio.get_running_loop()
     tracer = LoopTracer(loop).attach() if traced is not None else None
     units = int(w.cpu_ms * w.iterations_per_ms)
@@ -275,6 +284,8 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
     own = pool is None and units > 0
     if own:
         pool = warm_pool(min(w.workers, CORES))
+    # traced: each job's submit, start and end in its worker, on the trace's clock
+    jobs = TracedPool(executor=pool, capacity=MAX_N) if tracer is not None and units else None
 
     async def one(session: aiohttp.ClientSession, index: int) -> None:
         start = time.perf_counter_ns()
@@ -283,7 +294,9 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
             async with bound, session.get(reading_url(w, index)) as resp:
                 resp.raise_for_status()
                 body = await resp.text()
-            if units:
+            if jobs is not None:
+                reading, pid = await asyncio.wrap_future(jobs.submit(_timed_parse, body, units))
+            elif units:
                 reading, pid = await loop.run_in_executor(pool, _timed_parse, body, units)
             else:
                 reading = parse(body, 0)
@@ -300,7 +313,7 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
     finally:
         if tracer is not None and traced is not None:
             tracer.detach()
-            traced.append(tracer)
+            traced.tracer, traced.jobs = tracer, jobs.jobs() if jobs is not None else []
         if own and pool is not None:
             pool.shutdown(wait=True)
 
@@ -369,7 +382,7 @@ def run_engine(engine: str, w: Workload, report: Report | None = None, run: Engi
         pool = warm_pool(min(w.workers, CORES))
     if pool is not None:
         runner = functools.partial(runner, pool=pool)  # type: ignore[call-arg]
-    traced: list[LoopTracer] = []
+    traced = LoopTrace()
     if engine == "asyncio" and loop_trace is not None:
         runner = functools.partial(runner, traced=traced)  # type: ignore[call-arg]
     cpu, start = _cpu_s(), time.perf_counter()
@@ -383,25 +396,26 @@ def run_engine(engine: str, w: Workload, report: Report | None = None, run: Engi
             pool.shutdown()
     run.cpu_s = _cpu_s() - cpu  # after the shutdown: a child's CPU time counts once it is reaped
     run.items.sort(key=lambda item: item.index)
-    if traced and loop_trace is not None:
-        run.loop = write_loop_trace(traced[0], loop_trace)
+    if traced.tracer is not None and loop_trace is not None:
+        run.loop = write_loop_trace(traced.tracer, loop_trace, traced.jobs)
     return run
 
 
-def write_loop_trace(tracer: LoopTracer, path: Path) -> dict[str, Any]:
-    """The traced loop as Chrome Trace Event JSON at ``path`` (older ones beyond
-    ``LOOP_TRACES_KEPT`` removed), and its summary."""
+def write_loop_trace(tracer: LoopTracer, path: Path, jobs: list[Job]) -> dict[str, Any]:
+    """The traced loop and its pool jobs as Chrome Trace Event JSON at ``path`` (older
+    ones beyond ``LOOP_TRACES_KEPT`` removed), and its summary."""
     rows = [c for c in tracer.callbacks() if c.end_ns]  # not the step that detached it
     start = min((c.start_ns for c in rows), default=0)
     end = max((c.end_ns for c in rows), default=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(chrome_trace(tracer, start, end, callbacks=rows), separators=(",", ":")))
+    partial.write_text(json.dumps(chrome_trace(tracer, start, end, jobs=jobs, callbacks=rows), separators=(",", ":")))
     partial.replace(path)
     for old in sorted(path.parent.glob(LOOP_TRACE_GLOB), key=lambda p: p.stat().st_mtime)[:-LOOP_TRACES_KEPT]:
         old.unlink(missing_ok=True)
     stats = tracer.statistics()
     return {"file": path.name, "callbacks": len(rows), "tasks": stats.tasks, "dropped": stats.dropped,
+            "jobs": len(jobs), "workers": len({j.pid for j in jobs if j.pid}),
             "longest_ms": max((c.duration_ns for c in rows), default=0) / 1e6,
             "latest_ms": max((c.late_ns for c in rows), default=0) / 1e6,
             "lag_ms": max((lag for _, lag in tracer.lag()), default=0) / 1e6}

@@ -537,8 +537,9 @@ class TracedPool:
     """A ``ProcessPoolExecutor`` whose jobs are timed on the shared clock: submit (parent),
     start and end (worker pid), and the done-callback that ran in the parent."""
 
-    def __init__(self, workers: int | None = None, capacity: int = 50_000) -> None:
-        self.executor = ProcessPoolExecutor(workers)
+    def __init__(self, workers: int | None = None, capacity: int = 50_000,
+                 executor: ProcessPoolExecutor | None = None) -> None:
+        self.executor = executor or ProcessPoolExecutor(workers)  # given one: its owner shuts it down
         self.capacity = capacity
         self._jobs: dict[int, list[Any]] = {}
         self._next = 0

@@ -71,7 +71,9 @@ def make_results(data: dict[str, Any] | None, lang: str) -> list[Any]:
             s = r["loop"]
             notes.append(html.P(t("lab.loop", lang, callbacks=f"{s['callbacks']:,}", tasks=f"{s['tasks']:,}",
                                   longest=f"{s['longest_ms']:.1f}", latest=f"{s['latest_ms']:.1f}",
-                                  lag=f"{s['lag_ms']:.1f}", dropped=s["dropped"]), className="muted lab-loop"))
+                                  lag=f"{s['lag_ms']:.1f}", dropped=s["dropped"])
+                                + (t("lab.loop_jobs", lang, jobs=s["jobs"], workers=s["workers"]) if s.get("jobs") else ""),
+                                className="muted lab-loop"))
     gap, period = data.get("collector_gap_s"), data.get("collector_period_s")
     if gap is not None and period:
         key = "lab.collector" if gap <= 1.5 * period else "lab.collector_late"

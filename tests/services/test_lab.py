@@ -165,5 +165,21 @@ def test_a_traced_asyncio_run_writes_its_loop_for_perfetto_and_keeps_the_newest(
     assert len(spans) == run.loop["callbacks"] and all(e["dur"] >= 0 for e in spans)
     kept = sorted(p.name for p in tmp_path.glob("asyncio-loop-*.json"))
     assert len(kept) == LOOP_TRACES_KEPT and path.name in kept and "asyncio-loop-0-0.json" not in kept
+    assert run.loop["jobs"] == 0  # C = 0: no CPU jobs
     untraced = run_engine("asyncio", w, loop_trace=None)
     assert untraced.loop is None and identical_readings([run, untraced])  # tracing changes no reading
+
+
+def test_a_traced_asyncio_run_with_cpu_work_has_its_worker_processes_in_the_trace(sensor, tmp_path):
+    w = Workload(12, 20, 3, 2, sensor.url, station_ids(sensor.url)).fixed()
+    path = tmp_path / "asyncio-loop-1.json"
+    run = run_engine("asyncio", w, loop_trace=path)
+    assert not run.error and all(item.reading for item in run.items)
+    workers = {item.pid for item in run.items}
+    assert os.getpid() not in workers and run.loop["jobs"] == 12 and run.loop["workers"] == len(workers)
+    events = json.loads(path.read_text())["traceEvents"]
+    jobs = [e for e in events if e["ph"] == "X" and e.get("cat") == "job"]
+    assert len(jobs) == 12 and {e["pid"] for e in jobs} == workers  # on the workers' own tracks
+    assert all(e["dur"] >= 3000 * 0.5 for e in jobs)  # about C = 3 ms each, in µs
+    flows = [e for e in events if e.get("cat") == "job" and e["ph"] in "stf"]
+    assert len(flows) == 3 * 12  # submit → start → done-callback, per job
