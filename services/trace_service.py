@@ -241,7 +241,7 @@ def _job_done(result: int) -> None:
     """A pool job's result, back on the loop (its own row in the trace)."""
 
 
-def row_cost_ns(n: int = 20_000) -> float:
+def row_cost_ns(n: int = 5_000) -> float:
     """What tracing adds per callback, measured here: a traced call_soon + run against a
     plain one on a private loop (the page's overhead estimate is rows/s × this)."""
     def noop() -> None:
