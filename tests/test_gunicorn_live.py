@@ -28,11 +28,16 @@ BROWSERS = 3
 def serving(data_dir: Path, workers: int = 4):
     port, sensor_port = free_port(), free_port()
     env = gunicorn_env(port, sensor_port, workers, str(data_dir))
-    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = data_dir.parent / "gunicorn.log"  # kept for a failure's message
+    with log.open("wb") as out:
+        proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: get_or_none(f"{url}/healthz") == 200, 40, "gunicorn")
+        try:
+            wait_until(lambda: get_or_none(f"{url}/healthz") == 200, 40, "gunicorn")
+        except AssertionError as err:
+            raise AssertionError(f"{err}; its log ends:\n{log.read_text(errors='replace')[-3000:]}") from None
         yield url, proc
     finally:
         proc.send_signal(signal.SIGTERM)
