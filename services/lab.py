@@ -285,7 +285,7 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
     if own:
         pool = warm_pool(min(w.workers, CORES))
     # traced: each job's submit, start and end in its worker, on the trace's clock
-    jobs = TracedPool(executor=pool, capacity=MAX_N) if tracer is not None and units else None
+    timed_pool = TracedPool(executor=pool, capacity=MAX_N) if tracer is not None and units else None
 
     async def one(session: aiohttp.ClientSession, index: int) -> None:
         start = time.perf_counter_ns()
@@ -294,8 +294,8 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
             async with bound, session.get(reading_url(w, index)) as resp:
                 resp.raise_for_status()
                 body = await resp.text()
-            if jobs is not None:
-                reading, pid = await asyncio.wrap_future(jobs.submit(_timed_parse, body, units))
+            if timed_pool is not None:
+                reading, pid = await asyncio.wrap_future(timed_pool.submit(_timed_parse, body, units))
             elif units:
                 reading, pid = await loop.run_in_executor(pool, _timed_parse, body, units)
             else:
@@ -313,7 +313,7 @@ async def _fan_out(w: Workload, report: Report, pool: ProcessPoolExecutor | None
     finally:
         if tracer is not None and traced is not None:
             tracer.detach()
-            traced.tracer, traced.jobs = tracer, jobs.jobs() if jobs is not None else []
+            traced.tracer, traced.jobs = tracer, timed_pool.jobs() if timed_pool is not None else []
         if own and pool is not None:
             pool.shutdown(wait=True)
 
