@@ -13,8 +13,6 @@ import asyncio
 import logging
 import math
 import os
-import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,8 +25,8 @@ from callbacks.i18n import checked_lang
 from services.collector import HEARTBEAT_KEY
 from services.i18n import t
 from services.lab import (
-    ENGINES, LOOP_TRACES_KEPT, LabInputError, LabResult, Workload, become_run_leader,
-    run_lab, run_lock, station_ids, stop_run,
+    ENGINES, LOOP_TRACES_KEPT, LabInputError, LabResult, Workload, become_run_leader, is_loop_trace_name,
+    loop_trace_name, run_lab, run_lock, station_ids, stop_run,
 )
 from services.settings import Settings
 from services.store import ReadingStore
@@ -39,7 +37,6 @@ from views.trace import message
 logger = logging.getLogger(__name__)
 
 NICE = 10  # the run's priority below the collector's
-LOOP_TRACE_NAME = re.compile(r"asyncio-loop-[0-9-]+\.json")  # what run_job names them
 
 
 def _number(text: Any, whole: bool = False) -> float:
@@ -103,8 +100,7 @@ def run_job(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | Non
 
         workload = Workload(job["n"], job["latency_ms"], job["cpu_ms"], job["workers"],
                             settings.effective_sensor_url, stations)
-        loop_trace = (loop_traces(settings) / f"asyncio-loop-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
-                      if job.get("trace") else None)
+        loop_trace = loop_traces(settings) / loop_trace_name() if job.get("trace") else None
         try:
             result = run_lab(workload, job["engines"], progress, heartbeat, loop_trace=loop_trace)
         except LabInputError as err:
@@ -136,7 +132,7 @@ async def download_loop_trace(settings: Settings, n_clicks: int | None, data: di
     if not n_clicks or name is None:
         raise PreventUpdate
     path = loop_traces(settings) / name
-    if not LOOP_TRACE_NAME.fullmatch(name) or not path.is_file():
+    if not is_loop_trace_name(name) or not path.is_file():
         return no_update, message(t("lab.err.trace_gone", checked_lang(lang), kept=LOOP_TRACES_KEPT), ok=False)
     return dcc.send_file(str(path), filename=f"looplens-lab-{name}"), ""
 

@@ -212,12 +212,13 @@ def clicked_task(click: dict[str, Any] | None) -> int | None:
 
 
 async def cancel(settings: Settings, n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
-    if not n_clicks or not task_of(picked):
+    serial = task_of(picked)
+    if not n_clicks or not serial:
         raise PreventUpdate
     lang, loop = checked_lang(lang), loop_of(picked)
     try:
         async with TraceClient(settings.trace_url_of(loop)) as client:
-            return message(t("trace.cancelled", lang, name=await client.cancel(task_of(picked))))
+            return message(t("trace.cancelled", lang, name=await client.cancel(serial)))
     except TraceError as err:
         return failed(err, lang, loop)
 

@@ -34,6 +34,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -65,7 +66,8 @@ ASYNC_BOUND = 500  # requests in flight at once for asyncio and gevent
 FETCH_TIMEOUT_S = 15.0
 CORES = os.cpu_count() or 1
 LOOP_TRACES_KEPT = 5
-LOOP_TRACE_GLOB = "asyncio-loop-*.json"
+LOOP_TRACE_GLOB = "asyncio-loop-*.json"  # what loop_trace_name makes, and is_loop_trace_name accepts
+_LOOP_TRACE_NAME = re.compile(r"asyncio-loop-[0-9-]+\.json")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -399,6 +401,16 @@ def run_engine(engine: str, w: Workload, report: Report | None = None, run: Engi
     if traced.tracer is not None and loop_trace is not None:
         run.loop = write_loop_trace(traced.tracer, loop_trace, traced.jobs)
     return run
+
+
+def loop_trace_name() -> str:
+    """A new loop trace's file name: when, and which process wrote it."""
+    return f"asyncio-loop-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json"
+
+
+def is_loop_trace_name(name: str) -> bool:
+    """Whether ``name`` is one ``loop_trace_name`` makes (no folder, nothing else)."""
+    return _LOOP_TRACE_NAME.fullmatch(name) is not None
 
 
 def write_loop_trace(tracer: LoopTracer, path: Path, jobs: list[Job]) -> dict[str, Any]:
