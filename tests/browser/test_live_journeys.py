@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -38,9 +39,13 @@ def temperature_points(duo, position: int) -> list[str]:
 
 
 def wait_until(predicate, timeout: float = 10, what: str = "condition"):
+    """Poll until truthy. An element re-rendered between its find and its read counts as not yet."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = predicate()
+        try:
+            value = predicate()
+        except StaleElementReferenceException:
+            value = None
         if value:
             return value
         time.sleep(0.1)
@@ -102,14 +107,20 @@ def test_fahrenheit_converts_cards_and_axis(start, settings, collector):
     field = f"#{ids.live_card_field('lhasa', 'temp')}"
     wait_until(lambda: "°C" in duo.find_element(field).text, 10, "a reading in °C")
     duo.driver.find_element(By.XPATH, f"//*[@id='{ids.LIVE_UNIT}']//label[contains(., '°F')]").click()
-    wait_until(lambda: "°F" in duo.find_element(field).text, 10, "the card in °F")
-    with ReadingStore(settings.store_path) as store:
+
+    def card_in_fahrenheit():
+        text = duo.find_element(field).text
+        return text if "°F" in text else None
+
+    card = wait_until(card_in_fahrenheit, 10, "the card in °F")
+    with ReadingStore(settings.store_path) as store:  # read after the card, so it holds the card's reading
         recent = {f"{to_unit(r.temperature_c, 'F'):.1f} °F" for r in store.since(0, ["lhasa"])}
-    assert duo.find_element(field).text in recent
+    assert card in recent
     axis = duo.driver.execute_script(
         "return document.querySelector('#live-graph .js-plotly-plot').layout.yaxis.title.text")
     assert axis == "Temperature (°F)"
-    assert "°F" in duo.find_element(f"#{ids.live_card_field('lhasa', 't_max')}").text
+    t_max = f"#{ids.live_card_field('lhasa', 't_max')}"
+    wait_until(lambda: "°F" in duo.find_element(t_max).text, 5, "the day's maximum in °F")
     assert_clean(duo)
 
 
