@@ -20,7 +20,8 @@ Given ``loop_trace`` (a file path), the asyncio engine runs with the event-loop 
 attached, and its CPU jobs (C > 0) go through a ``TracedPool`` over the same warm pool;
 once its clock has stopped, the loop's callbacks and the jobs are written there as
 Chrome Trace Event JSON (for Perfetto) and summed up in the run's ``loop``. The newest
-``LOOP_TRACES_KEPT`` such files in that folder are kept.
+``LOOP_TRACES_KEPT`` such files in that folder are kept, and a half-written one that a dead
+process left is removed by the next write.
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ FETCH_TIMEOUT_S = 15.0
 CORES = os.cpu_count() or 1
 LOOP_TRACES_KEPT = 5
 LOOP_TRACE_GLOB = "asyncio-loop-*.json"  # what loop_trace_name makes, and is_loop_trace_name accepts
+# A loop trace is written to a .partial file, then renamed. One older than this was left by a
+# process that died while writing (the largest run writes in well under a second).
+PARTIAL_STALE_S = 600.0
 _LOOP_TRACE_NAME = re.compile(r"asyncio-loop-[0-9-]+\.json")
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -421,16 +425,36 @@ def write_loop_trace(tracer: LoopTracer, path: Path, jobs: list[Job]) -> dict[st
     end = max((c.end_ns for c in rows), default=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(chrome_trace(tracer, start, end, jobs=jobs, callbacks=rows), separators=(",", ":")))
-    partial.replace(path)
-    for old in sorted(path.parent.glob(LOOP_TRACE_GLOB), key=lambda p: p.stat().st_mtime)[:-LOOP_TRACES_KEPT]:
-        old.unlink(missing_ok=True)
+    try:
+        partial.write_text(json.dumps(chrome_trace(tracer, start, end, jobs=jobs, callbacks=rows),
+                                      separators=(",", ":")))
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)  # a failed write (a full disk) leaves nothing half-written
+    _prune(path.parent)
     stats = tracer.statistics()
     return {"file": path.name, "callbacks": len(rows), "tasks": stats.tasks, "dropped": stats.dropped,
             "jobs": len(jobs), "workers": len({j.pid for j in jobs if j.pid}),
             "longest_ms": max((c.duration_ns for c in rows), default=0) / 1e6,
             "latest_ms": max((c.late_ns for c in rows), default=0) / 1e6,
             "lag_ms": max((lag for _, lag in tracer.lag()), default=0) / 1e6}
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest ``LOOP_TRACES_KEPT`` loop traces, and drop what a dead writer left."""
+    for old in sorted(folder.glob(LOOP_TRACE_GLOB), key=_mtime)[:-LOOP_TRACES_KEPT]:
+        old.unlink(missing_ok=True)
+    stale = time.time() - PARTIAL_STALE_S
+    for left in folder.glob(LOOP_TRACE_GLOB.replace(".json", ".partial")):
+        if _mtime(left) < stale:
+            left.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # another worker pruned it first
+        return float("inf")
 
 
 def identical_readings(runs: list[EngineRun]) -> bool:

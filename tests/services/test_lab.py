@@ -151,6 +151,11 @@ def test_a_traced_asyncio_run_writes_its_loop_for_perfetto_and_keeps_the_newest(
         old = tmp_path / f"asyncio-loop-0-{k}.json"
         old.write_text("{}")
         os.utime(old, (1_000_000 + k, 1_000_000 + k))
+    dead = tmp_path / "asyncio-loop-0-9.partial"  # a writer that died an hour ago
+    dead.write_text("{")
+    os.utime(dead, (time.time() - 3600,) * 2)
+    writing = tmp_path / "asyncio-loop-0-8.partial"  # another worker, writing now
+    writing.write_text("{")
     w = Workload(30, 50, 0, 2, sensor.url, station_ids(sensor.url)).fixed()
     path = tmp_path / "asyncio-loop-1.json"
     run = run_engine("asyncio", w, loop_trace=path)
@@ -165,6 +170,7 @@ def test_a_traced_asyncio_run_writes_its_loop_for_perfetto_and_keeps_the_newest(
     assert len(spans) == run.loop["callbacks"] and all(e["dur"] >= 0 for e in spans)
     kept = sorted(p.name for p in tmp_path.glob("asyncio-loop-*.json"))
     assert len(kept) == LOOP_TRACES_KEPT and path.name in kept and "asyncio-loop-0-0.json" not in kept
+    assert not dead.exists() and writing.exists()
     assert run.loop["jobs"] == 0  # C = 0: no CPU jobs
     untraced = run_engine("asyncio", w, loop_trace=None)
     assert untraced.loop is None and identical_readings([run, untraced])  # tracing changes no reading
