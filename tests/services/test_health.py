@@ -11,7 +11,7 @@ def test_healthy_when_sensor_answers_and_a_worker_can_run_a_job(settings):
     assert body["status"] == "ok"
     assert body["sensor_service"]["ok"] is True
     assert body["worker_pool"]["ok"] is True
-    assert f"worker pid" in body["worker_pool"]["detail"]
+    assert "worker pid" in body["worker_pool"]["detail"]
     assert str(os.getpid()) not in body["worker_pool"]["detail"]
 
 
