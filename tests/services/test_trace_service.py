@@ -89,7 +89,8 @@ def test_blocking_the_loop_is_a_slow_row_and_a_lag_spike():
         answer = await client.poll(cursor, 5)
         blocked = [row for row in answer["rows"] if row[LANE] == name]
         assert len(blocked) >= 1
-        assert max(row[END] - row[START] for row in blocked) == pytest.approx(120e6, abs=15e6)
+        # a sleep never ends early; on a busy VM it can end a few scheduler slices late
+        assert 119e6 <= max(row[END] - row[START] for row in blocked) <= 180e6
         # the probe sleeps 50 ms at a time: it wakes at least block − 50 ms late
         assert max(lag for _, lag in answer["lag"]) >= 120e6 - 50e6 - 5e6
         with pytest.raises(TraceRefused) as err:
