@@ -89,8 +89,9 @@ def test_a_blocking_sleep_in_a_task_is_a_slow_step_of_that_task_and_a_lag_spike(
     assert len(steps) == 3  # the first step and one after each sleep
     assert len(slow) == 1
     assert slow[0].task == serial
-    assert 45 <= slow[0].duration_ns / 1e6 <= 55
-    assert 40 <= lag / 1e6 <= 60  # the probe woke about 50 ms late
+    # a sleep never ends early, and on a busy VM it can end a few scheduler slices late
+    assert 49.5 <= slow[0].duration_ns / 1e6 <= 80
+    assert 40 <= lag / 1e6 <= 90  # the probe woke about 50 ms late
     assert info is not None and info.name == "poll beijing" and info.state == "done"
     assert info.coro.endswith("sensor_poll") and "test_tracer.py" in info.site
 
