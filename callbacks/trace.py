@@ -29,7 +29,7 @@ from services.errors import TraceError, TraceUnavailable
 from services.i18n import t
 from services.settings import Settings
 from services.trace_client import TraceClient
-from services.trace_view import LOOPS, SLOW_MARKS_MS, TraceSession, TraceView
+from services.trace_view import SLOW_MARKS_MS, TraceSession, TraceView, known_loop
 from views import HIDDEN, SHOWN
 from views.trace import counters_text, message, make_slow_table, make_task_panel, make_trace_figure, make_trace_patch
 
@@ -47,7 +47,7 @@ def make_view(loop: str, window_s: int, internal: list[str] | None, slow_mark: i
     """(view store, pause button class); ``slow_mark`` is the slider's position."""
     paused = bool(n_pause and n_pause % 2)
     slow_ms = SLOW_MARKS_MS[slow_mark] if isinstance(slow_mark, int) and 0 <= slow_mark < len(SLOW_MARKS_MS) else 100
-    view = {"loop": loop if loop in LOOPS else "collector", "window_s": window_s, "hide_internal": bool(internal),
+    view = {"loop": known_loop(loop), "window_s": window_s, "hide_internal": bool(internal),
             "slow_ms": slow_ms, "paused": paused, "lang": checked_lang(lang),
             "stream": (previous or {}).get("stream", 0)}
     return view, "btn btn-pause paused" if paused else "btn btn-pause"

@@ -4,8 +4,9 @@ The trace lives in the one process that owns the loop, so every gunicorn worker 
 same trace. Two loops are served: the collector's (on its own port, ``serve_trace``) and
 the sensor service's (the same routes on the service's own server, ``trace_routes``).
 ``TraceHub`` owns a ``LoopTracer`` and attaches it when a page first asks for rows; when
-nobody has asked for ``idle_s`` it detaches, so a loop nobody watches runs untraced. It also owns a small ``TracedPool`` (started on first use)
-whose jobs draw the worker-process lanes.
+nobody has asked for ``idle_s`` it detaches, so a loop nobody watches runs untraced. It
+also owns a small ``TracedPool`` (started on first use) whose jobs draw the worker-process
+lanes.
 
 Routes (``trace_routes(hub)``):
     GET  /trace?after=SEQ&window_s=S   rows after SEQ (or the last S seconds), names

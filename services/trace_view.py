@@ -27,12 +27,18 @@ SLOW_SHOWN = 15
 JOBS_KEPT = 2000
 SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
 
+
 # A row of the trace service: see TraceHub._row.
 SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL = range(9)
 
 
 def trace_index(series: str, chunk: int) -> int:
     return 2 * SERIES.index(series) + chunk
+
+
+def known_loop(loop: Any) -> str:
+    """``loop`` if a page can trace it, else the collector's."""
+    return loop if loop in LOOPS else LOOPS[0]
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class TraceView:
         data = data or {}
         window = data.get("window_s")
         slow = data.get("slow_ms")
-        return cls(loop=data["loop"] if data.get("loop") in LOOPS else "collector",
+        return cls(loop=known_loop(data.get("loop")),
                    window_s=window if window in WINDOWS_S else 15,
                    hide_internal=bool(data.get("hide_internal", True)),
                    slow_ms=slow if slow in SLOW_MARKS_MS else 100,

@@ -164,7 +164,6 @@ def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collect
     assert_clean(duo)
 
 
-
 def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector,
                                                                                  tmp_path):
     duo = open_trace(start, settings)

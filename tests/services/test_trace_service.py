@@ -7,7 +7,6 @@ import os
 import time
 
 import aiohttp
-
 import pytest
 
 from scripts.server import free_port
