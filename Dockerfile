@@ -4,11 +4,11 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /build
 COPY requirements.txt .
 RUN python -m venv /venv && /venv/bin/pip install -r requirements.txt
-# the tracer's C hot path (services/_looptrace.c); the slim image has no compiler
+# the tracer's C hot path (services/tracing/_looptrace.c); the slim image has no compiler
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
-COPY services/_looptrace.c services/
+COPY services/tracing/_looptrace.c services/tracing/
 COPY scripts/build_ext.py scripts/
-RUN /venv/bin/python scripts/build_ext.py && test -f services/_looptrace*.so
+RUN /venv/bin/python scripts/build_ext.py && test -f services/tracing/_looptrace*.so
 
 FROM python:3.11.7-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/venv/bin:$PATH \
@@ -18,7 +18,7 @@ RUN useradd --system --uid 10001 --home-dir /app looplens \
 COPY --from=build /venv /venv
 WORKDIR /app
 COPY --chown=looplens . .
-COPY --from=build /build/services/_looptrace*.so services/
+COPY --from=build /build/services/tracing/_looptrace*.so services/tracing/
 USER looplens
 EXPOSE 8050
 VOLUME ["/data"]

@@ -10,8 +10,8 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from callbacks import register_all
-from services.health import HealthChecker
-from services.settings import Settings
+from services.core.health import HealthChecker
+from services.core.settings import Settings
 from shell import make_shell
 
 logger = logging.getLogger(__name__)
@@ -38,12 +38,12 @@ def create_app(settings: Settings | None = None) -> Dash:
     jobs = diskcache.Cache(str(settings.jobs_dir), size_limit=JOB_STORE_BYTES)
     app = Dash(
         __name__,
-        server=FastAPI(docs_url=None, redoc_url=None, openapi_url=None),
+        server=FastAPI(docs_url=None, redoc_url=None, openapi_url=None),  # type: ignore[arg-type]  # Dash 4's backend="fastapi" takes one; its hint predates that
         backend="fastapi",
         use_pages=True,
         pages_folder="pages",
         title="looplens",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None turns the "Updating…" title off (Dash's documented value)
         suppress_callback_exceptions=True,  # page components come and go
         background_callback_manager=DiskcacheManager(jobs),
     )

@@ -2,7 +2,7 @@
 
 LANG = "lang"
 PAGES_LOCATION = "_pages_location"  # Dash pages' own dcc.Location
-I18N = "i18n"  # pattern-matching type: {"type": I18N, "key": <services.i18n key>}
+I18N = "i18n"  # pattern-matching type: {"type": I18N, "key": <services.core.i18n key>}
 
 QUERY_INPUT = "query-input"
 QUERY_SUBMIT = "query-submit"
@@ -43,6 +43,7 @@ def live_card(station: str) -> str:
 
 def live_card_field(station: str, field: str) -> str:
     return f"live-card-{station}-{field}"
+
 
 TRACE_VIEW = "trace-view"  # store: the page's settings and its stream's number
 TRACE_STREAM = "trace-stream"  # store: the number of the page's newest stream (see callbacks.watchdog)

@@ -6,10 +6,17 @@ import dash
 from dash import dcc, html
 
 import ids
-from services.i18n import DEFAULT_LANG
+from services.core.i18n import DEFAULT_LANG
 from views.i18n import T
 
-NAV = (("nav.home", "/"), ("nav.live", "/live"), ("nav.trace", "/trace"), ("nav.lab", "/lab"), ("nav.demos", "/demos"), ("nav.query", "/query"))
+NAV = (
+    ("nav.home", "/"),
+    ("nav.live", "/live"),
+    ("nav.trace", "/trace"),
+    ("nav.lab", "/lab"),
+    ("nav.demos", "/demos"),
+    ("nav.query", "/query"),
+)
 
 
 def make_shell() -> html.Div:
@@ -21,8 +28,7 @@ def make_shell() -> html.Div:
                 children=[
                     dcc.Link("looplens", href="/", className="brand"),
                     html.Nav(
-                        [dcc.Link(T(key), href=href, className="nav-link") for key, href in NAV],
-                        className="nav-links",
+                        [dcc.Link(T(key), href=href, className="nav-link") for key, href in NAV], className="nav-links"
                     ),
                     dcc.RadioItems(
                         id=ids.LANG,

@@ -30,22 +30,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import aiohttp  # noqa: E402
 
 from scripts.server import free_port  # noqa: E402
-from services.embedded import SensorServiceProcess  # noqa: E402
-from services.lab import (  # noqa: E402
-    CORES, ENGINES, Item, LabInputError, Workload, identical_readings, reading_url, request_ceiling,
-    run_engine, run_processes, station_ids,
-)
+from services.core.errors import LabInputError
+from services.lab.engines import identical_readings, run_engine, run_processes
+from services.lab.workload import CORES, ENGINES, Item, Workload, reading_url, request_ceiling, served_stations
+from services.sensors.process import SensorServiceProcess  # noqa: E402
 
 
 def raw_gather(w: Workload) -> float:
     async def main() -> float:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+
             async def one(i: int) -> bytes:
                 async with session.get(reading_url(w, i)) as resp:
                     return await resp.read()
+
             start = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(w.n)))
             return time.perf_counter() - start
+
     return asyncio.run(main())
 
 
@@ -82,14 +84,16 @@ def traced_asyncio(w: Workload, untraced_s: float) -> str:
         written = time.perf_counter() - start - run.wall_s
         size = path.stat().st_size
     loop = run.loop or {}
-    return (f"  {'asyncio, traced':<18} {run.wall_s:7.2f} s  {run.wall_s / untraced_s:.2f}× untraced; "
-            f"{loop.get('callbacks', 0):,} callbacks, file {size / 1e6:.1f} MB written in {written:.2f} s "
-            f"after the clock")
+    return (
+        f"  {'asyncio, traced':<18} {run.wall_s:7.2f} s  {run.wall_s / untraced_s:.2f}× untraced; "
+        f"{loop.get('callbacks', 0):,} callbacks, file {size / 1e6:.1f} MB written in {written:.2f} s "
+        f"after the clock"
+    )
 
 
 def main(workers: int) -> None:
     with SensorServiceProcess(port=free_port(), stations=16) as service:
-        stations = station_ids(service.url)
+        stations = served_stations(service.url)
         ceiling = request_ceiling(service.url, stations[0])
         print(f"cores {CORES}, workers {workers}, loopback request ceiling {ceiling:.0f} req/s")
         for n in (100, 1000):
@@ -112,9 +116,11 @@ def main(workers: int) -> None:
                     extra = f"  {run.wall_s / raw:.2f}× raw gather" if cpu == 0 and engine == "asyncio" else ""
                     if cpu and engine == "processes":
                         extra = f"  {run.wall_s / (n * cpu / 1000 / CORES):.2f}× N·C/cores"
-                    print(f"  {engine:<18} {run.wall_s:7.2f} s  cpu {run.cpu_s:6.2f} s  "
-                          f"{run.throughput:7.0f}/s  {run.wall_s / ideal:5.2f}× ideal{extra}"
-                          f"{'  ERROR ' + run.error if run.error else ''}")
+                    print(
+                        f"  {engine:<18} {run.wall_s:7.2f} s  cpu {run.cpu_s:6.2f} s  "
+                        f"{run.throughput:7.0f}/s  {run.wall_s / ideal:5.2f}× ideal{extra}"
+                        f"{'  ERROR ' + run.error if run.error else ''}"
+                    )
                     if engine == "asyncio":
                         print(traced_asyncio(w, run.wall_s))
                 print(f"  identical readings across engines: {identical_readings(runs)}")

@@ -29,7 +29,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
-from services.sensor_client import SensorClient  # noqa: E402
+from services.sensors.client import SensorClient  # noqa: E402
 
 STATIONS = ["beijing", "shanghai", "guangzhou", "shenzhen", "chengdu", "hangzhou"]
 
@@ -63,7 +63,8 @@ def page(url: str, n: int) -> list[float]:
                 "const before = pid(); window.__t1 = null; window.__t0 = performance.now();"
                 "new MutationObserver((m, o) => { if (pid() && pid() !== before) {"
                 " window.__t1 = performance.now(); o.disconnect(); } })"
-                ".observe(out, {childList: true, subtree: true, characterData: true});")
+                ".observe(out, {childList: true, subtree: true, characterData: true});"
+            )
             driver.find_element(By.ID, "query-submit").click()
             WebDriverWait(driver, 15, 0.01).until(lambda d: d.execute_script("return window.__t1"))
             out.append(driver.execute_script("return window.__t1 - window.__t0"))
@@ -74,10 +75,12 @@ def page(url: str, n: int) -> list[float]:
 
 def main(n: int, poll_ms: int) -> None:
     port, sensor_port = free_port(), free_port()
-    env = gunicorn_env(port, sensor_port, 2, tempfile.mkdtemp(), LOOPLENS_LOG_LEVEL="warning",
-                       LOOPLENS_JOB_POLL_MS=str(poll_ms))
-    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = gunicorn_env(
+        port, sensor_port, 2, tempfile.mkdtemp(), LOOPLENS_LOG_LEVEL="warning", LOOPLENS_JOB_POLL_MS=str(poll_ms)
+    )
+    proc = subprocess.Popen(
+        [GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
@@ -98,5 +101,4 @@ def main(n: int, poll_ms: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30,
-         int(sys.argv[2]) if len(sys.argv) > 2 else 200)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30, int(sys.argv[2]) if len(sys.argv) > 2 else 200)

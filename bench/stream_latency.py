@@ -41,9 +41,9 @@ import psutil  # noqa: E402
 
 from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
-from services.live import x_value  # noqa: E402
-from services.stations import fleet  # noqa: E402
-from services.store import ReadingStore  # noqa: E402
+from services.live.store import ReadingStore  # noqa: E402
+from services.live.view import x_value  # noqa: E402
+from services.sensors.stations import fleet  # noqa: E402
 
 STATIONS = [s.id for s in fleet(50)]
 
@@ -147,8 +147,16 @@ def heap_mb(driver) -> float:
     return driver.execute_script("return performance.memory.usedJSHeapSize") / 2**20
 
 
-def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds: float,
-        shown: list[str], windows: int = 1, throttle: float = 1.0) -> None:
+def run(
+    url: str,
+    store_path: Path,
+    proc: subprocess.Popen,
+    label: str,
+    seconds: float,
+    shown: list[str],
+    windows: int = 1,
+    throttle: float = 1.0,
+) -> None:
     driver = headless_chrome(1280, 900)
     handles = []
     try:
@@ -167,8 +175,11 @@ def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds:
         deadline = t0 + seconds
         while time.monotonic() + 60 < deadline:  # long runs: how memory moves once the figure is full
             time.sleep(60)
-            print(f"{label}: at {time.monotonic() - t0:.0f} s  JS heap {heap_mb(driver):.1f} MB  "
-                  f"server RSS {rss_mb(tree(proc)):.0f} MB", flush=True)
+            print(
+                f"{label}: at {time.monotonic() - t0:.0f} s  JS heap {heap_mb(driver):.1f} MB  "
+                f"server RSS {rss_mb(tree(proc)):.0f} MB",
+                flush=True,
+            )
         time.sleep(max(0.0, deadline - time.monotonic()))
         with ReadingStore(store_path) as store:
             end_id = store.max_id()
@@ -182,29 +193,38 @@ def run(url: str, store_path: Path, proc: subprocess.Popen, label: str, seconds:
         for n, handle in enumerate(handles, 1):
             driver.switch_to.window(handle)
             drawn = {(p, x): at for p, x, at in driver.execute_script("return window.__drawn")}
-            arrived = {tuple(k.split("|", 1)): at for k, at in
-                       driver.execute_script("return Array.from(window.__arrived.entries())")}
-            batches = driver.execute_script("return window.__batches")[batches0[handle]:]
+            arrived = {
+                tuple(k.split("|", 1)): at
+                for k, at in driver.execute_script("return Array.from(window.__arrived.entries())")
+            }
+            batches = driver.execute_script("return window.__batches")[batches0[handle] :]
             duplicated = _duplicates(driver.execute_script(SHOWN))
             restarts = driver.execute_script("return (window.looplensStream || {}).starts || 0")
             lat = [drawn[k] - ms for k, ms in expected.items() if k in drawn]
-            wire = [arrived[(str(k[0]), k[1])] - ms for k, ms in expected.items()
-                    if (str(k[0]), k[1]) in arrived]
+            wire = [arrived[(str(k[0]), k[1])] - ms for k, ms in expected.items() if (str(k[0]), k[1]) in arrived]
             lost = sum(1 for k in expected if k not in drawn)
             half = len(lat) // 2
-            print(f"{label} page {n}: readings {len(expected)}  stored → drawn p50 {pct(lat, 50):.0f} ms  "
-                  f"p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
-                  f"(1st half p99 {pct(lat[:half], 99):.0f}, 2nd half p99 {pct(lat[half:], 99):.0f})  "
-                  f"lost {lost}  duplicated {duplicated}  stream restarts {restarts}")
+            print(
+                f"{label} page {n}: readings {len(expected)}  stored → drawn p50 {pct(lat, 50):.0f} ms  "
+                f"p95 {pct(lat, 95):.0f}  p99 {pct(lat, 99):.0f}  "
+                f"(1st half p99 {pct(lat[:half], 99):.0f}, 2nd half p99 {pct(lat[half:], 99):.0f})  "
+                f"lost {lost}  duplicated {duplicated}  stream restarts {restarts}"
+            )
             if wire:
-                print(f"{label} page {n}: stored → arrived in the page p50 {pct(wire, 50):.0f} ms  "
-                      f"p99 {pct(wire, 99):.0f}  (the rest is the browser drawing)")
+                print(
+                    f"{label} page {n}: stored → arrived in the page p50 {pct(wire, 50):.0f} ms  "
+                    f"p99 {pct(wire, 99):.0f}  (the rest is the browser drawing)"
+                )
             sizes = [b for _, b in batches]
             if sizes:
-                print(f"{label} page {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
-                      f"p95 {pct(sizes, 95):.0f}  max {max(sizes)}")
-        print(f"{label}: server CPU {cpu:.1f} % of one core  RSS {rss0:.0f} → {rss1:.0f} MB  "
-              f"JS heap {start_heap:.1f} → {end_heap:.1f} MB")
+                print(
+                    f"{label} page {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
+                    f"p95 {pct(sizes, 95):.0f}  max {max(sizes)}"
+                )
+        print(
+            f"{label}: server CPU {cpu:.1f} % of one core  RSS {rss0:.0f} → {rss1:.0f} MB  "
+            f"JS heap {start_heap:.1f} → {end_heap:.1f} MB"
+        )
     finally:
         driver.quit()
 
@@ -236,11 +256,19 @@ def serve(shown: list[str]) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """The production server (2 workers) with 50 stations every 5 s; Live shows ``shown``."""
     data = Path(tempfile.mkdtemp(prefix="looplens-bench-"))
     port, sensor_port = free_port(), free_port()
-    env = gunicorn_env(port, sensor_port, 2, str(data), LOOPLENS_SENSOR_STATIONS="50",
-                       LOOPLENS_COLLECTOR_PERIOD_S="5", LOOPLENS_LOG_LEVEL="warning",
-                       LOOPLENS_LIVE_DEFAULT_STATIONS=json.dumps(shown))
-    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = gunicorn_env(
+        port,
+        sensor_port,
+        2,
+        str(data),
+        LOOPLENS_SENSOR_STATIONS="50",
+        LOOPLENS_COLLECTOR_PERIOD_S="5",
+        LOOPLENS_LOG_LEVEL="warning",
+        LOOPLENS_LIVE_DEFAULT_STATIONS=json.dumps(shown),
+    )
+    proc = subprocess.Popen(
+        [GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 40

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from viztracer import VizTracer  # noqa: E402
 
-from services.tracer import LoopTracer  # noqa: E402
+from services.tracing.tracer import LoopTracer  # noqa: E402
 
 STATIONS = ["beijing", "shanghai", "lhasa", "harbin", "urumqi"]
 
@@ -51,8 +51,10 @@ def main() -> None:
     out = Path(tempfile.mkdtemp()) / "viz.json"
     loop = asyncio.new_event_loop()
     try:
-        with LoopTracer(loop, lag_interval_s=0) as tracer, \
-                VizTracer(output_file=str(out), verbose=0, tracer_entries=1_000_000):
+        with (
+            LoopTracer(loop, lag_interval_s=0) as tracer,
+            VizTracer(output_file=str(out), verbose=0, tracer_entries=1_000_000),
+        ):
             loop.run_until_complete(scenario())
     finally:
         loop.close()
@@ -67,14 +69,21 @@ def main() -> None:
         steps = [c for c in tracer.callbacks() if c.task == record.serial]
         task_calls = []  # VizTracer's calls of this task's coroutine: the same thread, in order
         for e in viz:
-            if e.get("ph") == "X" and e["name"].startswith(f"{short} (") and \
-                    steps and steps[0].start_ns / 1e3 - 1 <= e["ts"] <= steps[-1].end_ns / 1e3 + 1:
+            if (
+                e.get("ph") == "X"
+                and e["name"].startswith(f"{short} (")
+                and steps
+                and steps[0].start_ns / 1e3 - 1 <= e["ts"] <= steps[-1].end_ns / 1e3 + 1
+            ):
                 task_calls.append(e)
         # several poll tasks share one coroutine function: pair each step with the call inside it
         used = set()
         for step in steps:
-            inside = [i for i, e in enumerate(task_calls) if i not in used and
-                      step.start_ns / 1e3 <= e["ts"] and e["ts"] + e["dur"] <= step.end_ns / 1e3]
+            inside = [
+                i
+                for i, e in enumerate(task_calls)
+                if i not in used and step.start_ns / 1e3 <= e["ts"] and e["ts"] + e["dur"] <= step.end_ns / 1e3
+            ]
             if not inside:
                 missed += 1
                 continue
@@ -87,8 +96,10 @@ def main() -> None:
     calls = sum(1 for e in viz if e.get("ph") == "X" and e["name"].split(" (")[0] in coroutines)
     missed += calls - matched  # calls no step contained
     print(f"scripted tasks: {len(STATIONS) + 1}; task steps matched {matched}, missed {missed}")
-    print(f"largest difference: step start {worst_start / 1000:.3f} ms, step end {worst_end / 1000:.3f} ms "
-          f"(target 0 misses, ≤ 1 ms)")
+    print(
+        f"largest difference: step start {worst_start / 1000:.3f} ms, step end {worst_end / 1000:.3f} ms "
+        f"(target 0 misses, ≤ 1 ms)"
+    )
 
 
 if __name__ == "__main__":

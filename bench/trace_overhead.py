@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from services.tracer import LoopTracer, c_hot_path_built  # noqa: E402
+from services.tracing.tracer import LoopTracer, c_hot_path_built  # noqa: E402
 
 AWAITS = 3
 
@@ -71,8 +71,16 @@ def timed(tasks: int, mode: str, native: bool = True) -> float:
 
 def instructions(mode: str, tasks: int, native: bool) -> int:
     """Instructions callgrind counts for one ``timed(tasks, mode)`` in a fresh interpreter."""
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
-               "--one", mode, str(tasks)] + ([] if native else ["--python"])
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--one",
+        mode,
+        str(tasks),
+    ] + ([] if native else ["--python"])
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
 
@@ -80,8 +88,10 @@ def instructions(mode: str, tasks: int, native: bool) -> int:
 def count_instructions(tasks: int, native: bool) -> None:
     if shutil.which("valgrind") is None:
         sys.exit("--instructions needs valgrind (apt-get install valgrind)")
-    work = {mode: instructions(mode, tasks, native) - instructions(mode, 0, native)
-            for mode in ("plain", "looplens", "viztracer")}
+    work = {
+        mode: instructions(mode, tasks, native) - instructions(mode, 0, native)
+        for mode in ("plain", "looplens", "viztracer")
+    }
     p, t, v = work["plain"], work["looplens"], work["viztracer"]
     print(f"{tasks:,} tasks × {AWAITS} awaits, instructions (callgrind), start-up subtracted")
     print(f"untraced   {p / tasks:10,.0f} per task")
@@ -112,11 +122,15 @@ def main() -> None:
     path = "C" if native and c_hot_path_built() else "Python"
     print(f"{tasks:,} tasks × {AWAITS} awaits, {rounds} interleaved rounds (median); looplens hot path: {path}")
     print(f"untraced   {p * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in plain)})")
-    print(f"looplens   {t * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in traced)})  "
-          f"overhead {100 * (t / p - 1):+.1f} %, per round {100 * (paired - 1):+.1f} %, "
-          f"fastest {100 * (min(traced) / min(plain) - 1):+.1f} %  (target ≤ 10 %)")
-    print(f"VizTracer  {v * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in viz)})  "
-          f"overhead {100 * (v / p - 1):+.1f} %")
+    print(
+        f"looplens   {t * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in traced)})  "
+        f"overhead {100 * (t / p - 1):+.1f} %, per round {100 * (paired - 1):+.1f} %, "
+        f"fastest {100 * (min(traced) / min(plain) - 1):+.1f} %  (target ≤ 10 %)"
+    )
+    print(
+        f"VizTracer  {v * 1000:8.0f} ms  ({', '.join(f'{x * 1000:.0f}' for x in viz)})  "
+        f"overhead {100 * (v / p - 1):+.1f} %"
+    )
     print(f"looplens's overhead is {(v - p) / max(t - p, 1e-9):.1f}× smaller than VizTracer's (target ≥ 10×)")
 
 

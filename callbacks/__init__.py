@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import demos, i18n, lab, live, query, trace
-from services.settings import Settings
+from callbacks import demos, i18n, lab, live, query, tracing
+from services.core.settings import Settings
 
 
 def register_all(app: Dash, settings: Settings) -> None:
     i18n.register(app, settings)
     query.register(app, settings)
     live.register(app, settings)
-    trace.register(app, settings)
+    tracing.register(app, settings)
     lab.register(app, settings)
     demos.register(app, settings)

@@ -11,26 +11,28 @@ from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.i18n import checked_lang
-from services.demos import DEFAULT_SPEED, DEMOS, SPEEDS, run_demo
-from services.i18n import t
-from services.settings import Settings
+from services.core.i18n import t
+from services.core.settings import Settings
+from services.demos.programs import DEFAULT_SPEED, DEMOS, SPEEDS, run_demo
 from views import HIDDEN, SHOWN
 from views.demos import make_log, make_timeline
-from views.trace import message
+from views.tracing import message
 
 logger = logging.getLogger(__name__)
-
 
 
 async def choose(_clicks: list[int | None], speed: float, previous: dict[str, Any] | None) -> dict[str, Any]:
     picked = ctx.triggered_id
     if not isinstance(picked, dict) or picked.get("demo") not in DEMOS or not any(_clicks):
         raise PreventUpdate
-    return {"demo": picked["demo"], "speed": speed if speed in {f for f, _ in SPEEDS} else DEFAULT_SPEED,
-            "nonce": (previous or {}).get("nonce", 0) + 1}
+    return {
+        "demo": picked["demo"],
+        "speed": speed if speed in {f for f, _ in SPEEDS} else DEFAULT_SPEED,
+        "nonce": (previous or {}).get("nonce", 0) + 1,
+    }
 
 
-def run_job(job: dict[str, Any] | None, settings: Settings) -> dict[str, Any]:
+def run_job(settings: Settings, job: dict[str, Any] | None) -> dict[str, Any]:
     """Runs in the job's own process."""
     if not job:
         raise PreventUpdate
@@ -51,22 +53,32 @@ async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, An
 
 
 def register(app: Dash, settings: Settings) -> None:
-    app.callback(Output(ids.DEMO_JOB, "data"), Input({"type": ids.DEMO_RUN, "demo": ALL}, "n_clicks"),
-                 State(ids.DEMO_SPEED, "value"), State(ids.DEMO_JOB, "data"),
-                 prevent_initial_call=True)(choose)
+    app.callback(
+        Output(ids.DEMO_JOB, "data"),
+        Input({"type": ids.DEMO_RUN, "demo": ALL}, "n_clicks"),
+        State(ids.DEMO_SPEED, "value"),
+        State(ids.DEMO_JOB, "data"),
+        prevent_initial_call=True,
+    )(choose)
 
     def run(job: dict[str, Any] | None) -> dict[str, Any]:
-        return run_job(job, settings)
+        return run_job(settings, job)
 
     app.callback(
         Output(ids.DEMO_RESULT, "data"),
         Input(ids.DEMO_JOB, "data"),
         background=True,
         interval=settings.job_poll_ms,
-        running=[(Output({"type": ids.DEMO_RUN, "demo": ALL}, "disabled"), True, False),
-                 (Output(ids.DEMO_STATUS, "style"), SHOWN, HIDDEN)],
+        running=[
+            (Output({"type": ids.DEMO_RUN, "demo": ALL}, "disabled"), True, False),
+            (Output(ids.DEMO_STATUS, "style"), SHOWN, HIDDEN),
+        ],
         prevent_initial_call=True,
     )(run)
 
-    app.callback(Output(ids.DEMO_LOG, "children"), Output(ids.DEMO_GRAPH, "figure"),
-                 Input(ids.DEMO_RESULT, "data"), Input(ids.LANG, "value"))(render)
+    app.callback(
+        Output(ids.DEMO_LOG, "children"),
+        Output(ids.DEMO_GRAPH, "figure"),
+        Input(ids.DEMO_RESULT, "data"),
+        Input(ids.LANG, "value"),
+    )(render)

@@ -7,8 +7,9 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State
 
 import ids
-from services.i18n import LANGS, DEFAULT_LANG, t
-from services.settings import Settings
+from services.core.i18n import DEFAULT_LANG, LANGS, t
+from services.core.settings import Settings
+from views.i18n import SLOT
 
 
 def checked_lang(lang: Any) -> str:
@@ -18,7 +19,7 @@ def checked_lang(lang: Any) -> str:
 
 async def translate(lang: str | None, text_ids: list[dict[str, str]]) -> list[str]:
     lang = checked_lang(lang)
-    return [t(text_id["key"], lang) for text_id in text_ids]
+    return [t(text_id["key"].partition(SLOT)[0], lang) for text_id in text_ids]
 
 
 async def translate_placeholder(lang: str | None) -> str:
@@ -42,6 +43,4 @@ def register(app: Dash, _settings: Settings) -> None:
         Input(ids.LANG, "value"),
         State({"type": ids.I18N, "key": ALL}, "id"),
     )(translate)
-    app.callback(Output(ids.QUERY_INPUT, "placeholder"), Input(ids.LANG, "value"))(
-        translate_placeholder
-    )
+    app.callback(Output(ids.QUERY_INPUT, "placeholder"), Input(ids.LANG, "value"))(translate_placeholder)

@@ -20,29 +20,20 @@ import time
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
-from dash.exceptions import PreventUpdate, WebsocketDisconnected
+from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.i18n import checked_lang, follow_language
-from callbacks.watchdog import Beat, register_watchdog
-from services.collector import heartbeat
-from services.i18n import t
-from services.live import (
-    MAX_STATIONS,
-    Delta,
-    LiveInputError,
-    LiveSession,
-    LiveView,
-    Snapshot,
-    Thresholds,
-    csv_text,
-    from_unit,
-    local_time,
-    to_unit,
-)
-from services.settings import Settings
-from services.store import ReadingStore
-from views.live import banner, card_class, known_stations, make_cards, make_live_figure, make_live_patch
+from callbacks.streaming import PageStream, register_watchdog
+from services.core.errors import LiveInputError
+from services.core.i18n import t
+from services.core.settings import Settings
+from services.live.export import csv_text
+from services.live.meta import heartbeat, polled_stations
+from services.live.session import Delta, LiveSession, Snapshot
+from services.live.store import ReadingStore
+from services.live.view import MAX_STATIONS, LiveView, Thresholds, from_unit, local_time, to_unit
+from views.live import banner, card_class, make_cards, make_live_figure, make_live_patch
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +50,7 @@ PAGE_PATH = "/live"
 
 # -- the view the page asks for --------------------------------------------------------
 
+
 def _convert(value: Any, old: str, new: str) -> Any:
     """A typed temperature threshold, moved to the new unit; text that is not a number stays."""
     try:
@@ -67,16 +59,36 @@ def _convert(value: Any, old: str, new: str) -> Any:
         return value
 
 
-async def update_view(stations: list[str] | None, range_key: str, unit: str, n_pause: int | None,
-                      temp_low: Any, temp_high: Any, hum_low: Any, hum_high: Any,
-                      lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, ...]:
-    return make_view(ctx.triggered_id, stations, range_key, unit, n_pause, temp_low, temp_high,
-                     hum_low, hum_high, lang, previous)
+async def update_view(
+    stations: list[str] | None,
+    range_key: str,
+    unit: str,
+    n_pause: int | None,
+    temp_low: Any,
+    temp_high: Any,
+    hum_low: Any,
+    hum_high: Any,
+    lang: str | None,
+    previous: dict[str, Any] | None,
+) -> tuple[Any, ...]:
+    return make_view(
+        ctx.triggered_id, stations, range_key, unit, n_pause, temp_low, temp_high, hum_low, hum_high, lang, previous
+    )
 
 
-def make_view(triggered: Any, stations: list[str] | None, range_key: str, unit: str,
-              n_pause: int | None, temp_low: Any, temp_high: Any, hum_low: Any, hum_high: Any,
-              lang: str | None, previous: dict[str, Any] | None) -> tuple[Any, ...]:
+def make_view(
+    triggered: Any,
+    stations: list[str] | None,
+    range_key: str,
+    unit: str,
+    n_pause: int | None,
+    temp_low: Any,
+    temp_high: Any,
+    hum_low: Any,
+    hum_high: Any,
+    lang: str | None,
+    previous: dict[str, Any] | None,
+) -> tuple[Any, ...]:
     """(view store, message, pause button class, temperature low, temperature high)."""
     lang = checked_lang(lang)
     previous = previous or {}
@@ -91,7 +103,7 @@ def make_view(triggered: Any, stations: list[str] | None, range_key: str, unit: 
         thresholds = Thresholds.parse(raw, unit).as_dict()
     except LiveInputError as err:
         field = err.params.get("field")
-        message = t(err.key, lang, field=t(f"live.{field}", lang) if field else "")
+        message = t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
         thresholds = previous.get("thresholds") or Thresholds().as_dict()
     stations = list(stations or [])
     if not stations:
@@ -99,26 +111,35 @@ def make_view(triggered: Any, stations: list[str] | None, range_key: str, unit: 
     elif len(stations) > MAX_STATIONS:
         message = t("live.err.too_many", lang, limit=MAX_STATIONS)
     paused = bool(n_pause and n_pause % 2)
-    view = {"path": PAGE_PATH, "stations": stations[:MAX_STATIONS], "range": range_key, "unit": unit,
-            "paused": paused, "thresholds": thresholds, "lang": lang,
-            "stream": previous.get("stream", 0)}
+    view = {
+        "path": PAGE_PATH,
+        "stations": stations[:MAX_STATIONS],
+        "range": range_key,
+        "unit": unit,
+        "paused": paused,
+        "thresholds": thresholds,
+        "lang": lang,
+        "stream": previous.get("stream", 0),
+    }
     return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *temps_out)
 
 
 # -- export ---------------------------------------------------------------------------------
 
-async def export(n_clicks: int | None, view_data: dict[str, Any] | None,
-                 shown: dict[str, Any] | None, settings: Settings) -> tuple[Any, str]:
+
+async def export(
+    settings: Settings, n_clicks: int | None, view_data: dict[str, Any] | None, shown: dict[str, Any] | None
+) -> tuple[Any, str]:
     if not n_clicks or not view_data:
         raise PreventUpdate  # nothing asked for yet
-    stations = known_stations(settings)
+    stations = polled_stations(settings)
     view = LiveView.from_store(view_data, stations)
     lang = checked_lang(view.lang)
     if not view.stations:
         return no_update, t("live.err.no_station", lang)
-    frozen = view.paused and shown and shown.get("paused")
-    end = float(shown["end"]) if frozen else time.time()
-    max_id = int(shown["cursor"]) if frozen else None
+    end, max_id = time.time(), None
+    if view.paused and shown and shown.get("paused"):  # frozen: what the screen shows
+        end, max_id = float(shown["end"]), int(shown["cursor"])
 
     def read() -> list[Any]:
         with ReadingStore(settings.store_path) as store:
@@ -134,22 +155,44 @@ async def export(n_clicks: int | None, view_data: dict[str, Any] | None,
 
 # -- the push stream --------------------------------------------------------------------
 
-class _Stream:
+
+class _Stream(PageStream):
     """One page's stream: pushes snapshots and deltas through ``set_props``."""
 
-    def __init__(self, settings: Settings, store: ReadingStore) -> None:
+    def __init__(self, settings: Settings, store: ReadingStore, number: int = 0) -> None:
+        self.number = number
         self.settings = settings
         self.store = store
-        self.stations = known_stations(settings)
+        self.stations = polled_stations(settings)
         self.session: LiveSession | None = None
         self.frozen: tuple[float, int] | None = None  # (end, cursor) while paused
         self._status_at = 0.0
         self._window_end = 0.0  # the end of the x window the page was last sent
 
+    def current(self, data: dict[str, Any] | None) -> bool:
+        return not (data and data.get("stream", 0) > self.number)  # else the page started a newer one
+
+    async def turn(self, data: dict[str, Any] | None) -> None:
+        if not data or data.get("path") != PAGE_PATH:
+            self.session = None  # another page: look again soon
+            await asyncio.sleep(IDLE_S)
+            return
+        await self.step(LiveView.from_store(data, self.stations))
+
+    async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
+        logger.exception("live stream step failed; rebuilding")
+        lang = checked_lang((data or {}).get("lang"))
+        set_props(ids.LIVE_STATUS, {"children": t("live.err.stream", lang)})
+        self.session = None
+        await asyncio.sleep(1.0)
+
     async def rebuild(self, view: LiveView) -> None:
         self.session = session = LiveSession(
-            view, self.store, period_s=self.settings.collector_period_s,
-            offline_periods=self.settings.live_offline_periods)
+            view,
+            self.store,
+            period_s=self.settings.collector_period_s,
+            offline_periods=self.settings.live_offline_periods,
+        )
         end, max_id = self.frozen if (view.paused and self.frozen) else (time.time(), None)
         snap = await asyncio.to_thread(session.rebuild, end, max_id)
         self.push_snapshot(snap)
@@ -158,16 +201,14 @@ class _Stream:
         set_props(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
         self._window_end = snap.end
         set_props(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
-        text, class_name = banner([s.station for s in snap.stations if s.alerts], self.stations,
-                                  snap.view.lang)
+        text, class_name = banner([s.station for s in snap.stations if s.alerts], self.stations, snap.view.lang)
         set_props(ids.LIVE_BANNER, {"children": text, "className": class_name})
         self.push_shown(snap.view.paused)
         self.push_status(force=True)
 
     def push_shown(self, paused: bool) -> None:
         assert self.session is not None
-        set_props(ids.LIVE_SHOWN, {"data": {"end": self.session.end, "cursor": self.session.cursor,
-                                            "paused": paused}})
+        set_props(ids.LIVE_SHOWN, {"data": {"end": self.session.end, "cursor": self.session.cursor, "paused": paused}})
 
     def push_delta(self, delta: Delta) -> None:
         session = self.session
@@ -197,13 +238,13 @@ class _Stream:
         assert self.session is not None
         view = self.session.view
         if view.paused and self.frozen:
-            text = t("live.status.paused", view.lang,
-                     time=local_time(self.frozen[0]).strftime("%H:%M:%S"))
+            text = t("live.status.paused", view.lang, time=local_time(self.frozen[0]).strftime("%H:%M:%S"))
         elif heartbeat(self.store, self.settings, now) is None:
             text = t("live.status.no_collector", view.lang)
         else:
-            text = t("live.status.streaming", view.lang, n=len(view.stations),
-                     period=f"{self.settings.collector_period_s:g}")
+            text = t(
+                "live.status.streaming", view.lang, n=len(view.stations), period=f"{self.settings.collector_period_s:g}"
+            )
         set_props(ids.LIVE_STATUS, {"children": text})
 
     async def wait_for_rows(self, limit_s: float) -> list[Any]:
@@ -250,37 +291,8 @@ class _Stream:
 
 
 async def stream(settings: Settings, number: int | None) -> None:
-    ws = ctx.websocket
-    if ws is None:
-        raise PreventUpdate  # only meaningful over the WebSocket
-    number = number or 0
-    beat = Beat(ids.LIVE_BEAT, number)
     with ReadingStore(settings.store_path) as store:
-        live = _Stream(settings, store)
-        while not ws.is_shutdown:
-            try:
-                data = await ws.get_prop(ids.LIVE_VIEW, "data")  # the ack, and the view
-            except TimeoutError:
-                continue  # a frozen or background tab: ask again
-            except WebsocketDisconnected:
-                return
-            if data and data.get("stream", 0) > number:
-                return  # the page started a newer stream
-            beat.beat()
-            if not data or data.get("path") != PAGE_PATH:
-                live.session = None  # another page: look again soon
-                await asyncio.sleep(IDLE_S)
-                continue
-            view = LiveView.from_store(data, live.stations)
-            try:
-                await live.step(view)
-            except (asyncio.CancelledError, WebsocketDisconnected):
-                raise
-            except Exception:  # the stream must outlive a bad turn; the log has the details
-                logger.exception("live stream step failed; rebuilding")
-                set_props(ids.LIVE_STATUS, {"children": t("live.err.stream", view.lang)})
-                live.session = None
-                await asyncio.sleep(1.0)
+        await _Stream(settings, store, number or 0).run(ids.LIVE_VIEW, ids.LIVE_BEAT, number or 0)
 
 
 def register(app: Dash, settings: Settings) -> None:
@@ -302,9 +314,10 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.LIVE_VIEW, "data"),
     )(update_view)
 
-    async def export_csv(n_clicks: int | None, view: dict[str, Any] | None,
-                         shown: dict[str, Any] | None) -> tuple[Any, str]:
-        return await export(n_clicks, view, shown, settings)
+    async def export_csv(
+        n_clicks: int | None, view: dict[str, Any] | None, shown: dict[str, Any] | None
+    ) -> tuple[Any, str]:
+        return await export(settings, n_clicks, view, shown)
 
     app.callback(
         Output(ids.LIVE_DOWNLOAD, "data"),
@@ -320,8 +333,14 @@ def register(app: Dash, settings: Settings) -> None:
 
     app.callback(Input(ids.LIVE_STREAM, "data"), websocket=True, persistent=True)(live_stream)
 
-    register_watchdog(app, interval=ids.LIVE_WATCHDOG, beat=ids.LIVE_BEAT, stream=ids.LIVE_STREAM,
-                      view=ids.LIVE_VIEW, state="looplensStream")
+    register_watchdog(
+        app,
+        interval=ids.LIVE_WATCHDOG,
+        beat=ids.LIVE_BEAT,
+        stream=ids.LIVE_STREAM,
+        view=ids.LIVE_VIEW,
+        state="looplensStream",
+    )
 
     # The language switch lives in the shell; the stream writes names in this language.
     follow_language(app, ids.LIVE_VIEW)
@@ -333,4 +352,3 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.PAGES_LOCATION, "pathname"),
         prevent_initial_call=True,
     )
-

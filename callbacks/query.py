@@ -1,8 +1,8 @@
 """Query page: check the typed name, run the fetch as a background job, show the result.
 
-    submit ──► QUERY_JOB ──► run_job (worker process) ──► QUERY_RESULT ──► render
-       └─ bad input ─────────────────────────────────────► QUERY_RESULT
-    cancel ─► kills the job's process, QUERY_RESULT = "cancelled"
+submit ──► QUERY_JOB ──► run_job (worker process) ──► QUERY_RESULT ──► render
+   └─ bad input ─────────────────────────────────────► QUERY_RESULT
+cancel ─► kills the job's process, QUERY_RESULT = "cancelled"
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.i18n import checked_lang
-from services.errors import QueryInputError
-from services.i18n import t
-from services.query import QueryFailure, fetch_station
-from services.settings import Settings
-from services.stations import BY_ID, resolve
+from services.core.errors import QueryInputError
+from services.core.i18n import t
+from services.core.settings import Settings
+from services.sensors.query import QueryFailure, fetch_station
+from services.sensors.stations import BY_ID, resolve
 from views import HIDDEN, SHOWN
 from views.query import make_result
 
@@ -47,10 +47,7 @@ async def submit(
 
 
 async def run_job(
-    set_progress: Callable[[str], None],
-    job: dict[str, Any] | None,
-    lang: str | None,
-    settings: Settings,
+    settings: Settings, set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None
 ) -> dict[str, Any]:
     """Runs in the job's own process: fetch the reading, report attempts as progress."""
     if not job or job.get("station") not in BY_ID:
@@ -61,14 +58,7 @@ async def run_job(
 
     def on_attempt(attempt: int, total: int) -> None:
         set_progress(
-            t(
-                "query.progress",
-                lang,
-                station=station.name(lang),
-                pid=worker_pid,
-                attempt=attempt,
-                total=total,
-            )
+            t("query.progress", lang, station=station.name(lang), pid=worker_pid, attempt=attempt, total=total)
         )
 
     try:
@@ -81,12 +71,12 @@ async def run_job(
         )
     except Exception:  # a bug, not a sensor fault: log it, show a human message
         logger.exception("query job for %s crashed", station.id)
-        outcome = QueryFailure(code="internal", params={}, station_id=station.id)
+        outcome = QueryFailure(code="error.internal", params={}, station_id=station.id)
     return outcome.as_dict()
 
 
 async def cancelled(_clicks: int | None) -> dict[str, Any]:
-    return QueryFailure(code="cancelled", params={}).as_dict()
+    return QueryFailure(code="error.cancelled", params={}).as_dict()
 
 
 async def render(result: dict[str, Any] | None, lang: str | None) -> tuple[Any, dict[str, str]]:
@@ -109,7 +99,7 @@ def register(app: Dash, settings: Settings) -> None:
     async def run_job_with_settings(
         set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None
     ) -> dict[str, Any]:
-        return await run_job(set_progress, job, lang, settings)
+        return await run_job(settings, set_progress, job, lang)
 
     app.callback(
         Output(ids.QUERY_RESULT, "data", allow_duplicate=True),

@@ -2,8 +2,9 @@ import dash
 from dash import dcc, html
 
 import ids
+from services.lab.workload import ENGINES
 from views import HIDDEN
-from services.lab import ENGINES
+from views.controls import buttons, graph, text_box
 from views.i18n import T
 from views.lab import EMPTY_LAYOUT
 
@@ -11,43 +12,55 @@ dash.register_page(__name__, path="/lab", title="Lab · looplens", name="Lab", o
 
 DEFAULT_ENGINES = ["threads", "processes", "asyncio", "gevent"]
 
-
-def _number(key: str, component_id: str, value: str) -> html.Label:
-    return html.Label([T(key), dcc.Input(id=component_id, type="text", value=value, className="num-input")],
-                      className="field")
-
-
-layout = html.Div(className="page page-lab", children=[
-    T("lab.title", html.H1),
-    T("lab.lead", html.P, className="lead"),
-    html.Div(className="live-controls", children=[
-        _number("lab.n", ids.LAB_N, "100"),
-        _number("lab.latency", ids.LAB_LATENCY, "100"),
-        _number("lab.cpu", ids.LAB_CPU, "0"),
-        _number("lab.workers", ids.LAB_WORKERS, "8"),
-    ]),
-    html.Div(className="field", children=[
-        T("lab.engines"),
-        dcc.Checklist(id=ids.LAB_ENGINES, value=DEFAULT_ENGINES, inline=True, className="engine-list",
-                      options=[{"label": T(f"lab.engine.{e}"), "value": e} for e in ENGINES]),
-    ]),
-    dcc.Checklist(id=ids.LAB_TRACE, value=[], className="field check",
-                  options=[{"label": T("lab.trace"), "value": "trace"}]),
-    html.Div([html.Button(T("lab.run"), id=ids.LAB_RUN, className="btn btn-primary"),
-              html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style=HIDDEN),
-              html.Button(T("lab.trace_get"), id=ids.LAB_TRACE_GET, className="btn", style=HIDDEN),
-              dcc.Download(id=ids.LAB_TRACE_FILE)],
-             className="buttons lab-buttons"),
-    html.Div(id=ids.LAB_MESSAGE, className="trace-message", role="status"),
-    html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
-    dcc.Graph(id=ids.LAB_LANES, figure={"data": [], "layout": EMPTY_LAYOUT},
-              config={"displaylogo": False, "responsive": True}, className="trace-graph"),
-    html.Div(className="lab-panels", children=[
-        html.Section(id=ids.LAB_TABLE, className="card table-scroll"),
-        html.Section(dcc.Graph(id=ids.LAB_BARS, figure={"data": [], "layout": EMPTY_LAYOUT},
-                               config={"displaylogo": False, "responsive": True}), className="card"),
-    ]),
-    dcc.Store(id=ids.LAB_JOB),
-    dcc.Store(id=ids.LAB_RESULT),
-    dcc.Store(id=ids.LAB_RUN_PID),
-])
+layout = html.Div(
+    className="page page-lab",
+    children=[
+        T("lab.title", html.H1),
+        T("lab.lead", html.P, className="lead"),
+        html.Div(
+            className="live-controls",
+            children=[
+                text_box("lab.n", ids.LAB_N, "100"),
+                text_box("lab.latency", ids.LAB_LATENCY, "100"),
+                text_box("lab.cpu", ids.LAB_CPU, "0"),
+                text_box("lab.workers", ids.LAB_WORKERS, "8"),
+            ],
+        ),
+        html.Div(
+            className="field",
+            children=[
+                T("lab.engines"),
+                dcc.Checklist(
+                    id=ids.LAB_ENGINES,
+                    value=DEFAULT_ENGINES,
+                    inline=True,
+                    className="engine-list",
+                    options=[{"label": T(f"lab.engine.{e}"), "value": e} for e in ENGINES],
+                ),
+            ],
+        ),
+        dcc.Checklist(
+            id=ids.LAB_TRACE, value=[], className="field check", options=[{"label": T("lab.trace"), "value": "trace"}]
+        ),
+        buttons(
+            html.Button(T("lab.run"), id=ids.LAB_RUN, className="btn btn-primary"),
+            html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style=HIDDEN),
+            html.Button(T("lab.trace_get"), id=ids.LAB_TRACE_GET, className="btn", style=HIDDEN),
+            dcc.Download(id=ids.LAB_TRACE_FILE),
+            extra_class="lab-buttons",
+        ),
+        html.Div(id=ids.LAB_MESSAGE, className="trace-message", role="status"),
+        html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
+        graph(ids.LAB_LANES, EMPTY_LAYOUT, "trace-graph"),
+        html.Div(
+            className="lab-panels",
+            children=[
+                html.Section(id=ids.LAB_TABLE, className="card table-scroll"),
+                html.Section(graph(ids.LAB_BARS, EMPTY_LAYOUT), className="card"),
+            ],
+        ),
+        dcc.Store(id=ids.LAB_JOB),
+        dcc.Store(id=ids.LAB_RESULT),
+        dcc.Store(id=ids.LAB_RUN_PID),
+    ],
+)

@@ -29,7 +29,7 @@ layout = html.Div(
             ],
         ),
         html.Div(id=ids.QUERY_PROGRESS, className="progress", role="status", style=HIDDEN),
-        html.Div(id=ids.QUERY_OUTPUT, className="result-area", **{"aria-live": "polite"}),
+        html.Div(id=ids.QUERY_OUTPUT, className="result-area", **{"aria-live": "polite"}),  # type: ignore[arg-type]  # an aria-* prop is not in Div's typed signature
         html.Button(T("query.retry"), id=ids.QUERY_RETRY, className="btn", style=HIDDEN),
         dcc.Store(id=ids.QUERY_JOB),
         dcc.Store(id=ids.QUERY_RESULT),

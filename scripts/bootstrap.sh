@@ -34,18 +34,22 @@ python_env() {
 case "${1:-}" in
   run)
     python_env
-    exec "$VENV/bin/gunicorn" -c gunicorn.conf.py --bind "${LOOPLENS_BIND:-127.0.0.1:8050}" --workers "${LOOPLENS_WORKERS:-1}"
+    exec "$VENV/bin/python" -m looplens run --bind "${LOOPLENS_BIND:-127.0.0.1:8050}" --workers "${LOOPLENS_WORKERS:-1}"
     ;;
   test)
     apt_install chromium chromium-driver
     python_env
     shift
+    echo "lint: ruff check, ruff format --check; types: mypy"
+    "$VENV/bin/ruff" check --no-cache .
+    "$VENV/bin/ruff" format --check --no-cache .
+    "$VENV/bin/mypy"
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   screenshots)  # needs a running app; CJK fonts make Chinese text readable in the PNGs
     apt_install chromium chromium-driver fonts-noto-cjk
     python_env
-    exec "$VENV/bin/python" scripts/screenshots.py "${2:-http://127.0.0.1:8050}" "${3:-screenshots}"
+    exec "$VENV/bin/python" scripts/screenshots.py "${2:-http://127.0.0.1:8050}" "${3:-screenshots}" "${4:-docs}"
     ;;
   *)
     echo "usage: $0 run|test [pytest args]|screenshots [url] [dir]" >&2

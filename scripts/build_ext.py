@@ -1,4 +1,4 @@
-"""Builds the tracer's C hot path (services/_looptrace.c) next to its source, with the C
+"""Builds the tracer's C hot path (services/tracing/_looptrace.c) next to its source, with the C
 compiler and Python headers every Debian machine of ours has. Rebuilds only when the
 source is newer. A failed build is reported and leaves the Python hot path in use.
 Usage: python scripts/build_ext.py
@@ -13,7 +13,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parent.parent / "services" / "_looptrace.c"
+SOURCE = Path(__file__).resolve().parent.parent / "services" / "tracing" / "_looptrace.c"
 
 
 def target() -> Path:
@@ -25,15 +25,27 @@ def build() -> int:
     if out.exists() and out.stat().st_mtime >= SOURCE.stat().st_mtime:
         return 0
     compiler = shlex.split(os.environ.get("CC", "cc"))
-    command = [*compiler, "-O2", "-fPIC", "-shared", "-Wall", "-Werror", "-fno-strict-aliasing",
-               f"-I{sysconfig.get_paths()['include']}", str(SOURCE), "-o", str(out)]
+    command = [
+        *compiler,
+        "-O2",
+        "-fPIC",
+        "-shared",
+        "-Wall",
+        "-Werror",
+        "-fno-strict-aliasing",
+        f"-I{sysconfig.get_paths()['include']}",
+        str(SOURCE),
+        "-o",
+        str(out),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True)
     except OSError as exc:
         done = subprocess.CompletedProcess(command, 1, "", str(exc))
     if done.returncode != 0:
-        print(f"looplens: the tracer's C hot path did not build; the Python one is used.\n{done.stderr}",
-              file=sys.stderr)
+        print(
+            f"looplens: the tracer's C hot path did not build; the Python one is used.\n{done.stderr}", file=sys.stderr
+        )
     return done.returncode
 
 

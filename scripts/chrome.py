@@ -13,19 +13,27 @@ def chrome_options() -> webdriver.ChromeOptions:
     """Flags for this machine's closed network, and a fresh profile each time."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--no-first-run",
-                f"--user-data-dir={tempfile.mkdtemp(prefix='looplens-chrome-')}"):
+    for arg in (
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--no-first-run",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='looplens-chrome-')}",
+    ):
         options.add_argument(arg)
     return options
 
 
-def headless_chrome(width: int | None = None, height: int = 844) -> webdriver.Chrome:
-    """A headless browser; with ``width``, the page is laid out as on a screen that wide."""
+def headless_chrome(width: int | None = None, height: int = 844, scale: float = 1) -> webdriver.Chrome:
+    """A headless browser; with ``width``, the page is laid out as on a screen that wide
+    (``scale`` < 1 makes smaller pictures of the same layout)."""
     options = chrome_options()
     options.add_argument("--headless=new")
     driver = webdriver.Chrome(options=options)
     if width is not None:
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": scale, "mobile": width < 600},
+        )
     return driver

@@ -1,6 +1,7 @@
-"""Screenshot every page at desktop and phone width (headless Chromium), for a human to look at.
+"""Screenshot every page at desktop and phone width (headless Chromium), for a human to look at,
+and the README's small pictures of each page (``docs/``).
 
-    python scripts/screenshots.py http://127.0.0.1:8050 out_dir
+python scripts/screenshots.py http://127.0.0.1:8050 out_dir [docs_dir]
 """
 
 from __future__ import annotations
@@ -74,9 +75,57 @@ def main(base: str, out: Path) -> None:
             driver.find_element(By.CSS_SELECTOR, "button[id*='call_chain']").click()
             time.sleep(5)
             _shot(driver, out, f"demos-{label}")
+            _pages_in_chinese(driver, base, out, label)
         finally:
             driver.quit()
 
 
+def _pages_in_chinese(driver: webdriver.Chrome, base: str, out: Path, label: str) -> None:
+    """Live, Trace, Lab and Demos again, in 中文."""
+    driver.find_element(By.CSS_SELECTOR, "#lang input[value='zh']").click()
+    for name in ("live", "trace", "lab", "demos"):
+        driver.get(f"{base}/{name}")
+        time.sleep(3)
+        if name == "demos":
+            driver.find_element(By.CSS_SELECTOR, "button[id*='task_callback']").click()
+            time.sleep(4)
+        _shot(driver, out, f"{name}-zh-{label}")
+    driver.find_element(By.CSS_SELECTOR, "#lang input[value='en']").click()
+
+
+DOC_PAGES = (
+    ("home", "/"),
+    ("query", "/query"),
+    ("live", "/live"),
+    ("trace", "/trace"),
+    ("lab", "/lab"),
+    ("demos", "/demos"),
+)
+
+
+def docs(base: str, out: Path) -> None:
+    """Each page at desktop width, half size: the README's pictures."""
+    out.mkdir(parents=True, exist_ok=True)
+    driver = headless_chrome(1280, 800, scale=0.5)
+    try:
+        for name, path in DOC_PAGES:
+            driver.get(base + path)
+            time.sleep(1.5)  # the page's layout arrives after the shell
+            if name == "query":
+                _ask(driver, "北京")
+            if name == "lab":
+                driver.find_element(By.ID, "lab-run").click()
+                time.sleep(6)
+            if name == "demos":
+                driver.find_element(By.CSS_SELECTOR, "button[id*='call_chain']").click()
+                time.sleep(4)
+            time.sleep(3 if name in ("live", "trace") else 0)
+            _shot(driver, out, name)
+    finally:
+        driver.quit()
+
+
 if __name__ == "__main__":
     main(sys.argv[1], Path(sys.argv[2]))
+    if len(sys.argv) > 3:
+        docs(sys.argv[1], Path(sys.argv[3]))

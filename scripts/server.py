@@ -18,6 +18,13 @@ def free_port() -> int:
 
 def gunicorn_env(port: int, sensor_port: int, workers: int, data_dir: str, **extra: str) -> dict[str, str]:
     """gunicorn.conf.py on 127.0.0.1:``port`` with its own embedded sensor service."""
-    return dict(os.environ, LOOPLENS_BIND=f"127.0.0.1:{port}", LOOPLENS_WORKERS=str(workers),
-                LOOPLENS_SENSOR_PORT=str(sensor_port), LOOPLENS_SENSOR_URL="",
-                LOOPLENS_DATA_DIR=data_dir, LOOPLENS_TRACE_PORT=str(free_port()), **extra)
+    return dict(
+        os.environ,
+        LOOPLENS_BIND=f"127.0.0.1:{port}",
+        LOOPLENS_WORKERS=str(workers),
+        LOOPLENS_SENSOR_PORT=str(sensor_port),
+        LOOPLENS_SENSOR_URL="",
+        LOOPLENS_DATA_DIR=data_dir,
+        LOOPLENS_TRACE_PORT=str(free_port()),
+        **extra,
+    )

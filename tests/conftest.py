@@ -11,10 +11,10 @@ import pytest
 
 from scripts.chrome import chrome_options
 from scripts.server import free_port
-from services.embedded import CollectorProcess, SensorServiceProcess
-from services.settings import Settings
-
-SEED = 11
+from services.core.settings import Settings
+from services.live.process import CollectorProcess
+from services.sensors.process import SensorServiceProcess
+from tests.helpers import SEED
 
 
 def pytest_setup_options():
@@ -30,7 +30,9 @@ class Sensor:
 
     def set_faults(self, config: dict[str, Any]) -> dict[str, Any]:
         request = urllib.request.Request(
-            f"{self.url}/faults", data=json.dumps(config).encode(), method="PUT",
+            f"{self.url}/faults",
+            data=json.dumps(config).encode(),
+            method="PUT",
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=5) as resp:
@@ -71,8 +73,12 @@ def settings(tmp_path, sensor: Sensor) -> Settings:
 @pytest.fixture
 def collector(settings: Settings) -> Iterator[CollectorProcess]:
     """The collector process, polling the test sensor service into this test's store."""
-    env = {"LOOPLENS_DATA_DIR": str(settings.data_dir), "LOOPLENS_SENSOR_URL": settings.sensor_url,
-           "LOOPLENS_COLLECTOR_PERIOD_S": str(settings.collector_period_s),
-           "LOOPLENS_COLLECTOR_TIMEOUT_S": "0.5", "LOOPLENS_TRACE_PORT": str(settings.trace_port)}
+    env = {
+        "LOOPLENS_DATA_DIR": str(settings.data_dir),
+        "LOOPLENS_SENSOR_URL": settings.sensor_url,
+        "LOOPLENS_COLLECTOR_PERIOD_S": str(settings.collector_period_s),
+        "LOOPLENS_COLLECTOR_TIMEOUT_S": "0.5",
+        "LOOPLENS_TRACE_PORT": str(settings.trace_port),
+    }
     with CollectorProcess(settings.store_path, env=env) as process:
         yield process

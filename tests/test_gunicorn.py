@@ -8,30 +8,18 @@ import shlex
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from scripts.server import GUNICORN, free_port, gunicorn_env
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT, get, get_or_none
 
 
 def dockerfile_command() -> list[str]:
     """The CMD line of the Dockerfile, so this test runs exactly what the image runs."""
     cmd = re.search(r"^CMD (\[.*\])$", (ROOT / "Dockerfile").read_text(), re.M)
     return json.loads(cmd.group(1))
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
 
 
 @pytest.fixture(scope="module")
@@ -110,10 +98,3 @@ def test_stopping_the_server_stops_the_embedded_sensor_service(tmp_path):
     while get_or_none(f"http://127.0.0.1:{sensor_port}/health") is not None:
         assert time.monotonic() < deadline, "sensor service outlived the server"
         time.sleep(0.2)
-
-
-def get_or_none(url: str) -> int | None:
-    try:
-        return get(url)[0]
-    except OSError:
-        return None

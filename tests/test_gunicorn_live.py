@@ -14,10 +14,10 @@ import pytest
 
 from scripts.chrome import headless_chrome
 from scripts.server import GUNICORN, free_port, gunicorn_env
-from services.live import x_value
-from services.store import ReadingStore
-from tests.browser.test_live_journeys import SHOWN, wait_until
-from tests.test_gunicorn import ROOT, get_or_none
+from services.live.store import ReadingStore
+from services.live.view import x_value
+from tests.browser.helpers import SHOWN, wait_until
+from tests.helpers import ROOT, get_or_none
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +30,9 @@ def serving(data_dir: Path, workers: int = 4):
     env = gunicorn_env(port, sensor_port, workers, str(data_dir))
     log = data_dir.parent / "gunicorn.log"  # kept for a failure's message
     with log.open("wb") as out:
-        proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         try:
@@ -45,8 +46,11 @@ def serving(data_dir: Path, workers: int = 4):
 
 
 def collectors(proc: subprocess.Popen) -> list[psutil.Process]:
-    return [p for p in psutil.Process(proc.pid).children(recursive=True)
-            if "services.collector" in " ".join(p.cmdline())]
+    return [
+        p
+        for p in psutil.Process(proc.pid).children(recursive=True)
+        if "services.live.collector" in " ".join(p.cmdline())
+    ]
 
 
 def beijing_points(driver) -> list[str]:
@@ -98,7 +102,7 @@ def workers(proc: subprocess.Popen) -> list[psutil.Process]:
             command = " ".join(p.cmdline())
         except psutil.Error:  # gone, or a killed worker not yet reaped
             continue
-        if not any(name in command for name in ("services.collector", "services.sensor")):
+        if not any(name in command for name in ("services.live.collector", "services.sensor")):
             found.append(p)
     return found
 

@@ -7,8 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import html
 
-from services.i18n import t
-from services.lab import CORES, ENGINES
+from services.core.i18n import t
+from services.lab.workload import CORES, ENGINES
 
 COLORS = dict(zip(ENGINES, ("#7f7f7f", "#1f77b4", "#2ca02c", "#9467bd", "#d62728", "#ff7f0e"), strict=True))
 EMPTY_LAYOUT = {"margin": {"l": 40, "r": 20, "t": 20, "b": 40}, "template": "plotly_white", "height": 320}
@@ -28,22 +28,36 @@ def make_lanes_figure(data: dict[str, Any] | None) -> go.Figure:
         xs += lane["x"]
         ys += lane["y"]
     for engine, (xs, ys) in by_engine.items():
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=engine, hoverinfo="x+y",
-                                 line={"width": 6, "color": COLORS.get(engine)}))
+        fig.add_trace(
+            go.Scatter(
+                x=xs, y=ys, mode="lines", name=engine, hoverinfo="x+y", line={"width": 6, "color": COLORS.get(engine)}
+            )
+        )
     n_lanes = len(lanes)
-    fig.update_layout(margin={"l": 230, "r": 20, "t": 20, "b": 40}, template="plotly_white",
-                      height=max(320, 60 + 14 * n_lanes), showlegend=bool(lanes),
-                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
-                      xaxis_title="s", uirevision="lab")
+    fig.update_layout(
+        margin={"l": 230, "r": 20, "t": 20, "b": 40},
+        template="plotly_white",
+        height=max(320, 60 + 14 * n_lanes),
+        showlegend=bool(lanes),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        xaxis_title="s",
+        uirevision="lab",
+    )
     fig.update_yaxes(type="category", autorange="reversed", tickfont={"size": 10})
     return fig
 
 
 def make_bars(data: dict[str, Any], lang: str) -> go.Figure:
     rows = data.get("rows", [])
-    fig = go.Figure(go.Bar(x=[r["engine"] for r in rows], y=[r["wall_s"] for r in rows],
-                           marker_color=[COLORS.get(r["engine"]) for r in rows],
-                           text=[f"{r['wall_s']:.2f} s" for r in rows], textposition="outside"))
+    fig = go.Figure(
+        go.Bar(
+            x=[r["engine"] for r in rows],
+            y=[r["wall_s"] for r in rows],
+            marker_color=[COLORS.get(r["engine"]) for r in rows],
+            text=[f"{r['wall_s']:.2f} s" for r in rows],
+            textposition="outside",
+        )
+    )
     fig.add_hline(y=data["ideal_s"], line_dash="dash", annotation_text=f"ideal {data['ideal_s']:.2f} s")
     fig.update_layout(**{**EMPTY_LAYOUT, "height": 300}, yaxis_title=t("lab.bars", lang))
     return fig
@@ -55,25 +69,53 @@ def make_results(data: dict[str, Any] | None, lang: str) -> list[Any]:
         return []
     cols = ("engine", "wall", "cpu", "throughput", "ratio", "failed")
     head = html.Tr([html.Th(t(f"lab.col.{c}", lang)) for c in cols])
-    body = [html.Tr([html.Td(engine_name(r["engine"], lang)), html.Td(f"{r['wall_s']:.2f}", className="num"),
-                     html.Td(f"{r['cpu_s']:.2f}", className="num"), html.Td(f"{r['throughput']:.0f}", className="num"),
-                     html.Td(f"{r['ratio']:.2f}×", className="num"),
-                     html.Td(r["error"] or str(r["failed"]), className="num")], className="lab-row")
-            for r in data["rows"]]
-    notes = [html.P(t("lab.ideal", lang, ideal=f"{data['ideal_s']:.2f}", ceiling=f"{data['ceiling']:.0f}",
-                      cores=CORES), className="muted")]
+    body = [
+        html.Tr(
+            [
+                html.Td(engine_name(r["engine"], lang)),
+                html.Td(f"{r['wall_s']:.2f}", className="num"),
+                html.Td(f"{r['cpu_s']:.2f}", className="num"),
+                html.Td(f"{r['throughput']:.0f}", className="num"),
+                html.Td(f"{r['ratio']:.2f}×", className="num"),
+                html.Td(r["error"] or str(r["failed"]), className="num"),
+            ],
+            className="lab-row",
+        )
+        for r in data["rows"]
+    ]
+    notes = [
+        html.P(
+            t("lab.ideal", lang, ideal=f"{data['ideal_s']:.2f}", ceiling=f"{data['ceiling']:.0f}", cores=CORES),
+            className="muted",
+        )
+    ]
     if data.get("identical") is not None:
         ok = data["identical"]
-        notes.append(html.P(t("lab.identical" if ok else "lab.different", lang),
-                            className="lab-identical" if ok else "lab-different"))
+        notes.append(
+            html.P(
+                t("lab.identical" if ok else "lab.different", lang),
+                className="lab-identical" if ok else "lab-different",
+            )
+        )
     for r in data["rows"]:
         if r.get("loop"):
             s = r["loop"]
-            notes.append(html.P(t("lab.loop", lang, callbacks=f"{s['callbacks']:,}", tasks=f"{s['tasks']:,}",
-                                  longest=f"{s['longest_ms']:.1f}", latest=f"{s['latest_ms']:.1f}",
-                                  lag=f"{s['lag_ms']:.1f}", dropped=s["dropped"])
-                                + (t("lab.loop_jobs", lang, jobs=s["jobs"], workers=s["workers"]) if s.get("jobs") else ""),
-                                className="muted lab-loop"))
+            notes.append(
+                html.P(
+                    t(
+                        "lab.loop",
+                        lang,
+                        callbacks=f"{s['callbacks']:,}",
+                        tasks=f"{s['tasks']:,}",
+                        longest=f"{s['longest_ms']:.1f}",
+                        latest=f"{s['latest_ms']:.1f}",
+                        lag=f"{s['lag_ms']:.1f}",
+                        dropped=s["dropped"],
+                    )
+                    + (t("lab.loop_jobs", lang, jobs=s["jobs"], workers=s["workers"]) if s.get("jobs") else ""),
+                    className="muted lab-loop",
+                )
+            )
     gap, period = data.get("collector_gap_s"), data.get("collector_period_s")
     if gap is not None and period:
         key = "lab.collector" if gap <= 1.5 * period else "lab.collector_late"

@@ -10,12 +10,10 @@ from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 import ids
-from services.i18n import t
-from services.live import METRICS, Delta, LiveView, Snapshot, to_unit, trace_index, x_value
-from services.collector import STATIONS_KEY
-from services.settings import Settings
-from services.stations import STATIONS, Station, fleet
-from services.store import ReadingStore
+from services.core.i18n import t
+from services.live.session import Delta, Snapshot, trace_index
+from services.live.view import METRICS, LiveView, to_unit, x_value
+from services.sensors.stations import Station
 
 PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Dark24
 ALERT_COLOR = "#d62728"
@@ -37,7 +35,7 @@ def x_range(start: float, end: float) -> list[str]:
 
 def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     """Per station: temperature (top) and humidity (bottom), two chunk traces each (see
-    services.live); then the alert markers. Trace order is ``trace_index``."""
+    services.live.session); then the alert markers. Trace order is ``trace_index``."""
     view = snap.view
     lang, deg = view.lang, f"°{view.unit}"
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
@@ -45,33 +43,50 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
         name = station_name(stations, station.station, lang)
         color = PALETTE[position % len(PALETTE)]
         for row, (metric, series, unit) in enumerate(
-                (("temperature", station.temperature, deg), ("humidity", station.humidity, "%RH")), 1):
+            (("temperature", station.temperature, deg), ("humidity", station.humidity, "%RH")), 1
+        ):
             for chunk in (0, 1):
                 first = chunk == 0 and metric == "temperature"
-                fig.add_trace(go.Scatter(
-                    x=series.x if chunk == 0 else [], y=series.y if chunk == 0 else [],
-                    mode="lines", name=legend_name(name, station.offline, lang) if first else name,
-                    legendgroup=station.station, showlegend=first,
-                    line={"color": color, "width": 1.6},
-                    hovertemplate=f"{name}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
-                ), row=row, col=1)
+                fig.add_trace(
+                    go.Scatter(
+                        x=series.x if chunk == 0 else [],
+                        y=series.y if chunk == 0 else [],
+                        mode="lines",
+                        name=legend_name(name, station.offline, lang) if first else name,
+                        legendgroup=station.station,
+                        showlegend=first,
+                        line={"color": color, "width": 1.6},
+                        hovertemplate=f"{name}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
+                    ),
+                    row=row,
+                    col=1,
+                )
     for row, metric in enumerate(METRICS, 1):
         unit = deg if metric == "temperature" else "%RH"
         for chunk in (0, 1):
             series = snap.alerts[metric]
-            fig.add_trace(go.Scatter(
-                x=series.x if chunk == 0 else [], y=series.y if chunk == 0 else [],
-                mode="markers", name="alert", showlegend=False,
-                marker={"color": ALERT_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}},
-                hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>alert</extra>",
-            ), row=row, col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=series.x if chunk == 0 else [],
+                    y=series.y if chunk == 0 else [],
+                    mode="markers",
+                    name="alert",
+                    showlegend=False,
+                    marker={"color": ALERT_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}},
+                    hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>alert</extra>",
+                ),
+                row=row,
+                col=1,
+            )
     _threshold_lines(fig, view)
     window = x_range(snap.start, snap.end)
     fig.update_xaxes(range=window, type="date")
     fig.update_yaxes(title_text=t("live.axis.temperature", lang, unit=view.unit), row=1, col=1)
     fig.update_yaxes(title_text=t("live.axis.humidity", lang), row=2, col=1)
     fig.update_layout(
-        **EMPTY_LAYOUT, height=560, hovermode="closest",
+        **EMPTY_LAYOUT,
+        height=560,
+        hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.09, "x": 0},
     )
     return fig
@@ -79,17 +94,17 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
 
 def _threshold_lines(fig: go.Figure, view: LiveView) -> None:
     limits = view.thresholds
-    for row, low, high, convert in ((1, limits.temp_low, limits.temp_high, True),
-                                    (2, limits.hum_low, limits.hum_high, False)):
+    for row, low, high, convert in (
+        (1, limits.temp_low, limits.temp_high, True),
+        (2, limits.hum_low, limits.hum_high, False),
+    ):
         for value, color in ((low, "#1f77b4"), (high, ALERT_COLOR)):
             if value is not None:
                 shown = to_unit(value, view.unit) if convert else value
-                fig.add_hline(y=shown, line={"color": color, "dash": "dash", "width": 1},
-                              row=row, col=1)
+                fig.add_hline(y=shown, line={"color": color, "dash": "dash", "width": 1}, row=row, col=1)
 
 
-def make_live_patch(delta: Delta, start: float, view: LiveView,
-                    stations: dict[str, Station]) -> Patch:
+def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[str, Station]) -> Patch:
     """Only what changed: chunk resets, appended points, legend names, the x window."""
     patch = Patch()
     for index, series in delta.resets.items():
@@ -124,27 +139,46 @@ def make_cards(snap: Snapshot, stations: dict[str, Station]) -> list[html.Div]:
 
         def cell(field: str) -> html.Span:
             when = f"{field}_at"
-            return html.Span([value(field), value(when, html.Small)] if when in station.card
-                             else value(field), className="cell")
+            return html.Span(
+                [value(field), value(when, html.Small)] if when in station.card else value(field), className="cell"
+            )
 
         def row(label: str, temp_field: str, hum_field: str) -> list[Any]:
             return [html.Span(t(label, lang), className="k"), cell(temp_field), cell(hum_field)]
 
-        out.append(html.Div(
-            id=ids.live_card(sid), className=card_class(station.offline, station.alerts),
-            children=[
-                html.Div([html.Span(station_name(stations, sid, lang), className="card-name"),
-                          html.Span(t("live.offline", lang), className="offline-tag")],
-                         className="card-head"),
-                html.Div([value("temp"), value("hum")], className="card-now"),
-                html.Div([html.Span(t("live.card.dew", lang), className="k"), value("dew"),
-                          html.Span(t("live.card.at", lang), className="k"), value("at")],
-                         className="card-meta"),
-                html.Div([*row("live.card.min", "t_min", "h_min"),
-                          *row("live.card.max", "t_max", "h_max"),
-                          *row("live.card.avg", "t_avg", "h_avg")], className="card-grid"),
-            ],
-        ))
+        out.append(
+            html.Div(
+                id=ids.live_card(sid),
+                className=card_class(station.offline, station.alerts),
+                children=[
+                    html.Div(
+                        [
+                            html.Span(station_name(stations, sid, lang), className="card-name"),
+                            html.Span(t("live.offline", lang), className="offline-tag"),
+                        ],
+                        className="card-head",
+                    ),
+                    html.Div([value("temp"), value("hum")], className="card-now"),
+                    html.Div(
+                        [
+                            html.Span(t("live.card.dew", lang), className="k"),
+                            value("dew"),
+                            html.Span(t("live.card.at", lang), className="k"),
+                            value("at"),
+                        ],
+                        className="card-meta",
+                    ),
+                    html.Div(
+                        [
+                            *row("live.card.min", "t_min", "h_min"),
+                            *row("live.card.max", "t_max", "h_max"),
+                            *row("live.card.avg", "t_avg", "h_avg"),
+                        ],
+                        className="card-grid",
+                    ),
+                ],
+            )
+        )
     return out
 
 
@@ -154,14 +188,3 @@ def banner(alerting: list[str], stations: dict[str, Station], lang: str) -> tupl
         return "", "banner hidden"
     names = ", ".join(station_name(stations, s, lang) for s in alerting)
     return t("live.banner", lang, stations=names), "banner banner-alert"
-
-
-def known_stations(settings: Settings) -> dict[str, Station]:
-    """The stations the collector polls (from its last discovery), else the configured fleet."""
-    named = {s.id: s for s in fleet(max(settings.sensor_stations, len(STATIONS)))}  # for names
-    if settings.store_path.exists():
-        with ReadingStore(settings.store_path) as store:
-            found = store.meta(STATIONS_KEY)
-        if found:
-            return {sid: named.get(sid) or Station(sid, sid, sid, 15, 5, 60) for sid in found["ids"]}
-    return {s.id: s for s in fleet(settings.sensor_stations)}

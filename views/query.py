@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dash import html
 
-from services.i18n import t
-from services.stations import BY_ID, STATIONS
+from services.core.i18n import t
+from services.sensors.stations import BY_ID, STATIONS
 
 RETRYABLE = {
-    "sensor_timeout",
-    "sensor_unavailable",
-    "sensor_server_error",
-    "sensor_bad_payload",
-    "cancelled",
-    "internal",
+    "error.sensor_timeout",
+    "error.sensor_unavailable",
+    "error.sensor_server_error",
+    "error.sensor_bad_payload",
+    "error.cancelled",
+    "error.internal",
 }
 
 
@@ -26,7 +26,7 @@ def _station_name(station_id: str | None, lang: str) -> str:
 
 
 def _outcome(result: dict[str, Any], lang: str) -> html.Div:
-    observed = datetime.fromtimestamp(result["observed_ts"], tz=timezone.utc)
+    observed = datetime.fromtimestamp(result["observed_ts"], tz=UTC)
     rows = [
         ("prov.web_pid", str(result["web_pid"]), "web-pid"),
         ("prov.worker_pid", str(result["worker_pid"]), "worker-pid"),
@@ -38,12 +38,7 @@ def _outcome(result: dict[str, Any], lang: str) -> html.Div:
         className="result result-ok",
         children=[
             html.P(
-                t(
-                    "query.sentence",
-                    lang,
-                    temperature=result["temperature_c"],
-                    humidity=result["humidity_pct"],
-                ),
+                t("query.sentence", lang, temperature=result["temperature_c"], humidity=result["humidity_pct"]),
                 className="sentence",
             ),
             html.P(
@@ -58,9 +53,7 @@ def _outcome(result: dict[str, Any], lang: str) -> html.Div:
             html.Dl(
                 className="provenance",
                 children=[
-                    part
-                    for key, value, cls in rows
-                    for part in (html.Dt(t(key, lang)), html.Dd(value, className=cls))
+                    part for key, value, cls in rows for part in (html.Dt(t(key, lang)), html.Dd(value, className=cls))
                 ],
             ),
         ],
@@ -68,17 +61,17 @@ def _outcome(result: dict[str, Any], lang: str) -> html.Div:
 
 
 def _failure(result: dict[str, Any], lang: str) -> html.Div:
-    code = result.get("code", "internal")
+    code = result.get("code", "error.internal")
     params = result.get("params") or {}
-    lines = [html.P(t(f"error.{code}", lang, **params), className="message")]
-    if code == "unknown_station":
+    lines = [html.P(t(code, lang, **params), className="message")]
+    if code == "error.unknown_station":
         suggestions = [s["name_zh" if lang == "zh" else "name_en"] for s in params.get("suggestions", [])]
         if suggestions:
             lines.append(html.P(t("error.suggest", lang, names=", ".join(suggestions)), className="hint"))
         else:
             names = ", ".join(s.name(lang) for s in STATIONS[:6])
             lines.append(html.P(t("error.known", lang, names=names), className="hint"))
-    return html.Div(lines, className=f"result result-error error-{code}", role="alert")
+    return html.Div(lines, className=f"result result-error error-{code.rsplit('.', 1)[-1]}", role="alert")
 
 
 def make_result(result: dict[str, Any] | None, lang: str) -> tuple[Any, bool]:

@@ -1,30 +1,8 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from app import create_app
-
-
-def assert_clean(dash_duo) -> None:
-    """What a user must never see: a Dash error (dev tools on in tests) or a console error."""
-    assert count(dash_duo, ".dash-fe-error__title, .dash-debug-menu__button--error") == 0
-    assert dash_duo.get_logs() == []
-
-
-def count(dash_duo, selector: str) -> int:
-    """How many elements match, answered at once (find_elements waits when there are none)."""
-    return dash_duo.driver.execute_script(
-        "return document.querySelectorAll(arguments[0]).length", selector)
-
-
-def downloads_to(dash_duo, folder: Path) -> Path:
-    """Make the browser save downloads in ``folder``/downloads, without asking; that folder."""
-    downloads = folder / "downloads"
-    downloads.mkdir()
-    dash_duo.driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    return downloads
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 import ids
-from services.demos import DEMOS
-from tests.browser.conftest import assert_clean, count
-from tests.browser.test_live_journeys import wait_until
+from services.demos.programs import DEMOS
+from tests.browser.helpers import assert_clean, count, wait_until
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,7 @@ import psutil
 import pytest
 
 import ids
-from tests.browser.conftest import assert_clean, downloads_to
-from tests.browser.test_live_journeys import wait_until
+from tests.browser.helpers import assert_clean, downloads_to, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -69,8 +68,11 @@ def test_cancel_stops_the_run_and_its_workers(start, settings, collector):
     set_input(duo, ids.LAB_WORKERS, "4")
     pick_engines(duo, {"processes"})
     duo.find_element(f"#{ids.LAB_RUN}").click()
-    pids = wait_until(lambda: {int(p) for lane in lanes(duo).get("processes", ())
-                               for p in re.findall(r"pid (\d+)", lane)}, 30, "worker lanes")
+    pids = wait_until(
+        lambda: {int(p) for lane in lanes(duo).get("processes", ()) for p in re.findall(r"pid (\d+)", lane)},
+        30,
+        "worker lanes",
+    )
     workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
     assert workers and all(p.pid != duo.driver.service.process.pid for p in workers)
     duo.find_element(f"#{ids.LAB_CANCEL}").click()
@@ -98,8 +100,9 @@ def test_a_traced_asyncio_run_offers_its_loop_trace_for_perfetto(start, settings
     tasks = int(re.search(r"in ([\d,]+) tasks", duo.find_element(".lab-loop").text).group(1).replace(",", ""))
     assert tasks >= 40  # a task per fetch, at least
     duo.find_element(f"#{ids.LAB_TRACE_GET}").click()
-    path = wait_until(lambda: next(iter(downloads.glob("looplens-lab-asyncio-loop-*.json")), None), 10,
-                      "the loop trace")
+    path = wait_until(
+        lambda: next(iter(downloads.glob("looplens-lab-asyncio-loop-*.json")), None), 10, "the loop trace"
+    )
     events = json.loads(path.read_text())["traceEvents"]
     tracks = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
     assert sum(name.startswith("fetch ") for name in tracks) == 40

@@ -8,48 +8,23 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 import ids
-from services.live import to_unit, x_value
-from services.store import ReadingStore
-from tests.browser.conftest import assert_clean, downloads_to
+from services.live.store import ReadingStore
+from services.live.view import to_unit, x_value
+from tests.browser.helpers import assert_clean, downloads_to, shown, wait_until
 
 pytestmark = pytest.mark.browser
 
 STATIONS = ["beijing", "shanghai", "guangzhou", "harbin", "lhasa"]  # the page's default selection
-
-SHOWN = """
-const gd = document.querySelector('#live-graph .js-plotly-plot');
-if (!gd || !gd.data || !gd.data.length) return null;
-return gd.data.map(t => ({name: t.name, x: t.x || [], y: t.y || []}));
-"""
-
-
-def shown(duo) -> list[dict] | None:
-    return duo.driver.execute_script(SHOWN)
 
 
 def temperature_points(duo, position: int) -> list[str]:
     """The x of every temperature point shown for a station: its two chunk traces."""
     traces = shown(duo)
     return traces[4 * position]["x"] + traces[4 * position + 1]["x"]
-
-
-def wait_until(predicate, timeout: float = 10, what: str = "condition"):
-    """Poll until truthy. An element re-rendered between its find and its read counts as not yet."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = predicate()
-        except StaleElementReferenceException:
-            value = None
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def open_live(start, settings):
@@ -97,7 +72,7 @@ def test_typed_address_and_reload_both_stream(start, settings, collector):
         wait_until(lambda: len(temperature_points(duo, 0)) >= first + 3, 15, f"pushed points ({visit})")
         points = temperature_points(duo, 0)
         assert len(points) == len(set(points))
-        assert points == expected_points(settings, STATIONS[0], points[-1])[-len(points):]
+        assert points == expected_points(settings, STATIONS[0], points[-1])[-len(points) :]
         duo.driver.refresh()
     assert_clean(duo)
 
@@ -117,7 +92,8 @@ def test_fahrenheit_converts_cards_and_axis(start, settings, collector):
         recent = {f"{to_unit(r.temperature_c, 'F'):.1f} °F" for r in store.since(0, ["lhasa"])}
     assert card in recent
     axis = duo.driver.execute_script(
-        "return document.querySelector('#live-graph .js-plotly-plot').layout.yaxis.title.text")
+        "return document.querySelector('#live-graph .js-plotly-plot').layout.yaxis.title.text"
+    )
     assert axis == "Temperature (°F)"
     t_max = f"#{ids.live_card_field('lhasa', 't_max')}"
     wait_until(lambda: "°F" in duo.find_element(t_max).text, 5, "the day's maximum in °F")
@@ -125,8 +101,11 @@ def test_fahrenheit_converts_cards_and_axis(start, settings, collector):
 
 
 def typed(duo, component_id: str, text: str) -> None:
-    box = duo.find_element(f"#{component_id} input" if duo.driver.find_elements(
-        By.CSS_SELECTOR, f"#{component_id} input") else f"#{component_id}")
+    box = duo.find_element(
+        f"#{component_id} input"
+        if duo.driver.find_elements(By.CSS_SELECTOR, f"#{component_id} input")
+        else f"#{component_id}"
+    )
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(Keys.DELETE)
     box.send_keys(text, Keys.ENTER)
@@ -148,8 +127,9 @@ def test_thresholds_raise_the_banner_and_bad_ones_are_explained(start, settings,
     assert "Beyond thresholds" in duo.find_element(f"#{ids.LIVE_BANNER}").text  # still the last good ones
     typed(duo, ids.LIVE_TEMP_LOW, "")
     typed(duo, ids.LIVE_TEMP_HIGH, "")
-    wait_until(lambda: "hidden" in duo.find_element(f"#{ids.LIVE_BANNER}").get_attribute("class"),
-               10, "the banner to clear")
+    wait_until(
+        lambda: "hidden" in duo.find_element(f"#{ids.LIVE_BANNER}").get_attribute("class"), 10, "the banner to clear"
+    )
     assert duo.find_element(f"#{ids.LIVE_MESSAGE}").text == ""
     assert_clean(duo)
 
@@ -158,8 +138,7 @@ def test_a_silent_station_goes_offline_and_comes_back(start, settings, sensor, c
     duo = open_live(start, settings)
     card = f"#{ids.live_card('harbin')}"
     wait_until(lambda: "offline" not in duo.find_element(card).get_attribute("class"), 10, "online")
-    sensor.set_faults({"default": {"latency_ms": 20, "jitter_ms": 5},
-                       "stations": {"harbin": {"error_rate": 1.0}}})
+    sensor.set_faults({"default": {"latency_ms": 20, "jitter_ms": 5}, "stations": {"harbin": {"error_rate": 1.0}}})
     wait_until(lambda: "offline" in duo.find_element(card).get_attribute("class"), 8, "offline")
     assert "offline" in shown(duo)[4 * STATIONS.index("harbin")]["name"]  # the legend says so too
     assert "offline" not in duo.find_element(f"#{ids.live_card('lhasa')}").get_attribute("class")

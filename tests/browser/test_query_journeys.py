@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psutil
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from services.readings import reading_at
-from services.stations import BY_ID
-from tests.browser.conftest import assert_clean, count
 from scripts.server import free_port
-from tests.conftest import SEED
+from services.sensors.model import reading_at
+from services.sensors.stations import BY_ID
+from tests.browser.helpers import assert_clean, count
+from tests.helpers import SEED
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def shown_reading(duo, station_id: str) -> None:
     duo.wait_for_contains_text("#query-output .sentence", "Current temperature", timeout=10)
     temp, hum = SENTENCE.search(duo.find_element("#query-output .sentence").text).groups()
     observed = re.search(r"observed (.+) UTC", duo.find_element("#query-output .observed").text)
-    ts = datetime.strptime(observed.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+    ts = datetime.strptime(observed.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
     expected = reading_at(BY_ID[station_id], ts.timestamp(), SEED)
     assert (float(temp), float(hum)) == (round(expected.temperature_c, 1), round(expected.humidity_pct, 1))
 
@@ -64,8 +64,7 @@ def test_enter_key_submits_and_chinese_ui_gives_the_chinese_sentence(start, sett
     duo.wait_for_text_to_equal("h1", "查询站点")
     duo.find_element("#query-input").send_keys("上海", Keys.ENTER)
     duo.wait_for_contains_text("#query-output .sentence", "当前温度为", timeout=10)
-    assert re.fullmatch(r"当前温度为-?\d+\.\d℃,湿度为\d+\.\d%",
-                        duo.find_element("#query-output .sentence").text)
+    assert re.fullmatch(r"当前温度为-?\d+\.\d℃,湿度为\d+\.\d%", duo.find_element("#query-output .sentence").text)
     duo.driver.refresh()  # the choice of language is remembered
     duo.wait_for_text_to_equal("h1", "查询站点")
     assert_clean(duo)
@@ -97,8 +96,7 @@ def test_sensor_fault_shows_a_message_and_retry_recovers(start, settings, sensor
     sensor.set_faults({"stations": {"lab-2": {"error_rate": 1, "latency_ms": 1}}})
     duo = start(settings, "/query")
     ask(duo, "lab-2")
-    duo.wait_for_contains_text("#query-output", "The sensor service reported an error (3 attempts).",
-                               timeout=10)
+    duo.wait_for_contains_text("#query-output", "The sensor service reported an error (3 attempts).", timeout=10)
     sensor.reset()
     duo.wait_for_element("#query-retry").click()
     duo.wait_for_contains_text("#query-output .sentence", "Current temperature", timeout=10)
@@ -108,8 +106,10 @@ def test_sensor_fault_shows_a_message_and_retry_recovers(start, settings, sensor
 
 @pytest.mark.parametrize(
     ("fault", "message"),
-    [({"hang_rate": 1}, "did not answer in time (3 attempts)"),
-     ({"malformed_rate": 1, "latency_ms": 1}, "could not understand (3 attempts)")],
+    [
+        ({"hang_rate": 1}, "did not answer in time (3 attempts)"),
+        ({"malformed_rate": 1, "latency_ms": 1}, "could not understand (3 attempts)"),
+    ],
 )
 def test_timeouts_and_malformed_answers_get_messages(start, settings, sensor, fault, message):
     sensor.set_faults({"stations": {"lab-1": fault}})

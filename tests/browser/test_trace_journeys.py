@@ -10,9 +10,8 @@ import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 import ids
-from services.trace_view import trace_index
-from tests.browser.conftest import assert_clean, downloads_to
-from tests.browser.test_live_journeys import wait_until
+from services.tracing.view import trace_index
+from tests.browser.helpers import assert_clean, downloads_to, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +54,9 @@ def open_trace(start, settings, path: str = "/"):
     duo.driver.set_window_size(1280, 1000)  # the timeline and both panels in view
     if path == "/":
         duo.find_element("a[href='/trace']").click()
-    wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 20,
-               "lanes for the collector's poll tasks")
+    wait_until(
+        lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 20, "lanes for the collector's poll tasks"
+    )
     return duo
 
 
@@ -75,7 +75,7 @@ def pause_and_click_a_tick(duo, lane: str) -> None:
 
 def unique_ticks(duo) -> bool:
     shown = points(duo, "ticks")
-    pairs = [(x, y) for x, y in zip(shown["x"], shown["y"]) if x]
+    pairs = [(x, y) for x, y in zip(shown["x"], shown["y"], strict=False) if x]
     return bool(pairs) and len(pairs) == len(set(pairs))
 
 
@@ -104,8 +104,11 @@ def test_blocking_the_loop_shows_a_slow_step_a_lag_spike_and_a_table_row(start, 
     box.send_keys("250")
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()
     duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 250 ms", timeout=5)
-    wait_until(lambda: any(y and y.startswith("block the loop 250 ms") for y in points(duo, "slow")["y"]),
-               5, "a red bar on the blocking task's lane")
+    wait_until(
+        lambda: any(y and y.startswith("block the loop 250 ms") for y in points(duo, "slow")["y"]),
+        5,
+        "a red bar on the blocking task's lane",
+    )
     wait_until(lambda: max(points(duo, "lag")["y"] or [0]) >= 250 - 50 - 5, 5, "the lag spike")
     duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
     duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "25", timeout=1)
@@ -128,9 +131,15 @@ def test_click_a_tick_to_inspect_its_task_then_cancel_it(start, settings, collec
     duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Tracing", timeout=5)
     # The collector starts a new poll task for harbin a period later: its lane goes on.
     cancelled_at = time.time() * 1000
-    wait_until(lambda: any(y == "poll-harbin" and x > cancelled_at + 1000 for x, y in
-                           zip(points(duo, "ticks")["x"], points(duo, "ticks")["y"]) if x), 10,
-               "harbin polled again")
+    wait_until(
+        lambda: any(
+            y == "poll-harbin" and x > cancelled_at + 1000
+            for x, y in zip(points(duo, "ticks")["x"], points(duo, "ticks")["y"], strict=False)
+            if x
+        ),
+        10,
+        "harbin polled again",
+    )
     assert_clean(duo)
 
 
@@ -164,15 +173,17 @@ def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collect
     assert_clean(duo)
 
 
-def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector,
-                                                                                 tmp_path):
+def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector, tmp_path):
     duo = open_trace(start, settings)
     downloads = downloads_to(duo, tmp_path)
     duo.find_element(f"#{ids.TRACE_LOOP} input[value='sensor']").click()
     duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Tracing the sensor service loop", timeout=10)
     # the collector's polls arrive as requests, one lane per station; the collector's lanes are gone
-    wait_until(lambda: sum(name.startswith("GET /stations/") for name in lanes(duo)) >= 10, 15,
-               "lanes for the requests the collector sends")
+    wait_until(
+        lambda: sum(name.startswith("GET /stations/") for name in lanes(duo)) >= 10,
+        15,
+        "lanes for the requests the collector sends",
+    )
     assert not any(name.startswith("poll-") for name in lanes(duo))
     assert str(collector.pid) not in duo.find_element(f"#{ids.TRACE_STATUS}").text
 
@@ -189,9 +200,13 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
     duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 200 ms", timeout=10)
 
     duo.find_element(f"#{ids.TRACE_EXPORT}").click()
-    path: Path = wait_until(lambda: next(iter(downloads.glob("looplens-trace-sensor-*.json")), None), 10,
-                            "the sensor loop's export")
-    names = {e["args"]["name"] for e in json.loads(path.read_text())["traceEvents"]
-             if e["ph"] == "M" and e["name"] == "thread_name"}
+    path: Path = wait_until(
+        lambda: next(iter(downloads.glob("looplens-trace-sensor-*.json")), None), 10, "the sensor loop's export"
+    )
+    names = {
+        e["args"]["name"]
+        for e in json.loads(path.read_text())["traceEvents"]
+        if e["ph"] == "M" and e["name"] == "thread_name"
+    }
     assert any(n.startswith("GET /stations/harbin") for n in names) and not any(n.startswith("poll-") for n in names)
     assert_clean(duo)

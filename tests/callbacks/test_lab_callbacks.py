@@ -7,27 +7,37 @@ import asyncio
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks.lab import cancel, check_job, download_loop_trace, loop_traces, render, submit
-from services.settings import Settings
-from services.lab import LabInputError
+from callbacks.lab import cancel, check_job, download_loop_trace, render, submit
+from services.core.errors import LabInputError
+from services.core.settings import Settings
 
 
 def test_a_good_workload_becomes_a_job_in_the_pages_engine_order():
     job = check_job("100", " 50 ", "2.5", "8", ["gevent", "threads"], {"nonce": 4})
-    assert job == {"n": 100, "latency_ms": 50.0, "cpu_ms": 2.5, "workers": 8,
-                   "engines": ["threads", "gevent"], "trace": False, "nonce": 5}
+    assert job == {
+        "n": 100,
+        "latency_ms": 50.0,
+        "cpu_ms": 2.5,
+        "workers": 8,
+        "engines": ["threads", "gevent"],
+        "trace": False,
+        "nonce": 5,
+    }
     assert check_job("10", "0", "0", "1", ["asyncio"], None, ["trace"])["trace"] is True
 
 
-@pytest.mark.parametrize("n, latency, cpu, workers, engines, code", [
-    ("ten", "100", "0", "8", ["threads"], "lab.err.n_range"),
-    ("10.5", "100", "0", "8", ["threads"], "lab.err.n_range"),
-    ("10", "", "0", "8", ["threads"], "lab.err.latency_range"),
-    ("10", "100", "300", "8", ["threads"], "lab.err.cpu_range"),
-    ("10", "100", "0", "0", ["threads"], "lab.err.workers_range"),
-    ("100", "100", "0", "8", ["process_per_item"], "lab.err.per_item_cap"),
-    ("10", "100", "0", "8", [], "lab.err.no_engine"),
-])
+@pytest.mark.parametrize(
+    "n, latency, cpu, workers, engines, code",
+    [
+        ("ten", "100", "0", "8", ["threads"], "lab.err.n_range"),
+        ("10.5", "100", "0", "8", ["threads"], "lab.err.n_range"),
+        ("10", "", "0", "8", ["threads"], "lab.err.latency_range"),
+        ("10", "100", "300", "8", ["threads"], "lab.err.cpu_range"),
+        ("10", "100", "0", "0", ["threads"], "lab.err.workers_range"),
+        ("100", "100", "0", "8", ["process_per_item"], "lab.err.per_item_cap"),
+        ("10", "100", "0", "8", [], "lab.err.no_engine"),
+    ],
+)
 def test_bad_workloads_are_refused(n, latency, cpu, workers, engines, code):
     with pytest.raises(LabInputError) as err:
         check_job(n, latency, cpu, workers, engines, None)
@@ -47,7 +57,7 @@ def test_refusals_and_outcomes_are_messages_in_the_page_language(tmp_path):
 
 def test_a_loop_trace_is_handed_out_only_from_the_labs_folder_by_a_name_the_lab_makes(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
-    folder = loop_traces(settings)
+    folder = settings.lab_dir
     folder.mkdir(parents=True)
     (folder / "asyncio-loop-20261123-010203-42.json").write_text('{"traceEvents": []}')
     (tmp_path / "data" / "secret.json").write_text("{}")

@@ -11,15 +11,26 @@ from dash import no_update
 import ids
 from callbacks import live
 from callbacks.live import _Stream, export, make_view
-from services.live import LiveView
-from services.readings import Reading
-from services.store import ReadingStore
+from services.live.store import ReadingStore
+from services.live.view import LiveView
+from services.sensors.model import Reading
 
 T0 = 1_790_000_000
 
 
-def view(*, triggered=None, stations=("beijing",), unit="C", n_pause=None, tlo=None, thi=None,
-         hlo=None, hhi=None, lang="en", previous=None):
+def view(
+    *,
+    triggered=None,
+    stations=("beijing",),
+    unit="C",
+    n_pause=None,
+    tlo=None,
+    thi=None,
+    hlo=None,
+    hhi=None,
+    lang="en",
+    previous=None,
+):
     return make_view(triggered, list(stations), "5m", unit, n_pause, tlo, thi, hlo, hhi, lang, previous)
 
 
@@ -32,9 +43,11 @@ def test_a_good_view_goes_to_the_stream_without_a_message():
 
 def test_bad_thresholds_get_a_message_and_the_previous_ones_stay():
     previous, *_ = view(thi="30")
-    for kwargs, words in (({"tlo": "40", "thi": "30"}, "Temperature low is above"),
-                          ({"hlo": "x"}, "must be numbers"),
-                          ({"hlo": "90", "hhi": "10"}, "Humidity low is above")):
+    for kwargs, words in (
+        ({"tlo": "40", "thi": "30"}, "Temperature low is above"),
+        ({"hlo": "x"}, "must be numbers"),
+        ({"hlo": "90", "hhi": "10"}, "Humidity low is above"),
+    ):
         data, message, *_ = view(previous=previous, **kwargs)
         assert words in message
         assert data["thresholds"] == previous["thresholds"]  # nothing typed before is lost
@@ -47,8 +60,7 @@ def test_no_station_selected_is_explained_in_the_chosen_language():
 
 def test_switching_to_fahrenheit_converts_the_typed_temperature_thresholds():
     previous, *_ = view(tlo="0", thi="30")
-    data, message, _, low, high = view(triggered=ids.LIVE_UNIT, unit="F", tlo="0", thi="30",
-                                       previous=previous)
+    data, message, _, low, high = view(triggered=ids.LIVE_UNIT, unit="F", tlo="0", thi="30", previous=previous)
     assert (low, high) == (32.0, 86.0) and message == ""
     assert data["thresholds"]["temp_high"] == 30.0  # kept in °C underneath
 
@@ -67,11 +79,10 @@ def test_a_changed_setting_keeps_the_number_of_the_pages_stream():
 
 def test_export_writes_the_shown_stations_range_and_unit(settings):
     with ReadingStore(settings.store_path) as store:
-        store.add([(Reading(s, T0 + i, 10.0, 40.0), (T0 + i) * 1000)
-                   for i in range(5) for s in ("beijing", "lhasa")])
+        store.add([(Reading(s, T0 + i, 10.0, 40.0), (T0 + i) * 1000) for i in range(5) for s in ("beijing", "lhasa")])
     shown = {"end": T0 + 3, "cursor": 10**9, "paused": True}
     data, *_ = view(unit="F", n_pause=1)
-    sent, message = asyncio.run(export(1, data, shown, settings))
+    sent, message = asyncio.run(export(settings, 1, data, shown))
     rows = list(csv.DictReader(io.StringIO(sent["content"])))
     assert message == "" and sent["filename"].endswith(".csv")
     assert [r["station"] for r in rows] == ["beijing"] * 4  # lhasa is not shown; T0+4 is after the pause
@@ -80,13 +91,14 @@ def test_export_writes_the_shown_stations_range_and_unit(settings):
 
 def test_export_of_an_empty_range_says_so(settings):
     data, *_ = view(stations=("lab-3",))
-    sent, message = asyncio.run(export(1, data, None, settings))
+    sent, message = asyncio.run(export(settings, 1, data, None))
     assert sent is no_update and message == "Nothing to export: the shown range has no readings."
 
 
 @pytest.mark.parametrize(("range_key", "step_s"), [("5m", 1.0), ("1h", 12.0)])
 def test_with_nothing_new_the_figure_slides_once_per_step_and_a_new_reading_is_sent_at_once(
-        settings, monkeypatch, range_key, step_s):
+    settings, monkeypatch, range_key, step_s
+):
     """Every figure update is a whole redraw in the browser: turns that bring no reading
     (4 a second) must not each redraw it. The step is 1 s, or 1/300 of a longer window."""
     sent = []

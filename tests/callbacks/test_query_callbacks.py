@@ -9,9 +9,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.i18n import translate
 from callbacks.query import HIDDEN, SHOWN, render, run_job, submit
-from services.readings import reading_at
-from services.stations import BY_ID
-from tests.conftest import SEED
+from services.sensors.model import reading_at
+from services.sensors.stations import BY_ID
+from tests.helpers import SEED
 
 
 def text_of(component) -> str:
@@ -34,8 +34,14 @@ def test_submit_turns_a_known_name_into_a_new_job_each_time():
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("", "empty"), ("   ", "empty"), (None, "empty"), ("x" * 101, "too_long"),
-     ("Shangai", "unknown_station"), ("<img src=x onerror=alert(1)>", "unknown_station")],
+    [
+        ("", "error.empty"),
+        ("   ", "error.empty"),
+        (None, "error.empty"),
+        ("x" * 101, "error.too_long"),
+        ("Shangai", "error.unknown_station"),
+        ("<img src=x onerror=alert(1)>", "error.unknown_station"),
+    ],
 )
 def test_submit_answers_bad_input_at_once_without_starting_a_job(typed, code):
     job, result = asyncio.run(submit(1, None, None, typed, None))
@@ -45,11 +51,10 @@ def test_submit_answers_bad_input_at_once_without_starting_a_job(typed, code):
 
 def test_run_job_fetches_the_reading_and_reports_progress(settings):
     progress = []
-    result = asyncio.run(run_job(progress.append, {"station": "shanghai", "nonce": 1}, "en", settings))
+    result = asyncio.run(run_job(settings, progress.append, {"station": "shanghai", "nonce": 1}, "en"))
     assert result["ok"] is True
     expected = reading_at(BY_ID["shanghai"], result["observed_ts"], SEED)
-    assert (result["temperature_c"], result["humidity_pct"]) == (
-        expected.temperature_c, expected.humidity_pct)
+    assert (result["temperature_c"], result["humidity_pct"]) == (expected.temperature_c, expected.humidity_pct)
     assert result["worker_pid"] == os.getpid() and result["attempts"] == 1
     assert progress == [f"Fetching Shanghai in worker process {os.getpid()} — attempt 1 of 3…"]
 
@@ -57,9 +62,13 @@ def test_run_job_fetches_the_reading_and_reports_progress(settings):
 def test_run_job_turns_a_sensor_fault_into_a_retryable_message(settings, sensor):
     sensor.set_faults({"stations": {"lab-2": {"error_rate": 1, "latency_ms": 1}}})
     progress = []
-    result = asyncio.run(run_job(progress.append, {"station": "lab-2", "nonce": 1}, "zh", settings))
-    assert result == {"code": "sensor_server_error", "params": {"attempts": 3, "status": 503},
-                      "station_id": "lab-2", "ok": False}
+    result = asyncio.run(run_job(settings, progress.append, {"station": "lab-2", "nonce": 1}, "zh"))
+    assert result == {
+        "code": "error.sensor_server_error",
+        "params": {"attempts": 3, "status": 503},
+        "station_id": "lab-2",
+        "ok": False,
+    }
     assert len(progress) == 3 and "第 3/3 次尝试" in progress[-1]
     children, retry_style = asyncio.run(render(result, "zh"))
     assert text_of(children) == "传感器服务返回了错误（已尝试 3 次）。"
@@ -68,13 +77,22 @@ def test_run_job_turns_a_sensor_fault_into_a_retryable_message(settings, sensor)
 
 def test_run_job_without_a_job_does_nothing(settings):
     with pytest.raises(PreventUpdate):
-        asyncio.run(run_job(lambda _: None, None, "en", settings))
+        asyncio.run(run_job(settings, lambda _: None, None, "en"))
 
 
 def test_render_shows_the_sentence_in_english_and_chinese_with_provenance():
-    outcome = {"ok": True, "station_id": "beijing", "temperature_c": 23.4, "humidity_pct": 38.5,
-               "observed_ts": 1_790_000_000, "web_pid": 10, "worker_pid": 11,
-               "engine": "e", "attempts": 2, "latency_ms": 123.4}
+    outcome = {
+        "ok": True,
+        "station_id": "beijing",
+        "temperature_c": 23.4,
+        "humidity_pct": 38.5,
+        "observed_ts": 1_790_000_000,
+        "web_pid": 10,
+        "worker_pid": 11,
+        "engine": "e",
+        "attempts": 2,
+        "latency_ms": 123.4,
+    }
     en, retry = asyncio.run(render(outcome, "en"))
     assert "Current temperature 23.4 °C, humidity 38.5 %" in text_of(en)
     assert "Worker process 11" in text_of(en) and "Attempts 2" in text_of(en)

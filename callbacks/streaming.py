@@ -1,0 +1,115 @@
+"""A page's push stream: the loop every streaming page runs (``PageStream.run``), its
+beats, and the clientside watchdog that restarts it.
+
+``PageStream.run`` is one long-running WebSocket callback: each turn it asks the page
+for its view with ``get_prop`` — the acknowledgement that keeps one update in flight,
+and the user's latest settings — beats, and lets the page's stream take one ``turn``.
+A turn that fails is shown by the page's ``failed`` and the stream goes on.
+
+Keeping one stream alive per page: Dash 4.4.1 restarts a WebSocket callback after a
+reconnect only for some losses of the socket (a second full page load in the same
+browser can leave the page with none), so each streaming page watches for itself. Its
+stream sets a beat store at least every ``BEAT_S``; a ``dcc.Interval`` on the page runs
+the watchdog, which, after ``STALL_MS`` without a beat, raises the stream number — the
+stream callback's Input, so a new stream starts — and writes the number into the page's
+view store too. A stream that sees a view with another number than its own returns, so
+one stream pushes to a page. A restart that brings no beat makes the watchdog wait twice
+as long (up to ``STALL_MAX_MS``); a page that was away (another page, a frozen tab)
+starts fresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, set_props
+from dash.exceptions import PreventUpdate, WebsocketDisconnected
+
+BEAT_S = 1.0
+STALL_MS = 4000
+STALL_MAX_MS = 60000
+
+
+class Beat:
+    """A stream's heartbeat: ``beat()`` each turn sets the store at most every ``BEAT_S``.
+    Each value names the stream, so a new stream's first beat always differs."""
+
+    def __init__(self, store_id: str, number: int) -> None:
+        self.store_id, self.number = store_id, number
+        self._count, self._at = 0, 0.0
+
+    def beat(self) -> None:
+        if time.monotonic() - self._at >= BEAT_S:
+            self._count, self._at = self._count + 1, time.monotonic()
+            set_props(self.store_id, {"data": f"{self.number}.{self._count}"})
+
+
+class PageStream:
+    """One page's stream; a page subclasses it with what a turn does."""
+
+    def current(self, data: dict[str, Any] | None) -> bool:
+        """Whether this stream still serves the page whose view is ``data``."""
+        raise NotImplementedError
+
+    async def turn(self, data: dict[str, Any] | None) -> None:
+        """One turn, after the page's acknowledgement: push what is new."""
+        raise NotImplementedError
+
+    async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
+        """Show that a turn failed (called while handling ``err``) and get ready to rebuild."""
+        raise NotImplementedError
+
+    async def run(self, view_id: str, beat_id: str, number: int) -> None:
+        """Turn until the socket closes or the page no longer wants this stream."""
+        ws = ctx.websocket
+        if ws is None:
+            raise PreventUpdate  # only meaningful over the WebSocket
+        beat = Beat(beat_id, number)
+        while not ws.is_shutdown:
+            try:
+                data = await ws.get_prop(view_id, "data")  # the ack, and the view
+            except TimeoutError:
+                continue  # a frozen or background tab: ask again
+            except WebsocketDisconnected:
+                return
+            if not self.current(data):
+                return
+            beat.beat()
+            try:
+                await self.turn(data)
+            except (asyncio.CancelledError, WebsocketDisconnected):
+                raise
+            except Exception as err:  # the stream must outlive a bad turn
+                await self.failed(err, data)
+
+
+def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view: str, state: str) -> None:
+    """The clientside watchdog for one page; ``state`` names its ``window`` object (a bench
+    reads ``starts`` there)."""
+    app.clientside_callback(
+        f"""(tick, beat, number, view) => {{
+            const none = window.dash_clientside.no_update;
+            const now = Date.now();
+            const w = window.{state} ||
+                (window.{state} = {{beat: beat, at: now, tick: now, wait: {STALL_MS}, starts: 0}});
+            const back = now - w.tick > 2500;  // the page was away (another page, a frozen tab)
+            w.tick = now;
+            if (beat !== w.beat || back) {{
+                Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}});
+                return [none, none];
+            }}
+            if (!view || document.visibilityState !== 'visible' || now - w.at < w.wait) return [none, none];
+            Object.assign(w, {{at: now, wait: Math.min(2 * w.wait, {STALL_MAX_MS}), starts: w.starts + 1}});
+            const next = (number || 0) + 1;
+            return [next, Object.assign({{}}, view, {{stream: next}})];
+        }}""",
+        Output(stream, "data"),
+        Output(view, "data", allow_duplicate=True),
+        Input(interval, "n_intervals"),
+        State(beat, "data"),
+        State(stream, "data"),
+        State(view, "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,5 @@
+"""``python -m looplens`` is the ``looplens`` command."""
+
+from looplens.cli import main
+
+raise SystemExit(main())

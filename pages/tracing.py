@@ -1,0 +1,96 @@
+import time
+
+import dash
+from dash import dcc, html
+
+import ids
+from services.tracing.view import LOOPS, SLOW_MARKS_MS, WINDOWS_S
+from views import HIDDEN
+from views.controls import buttons, field, graph, head, segmented, text_box
+from views.i18n import T
+from views.tracing import EMPTY_LAYOUT
+
+dash.register_page(__name__, path="/trace", title="Trace · looplens", name="Trace", order=2)
+
+
+def _view_controls() -> html.Div:
+    slow = dcc.Slider(  # positions: the marks are log-spaced
+        id=ids.TRACE_SLOW_MS,
+        min=0,
+        max=len(SLOW_MARKS_MS) - 1,
+        step=1,
+        value=SLOW_MARKS_MS.index(100),
+        marks={i: str(ms) for i, ms in enumerate(SLOW_MARKS_MS)},
+        included=False,
+        allow_direct_input=False,
+    )
+    loops = [{"label": T(f"trace.loop.{loop}"), "value": loop} for loop in LOOPS]
+    return html.Div(
+        className="live-controls",
+        children=[
+            field("trace.loop", segmented(ids.TRACE_LOOP, LOOPS[0], loops)),
+            field(
+                "trace.window", segmented(ids.TRACE_WINDOW, 15, [{"label": f"{w} s", "value": w} for w in WINDOWS_S])
+            ),
+            dcc.Checklist(
+                id=ids.TRACE_INTERNAL,
+                value=["hide"],
+                className="field check",
+                options=[{"label": T("trace.internal"), "value": "hide"}],
+            ),
+            field("trace.slow_ms", slow, "slider-field"),
+            buttons(html.Button([T("live.pause"), T("live.resume")], id=ids.TRACE_PAUSE, className="btn btn-pause")),
+        ],
+    )
+
+
+def _actions() -> html.Div:
+    return html.Div(
+        className="live-controls",
+        children=[
+            text_box("trace.block_ms", ids.TRACE_BLOCK_MS, "300"),
+            buttons(
+                html.Button(T("trace.block"), id=ids.TRACE_BLOCK, className="btn btn-warn"),
+                html.Button(T("trace.jobs"), id=ids.TRACE_JOBS, className="btn"),
+                html.Button(T("trace.export"), id=ids.TRACE_EXPORT, className="btn"),
+                dcc.Download(id=ids.TRACE_DOWNLOAD),
+            ),
+        ],
+    )
+
+
+def _panels() -> html.Div:
+    cancel = html.Button(T("trace.cancel"), id=ids.TRACE_CANCEL, className="btn btn-warn", style=HIDDEN)
+    return html.Div(
+        className="trace-panels",
+        children=[
+            html.Section(
+                [T("trace.slow.title", html.H2), html.Div(id=ids.TRACE_SLOW, className="table-scroll")],
+                className="card",
+            ),
+            html.Section([T("trace.inspect.title", html.H2), html.Div(id=ids.TRACE_INSPECT), cancel], className="card"),
+        ],
+    )
+
+
+def layout(**_query: str) -> html.Div:
+    number = time.time_ns() // 1000  # this visit's first stream: above any earlier visit's
+    return html.Div(
+        className="page page-trace",
+        children=[
+            head("trace.title", ids.TRACE_STATUS),
+            T("trace.lead", html.P, className="lead"),
+            _view_controls(),
+            _actions(),
+            html.Div(id=ids.TRACE_MESSAGE, className="trace-message", role="status"),
+            html.Div(id=ids.TRACE_COUNTERS, className="trace-counters"),
+            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph"),
+            _panels(),
+            dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
+            dcc.Store(id=ids.TRACE_TASK),
+            dcc.Store(id=ids.TRACE_STREAM, data=number),
+            dcc.Store(id=ids.TRACE_ENDED),
+            dcc.Store(id=ids.TRACE_BEAT),
+            dcc.Interval(id=ids.TRACE_WATCHDOG, interval=1000),
+        ],
+    )

@@ -1,0 +1,547 @@
+"""UI text in English and Chinese. ``t(key, lang, **params)`` formats one message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("en", "zh")
+DEFAULT_LANG = "en"
+
+TEXT: dict[str, dict[str, str]] = {
+    # nav and shell
+    "nav.home": {"en": "Home", "zh": "首页"},
+    "nav.query": {"en": "Query", "zh": "查询"},
+    "nav.live": {"en": "Live", "zh": "实时"},
+    "nav.trace": {"en": "Trace", "zh": "追踪"},
+    "nav.lab": {"en": "Lab", "zh": "实验室"},
+    "nav.demos": {"en": "Demos", "zh": "示例"},
+    # home
+    "home.title": {"en": "See your sensors — and the concurrency behind them", "zh": "看见传感器，也看见背后的并发"},
+    "home.lead": {
+        "en": "looplens reads temperature and humidity from a fleet of stations through "
+        "an asyncio sensor service and worker processes, and shows how each reading "
+        "travelled: which process, which engine, how many attempts, how long.",
+        "zh": "looplens 通过异步传感器服务和工作进程读取各站点的温度与湿度，"
+        "并展示每条读数的来历：哪个进程、哪种引擎、尝试了几次、用了多久。",
+    },
+    "home.query.title": {"en": "Query a station", "zh": "查询站点"},
+    "home.query.body": {
+        "en": "Type a city or sensor id (北京, Shanghai, lab-1 …) and get its current reading, "
+        "fetched by an async client inside a worker process.",
+        "zh": "输入城市或传感器编号（北京、Shanghai、lab-1 …），由工作进程中的异步客户端取回当前读数。",
+    },
+    "home.query.link": {"en": "Open Query →", "zh": "打开查询 →"},
+    "home.live.title": {"en": "Watch live sensors", "zh": "实时传感器"},
+    "home.live.body": {
+        "en": "Temperature and humidity pushed to the page as they are stored, with cards, "
+        "thresholds, pause and CSV export.",
+        "zh": "读数一经保存即推送到页面：传感器卡片、阈值告警、暂停与 CSV 导出。",
+    },
+    "home.live.link": {"en": "Open Live →", "zh": "打开实时 →"},
+    "home.trace.title": {"en": "See the event loop", "zh": "看见事件循环"},
+    "home.trace.body": {
+        "en": "Every callback and task step of the collector's asyncio loop, live: lanes per "
+        "task and worker process, loop lag, slow callbacks, Perfetto export.",
+        "zh": "采集进程 asyncio 事件循环中的每个回调与任务步骤，实时呈现：按任务与工作进程分道、"
+        "循环延迟、慢回调，并可导出到 Perfetto。",
+    },
+    "home.trace.link": {"en": "Open Trace →", "zh": "打开追踪 →"},
+    "home.lab.title": {"en": "Compare execution models", "zh": "对比执行模型"},
+    "home.lab.body": {
+        "en": "One sensor workload under sequential code, threads, processes, asyncio, a process "
+        "per item and gevent, on one clock, against the ideal.",
+        "zh": "同一传感器负载分别以顺序执行、线程、进程、asyncio、每项一个进程和 gevent 运行，"
+        "在同一时钟上与理想值对比。",
+    },
+    "home.lab.link": {"en": "Open Lab →", "zh": "打开实验室 →"},
+    # query page
+    "query.title": {"en": "Query a station", "zh": "查询站点"},
+    "query.help": {
+        "en": "Chinese or English names, any case; for example 北京, Shanghai, Xi'an, lab-1.",
+        "zh": "中文或英文名称均可，不区分大小写；例如 北京、Shanghai、Xi'an、lab-1。",
+    },
+    "query.placeholder": {"en": "City or station, e.g. Beijing", "zh": "城市或站点，例如 北京"},
+    "query.submit": {"en": "Get reading", "zh": "查询"},
+    "query.cancel": {"en": "Cancel", "zh": "取消"},
+    "query.retry": {"en": "Retry", "zh": "重试"},
+    "query.sentence": {
+        "en": "Current temperature {temperature:.1f} °C, humidity {humidity:.1f} %",
+        "zh": "当前温度为{temperature:.1f}℃,湿度为{humidity:.1f}%",
+    },
+    "query.observed": {"en": "{station} · observed {time}", "zh": "{station} · 观测于 {time}"},
+    "query.progress": {
+        "en": "Fetching {station} in worker process {pid} — attempt {attempt} of {total}…",
+        "zh": "工作进程 {pid} 正在获取 {station} —— 第 {attempt}/{total} 次尝试…",
+    },
+    "prov.web_pid": {"en": "Web process", "zh": "Web 进程"},
+    "prov.worker_pid": {"en": "Worker process", "zh": "工作进程"},
+    "prov.engine": {"en": "Engine", "zh": "引擎"},
+    "prov.attempts": {"en": "Attempts", "zh": "尝试次数"},
+    "prov.latency": {"en": "Latency", "zh": "延迟"},
+    # errors: one per services.core.errors code, plus the page's own
+    "error.bad_input": {"en": "That query cannot be run as typed.", "zh": "无法按输入内容查询。"},
+    "error.sensor_error": {"en": "The sensor service gave no usable reading.", "zh": "传感器服务未返回可用读数。"},
+    "error.empty": {"en": "Type a city or station name first.", "zh": "请先输入城市或站点名称。"},
+    "error.too_long": {
+        "en": "That is {length} characters; a station name is at most {limit}.",
+        "zh": "输入有 {length} 个字符，站点名称最多 {limit} 个字符。",
+    },
+    "error.unknown_station": {"en": "No station is called “{query}”.", "zh": "没有名为“{query}”的站点。"},
+    "error.suggest": {"en": "Did you mean: {names}?", "zh": "您是不是要找：{names}？"},
+    "error.known": {"en": "Known stations include: {names}.", "zh": "已知站点包括：{names}。"},
+    "error.sensor_timeout": {
+        "en": "The sensor service did not answer in time ({attempts} attempts).",
+        "zh": "传感器服务未能及时响应（已尝试 {attempts} 次）。",
+    },
+    "error.sensor_unavailable": {
+        "en": "The sensor service cannot be reached ({attempts} attempts). It may be down.",
+        "zh": "无法连接传感器服务（已尝试 {attempts} 次），服务可能已停止。",
+    },
+    "error.sensor_server_error": {
+        "en": "The sensor service reported an error ({attempts} attempts).",
+        "zh": "传感器服务返回了错误（已尝试 {attempts} 次）。",
+    },
+    "error.sensor_bad_payload": {
+        "en": "The sensor service sent a reading we could not understand ({attempts} attempts).",
+        "zh": "传感器服务返回的读数无法解析（已尝试 {attempts} 次）。",
+    },
+    "error.station_not_found": {
+        "en": "The sensor service does not know this station.",
+        "zh": "传感器服务不认识这个站点。",
+    },
+    "error.cancelled": {"en": "Query cancelled.", "zh": "查询已取消。"},
+    "error.internal": {
+        "en": "Something went wrong on our side; it has been logged. Please retry.",
+        "zh": "服务器内部出错，已记录日志。请重试。",
+    },
+    # 404
+    "404.title": {"en": "Page not found", "zh": "页面不存在"},
+    "404.body": {"en": "There is no page at this address.", "zh": "这个地址没有页面。"},
+    "404.home": {"en": "Back to Home", "zh": "返回首页"},
+    # live
+    "live.title": {"en": "Live sensors", "zh": "实时传感器"},
+    "live.stations": {"en": "Stations", "zh": "站点"},
+    "live.range": {"en": "Range", "zh": "时间范围"},
+    "live.unit": {"en": "Unit", "zh": "单位"},
+    "live.pause": {"en": "Pause", "zh": "暂停"},
+    "live.resume": {"en": "Resume", "zh": "继续"},
+    "live.export": {"en": "Export CSV", "zh": "导出 CSV"},
+    "live.thresholds": {"en": "Alert thresholds", "zh": "告警阈值"},
+    "live.temp_low": {"en": "Temperature low", "zh": "温度下限"},
+    "live.temp_high": {"en": "Temperature high", "zh": "温度上限"},
+    "live.hum_low": {"en": "Humidity low (%RH)", "zh": "湿度下限 (%RH)"},
+    "live.hum_high": {"en": "Humidity high (%RH)", "zh": "湿度上限 (%RH)"},
+    "live.axis.temperature": {"en": "Temperature (°{unit})", "zh": "温度 (°{unit})"},
+    "live.axis.humidity": {"en": "Relative humidity (%RH)", "zh": "相对湿度 (%RH)"},
+    "live.card.dew": {"en": "dew point", "zh": "露点"},
+    "live.card.min": {"en": "min", "zh": "最低"},
+    "live.card.max": {"en": "max", "zh": "最高"},
+    "live.card.avg": {"en": "mean", "zh": "平均"},
+    "live.card.at": {"en": "last reading", "zh": "最近读数"},
+    "live.offline": {"en": "offline", "zh": "离线"},
+    "live.banner": {"en": "Beyond thresholds: {stations}", "zh": "超出阈值：{stations}"},
+    "live.status.streaming": {
+        "en": "Live · {n} stations · collector every {period} s",
+        "zh": "实时 · {n} 个站点 · 采集周期 {period} 秒",
+    },
+    "live.status.paused": {
+        "en": "Paused at {time} · readings are still being stored",
+        "zh": "已于 {time} 暂停 · 读数仍在持续保存",
+    },
+    "live.status.no_collector": {
+        "en": "The collector is not running: no new readings are being stored.",
+        "zh": "采集进程未运行：没有新的读数被保存。",
+    },
+    "live.err.no_station": {
+        "en": "Pick at least one station to see its readings.",
+        "zh": "请至少选择一个站点以查看读数。",
+    },
+    "live.err.too_many": {
+        "en": "At most {limit} stations at once; showing the first {limit}.",
+        "zh": "最多同时显示 {limit} 个站点；已显示前 {limit} 个。",
+    },
+    "live.err.not_number": {
+        "en": "Thresholds must be numbers ({field} is not); the previous thresholds still apply.",
+        "zh": "阈值必须是数字（{field} 不是）；仍沿用之前的阈值。",
+    },
+    "live.err.temp_order": {
+        "en": "Temperature low is above temperature high; the previous thresholds still apply.",
+        "zh": "温度下限高于上限；仍沿用之前的阈值。",
+    },
+    "live.err.hum_order": {
+        "en": "Humidity low is above humidity high; the previous thresholds still apply.",
+        "zh": "湿度下限高于上限；仍沿用之前的阈值。",
+    },
+    "live.err.export_empty": {
+        "en": "Nothing to export: the shown range has no readings.",
+        "zh": "无可导出内容：所示时间范围内没有读数。",
+    },
+    "live.err.stream": {
+        "en": "The live stream hit a problem and is reconnecting…",
+        "zh": "实时数据流出现问题，正在重新连接……",
+    },
+    # demos
+    "demos.title": {"en": "Seed demos", "zh": "入门示例"},
+    "demos.lead": {
+        "en": "Six small programs about callbacks, tasks, process pools, events, timers and greenlets, "
+        "run for real against the sensor service. Each prints a log — which process said what, "
+        "when — and draws what ran where.",
+        "zh": "六个关于回调、任务、进程池、事件、定时器和协程（greenlet）的小程序，真实访问传感器服务运行。"
+        "每个都会输出日志——哪个进程在何时说了什么——并画出各部分在哪里运行。",
+    },
+    "demos.speed": {"en": "Speed", "zh": "速度"},
+    "demos.run": {"en": "Run", "zh": "运行"},
+    "demos.running": {"en": "Running…", "zh": "运行中……"},
+    "demos.failed": {"en": "The demo failed: {error}", "zh": "示例运行失败：{error}"},
+    "demo.process_callback.title": {"en": "A callback passed to a child process", "zh": "传给子进程的回调函数"},
+    "demo.process_callback.about": {
+        "en": "A child Process runs its own event loop to fetch a reading and calls the callback it was given. "
+        "Where does that callback run? Then the right way back: a pool's done-callback.",
+        "zh": "子进程运行自己的事件循环获取读数，并调用传给它的回调函数。这个回调在哪里运行？随后演示正确的返回方式：进程池的完成回调。",
+    },
+    "demo.process_callback.start": {
+        "en": "parent: starting a child Process and handing it a callback",
+        "zh": "父进程：启动子进程，并把回调函数交给它",
+    },
+    "demo.process_callback.started": {
+        "en": "parent: child pid {child_pid} started",
+        "zh": "父进程：子进程 pid {child_pid} 已启动",
+    },
+    "demo.process_callback.fetched": {
+        "en": "child: its own event loop fetched Beijing: {temperature} °C, {humidity} %RH",
+        "zh": "子进程：用自己的事件循环取得北京读数：{temperature}℃，湿度 {humidity}%",
+    },
+    "demo.process_callback.callback": {
+        "en": "callback ran — in the CHILD process (see its pid), not in the parent",
+        "zh": "回调函数执行了——是在子进程中（看它的 pid），而不是父进程",
+    },
+    "demo.process_callback.parent_empty": {
+        "en": "parent: my list of received readings holds {received} items — the child's callback changed the child's copy",
+        "zh": "父进程：我收到的读数列表里有 {received} 项——子进程的回调修改的是子进程自己的副本",
+    },
+    "demo.process_callback.pool_callback": {
+        "en": "parent: done-callback got Shanghai {temperature} °C, fetched in worker pid {worker_pid} — and ran here, in the parent",
+        "zh": "父进程：完成回调收到上海 {temperature}℃（由工作进程 pid {worker_pid} 获取）——并且在父进程中执行",
+    },
+    "demo.process_callback.conclusion": {
+        "en": "to get a result back, send it (a Queue, a Pipe) or let a pool future call back in the parent (pid {parent_pid})",
+        "zh": "要把结果带回父进程，应当发送它（Queue、Pipe），或让进程池的 future 在父进程（pid {parent_pid}）中回调",
+    },
+    "demo.task_callback.title": {"en": "Coroutine → Task → add_done_callback", "zh": "协程 → 任务 → add_done_callback"},
+    "demo.task_callback.about": {
+        "en": "A coroutine object does nothing until it is wrapped in a Task. Done callbacks get the task; "
+        "functools.partial passes them an extra argument (the unit).",
+        "zh": "协程对象在被包装成任务（Task）之前什么也不做。完成回调会收到该任务；functools.partial 为回调额外传入参数（单位）。",
+    },
+    "demo.task_callback.coroutine": {
+        "en": "calling get_reading('guangzhou') made a {kind} object — nothing ran yet",
+        "zh": "调用 get_reading('guangzhou') 得到一个 {kind} 对象——此时什么都还没运行",
+    },
+    "demo.task_callback.task_pending": {"en": "wrapped in a Task: state {state}", "zh": "包装为任务：状态 {state}"},
+    "demo.task_callback.callback": {
+        "en": "done callback (partial with unit={unit}): {value} °{unit}, {humidity} %RH",
+        "zh": "完成回调（partial 传入 unit={unit}）：{value} °{unit}，湿度 {humidity}%",
+    },
+    "demo.task_callback.task_finished": {"en": "task state: {state}", "zh": "任务状态：{state}"},
+    "demo.pool_pids.title": {
+        "en": "Process pool: fetch in workers, parse in the parent",
+        "zh": "进程池：工作进程获取，父进程解析",
+    },
+    "demo.pool_pids.about": {
+        "en": "ProcessPoolExecutor.submit sends each fetch to a worker; add_done_callback parses the result in the parent.",
+        "zh": "ProcessPoolExecutor.submit 把每次获取交给工作进程；add_done_callback 在父进程中解析结果。",
+    },
+    "demo.pool_pids.start": {
+        "en": "parent: a pool of {workers} workers, 4 stations submitted",
+        "zh": "父进程：{workers} 个工作进程的进程池，已提交 4 个站点",
+    },
+    "demo.pool_pids.fetched": {"en": "worker: fetched {station}", "zh": "工作进程：已获取 {station}"},
+    "demo.pool_pids.parsed": {
+        "en": "parent: parsed {station}: {temperature} °C, {humidity} %RH",
+        "zh": "父进程：已解析 {station}：{temperature}℃，湿度 {humidity}%",
+    },
+    "demo.pool_pids.done": {
+        "en": "every result was parsed in the parent, pid {parent_pid}",
+        "zh": "所有结果都在父进程 pid {parent_pid} 中解析",
+    },
+    "demo.event_retry.title": {
+        "en": "threading.Event: wait for a service check",
+        "zh": "threading.Event：等待服务检查",
+    },
+    "demo.event_retry.about": {
+        "en": "Two workers wait for a health check to set an Event, retrying at most 3 times; "
+        "first with the sensor service up, then with it unreachable.",
+        "zh": "两个工作线程等待健康检查设置 Event，最多重试 3 次；先演示传感器服务可用，再演示无法连接。",
+    },
+    "demo.event_retry.case_up": {"en": "— case 1: the sensor service is up —", "zh": "—— 情况一：传感器服务可用 ——"},
+    "demo.event_retry.case_down": {
+        "en": "— case 2: the service cannot be reached —",
+        "zh": "—— 情况二：服务无法连接 ——",
+    },
+    "demo.event_retry.waiting": {
+        "en": "worker {worker}: attempt {attempt}, the service is not confirmed yet; waiting",
+        "zh": "工作线程 {worker}：第 {attempt} 次尝试，服务尚未确认；继续等待",
+    },
+    "demo.event_retry.check_ok": {
+        "en": "check: the service answered, Event set",
+        "zh": "检查：服务已响应，已设置 Event",
+    },
+    "demo.event_retry.check_failed": {
+        "en": "check: no answer; the Event stays unset",
+        "zh": "检查：无响应；Event 保持未设置",
+    },
+    "demo.event_retry.connected": {
+        "en": "worker {worker}: connected on attempt {attempt}",
+        "zh": "工作线程 {worker}：第 {attempt} 次尝试时连接成功",
+    },
+    "demo.event_retry.timeout": {
+        "en": "worker {worker}: TimeoutError after 3 attempts",
+        "zh": "工作线程 {worker}：3 次尝试后抛出 TimeoutError",
+    },
+    "demo.call_chain.title": {
+        "en": "call_soon and call_later: a chain of three functions",
+        "zh": "call_soon 与 call_later：三个函数的调用链",
+    },
+    "demo.call_chain.about": {
+        "en": "function_1 is scheduled with call_soon; each function schedules the next one step later "
+        "with call_later, until loop.time() + 9 steps. Lateness is how long after its due time each ran.",
+        "zh": "function_1 通过 call_soon 调度；每个函数用 call_later 在一步之后调度下一个，直到 loop.time() + 9 步。"
+        "延迟表示每次调用比预定时间晚了多久。",
+    },
+    "demo.call_chain.start": {
+        "en": "loop: stop after {horizon} s; one step = {step} s",
+        "zh": "事件循环：{horizon} 秒后停止；每步 {step} 秒",
+    },
+    "demo.call_chain.called": {
+        "en": "function_{n} called at +{at} s ({late} ms late)",
+        "zh": "function_{n} 在 +{at} 秒被调用（延迟 {late} 毫秒）",
+    },
+    "demo.call_chain.stop": {
+        "en": "no room for another step: loop stopped at +{at} s",
+        "zh": "已没有时间进行下一步：事件循环在 +{at} 秒停止",
+    },
+    "demo.gevent.title": {"en": "gevent: spawn and joinall", "zh": "gevent：spawn 与 joinall"},
+    "demo.gevent.about": {
+        "en": "Ten tasks that each wait half a step: one after another, then as greenlets. "
+        "Runs in its own process, so gevent never touches the app.",
+        "zh": "十个各等待半步的任务：先依次执行，再作为 greenlet 并发执行。在独立进程中运行，gevent 不会影响应用。",
+    },
+    "demo.gevent.sequential": {"en": "one after another: {seconds} s", "zh": "依次执行：{seconds} 秒"},
+    "demo.gevent.greenlets": {"en": "spawn + joinall: {seconds} s", "zh": "spawn + joinall：{seconds} 秒"},
+    # lab
+    "lab.title": {"en": "Concurrency lab", "zh": "并发实验室"},
+    "lab.lead": {
+        "en": "Fetch N readings from the sensor service (latency L each), then spend C ms of real CPU "
+        "on each payload — under each engine in turn. Every bar is one item, on the lane of the "
+        "process, thread or concurrent slot that ran it; all engines share one clock.",
+        "zh": "从传感器服务获取 N 条读数（每条延迟 L），再对每份数据做 C 毫秒的真实 CPU 计算——依次用各引擎运行。"
+        "每个横条是一项，位于执行它的进程、线程或并发槽位所在的泳道；所有引擎共用同一时钟。",
+    },
+    "lab.n": {"en": "Stations to fetch (N)", "zh": "获取站点数 (N)"},
+    "lab.latency": {"en": "Service latency L (ms)", "zh": "服务延迟 L（毫秒）"},
+    "lab.cpu": {"en": "CPU per reading C (ms)", "zh": "每条读数 CPU C（毫秒）"},
+    "lab.workers": {"en": "Workers k", "zh": "工作者数 k"},
+    "lab.engines": {"en": "Engines", "zh": "引擎"},
+    "lab.run": {"en": "Run", "zh": "运行"},
+    "lab.trace": {
+        "en": "Trace the asyncio engine's event loop (its time then includes the tracer's)",
+        "zh": "追踪 asyncio 引擎的事件循环（其耗时将包含追踪开销）",
+    },
+    "lab.trace_get": {
+        "en": "Download the asyncio loop trace (Perfetto)",
+        "zh": "下载 asyncio 事件循环追踪（Perfetto）",
+    },
+    "lab.loop": {
+        "en": "The asyncio engine's loop, traced: {callbacks} callbacks in {tasks} tasks; the longest took {longest} ms, "
+        "the latest ran {latest} ms after it was due, the loop lagged up to {lag} ms; {dropped} dropped.",
+        "zh": "asyncio 引擎的事件循环（已追踪）：{tasks} 个任务共 {callbacks} 个回调；最长回调 {longest} 毫秒，"
+        "最晚的回调比预定时间晚 {latest} 毫秒执行，循环延迟最高 {lag} 毫秒；丢弃 {dropped} 个。",
+    },
+    "lab.loop_jobs": {
+        "en": " Its {jobs} CPU jobs ran in {workers} worker processes, each with its own track in the file.",
+        "zh": "其 {jobs} 个 CPU 任务在 {workers} 个工作进程中执行，文件中每个进程各有一条轨道。",
+    },
+    "lab.cancel": {"en": "Cancel", "zh": "取消"},
+    "lab.engine.sequential": {"en": "sequential", "zh": "顺序执行"},
+    "lab.engine.threads": {"en": "threads (k)", "zh": "线程池 (k)"},
+    "lab.engine.processes": {"en": "processes (k, add_done_callback)", "zh": "进程池 (k, add_done_callback)"},
+    "lab.engine.asyncio": {"en": "asyncio + aiohttp", "zh": "asyncio + aiohttp"},
+    "lab.engine.process_per_item": {"en": "a Process per item (≤ 50)", "zh": "每项一个 Process（≤ 50）"},
+    "lab.engine.gevent": {"en": "gevent (own process)", "zh": "gevent（独立进程）"},
+    "lab.progress": {"en": "Running {engine}: {done} of {n} items…", "zh": "正在运行 {engine}：{done}/{n} 项……"},
+    "lab.starting": {
+        "en": "Measuring the loopback request ceiling, then starting…",
+        "zh": "正在测量回环请求上限，随后开始……",
+    },
+    "lab.col.engine": {"en": "Engine", "zh": "引擎"},
+    "lab.col.wall": {"en": "Wall (s)", "zh": "耗时（秒）"},
+    "lab.col.cpu": {"en": "CPU (s)", "zh": "CPU（秒）"},
+    "lab.col.throughput": {"en": "Items/s", "zh": "项/秒"},
+    "lab.col.ratio": {"en": "× ideal", "zh": "× 理想值"},
+    "lab.col.failed": {"en": "Failed", "zh": "失败"},
+    "lab.ideal": {
+        "en": "Ideal {ideal} s = max(L, N / {ceiling} req/s measured on loopback, N·C / {cores} cores).",
+        "zh": "理想值 {ideal} 秒 = max(L, N / 回环实测 {ceiling} 次/秒, N·C / {cores} 核)。",
+    },
+    "lab.identical": {"en": "✔ Every engine returned identical readings.", "zh": "✔ 所有引擎返回的读数完全一致。"},
+    "lab.different": {
+        "en": "✘ The engines' readings differ (see failed items).",
+        "zh": "✘ 各引擎的读数不一致（见失败项）。",
+    },
+    "lab.collector": {
+        "en": "The collector kept its period: longest gap between its heartbeats during the run {gap} s (period {period} s).",
+        "zh": "采集进程保持了周期：运行期间心跳最长间隔 {gap} 秒（周期 {period} 秒）。",
+    },
+    "lab.collector_late": {
+        "en": "The collector fell behind: longest gap between its heartbeats during the run {gap} s (period {period} s).",
+        "zh": "采集进程有所滞后：运行期间心跳最长间隔 {gap} 秒（周期 {period} 秒）。",
+    },
+    "lab.bars": {"en": "Wall time (s)", "zh": "耗时（秒）"},
+    "lab.cancelled": {
+        "en": "Cancelled: the run and all its worker processes were stopped.",
+        "zh": "已取消：本次运行及其所有工作进程均已停止。",
+    },
+    "lab.err.no_engine": {"en": "Pick at least one engine.", "zh": "请至少选择一个引擎。"},
+    "lab.err.trace_needs_asyncio": {
+        "en": "Tracing the event loop needs the asyncio engine: pick it, or untick tracing.",
+        "zh": "追踪事件循环需要 asyncio 引擎：请选择它，或取消追踪。",
+    },
+    "lab.err.trace_gone": {
+        "en": "That run's loop trace is no longer kept (the newest {kept} are); run the lab again.",
+        "zh": "该次运行的事件循环追踪已不再保留（只保留最近 {kept} 份）；请重新运行。",
+    },
+    "lab.err.unknown_engine": {"en": "Unknown engine {engine}.", "zh": "未知引擎 {engine}。"},
+    "lab.err.n_range": {"en": "N must be a whole number from 1 to {limit}.", "zh": "N 须为 1 到 {limit} 的整数。"},
+    "lab.err.latency_range": {"en": "L must be from 0 to {limit} ms.", "zh": "L 须在 0 到 {limit} 毫秒之间。"},
+    "lab.err.cpu_range": {"en": "C must be from 0 to {limit} ms.", "zh": "C 须在 0 到 {limit} 毫秒之间。"},
+    "lab.err.workers_range": {
+        "en": "k must be a whole number from 1 to {limit}.",
+        "zh": "k 须为 1 到 {limit} 的整数。",
+    },
+    "lab.err.no_stations": {"en": "The sensor service lists no stations.", "zh": "传感器服务没有列出任何站点。"},
+    "lab.err.per_item_cap": {
+        "en": "A Process per item is capped at N ≤ {limit}: lower N or untick it.",
+        "zh": "每项一个 Process 最多 N ≤ {limit}：请减小 N 或取消勾选。",
+    },
+    "lab.err.too_slow": {
+        "en": "Sequential would take about {seconds} s (limit {limit} s): lower N, L or C, or untick it.",
+        "zh": "顺序执行约需 {seconds} 秒（上限 {limit} 秒）：请减小 N、L 或 C，或取消勾选。",
+    },
+    "lab.err.busy": {
+        "en": "Another lab run is in progress on this server; try again when it ends.",
+        "zh": "本服务器上已有实验正在运行；请在其结束后再试。",
+    },
+    "lab.err.sensor": {
+        "en": "The sensor service did not answer; the lab needs it.",
+        "zh": "传感器服务无响应；实验室需要它。",
+    },
+    "lab.err.crashed": {
+        "en": "The run failed unexpectedly; the server log has the details.",
+        "zh": "运行意外失败；详情见服务器日志。",
+    },
+    # trace
+    "trace.title": {"en": "Event-loop trace", "zh": "事件循环追踪"},
+    "trace.lead": {
+        "en": "An asyncio loop of the app, callback by callback: the collector's, which polls the "
+        "stations, or the sensor service's, which answers them. Each tick is one callback the "
+        "loop ran, on the lane of the task it stepped; bars are callbacks longer than 0.5 ms, "
+        "red ones are slow. Click a tick to inspect its task.",
+        "zh": "应用的一个 asyncio 事件循环，逐个回调呈现：采集进程的（轮询各站点），或传感器服务的（应答这些请求）。"
+        "每个刻度是事件循环执行的一个回调，"
+        "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。",
+    },
+    "trace.loop": {"en": "Loop", "zh": "事件循环"},
+    "trace.loop.collector": {"en": "collector", "zh": "采集进程"},
+    "trace.loop.sensor": {"en": "sensor service", "zh": "传感器服务"},
+    "trace.window": {"en": "Window", "zh": "时间窗口"},
+    "trace.internal": {"en": "Hide loop internals", "zh": "隐藏事件循环内部回调"},
+    "trace.slow_ms": {"en": "Slow from (ms)", "zh": "慢回调阈值（毫秒）"},
+    "trace.block_ms": {"en": "Block for (ms)", "zh": "阻塞时长（毫秒）"},
+    "trace.block": {"en": "Block the loop", "zh": "阻塞事件循环"},
+    "trace.jobs": {"en": "Run 8 pool jobs", "zh": "运行 8 个进程池任务"},
+    "trace.export": {"en": "Download trace (Perfetto)", "zh": "下载追踪（Perfetto）"},
+    "trace.slow.title": {"en": "Slow callbacks", "zh": "慢回调"},
+    "trace.slow.none": {"en": "No callback of {ms} ms or longer yet.", "zh": "暂无 {ms} 毫秒及以上的回调。"},
+    "trace.col.time": {"en": "Time", "zh": "时间"},
+    "trace.col.lane": {"en": "Task", "zh": "任务"},
+    "trace.col.callback": {"en": "Callback", "zh": "回调"},
+    "trace.col.ms": {"en": "Duration (ms)", "zh": "耗时（毫秒）"},
+    "trace.col.late": {"en": "Late (ms)", "zh": "延迟（毫秒）"},
+    "trace.col.kind": {"en": "Scheduled by", "zh": "调度方式"},
+    "trace.inspect.title": {"en": "Task", "zh": "任务"},
+    "trace.inspect.hint": {
+        "en": "Click a tick in the timeline to inspect its task.",
+        "zh": "点击时间线上的刻度以查看其任务。",
+    },
+    "trace.inspect.plain": {
+        "en": "That was a plain callback, not a task step.",
+        "zh": "这是一个普通回调，不属于任何任务。",
+    },
+    "trace.inspect.name": {"en": "Name", "zh": "名称"},
+    "trace.inspect.coro": {"en": "Coroutine", "zh": "协程"},
+    "trace.inspect.site": {"en": "Created at", "zh": "创建位置"},
+    "trace.inspect.state": {"en": "State", "zh": "状态"},
+    "trace.inspect.stack": {"en": "Await stack", "zh": "等待栈"},
+    "trace.inspect.no_stack": {"en": "(none: the task is not suspended)", "zh": "（无：任务未挂起）"},
+    "trace.cancel": {"en": "Cancel task", "zh": "取消任务"},
+    "trace.cancelled": {
+        "en": "Cancelled {name}. The collector starts a new poll task for the station a period later.",
+        "zh": "已取消 {name}。采集进程将在一个周期后为该站点启动新的轮询任务。",
+    },
+    "trace.blocked": {
+        "en": "{name}: watch for the red bar and the lag spike.",
+        "zh": "{name}：请留意红色横条与延迟尖峰。",
+    },
+    "trace.jobs_sent": {
+        "en": "{n} jobs sent to the worker pool: see the worker lanes.",
+        "zh": "已向进程池提交 {n} 个任务：请查看工作进程泳道。",
+    },
+    "trace.status.live": {
+        "en": "Tracing the {loop} loop (pid {pid}) · {window} s window",
+        "zh": "正在追踪{loop}事件循环（pid {pid}）· {window} 秒窗口",
+    },
+    "trace.status.paused": {"en": "Paused · the loop is still being traced", "zh": "已暂停 · 仍在持续追踪"},
+    "trace.counters": {
+        "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
+        "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
+    },
+    "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
+    "trace.err.unavailable": {
+        "en": "The trace service does not answer: the collector is not running, or runs with LOOPLENS_TRACE_PORT=0.",
+        "zh": "追踪服务无响应：采集进程未运行，或以 LOOPLENS_TRACE_PORT=0 运行。",
+    },
+    "trace.err.unavailable_sensor": {
+        "en": "The sensor service does not answer with a trace: it is not running, or it is not looplens's own.",
+        "zh": "传感器服务未返回追踪数据：它未运行，或不是 looplens 自带的传感器服务。",
+    },
+    "trace.err.block_range": {
+        "en": "Block for a whole number of ms from 1 to {block_limit}.",
+        "zh": "阻塞时长须为 1 到 {block_limit} 之间的整数毫秒。",
+    },
+    "trace.err.jobs_range": {
+        "en": "Between 1 and {jobs_limit} jobs of 1 to {job_ms_limit} ms.",
+        "zh": "任务数 1–{jobs_limit}，每个 1–{job_ms_limit} 毫秒。",
+    },
+    "trace.err.task_gone": {
+        "en": "That task has finished or is no longer known to the tracer.",
+        "zh": "该任务已结束，或追踪器已不再记录它。",
+    },
+    "trace.err.not_cancellable": {
+        "en": "This task cannot be cancelled from here: only station poll tasks can (the collector restarts them).",
+        "zh": "此任务不能在这里取消：只有站点轮询任务可以（采集进程会重新启动它们）。",
+    },
+    "trace.err.stream": {
+        "en": "The trace stream hit a problem and is restarting…",
+        "zh": "追踪数据流出现问题，正在重新启动……",
+    },
+}
+
+
+def t(key: str, lang: str, **params: Any) -> str:
+    """The message ``key`` in ``lang`` (English if missing), formatted with ``params``."""
+    entry = TEXT.get(key) or TEXT["error.internal"]
+    template = entry.get(lang) or entry[DEFAULT_LANG]
+    try:
+        return template.format(**params)
+    except (KeyError, ValueError, IndexError):
+        return template

@@ -1,0 +1,9 @@
+"""The event-loop tracer and what serves it: ``tracer`` (``LoopTracer``, the owner that
+installs and removes hooks), its hot path in C (``_looptrace.c``) and its Python twin
+(``hotpath``), the column layout both share (``columns``), ``TracedPool`` for worker
+processes (``pool``), the hub that traces a loop on demand and its HTTP routes
+(``hub``, ``routes``), the web side's client and view (``client``, ``view``) and the
+Chrome Trace Event export (``export``).
+
+Imports: ``services.core`` only. The tracer and pool need nothing but the standard library.
+"""

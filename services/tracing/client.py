@@ -1,0 +1,66 @@
+"""The web workers' side of the trace: an aiohttp client for a loop's trace routes (the
+collector's or the sensor service's; see ``services.tracing.hub``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from services.core.errors import TraceRefused, TraceUnavailable
+
+
+class TraceClient:
+    """``async with TraceClient(url) as trace: await trace.poll()``."""
+
+    def __init__(self, base_url: str, timeout_s: float = 3.0) -> None:
+        self.base_url = ""
+        self.use(base_url)
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    def use(self, base_url: str) -> None:
+        """Ask another trace service from now on (the page switched loops)."""
+        self.base_url = base_url.rstrip("/")
+
+    async def __aenter__(self) -> TraceClient:
+        self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _call(self, method: str, path: str, **params: Any) -> dict[str, Any]:
+        assert self._session is not None, "use TraceClient as an async context manager"
+        try:
+            async with self._session.request(method, f"{self.base_url}{path}", params=params) as resp:
+                if resp.status == 409:
+                    raise TraceRefused((await resp.json())["error"])
+                resp.raise_for_status()
+                answer: dict[str, Any] = await resp.json()
+                return answer
+        except (TimeoutError, aiohttp.ClientError, ValueError) as err:
+            raise TraceUnavailable(f"trace service at {self.base_url}: {err}") from err
+
+    async def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
+        return await self._call("GET", "/trace", after=after, window_s=window_s)
+
+    async def watch(self) -> None:
+        await self._call("POST", "/trace/watch")
+
+    async def task(self, serial: int) -> dict[str, Any]:
+        return await self._call("GET", f"/trace/tasks/{serial}")
+
+    async def cancel(self, serial: int) -> str:
+        return str((await self._call("POST", f"/trace/tasks/{serial}/cancel"))["cancelled"])
+
+    async def block(self, ms: float) -> str:
+        return str((await self._call("POST", "/trace/block", ms=ms))["task"])
+
+    async def jobs(self, n: int, ms: float) -> int:
+        return int((await self._call("POST", "/trace/jobs", n=n, ms=ms))["jobs"])
+
+    async def export(self, window_s: float) -> dict[str, Any]:
+        return await self._call("GET", "/trace/export", window_s=window_s)

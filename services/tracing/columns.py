@@ -1,0 +1,99 @@
+"""The tracer's numbers: what each column of its rings holds, shared by the C hot path
+(``_looptrace.c``, which is handed the columns in this order), the Python hot path
+(``hotpath``) and the reader (``tracer``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from array import array
+from concurrent.futures import Future as ConcurrentFuture
+from typing import Any, NamedTuple
+
+DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
+TASK_CAPACITY = 50_000  # task records kept for naming
+LAG_CAPACITY = 10_000  # loop-lag probe samples
+SLOW_NS = 100_000_000  # a callback this long is slow (asyncio debug mode's default)
+
+# How a callback was scheduled; DONE_CALLBACK: call_soon of a future's done callback.
+SOON, THREADSAFE, TIMER, DONE_CALLBACK = 0, 1, 2, 3
+KIND_NAMES = ("call_soon", "call_soon_threadsafe", "call_later", "done callback")
+
+# How a task ended (0: not yet).
+RUNNING, DONE, CANCELLED, RAISED = 0, 1, 2, 3
+OUTCOMES = ("pending", "done", "cancelled", "raised")
+
+# The tracer's "box": three counters both hot paths share (the C module's enum matches).
+NEXT_SEQ, RUNNING_SEQ, NEXT_SERIAL = (
+    0,
+    1,
+    2,
+)  # the next row's seq; the running callback's (-1: none); the next task serial
+
+FUTURE_TYPES = (asyncio.Future, ConcurrentFuture)  # a done callback's first argument is one of these
+ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
+
+
+class Callback(NamedTuple):
+    """One callback the loop ran (or has yet to run: ``start_ns`` 0)."""
+
+    seq: int
+    kind: int  # SOON, THREADSAFE, TIMER or DONE_CALLBACK
+    scheduled_ns: int  # when call_soon / call_at was called
+    due_ns: int  # when it was asked to run (timers), else the scheduling time
+    start_ns: int
+    end_ns: int
+    task: int  # the task it stepped (its serial), or 0 for a plain callback
+    parent: int  # seq of the callback that scheduled it, or -1 (another thread, or none)
+    code: int  # key of the callback's code object (see ``name_of``)
+
+    @property
+    def late_ns(self) -> int:
+        return self.start_ns - self.due_ns
+
+    @property
+    def duration_ns(self) -> int:
+        return self.end_ns - self.start_ns
+
+
+CALLBACK_COLUMNS = ("seq", "kind", "scheduled", "due", "start", "end", "task", "parent", "code")
+TASK_COLUMNS = ("serial", "created", "lasti", "ended", "outcome")
+TASK_LISTS = ("coro", "site", "name")  # code object (or type), code object, str
+
+
+def _column(capacity: int) -> array[int]:
+    return array("q", bytes(8 * capacity))
+
+
+class Ring:
+    """Preallocated int64 columns of one ring, row = key % capacity, in the order their names
+    are given: the C hot path is handed ``columns`` and writes the same rows."""
+
+    def __init__(self, capacity: int, names: tuple[str, ...]) -> None:
+        self.capacity = capacity
+        self.columns = tuple(_column(capacity) for _ in names)
+
+
+class CallbackRing(Ring):
+    """The callback rows (``CALLBACK_COLUMNS``)."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity, CALLBACK_COLUMNS)
+        (self.seq, self.kind, self.scheduled, self.due, self.start, self.end, self.task, self.parent, self.code) = (
+            self.columns
+        )
+
+
+class TaskRing(Ring):
+    """The task records (``TASK_COLUMNS``), and per task its code objects and final name
+    (``TASK_LISTS``, Python lists: they hold objects)."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity, TASK_COLUMNS)
+        self.serial, self.created, self.lasti, self.ended, self.outcome = self.columns
+        self.lists: tuple[list[Any], list[Any], list[str | None]] = (
+            [None] * capacity,
+            [None] * capacity,
+            [None] * capacity,
+        )
+        self.coro, self.site, self.name = self.lists

@@ -1,0 +1,301 @@
+"""An app process's loop, traced on demand and served over loopback HTTP to the web workers.
+
+The trace lives in the one process that owns the loop, so every gunicorn worker shows the
+same trace. Two loops are served: the collector's (on its own port, ``serve_trace``) and
+the sensor service's (the same routes on the service's own server, ``trace_routes``).
+``TraceHub`` owns a ``LoopTracer`` and attaches it when a page first asks for rows; when
+nobody has asked for ``idle_s`` it detaches, so a loop nobody watches runs untraced. It
+also owns a small ``TracedPool`` (started on first use) whose jobs draw the worker-process
+lanes.
+
+Its HTTP routes (``services.tracing.routes``):
+    GET  /trace?after=SEQ&window_s=S   rows after SEQ (or the last S seconds), names
+                                       resolved, pool jobs, lag samples, counters
+    GET  /trace/tasks/{serial}         a task: name, coroutine, creation site, stack, state
+    POST /trace/tasks/{serial}/cancel  cancel it, if the hub allows (``cancellable``)
+    POST /trace/watch                  keep the tracer attached without taking rows
+    POST /trace/block?ms=N             a task that blocks the loop for N ms
+    POST /trace/jobs?n=N&ms=M          N CPU jobs of M ms in the worker pool
+    GET  /trace/export?window_s=S      the last S seconds as Chrome Trace Event JSON
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from services.core.children import APP_PACKAGES, ROOT
+from services.core.errors import TraceRefused
+from services.tracing.columns import Callback
+from services.tracing.export import chrome_trace
+from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.pool import Job, TracedPool
+from services.tracing.tracer import LoopTracer
+
+logger = logging.getLogger(__name__)
+
+MAX_ROWS = 6000  # rows one answer carries at most (the newest are kept)
+POOL_WORKERS = 2
+INTERNAL_KEPT = 20_000  # cached "is this loop machinery?" answers
+PLAIN_LANE = "callbacks"
+
+# The project's own source: its packages and app module, wherever they are installed (the
+# folder itself may hold a venv, and an installed app sits among the libraries).
+_APP_SOURCES = (*(f"{ROOT / name}{os.sep}" for name in APP_PACKAGES), str(ROOT / "app.py"))
+
+
+def _app_file(path: str) -> bool:
+    return path.startswith(_APP_SOURCES)
+
+
+def burn_cpu(ms: float) -> int:
+    """A pool job: real CPU work for about ``ms`` milliseconds; returns the loop count."""
+    end = time.perf_counter() + ms / 1000
+    n = 0
+    while time.perf_counter() < end:
+        n += sum(i * i for i in range(200)) > 0
+    return n
+
+
+class TraceHub:
+    """``async with TraceHub(loop): ...`` — see the module docstring."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        idle_s: float = 30.0,
+        cancellable: Callable[[asyncio.Task[Any]], bool] = lambda task: False,
+        app_coroutines: frozenset[str] = frozenset(),
+        tracer: LoopTracer | None = None,
+    ) -> None:
+        self.loop = loop
+        self.idle_s = idle_s
+        self.cancellable = cancellable
+        # library coroutines whose tasks do the app's own work (a web server's request tasks)
+        self.app_coroutines = app_coroutines
+        self.tracer = tracer or LoopTracer(loop)
+        self.row_cost_ns = 0.0  # measured on entry
+        self._seen_at = 0.0
+        self._pool: TracedPool | None = None
+        self._idle_task: asyncio.Task[None] | None = None
+        self._internal: dict[tuple[int, int], bool] = {}
+        self._slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
+        self._slow_after = -1
+        self._blocks = 0
+        self._block_tasks: set[asyncio.Task[None]] = set()
+        self._sent = (0, time.perf_counter_ns())  # (recorded, when) at the last answer
+
+    async def __aenter__(self) -> TraceHub:
+        self.row_cost_ns = await asyncio.to_thread(row_cost_ns)  # its own loop, in a thread
+        self._idle_task = asyncio.create_task(self._detach_when_idle(), name="looplens: trace idle check")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in [*self._block_tasks, self._idle_task]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self.tracer.detach()
+        if self._pool is not None:
+            await asyncio.to_thread(self._pool.close)
+
+    async def _detach_when_idle(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.idle_s, 1.0))
+            if self.tracer.attached and time.monotonic() - self._seen_at > self.idle_s:
+                logger.info("nobody watched the trace for %.0f s; detaching", self.idle_s)
+                self.tracer.detach()
+
+    def watched(self) -> None:
+        self._seen_at = time.monotonic()
+        if not self.tracer.attached:
+            logger.info("trace watched: attaching to the loop of pid %d", self.tracer.pid)
+            self.tracer.attach()
+
+    # -- naming -----------------------------------------------------------------------
+
+    def internal(self, c: Callback) -> bool:
+        """Loop and library machinery rather than the app's own code (the page can hide it)."""
+        key = (c.task, 0 if c.task else c.code)
+        known = self._internal.get(key)
+        if known is None:
+            if c.task:
+                record = self.tracer.task_record(c.task)
+                known = (
+                    record is None
+                    or self.lane(c).startswith("looplens:")
+                    or not (
+                        _app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines
+                    )
+                )
+            else:
+                known = not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
+            if len(self._internal) >= INTERNAL_KEPT:
+                self._internal.clear()  # a cache: tasks come and go, answers are cheap to redo
+            self._internal[key] = known
+        return known
+
+    def lane(self, c: Callback) -> str:
+        return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
+
+    def _row(self, c: Callback) -> list[Any]:
+        return [
+            c.seq,
+            c.kind,
+            c.start_ns,
+            c.end_ns,
+            max(0, c.late_ns),
+            c.task,
+            self.lane(c),
+            self.tracer.name_of(c),
+            self.internal(c),
+        ]
+
+    # -- what a page asks -------------------------------------------------------------
+
+    def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
+        """Rows after ``after`` (a new page: the last ``window_s`` seconds), newest
+        ``MAX_ROWS`` at most, plus jobs, lag and counters. Attaches the tracer if needed."""
+        self.watched()
+        now = time.perf_counter_ns()
+        window_ns = int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+        rows = [c for c in self.tracer.callbacks(-1 if after < 0 else after) if c.end_ns]
+        if after < 0:
+            rows = [c for c in rows if c.end_ns >= now - window_ns]
+        skipped = max(0, len(rows) - MAX_ROWS)
+        rows = rows[skipped:]
+        self._keep_slow(rows)
+        stats = self.tracer.statistics()
+        recorded, at = self._sent
+        self._sent = (stats.recorded, now)
+        rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else 0.0
+        since = now - window_ns if after < 0 else now - 5_000_000_000
+        return {
+            "pid": self.tracer.pid,
+            "now_ns": now,
+            "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
+            "cursor": rows[-1][0] if rows else max(after, stats.recorded - 1),
+            "rows": [self._row(c) for c in rows],
+            "skipped": skipped,
+            "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
+            "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],
+            "slow": list(self._slow) if after < 0 else [],
+            "stats": {
+                "recorded": stats.recorded,
+                "dropped": stats.dropped,
+                "tasks": stats.tasks,
+                "events_per_s": round(rate, 1),
+                "overhead_pct": round(rate * self.row_cost_ns / 1e7, 4),
+                "capacity": stats.capacity,
+            },
+        }
+
+    def _keep_slow(self, rows: list[Callback]) -> None:
+        for c in rows:
+            if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_MS * 1e6:
+                self._slow.append(self._row(c))
+        if rows:
+            self._slow_after = max(self._slow_after, rows[-1].seq)
+
+    def _jobs(self) -> list[Job]:
+        return self._pool.jobs() if self._pool is not None else []
+
+    def task(self, serial: int) -> dict[str, Any] | None:
+        info = self.tracer.task_info(serial)
+        if info is None:
+            return None
+        task = self.tracer.live_task(serial)
+        return {
+            "serial": info.serial,
+            "name": info.name,
+            "coro": info.coro,
+            "site": info.site,
+            "state": info.state,
+            "stack": list(info.stack),
+            "alive": info.alive,
+            "cancellable": bool(task is not None and info.alive and self.cancellable(task)),
+        }
+
+    def cancel(self, serial: int) -> str:
+        task = self.tracer.live_task(serial)
+        if task is None or task.done():
+            raise TraceRefused("trace.err.task_gone")
+        if not self.cancellable(task):
+            raise TraceRefused("trace.err.not_cancellable")
+        task.cancel()
+        return task.get_name()
+
+    def block(self, ms: float) -> str:
+        """Start a task that blocks the loop for ``ms`` (the freeze the page makes visible)."""
+        if not 1 <= ms <= MAX_BLOCK_MS:
+            raise TraceRefused("trace.err.block_range")
+        self._blocks += 1
+        name = f"block the loop {ms:g} ms #{self._blocks}"
+
+        async def block_the_loop() -> None:
+            await asyncio.sleep(0)  # answer the request first
+            time.sleep(ms / 1000)  # the mistake on purpose: a blocking call on the loop
+
+        task = self.loop.create_task(block_the_loop(), name=name)
+        self._block_tasks.add(task)
+        task.add_done_callback(self._block_tasks.discard)
+        return name
+
+    def jobs(self, n: int, ms: float) -> int:
+        """Submit ``n`` CPU jobs of ``ms`` each to the worker pool; each result comes back to
+        the loop through ``call_soon_threadsafe`` (a done-callback of the pool's future)."""
+        if not (1 <= n <= MAX_JOBS and 1 <= ms <= MAX_JOB_MS):
+            raise TraceRefused("trace.err.jobs_range")
+        if self._pool is None:
+            self._pool = TracedPool(POOL_WORKERS, capacity=2000)
+        for _ in range(n):
+            self._pool.submit(burn_cpu, ms, on_done=self._job_back)
+        return n
+
+    def _job_back(self, result: int) -> None:
+        """In the pool's result thread: hand the job's result to the loop."""
+        self.loop.call_soon_threadsafe(_job_done, result)
+
+    def export(self, window_s: float) -> dict[str, Any]:
+        self.watched()
+        end = time.perf_counter_ns()
+        start = end - int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+        rows = [c for c in self.tracer.callbacks(-1) if c.end_ns]  # the whole ring, not a cursor
+        return chrome_trace(self.tracer, start, end, jobs=self._jobs(), callbacks=rows)
+
+
+def _job_done(result: int) -> None:
+    """A pool job's result, back on the loop (its own row in the trace)."""
+
+
+def row_cost_ns(n: int = 5_000) -> float:
+    """What tracing adds per callback, measured here: a traced call_soon + run against a
+    plain one on a private loop (the page's overhead estimate is rows/s × this)."""
+
+    def noop() -> None:
+        pass
+
+    def timed(loop: asyncio.AbstractEventLoop) -> int:
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            loop.call_soon(noop)
+        loop.call_soon(loop.stop)
+        loop.run_forever()
+        return time.perf_counter_ns() - start
+
+    loop = asyncio.new_event_loop()
+    try:
+        plain = min(timed(loop) for _ in range(3))
+        with LoopTracer(loop, capacity=n + 10, lag_interval_s=0):
+            traced = min(timed(loop) for _ in range(3))
+    finally:
+        loop.close()
+    return max(0.0, (traced - plain) / n)

@@ -1,0 +1,89 @@
+"""The trace hub's HTTP routes (aiohttp), served by the process that owns the loop: the
+collector on its own port (``serve_trace``), the sensor service beside its own routes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from services.core.errors import TraceRefused
+from services.tracing.hub import TraceHub
+
+logger = logging.getLogger(__name__)
+
+
+def _number(request: web.Request, name: str, default: float) -> float:
+    try:
+        return float(request.query.get(name, default))
+    except ValueError:
+        raise web.HTTPBadRequest(text=f"{name} must be a number") from None
+
+
+def trace_routes(hub: TraceHub) -> web.RouteTableDef:
+    routes = web.RouteTableDef()
+
+    def refused(err: TraceRefused) -> web.Response:
+        return web.json_response({"error": err.code}, status=409)
+
+    @routes.get("/trace")
+    async def poll(request: web.Request) -> web.Response:
+        return web.json_response(hub.poll(int(_number(request, "after", -1)), _number(request, "window_s", 10)))
+
+    @routes.post("/trace/watch")
+    async def watch(request: web.Request) -> web.Response:
+        hub.watched()  # a paused page: keep tracing, send nothing
+        return web.json_response({"attached": hub.tracer.attached})
+
+    @routes.get("/trace/tasks/{serial:\\d+}")
+    async def task(request: web.Request) -> web.Response:
+        info = hub.task(int(request.match_info["serial"]))
+        return web.json_response(info) if info else refused(TraceRefused("trace.err.task_gone"))
+
+    @routes.post("/trace/tasks/{serial:\\d+}/cancel")
+    async def cancel(request: web.Request) -> web.Response:
+        try:
+            return web.json_response({"cancelled": hub.cancel(int(request.match_info["serial"]))})
+        except TraceRefused as err:
+            return refused(err)
+
+    @routes.post("/trace/block")
+    async def block(request: web.Request) -> web.Response:
+        try:
+            return web.json_response({"task": hub.block(_number(request, "ms", 200))})
+        except TraceRefused as err:
+            return refused(err)
+
+    @routes.post("/trace/jobs")
+    async def jobs(request: web.Request) -> web.Response:
+        try:
+            return web.json_response({"jobs": hub.jobs(int(_number(request, "n", 8)), _number(request, "ms", 50))})
+        except TraceRefused as err:
+            return refused(err)
+
+    @routes.get("/trace/export")
+    async def export(request: web.Request) -> web.Response:
+        return web.json_response(hub.export(_number(request, "window_s", 30)))
+
+    return routes
+
+
+@contextlib.asynccontextmanager
+async def serve_trace(hub: TraceHub, host: str, port: int) -> AsyncIterator[TraceHub]:
+    """Serve ``trace_routes(hub)`` on host:port while the block runs. A port in use is logged
+    and the collector runs on without a trace (it must not stop collecting for this)."""
+    app = web.Application()
+    app.add_routes(trace_routes(hub))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, host, port).start()
+            logger.info("trace served on http://%s:%d/trace", host, port)
+        except OSError as err:
+            logger.error("cannot serve the trace on %s:%d (%s); running without it", host, port, err)
+        yield hub
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,220 @@
+"""What the Trace page shows, from the trace service's answers: timeline points per series,
+the slow-callback table and counters. No Dash here; ``views.tracing`` draws it.
+
+The timeline is pushed incrementally, like the Live page: each series has two traces
+("chunks"). New points go to the head chunk; when it is full, the other chunk — by then
+the oldest points — is replaced by the new ones and becomes the head. One assignment
+bounds the figure, instead of deleting old points one Patch operation each.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.tracing.columns import KIND_NAMES
+from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
+
+SERIES = ("ticks", "busy", "slow", "jobs", "lag")
+# Points per chunk (a line segment takes 3: start, end, gap); the figure holds at most 2×.
+CHUNK = {"ticks": 3000, "busy": 3000, "slow": 600, "jobs": 900, "lag": 1500}
+WINDOWS_S = (5, 15, 60)
+LOOPS = ("collector", "sensor")  # the loops a page can trace: the collector's, the sensor service's
+BUSY_NS = 500_000  # a callback this long also gets a bar, not only a tick
+SLOW_SHOWN = 15
+JOBS_KEPT = 2000
+SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
+
+
+# A row of the trace service: see TraceHub._row.
+SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL = range(9)
+
+
+def trace_index(series: str, chunk: int) -> int:
+    return 2 * SERIES.index(series) + chunk
+
+
+def known_loop(loop: Any) -> str:
+    """``loop`` if a page can trace it, else the collector's."""
+    return loop if loop in LOOPS else LOOPS[0]
+
+
+@dataclass(frozen=True)
+class TraceView:
+    """The page's settings, as its store holds them."""
+
+    loop: str = "collector"  # one of LOOPS
+    window_s: int = 15
+    hide_internal: bool = True
+    slow_ms: float = 100.0
+    paused: bool = False
+    stream: int = 0  # the number of the stream meant to serve the page
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any] | None) -> TraceView:
+        data = data or {}
+        window = data.get("window_s")
+        slow = data.get("slow_ms")
+        return cls(
+            loop=known_loop(data.get("loop")),
+            window_s=window if window in WINDOWS_S else 15,
+            hide_internal=bool(data.get("hide_internal", True)),
+            slow_ms=slow if slow in SLOW_MARKS_MS else 100,
+            paused=bool(data.get("paused")),
+            stream=int(data.get("stream") or 0),
+        )
+
+    def same_picture(self, other: TraceView) -> bool:
+        return (self.loop, self.window_s, self.hide_internal, self.slow_ms) == (
+            other.loop,
+            other.window_s,
+            other.hide_internal,
+            other.slow_ms,
+        )
+
+
+@dataclass
+class Points:
+    x: list[Any] = field(default_factory=list)
+    y: list[Any] = field(default_factory=list)
+    text: list[Any] = field(default_factory=list)
+    custom: list[Any] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def add(self, x: Any, y: Any, text: Any = None, custom: Any = None) -> None:
+        self.x.append(x)
+        self.y.append(y)
+        self.text.append(text)
+        self.custom.append(custom)
+
+    def segment(self, x0: Any, x1: Any, y: Any, text: str, custom: Any) -> None:
+        """A bar from x0 to x1 on lane y (None breaks the line before the next one)."""
+        for x in (x0, x1, None):
+            self.add(x, y if x is not None else None, text, custom)
+
+
+@dataclass
+class Update:
+    """New points per series; ``fresh`` series go to a new head chunk that replaces the old."""
+
+    points: dict[str, Points]
+    chunks: dict[str, int]
+    fresh: set[str]
+    end_ms: float
+    slow_changed: bool
+
+
+class TraceSession:
+    """One page's view of the trace: feed it the service's answers in order."""
+
+    def __init__(self, view: TraceView) -> None:
+        self.view = view
+        self.cursor = -1
+        self.pid = 0
+        self.stats: dict[str, Any] = {}
+        self.slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
+        self._offset_ns = 0
+        self._heads = {s: [0, 0] for s in SERIES}  # series → [head chunk, points in it]
+        self._jobs: OrderedDict[int, None] = OrderedDict()
+        self._lag_after = 0
+
+    def _ms(self, ns: int) -> float:
+        """perf_counter ns of the traced machine → wall-clock epoch ms (the page's x axis)."""
+        return (ns + self._offset_ns) / 1e6
+
+    def feed(self, answer: dict[str, Any]) -> Update:
+        first = self.cursor < 0
+        self._offset_ns = int(answer["wall_offset_ns"])
+        self.pid = int(answer["pid"])
+        self.cursor = int(answer["cursor"])
+        self.stats = dict(answer["stats"], skipped=answer.get("skipped", 0))
+        points = {s: Points() for s in SERIES}
+        slow_ns = self.view.slow_ms * 1e6
+        slow_changed = first
+        if first:
+            for row in answer.get("slow", ()):
+                self.slow.append(row)
+        for row in answer["rows"]:
+            if self.view.hide_internal and row[INTERNAL]:
+                continue
+            duration = row[END] - row[START]
+            text = (
+                f"{row[NAME]}<br>{row[LANE]} · {duration / 1e6:.3f} ms · "
+                f"late {row[LATE] / 1e6:.3f} ms · {KIND_NAMES[row[KIND]]}"
+            )
+            points["ticks"].add(self._ms(row[START]), row[LANE], text, row[TASK])
+            if duration >= slow_ns:
+                points["slow"].segment(self._ms(row[START]), self._ms(row[END]), row[LANE], text, row[TASK])
+            elif duration >= BUSY_NS:
+                points["busy"].segment(self._ms(row[START]), self._ms(row[END]), row[LANE], text, row[TASK])
+            if duration >= SLOW_FLOOR_MS * 1e6 and not first:
+                self.slow.append(row)
+                slow_changed = True
+        self._add_jobs(points["jobs"], answer["jobs"])
+        for at, lag in answer["lag"]:
+            if at > self._lag_after:
+                points["lag"].add(self._ms(at), round(lag / 1e6, 3))
+                self._lag_after = at
+        chunks, fresh = self._place(points, first)
+        return Update(points, chunks, fresh, self._ms(int(answer["now_ns"])), slow_changed)
+
+    def _add_jobs(self, jobs: Points, rows: list[list[Any]]) -> None:
+        """Finished pool jobs not drawn yet, one bar each on their worker's lane."""
+        for job in rows:
+            number, name, _submitted, start, end, pid = job[:6]
+            if number in self._jobs or not end:
+                continue
+            self._jobs[number] = None
+            if len(self._jobs) > JOBS_KEPT:
+                self._jobs.popitem(last=False)
+            jobs.segment(
+                self._ms(start),
+                self._ms(end),
+                f"worker {pid}",
+                f"{name} (job {number})<br>worker pid {pid} · {(end - start) / 1e6:.1f} ms",
+                0,
+            )
+
+    def _place(self, points: dict[str, Points], first: bool) -> tuple[dict[str, int], set[str]]:
+        """Which chunk trace each series' new points go to, and the series whose chunks start
+        afresh (the first answer, or a head chunk that is full: the pair takes turns)."""
+        chunks: dict[str, int] = {}
+        fresh: set[str] = set()
+        for series, pts in points.items():
+            if not pts and not first:
+                continue
+            head = self._heads[series]
+            if first:
+                head[:] = [0, len(pts)]
+                fresh.add(series)
+            elif head[1] + len(pts) > CHUNK[series]:
+                head[:] = [1 - head[0], len(pts)]
+                fresh.add(series)
+            else:
+                head[1] += len(pts)
+            chunks[series] = head[0]
+        return chunks, fresh
+
+    def slow_rows(self) -> list[dict[str, Any]]:
+        """The slowest-recent table: callbacks at least ``view.slow_ms`` long, newest first."""
+        threshold = self.view.slow_ms * 1e6
+        rows = [
+            r
+            for r in reversed(self.slow)
+            if r[END] - r[START] >= threshold and not (self.view.hide_internal and r[INTERNAL])
+        ]
+        return [
+            {
+                "at_ms": self._ms(r[START]),
+                "lane": r[LANE],
+                "name": r[NAME],
+                "task": r[TASK],
+                "ms": round((r[END] - r[START]) / 1e6, 1),
+                "late_ms": round(r[LATE] / 1e6, 1),
+                "kind": KIND_NAMES[r[KIND]],
+            }
+            for r in rows[:SLOW_SHOWN]
+        ]

@@ -1,0 +1,171 @@
+"""What the Live page shows and streams, computed without a browser."""
+
+import csv
+import io
+import math
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from services.core.errors import LiveInputError
+from services.live.export import csv_text
+from services.live.session import RAW_MAX_POINTS, LiveSession, minmax_indices, trace_index
+from services.live.store import ReadingStore
+from services.live.view import LiveView, Thresholds, dew_point_c, x_value
+from services.sensors.model import Reading
+from services.sensors.stations import BY_ID
+
+T0 = 1_790_000_000  # a whole second
+
+
+def fill(store: ReadingStore, stations, seconds, start=T0, temp=lambda s, ts: 20.0 + (ts % 7)):
+    store.add(
+        [
+            (Reading(s, ts, temp(s, ts), 50.0 + (ts % 5)), ts * 1000)
+            for ts in range(start, start + seconds)
+            for s in stations
+        ]
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    with ReadingStore(tmp_path / "r.sqlite3") as s:
+        yield s
+
+
+def session(store, *, stations=("beijing", "lhasa"), range_key="5m", unit="C", **kw) -> LiveSession:
+    view = LiveView(tuple(stations), range_key, unit, thresholds=kw.pop("thresholds", Thresholds()))
+    return LiveSession(view, store, period_s=1.0, **kw)
+
+
+def test_minmax_downsampling_keeps_every_bucket_extreme():
+    rng = np.random.default_rng(3)
+    ts = np.arange(86_400, dtype=float)
+    values = rng.normal(20, 2, len(ts))
+    values[12_345], values[70_001] = 55.0, -30.0  # two one-second spikes
+    keep = minmax_indices(ts, values, 0.0, 288.0)
+    assert len(keep) <= 2 * 300
+    assert {12_345, 70_001} <= set(keep.tolist())
+    for bucket in range(300):  # each bucket's min and max survive
+        part = values[bucket * 288 : (bucket + 1) * 288]
+        kept = values[keep[(keep >= bucket * 288) & (keep < (bucket + 1) * 288)]]
+        assert kept.min() == part.min() and kept.max() == part.max()
+
+
+def test_rebuild_shows_the_window_and_advance_appends_only_new_points(store):
+    fill(store, ["beijing", "lhasa", "harbin"], 400)
+    s = session(store)
+    snap = s.rebuild(now=T0 + 400)
+    assert [st.station for st in snap.stations] == ["beijing", "lhasa"]  # only the selected
+    shown = snap.stations[0].temperature.x
+    assert shown[0] == x_value(T0 + 100) and shown[-1] == x_value(T0 + 399) and len(shown) == 300
+    fill(store, ["beijing", "lhasa", "harbin"], 2, start=T0 + 400)
+    rows = store.since(s.cursor, ["beijing", "lhasa"])
+    delta = s.advance(rows, now=T0 + 402)
+    head = trace_index(0, "temperature", 1)
+    assert delta.appends[head].x == [x_value(T0 + 400), x_value(T0 + 401)]
+    assert not delta.resets and delta.cursor == rows[-1].id
+    assert s.advance([], now=T0 + 402.5).appends == {}  # nothing new: nothing appended
+
+
+def test_the_window_is_bounded_by_reusing_the_off_screen_chunk(store):
+    fill(store, ["beijing"], 300)
+    s = session(store, stations=("beijing",))
+    s.rebuild(now=T0 + 300)
+    held = [300, 0]  # points the browser holds per chunk
+    resets = 0
+    for ts in range(T0 + 300, T0 + 1300):  # 1000 more seconds, one reading each
+        fill(store, ["beijing"], 1, start=ts)
+        delta = s.advance(store.since(s.cursor, ["beijing"]), now=ts + 1)
+        for chunk in (0, 1):
+            index = trace_index(0, "temperature", chunk)
+            if index in delta.resets:
+                held[chunk] = len(delta.resets[index].x)
+                resets += 1
+                assert len(delta.resets[index].x) == 1  # a bridge point, not a re-send
+            held[chunk] += len(delta.appends.get(index, type("S", (), {"x": []})).x)
+        assert sum(held) <= 2 * 300 + 2  # bounded, though 1,300 readings went by
+    assert resets == 3
+
+
+def test_cards_show_extremes_with_their_times_in_the_chosen_unit(store):
+    fill(store, ["beijing"], 300, temp=lambda s, ts: 30.0 if ts == T0 + 42 else 20.0)
+    card = session(store, stations=("beijing",), unit="F").rebuild(now=T0 + 300).stations[0].card
+    assert card["t_max"] == "86.0 °F"
+    assert card["t_max_at"] == datetime.fromtimestamp(T0 + 42).astimezone().strftime("%H:%M:%S")
+    assert card["t_min"] == "68.0 °F" and card["hum"].endswith("%RH")
+    assert card["dew"] == f"{dew_point_c(20.0, 50.0 + (T0 + 299) % 5) * 9 / 5 + 32:.1f} °F"
+
+
+def test_the_max_leaves_the_card_when_it_leaves_the_window(store):
+    spike = lambda s, ts: 30.0 if ts == T0 else 20.0  # noqa: E731
+    fill(store, ["beijing"], 300, temp=spike)
+    s = session(store, stations=("beijing",))
+    assert s.rebuild(now=T0 + 299).stations[0].card["t_max"] == "30.0 °C"
+    fill(store, ["beijing"], 2, start=T0 + 300, temp=spike)
+    delta = s.advance(store.since(s.cursor, ["beijing"]), now=T0 + 301)
+    assert delta.cards[("beijing", "t_max")] == "20.0 °C"
+
+
+def test_offline_after_three_silent_periods_and_back_online(store):
+    fill(store, ["beijing", "lhasa"], 10)
+    s = session(store)
+    snap = s.rebuild(now=T0 + 10)
+    assert not any(st.offline for st in snap.stations)
+    delta = s.advance([], now=T0 + 9 + 3.5)
+    assert delta.status == {"beijing": (True, []), "lhasa": (True, [])}
+    fill(store, ["lhasa"], 1, start=T0 + 13)
+    store._db.execute("UPDATE readings SET stored_ms = ? WHERE ts = ?", ((T0 + 13) * 1000, T0 + 13))
+    delta = s.advance(store.since(s.cursor, ["beijing", "lhasa"]), now=T0 + 13.2)
+    assert delta.status == {"lhasa": (False, [])}
+
+
+def test_thresholds_mark_points_cards_and_the_banner(store):
+    fill(store, ["beijing", "lhasa"], 20, temp=lambda s, ts: 35.0 if s == "lhasa" else 20.0)
+    limits = Thresholds(temp_high=30.0)
+    snap = session(store, thresholds=limits).rebuild(now=T0 + 20)
+    by = {st.station: st for st in snap.stations}
+    assert by["lhasa"].alerts == ["temp_high"] and by["beijing"].alerts == []
+    assert len(snap.alerts["temperature"].x) == 20 and set(snap.alerts["temperature"].y) == {35.0}
+
+
+@pytest.mark.parametrize(
+    ("raw", "unit", "key"),
+    [
+        ({"temp_low": "30", "temp_high": "10"}, "C", "live.err.temp_order"),
+        ({"hum_low": "80", "hum_high": "20"}, "C", "live.err.hum_order"),
+        ({"temp_high": "warm"}, "C", "live.err.not_number"),
+        ({"hum_low": "nan"}, "C", "live.err.not_number"),
+    ],
+)
+def test_bad_thresholds_are_refused_with_a_reason(raw, unit, key):
+    with pytest.raises(LiveInputError) as err:
+        Thresholds.parse(raw, unit)
+    assert err.value.code == key
+
+
+def test_thresholds_typed_in_fahrenheit_are_kept_in_celsius():
+    limits = Thresholds.parse({"temp_low": "32", "temp_high": " 86 ", "hum_high": ""}, "F")
+    assert (limits.temp_low, limits.temp_high, limits.hum_high) == (0.0, 30.0, None)
+
+
+def test_long_ranges_are_downsampled_and_rebuilt_when_the_tail_fills(store):
+    fill(store, ["beijing"], 3 * 3600)
+    s = session(store, stations=("beijing",), range_key="1h")
+    assert 3600 / 1.0 > RAW_MAX_POINTS and s.downsampled
+    snap = s.rebuild(now=T0 + 3 * 3600)
+    assert len(snap.stations[0].temperature.x) <= 600
+    fill(store, ["beijing"], 301, start=T0 + 3 * 3600)
+    assert s.advance(store.since(s.cursor, ["beijing"]), now=T0 + 3 * 3600 + 301).rebuild
+
+
+def test_csv_has_local_iso_times_with_offset_and_the_shown_unit(store):
+    fill(store, ["beijing"], 3)
+    text = csv_text(store.window(["beijing"], T0, T0 + 2), "F", BY_ID)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 3 and rows[0]["station"] == "beijing" and rows[0]["name"] == "Beijing"
+    assert datetime.fromisoformat(rows[0]["time"]).timestamp() == T0
+    assert datetime.fromisoformat(rows[0]["time"]).utcoffset() is not None
+    assert math.isclose(float(rows[0]["temperature_f"]), (20.0 + T0 % 7) * 9 / 5 + 32)

@@ -1,0 +1,50 @@
+"""The reading store: what one process writes, another reads, and a restart keeps."""
+
+import sqlite3
+
+from services.live.store import ReadingStore
+from services.sensors.model import Reading
+
+
+def reading(station: str, ts: int, temp: float = 20.0, hum: float = 50.0) -> Reading:
+    return Reading(station, ts, temp, hum)
+
+
+def test_rows_survive_a_restart_and_repeats_are_stored_once(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    with ReadingStore(path) as store:
+        assert store.add([(reading("beijing", 100), 100_000), (reading("lhasa", 100), 100_010)]) == 2
+        assert store.add([(reading("beijing", 100), 100_500)]) == 0  # same station and second
+    with ReadingStore(path) as store:  # a new process opening the file
+        rows = store.since(0, ["beijing", "lhasa"])
+    assert [(r.station, r.ts) for r in rows] == [("beijing", 100), ("lhasa", 100)]
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_since_returns_only_newer_rows_of_the_asked_stations(tmp_path):
+    with ReadingStore(tmp_path / "r.sqlite3") as store:
+        store.add([(reading(s, ts), ts * 1000) for ts in (1, 2, 3) for s in ("a", "b")])
+        first = store.since(0, ["a"])
+        assert [r.ts for r in first] == [1, 2, 3]
+        store.add([(reading("a", 4), 4000), (reading("b", 4), 4000)])
+        assert [(r.station, r.ts) for r in store.since(first[-1].id, ["a"])] == [("a", 4)]
+        assert store.since(0, []) == []
+
+
+def test_a_reader_sees_another_connections_commit(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    with ReadingStore(path) as writer, ReadingStore(path) as reader:
+        reader.changed()
+        assert not reader.changed()
+        writer.add([(reading("a", 1), 1000)])
+        assert reader.changed()
+        assert [r.ts for r in reader.since(0, ["a"])] == [1]
+
+
+def test_window_and_retention(tmp_path):
+    with ReadingStore(tmp_path / "r.sqlite3") as store:
+        store.add([(reading("a", ts), ts * 1000) for ts in range(10)])
+        assert [r.ts for r in store.window(["a"], 3, 6)] == [3, 4, 5, 6]
+        assert store.purge(older_than_ms=5000) == 5
+        assert [r.ts for r in store.window(["a"], 0, 100)] == [5, 6, 7, 8, 9]
+        assert store.last_stored_ms(["a", "never"]) == {"a": 9000}

@@ -1,0 +1,118 @@
+"""The Lab page's swimlanes, bars, results table and progress line, from a LabResult's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.lab.run import LabResult
+from services.lab.workload import EngineRun, Item, Workload
+from tests.views.helpers import texts
+from views.lab import COLORS, make_bars, make_lanes_figure, make_results, progress_text
+
+READING = ("beijing", 1_790_000_000, 20.5, 48.0)
+
+
+def items(n: int, pid: int, step_ms: float, reading: tuple[Any, ...] | None = READING) -> list[Item]:
+    """``n`` items of 50 ms each, one every ``step_ms`` (50: one after another; less: overlapping)."""
+    return [
+        Item(i, int(i * step_ms * 1e6), int((i * step_ms + 50) * 1e6), pid, "MainThread", reading) for i in range(n)
+    ]
+
+
+def lab_data(*runs: EngineRun, running: EngineRun | None = None, **extra: Any) -> dict[str, Any]:
+    workload = Workload(n=4, latency_ms=50, cpu_ms=0, workers=2, sensor_url="http://127.0.0.1:9", stations=("beijing",))
+    engines = [r.engine for r in runs] + ([running.engine] if running else [])
+    result = LabResult(workload, engines, origin_ns=0, ceiling=1000.0, runs=list(runs), running=running)
+    return {**result.as_dict(), **extra}
+
+
+def sequential() -> EngineRun:
+    return EngineRun("sequential", wall_s=0.2, cpu_s=0.01, items=items(4, 101, 50))
+
+
+def asyncio_run() -> EngineRun:
+    return EngineRun("asyncio", wall_s=0.06, cpu_s=0.02, items=items(4, 101, 2))
+
+
+def table_rows(results: list[Any]) -> list[list[str]]:
+    return [texts(tr) for tr in results[0].children[1].children]
+
+
+def test_the_results_table_has_a_row_per_finished_engine_in_the_page_language():
+    results = make_results(lab_data(sequential(), asyncio_run()), "zh")
+    assert texts(results[0].children[0]) == ["引擎", "耗时（秒）", "CPU（秒）", "项/秒", "× 理想值", "失败"]
+    assert table_rows(results) == [
+        ["顺序执行", "0.20", "0.01", "20", "4.00×", "0"],  # four times the 0.05 s ideal
+        ["asyncio + aiohttp", "0.06", "0.02", "67", "1.20×", "0"],
+    ]
+    notes = [texts(p)[0] for p in results[1:]]
+    assert notes[0].startswith("理想值 0.05 秒") and "1000 次/秒" in notes[0]
+    assert notes[1] == "✔ 所有引擎返回的读数完全一致。"
+
+
+def test_engines_that_disagree_or_fail_are_called_out():
+    broken = EngineRun("processes", wall_s=0.1, cpu_s=0.0, items=items(4, 202, 50, reading=None), error="")
+    broken.items[1].error = "timeout"
+    crashed = EngineRun("threads", wall_s=0.0, cpu_s=0.0, items=[], error="BrokenProcessPool")
+    results = make_results(lab_data(sequential(), broken, crashed), "en")
+    assert [row[-1] for row in table_rows(results)] == ["0", "1", "BrokenProcessPool"]  # failed items, or why none
+    different = [p for p in results[1:] if p.className == "lab-different"]
+    assert texts(different) == ["✘ The engines' readings differ (see failed items)."]
+    alone = make_results(lab_data(sequential()), "en")  # one engine: nothing to compare
+    assert not [p for p in alone[1:] if p.className in ("lab-identical", "lab-different")]
+
+
+def test_nothing_is_shown_before_an_engine_has_finished():
+    assert make_results(None, "en") == []
+    assert make_results(lab_data(running=asyncio_run()), "en") == []
+
+
+def test_the_asyncio_loop_summary_and_the_collector_note_follow_the_run():
+    traced = asyncio_run()
+    traced.loop = {"callbacks": 12345, "tasks": 8, "longest_ms": 3.25, "latest_ms": 9.0, "lag_ms": 1.5, "dropped": 0}
+    kept = make_results(lab_data(traced, collector_gap_s=1.2, collector_period_s=1.0), "en")
+    assert any("12,345" in text for p in kept if p.className == "muted lab-loop" for text in texts(p))
+    collector = [texts(p)[0] for p in kept if p.className == "muted lab-collector"]
+    assert len(collector) == 1 and collector[0].startswith("The collector kept its period") and "1.20 s" in collector[0]
+    late = make_results(lab_data(traced, collector_gap_s=2.0, collector_period_s=1.0), "en")
+    assert [texts(p)[0] for p in late if p.className == "muted lab-collector"][0].startswith(
+        "The collector fell behind"
+    )
+    unknown = make_results(lab_data(traced, collector_gap_s=2.0), "en")  # no period: no verdict
+    assert not [p for p in unknown if p.className == "muted lab-collector"]
+
+
+def test_the_empty_swimlanes_figure_draws_nothing():
+    for data in (None, {}, lab_data(running=EngineRun("threads"))):
+        fig = make_lanes_figure(data)
+        assert fig.data == () and fig.layout.showlegend is False
+        assert fig.layout.height == 320
+
+
+def test_swimlanes_have_one_trace_per_engine_with_its_own_colour_and_a_lane_per_worker():
+    data = lab_data(sequential(), running=asyncio_run())  # the engine under way shows too
+    fig = make_lanes_figure(data)
+    assert [tr.name for tr in fig.data] == ["sequential", "asyncio"]
+    assert [tr.line.color for tr in fig.data] == [COLORS["sequential"], COLORS["asyncio"]]
+    assert len({tr.line.color for tr in fig.data}) == 2
+    assert set(fig.data[0].y) - {None} == {"sequential · pid 101"}  # one after another: one lane
+    assert len(set(fig.data[1].y) - {None}) == 4  # overlapping coroutines: spread over slots
+    assert fig.data[0].x[:3] == (0.0, 0.05, None)  # seconds from the run's start, a gap between bars
+    assert fig.layout.showlegend is True
+
+
+def test_bars_compare_each_engine_with_the_ideal_line():
+    fig = make_bars(lab_data(sequential(), asyncio_run()), "zh")
+    bars = fig.data[0]
+    assert list(bars.x) == ["sequential", "asyncio"] and list(bars.y) == [0.2, 0.06]
+    assert list(bars.text) == ["0.20 s", "0.06 s"]
+    assert [shape.y0 for shape in fig.layout.shapes] == [0.05]
+    assert "0.05 s" in fig.layout.annotations[0].text
+    assert fig.layout.yaxis.title.text == "耗时（秒）"
+
+
+def test_progress_names_the_running_engine_and_its_count():
+    data = lab_data(sequential(), running=EngineRun("asyncio", items=items(3, 101, 2)))
+    assert progress_text(data, "en") == "Running asyncio + aiohttp: 3 of 4 items…"
+    assert progress_text(data, "zh") == "正在运行 asyncio + aiohttp：3/4 项……"
+    assert progress_text(None, "en").startswith("Measuring the loopback request ceiling")  # before any engine

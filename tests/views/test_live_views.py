@@ -1,0 +1,135 @@
+"""The Live page's figure, Patch, cards and banner, built from a real session over a real store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from services.live.session import LiveSession, Snapshot, trace_index
+from services.live.store import ReadingStore
+from services.live.view import LiveView, Thresholds, x_value
+from services.sensors.model import Reading
+from services.sensors.stations import BY_ID
+from tests.views.helpers import operations, texts
+from views.live import banner, card_class, make_cards, make_live_figure, make_live_patch
+
+T0 = 1_790_000_000  # a whole second
+STATIONS = ("beijing", "lhasa")
+
+
+def fill(store: ReadingStore, seconds: int, start: int = T0, temps: dict[str, float] | None = None) -> None:
+    """One reading a second per station: a steady temperature (20 °C unless ``temps`` says) and 50 %RH."""
+    temps = temps or {}
+    store.add(
+        [
+            (Reading(s, ts, temps.get(s, 20.0), 50.0), ts * 1000)
+            for ts in range(start, start + seconds)
+            for s in STATIONS
+        ]
+    )
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[ReadingStore]:
+    with ReadingStore(tmp_path / "readings.sqlite3") as s:
+        yield s
+
+
+def session(store: ReadingStore, **view: Any) -> LiveSession:
+    return LiveSession(LiveView(STATIONS, **view), store, period_s=1.0)
+
+
+def rebuilt(store: ReadingStore, seconds: int = 60, **view: Any) -> tuple[LiveSession, Snapshot]:
+    fill(store, seconds)
+    live = session(store, **view)
+    return live, live.rebuild(now=T0 + seconds)
+
+
+def test_the_figure_has_a_temperature_and_a_humidity_line_per_station_named_after_it(store):
+    _, snap = rebuilt(store, lang="zh")
+    fig = make_live_figure(snap, BY_ID)
+    assert len(fig.data) == 4 * len(STATIONS) + 4  # two chunks per station and metric, then the alert markers
+    for position, (station, name) in enumerate((("beijing", "北京"), ("lhasa", "拉萨"))):
+        temperature = fig.data[trace_index(position, "temperature", 0)]
+        humidity = fig.data[trace_index(position, "humidity", 0)]
+        assert temperature.name == humidity.name == name
+        assert (temperature.yaxis, humidity.yaxis) == ("y", "y2")  # temperature on top, humidity below
+        assert len(temperature.y) == len(humidity.y) == 60 and set(humidity.y) == {50.0}
+        assert not fig.data[trace_index(position, "temperature", 1)].x  # the second chunk waits for new points
+        assert [tr.showlegend for tr in fig.data if tr.legendgroup == station] == [True, False, False, False]
+    assert fig.layout.xaxis.range == (x_value(T0 + 60 - 300), x_value(T0 + 60))  # the 5-minute window
+    assert "°C" in fig.layout.yaxis.title.text and fig.layout.yaxis.title.text.startswith("温度")
+
+
+def test_temperatures_and_threshold_lines_follow_the_chosen_unit(store):
+    limits = Thresholds(temp_low=10.0, temp_high=25.0, hum_high=70.0)
+    _, snap = rebuilt(store, unit="F", thresholds=limits)
+    fig = make_live_figure(snap, BY_ID)
+    assert set(fig.data[trace_index(0, "temperature", 0)].y) == {68.0}  # 20 °C
+    assert "°F" in fig.layout.yaxis.title.text
+    lines = sorted((shape.yref, shape.y0) for shape in fig.layout.shapes)
+    assert lines == [("y", 50.0), ("y", 77.0), ("y2", 70.0)]  # 10 °C and 25 °C in °F; humidity as is
+    unlimited = make_live_figure(session(store).rebuild(now=T0 + 60), BY_ID)
+    assert unlimited.layout.shapes == ()  # no threshold set: no line, no alert marker
+    assert all(not tr.x for tr in unlimited.data if tr.name == "alert")
+
+
+def test_threshold_lines_show_even_before_any_reading_arrives(store):
+    empty = session(store, thresholds=Thresholds(temp_high=25.0)).rebuild(now=T0)
+    fig = make_live_figure(empty, BY_ID)
+    assert [(shape.yref, shape.y0) for shape in fig.layout.shapes] == [("y", 25.0)]
+    assert all(not tr.x for tr in fig.data)  # nothing plotted that was not measured
+
+
+def test_a_patch_appends_only_the_new_points_and_moves_the_window(store):
+    live, snap = rebuilt(store)
+    fill(store, 2, start=T0 + 60)
+    delta = live.advance(store.since(live.cursor, list(STATIONS)), now=T0 + 62)
+    ops = operations(make_live_patch(delta, live.start, live.view, BY_ID))
+    new_x = [x_value(T0 + 60), x_value(T0 + 61)]
+    extended = {location: value for kind, location, value in ops if kind == "Extend"}
+    for position in range(len(STATIONS)):
+        for metric in ("temperature", "humidity"):
+            head = trace_index(position, metric, 1)
+            assert extended[("data", head, "x")] == new_x  # two new readings, not the 60 shown before
+    assert not any(kind == "Assign" and location[0] == "data" for kind, location, _ in ops)  # no trace re-sent
+    window = [x_value(T0 + 62 - 300), x_value(T0 + 62)]
+    assert ("Assign", ("layout", "xaxis", "range"), window) in ops
+    assert ("Assign", ("layout", "xaxis2", "range"), window) in ops
+
+
+def test_a_patch_marks_a_station_that_went_silent_as_offline_in_the_legend(store):
+    live, _ = rebuilt(store)
+    delta = live.advance([], now=T0 + 70)  # ten silent seconds: beyond three collector periods
+    ops = operations(make_live_patch(delta, live.start, live.view, BY_ID))
+    names = {location[1]: value for kind, location, value in ops if location[-1] == "name"}
+    assert names == {
+        trace_index(0, "temperature", 0): "Beijing · offline",
+        trace_index(1, "temperature", 0): "Lhasa · offline",
+    }
+    assert not any(location[0] == "data" and location[-1] in ("x", "y") for _, location, _ in ops)
+
+
+def test_cards_show_each_station_in_the_chosen_unit_and_language(store):
+    _, snap = rebuilt(store, unit="F", lang="zh")
+    cards = make_cards(snap, BY_ID)
+    assert [card.id for card in cards] == ["live-card-beijing", "live-card-lhasa"]
+    shown = texts(cards[0])
+    assert shown[0] == "北京" and "68.0 °F" in shown and "50.0 %RH" in shown
+    assert "20.0 °C" not in shown and {"露点", "最低", "最高", "平均"} <= set(shown)
+
+
+def test_an_alerting_station_gets_an_alert_card_and_is_named_in_the_banner_which_hides_without_alerts(store):
+    fill(store, 60, temps={"lhasa": 30.0})
+    snap = session(store, thresholds=Thresholds(temp_high=25.0), lang="zh").rebuild(now=T0 + 60)
+    classes = {card.id: card.className for card in make_cards(snap, BY_ID)}
+    assert classes == {"live-card-beijing": "card sensor-card", "live-card-lhasa": "card sensor-card alert"}
+    alerting = [s.station for s in snap.stations if s.alerts]
+    assert banner(alerting, BY_ID, "zh") == ("超出阈值：拉萨", "banner banner-alert")
+    assert banner(alerting, BY_ID, "en") == ("Beyond thresholds: Lhasa", "banner banner-alert")
+    assert banner([], BY_ID, "zh") == ("", "banner hidden")
+    assert card_class(False, []) == "card sensor-card"
+    assert card_class(True, []) == "card sensor-card offline"
+    assert card_class(False, ["temp_high"]) == "card sensor-card alert"

@@ -1,0 +1,140 @@
+"""The Trace page's timeline, its Patch, the slow table, the counters and the task panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from services.tracing.view import CHUNK, SERIES, SLOW_SHOWN, TraceSession, TraceView, trace_index
+from tests.views.helpers import operations, texts
+from views.tracing import counters_text, make_slow_table, make_task_panel, make_trace_figure, make_trace_patch
+
+WALL_NS = 1_790_000_000 * 10**9  # the traced machine's perf_counter 0, on the wall clock
+
+
+def answer(rows: list[list[Any]], cursor: int, now_ms: float, **extra: Any) -> dict[str, Any]:
+    """One answer of the trace service, shaped like TraceHub's."""
+    return {
+        "pid": 4321,
+        "now_ns": int(now_ms * 1e6),
+        "wall_offset_ns": WALL_NS,
+        "cursor": cursor,
+        "rows": rows,
+        "jobs": extra.get("jobs", []),
+        "lag": extra.get("lag", []),
+        "slow": extra.get("slow", []),
+        "stats": extra.get("stats", {"events_per_s": 10.0}),
+    }
+
+
+def row(seq: int, start_ms: float, ms: float, lane: str = "poll-beijing", internal: bool = False) -> list[Any]:
+    """A callback row: seq, kind, start, end, late, task, lane, name, internal."""
+    start = int(start_ms * 1e6)
+    return [seq, 0, start, start + int(ms * 1e6), 0, 7, lane, f"step {lane}", internal]
+
+
+def wall_ms(ms: float) -> float:
+    return WALL_NS / 1e6 + ms
+
+
+def first_update(view: TraceView | None = None) -> tuple[TraceSession, Any]:
+    session = TraceSession(view or TraceView(window_s=15, slow_ms=100))
+    rows = [row(0, 10, 0.1), row(1, 20, 2.0), row(2, 30, 150, lane="poll-lhasa"), row(3, 40, 0.1, "trace", True)]
+    update = session.feed(
+        answer(rows, 3, 1000, lag=[(50_000_000, 3_000_000)], jobs=[[1, "parse", 0, 100_000_000, 160_000_000, 999]])
+    )
+    return session, update
+
+
+def test_the_timeline_has_two_traces_per_series_lanes_on_top_and_lag_below():
+    session, update = first_update()
+    fig = make_trace_figure(update, session, "zh")
+    assert [tr.name for tr in fig.data] == [s for s in SERIES for _ in (0, 1)]
+    assert {tr.yaxis for tr in fig.data if tr.name != "lag"} == {"y"} and {
+        tr.yaxis for tr in fig.data if tr.name == "lag"
+    } == {"y2"}
+    ticks = fig.data[trace_index("ticks", 0)]
+    assert ticks.x == pytest.approx([wall_ms(10), wall_ms(20), wall_ms(30)])  # on the wall clock
+    assert set(ticks.y) == {"poll-beijing", "poll-lhasa"}  # the internal "trace" lane is hidden
+    assert len(fig.data[trace_index("busy", 0)].x) == 3 and len(fig.data[trace_index("slow", 0)].x) == 3  # a bar each
+    assert fig.data[trace_index("jobs", 0)].y[0] == "worker 999"
+    assert fig.data[trace_index("lag", 0)].y == (3.0,)  # in ms
+    assert all(not fig.data[trace_index(s, 1)].x for s in SERIES)  # the second chunks start empty
+    assert fig.layout.xaxis.range == pytest.approx([wall_ms(1000) - 15_000, wall_ms(1000)])
+    assert fig.layout.yaxis2.title.text == "循环延迟（毫秒）"
+    session, update = first_update(TraceView(hide_internal=False))
+    shown = make_trace_figure(update, session, "en")
+    assert "trace" in shown.data[trace_index("ticks", 0)].y  # internals shown on request, on their own lane
+    assert shown.layout.yaxis2.title.text == "Loop lag (ms)"
+
+
+def test_a_patch_extends_the_head_chunks_with_only_the_new_points():
+    session, _ = first_update()
+    update = session.feed(answer([row(4, 1100, 0.1), row(5, 1200, 0.1)], 5, 2000, lag=[(1_500_000_000, 1_000_000)]))
+    ops = operations(make_trace_patch(update, 15))
+    extended = {location: value for kind, location, value in ops if kind == "Extend"}
+    assert extended[("data", trace_index("ticks", 0), "x")] == pytest.approx([wall_ms(1100), wall_ms(1200)])
+    assert extended[("data", trace_index("lag", 0), "y")] == [1.0]
+    assert {location[1] for location in extended} == {trace_index("ticks", 0), trace_index("lag", 0)}  # nothing else
+    assert not any(kind == "Assign" and location[0] == "data" for kind, location, _ in ops)
+    windows = {location[1]: value for kind, location, value in ops if location[0] == "layout"}
+    assert windows["xaxis"] == windows["xaxis2"] == pytest.approx([wall_ms(2000) - 15_000, wall_ms(2000)])
+
+
+def test_a_full_head_chunk_hands_over_by_replacing_the_other_chunk():
+    session, _ = first_update()
+    many = [row(10 + i, 1000 + i, 0.1) for i in range(CHUNK["ticks"])]
+    update = session.feed(answer(many, 10 + len(many), 5000))
+    ops = operations(make_trace_patch(update, 15))
+    assigned = {location: value for kind, location, value in ops if kind == "Assign" and location[0] == "data"}
+    assert len(assigned[("data", trace_index("ticks", 1), "x")]) == CHUNK["ticks"]  # the new head, set whole
+    assert not any(location[1] == trace_index("ticks", 0) for location in assigned)  # the old points stay shown
+
+
+def test_the_slow_table_lists_the_newest_slow_callbacks_first_and_at_most_a_screenful():
+    session = TraceSession(TraceView(slow_ms=100))
+    session.feed(answer([], 0, 0))
+    slow = [row(i, i * 1000, 100 + i) for i in range(SLOW_SHOWN + 5)]
+    session.feed(answer([*slow, row(99, 50_000, 99)], 99, 60_000))  # 99 ms is under the threshold
+    table = make_slow_table(session.slow_rows(), 100, "en")
+    body = table.children[1].children
+    assert len(body) == SLOW_SHOWN
+    durations = [tr.children[3].children for tr in body]
+    assert durations[:2] == ["119.0", "118.0"] and "99.0" not in durations  # newest first
+    newest = datetime.fromtimestamp(wall_ms(19_000) / 1000).strftime("%H:%M:%S.%f")[:-3]
+    assert texts(body[0])[:2] == [newest, "poll-beijing"]
+    assert texts(table.children[0]) == ["Time", "Task", "Callback", "Duration (ms)", "Late (ms)", "Scheduled by"]
+
+
+def test_no_slow_callback_says_so_with_the_threshold_in_the_page_language():
+    assert make_slow_table([], 250, "zh").children == "暂无 250 毫秒及以上的回调。"
+    assert make_slow_table([], 0.5, "en").children == "No callback of 0.5 ms or longer yet."
+
+
+def test_counters_never_round_a_tiny_tracer_overhead_to_zero():
+    session, _ = first_update()
+    session.stats = {"events_per_s": 2400.4, "overhead_pct": 0.0002, "dropped": 3, "tasks": 12}
+    tiny = counters_text(session, "en")
+    assert tiny == "2400 events/s · tracer < 0.001 % of a core · 3 dropped · 12 tasks known"
+    session.stats = {"events_per_s": 2400, "overhead_pct": 2.345, "dropped": 0, "tasks": 12}
+    assert "≈ 2.3 %" in counters_text(session, "zh") and "每秒 2400 个事件" in counters_text(session, "zh")
+
+
+def test_the_task_panel_shows_the_await_stack_or_says_there_is_none():
+    info = {"name": "poll-1", "coro": "app_poll", "site": "collector.py:88", "state": "waiting"}
+    waiting = make_task_panel({**info, "stack": ["app_poll at collector.py:90", "sleep at tasks.py:1"]}, "en")
+    assert texts(waiting[0]) == [
+        "Name",
+        "poll-1",
+        "Coroutine",
+        "app_poll",
+        "Created at",
+        "collector.py:88",
+        "State",
+        "waiting",
+    ]
+    assert waiting[2].children == "app_poll at collector.py:90\nsleep at tasks.py:1"
+    running = make_task_panel({**info, "stack": []}, "zh")
+    assert running[2].children == "（无：任务未挂起）" and texts(running[0])[0] == "名称"

@@ -1,0 +1,48 @@
+"""The pages' building blocks: a labelled field, a segmented choice, a text box, a row of
+buttons, a page head with its status line, and a graph that starts empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from views.i18n import T
+
+
+def field(label_key: str, control: Any, extra_class: str = "") -> html.Label:
+    """``control`` under its translated label."""
+    return html.Label([T(label_key), control], className=f"field {extra_class}".strip())
+
+
+def segmented(component_id: str, value: Any, options: list[dict[str, Any]], **props: Any) -> dcc.RadioItems:
+    """One choice of a few, shown as a row of joined buttons."""
+    return dcc.RadioItems(id=component_id, value=value, inline=True, className="segmented", options=options, **props)
+
+
+def text_box(label_key: str, component_id: str, value: str | None = None, **props: Any) -> html.Label:
+    """A labelled one-line text input (numbers are typed as text and checked by the callback)."""
+    if value is not None:
+        props["value"] = value
+    return field(label_key, dcc.Input(id=component_id, type="text", className="num-input", **props))
+
+
+def buttons(*children: Any, extra_class: str = "") -> html.Div:
+    return html.Div(list(children), className=f"buttons {extra_class}".strip())
+
+
+def head(title_key: str, status_id: str) -> html.Div:
+    """The page's title with its live status line beside it."""
+    return html.Div(
+        [T(title_key, html.H1), html.Span(id=status_id, className="live-status", role="status")], className="live-head"
+    )
+
+
+def graph(component_id: str, empty_layout: dict[str, Any], class_name: str = "") -> dcc.Graph:
+    """A graph that shows ``empty_layout`` until its first figure arrives."""
+    return dcc.Graph(
+        id=component_id,
+        figure={"data": [], "layout": empty_layout},
+        config={"displaylogo": False, "responsive": True},
+        className=class_name,
+    )

@@ -1,0 +1,142 @@
+"""Trace page markup: the timeline figure and its Patch, the slow table, the task panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import Patch, html
+from plotly.subplots import make_subplots
+
+from services.core.i18n import t
+from services.tracing.view import SERIES, Points, TraceSession, Update, trace_index
+
+STYLE = {  # series → how its traces look
+    "ticks": {
+        "mode": "markers",
+        "marker": {"symbol": "line-ns-open", "size": 11, "color": "#1f77b4", "line": {"width": 1.5}},
+    },
+    "busy": {"mode": "lines", "line": {"width": 9, "color": "#ff7f0e"}},
+    "slow": {"mode": "lines", "line": {"width": 13, "color": "#d62728"}},
+    "jobs": {"mode": "lines", "line": {"width": 11, "color": "#2ca02c"}},
+    "lag": {"mode": "lines", "line": {"width": 1.5, "color": "#9467bd"}},
+}
+EMPTY_LAYOUT = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
+
+
+def x_window(end_ms: float, window_s: int) -> list[float]:
+    return [end_ms - window_s * 1000, end_ms]
+
+
+def _columns(pts: Points, series: str) -> dict[str, Any]:
+    if series == "lag":
+        return {"x": pts.x, "y": pts.y}
+    return {"x": pts.x, "y": pts.y, "hovertext": pts.text, "customdata": pts.custom}
+
+
+def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Figure:
+    """Lanes on top (ticks, busy bars, slow bars, worker jobs; two chunk traces each, in
+    ``trace_index`` order), the loop-lag strip below, both on the wall clock."""
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.04)
+    for series in SERIES:
+        for chunk in (0, 1):
+            pts = update.points[series] if chunk == update.chunks.get(series, 0) else Points()
+            fig.add_trace(
+                go.Scatter(
+                    name=series,
+                    showlegend=False,
+                    hoverinfo="text" if series != "lag" else "x+y",
+                    **_columns(pts, series),
+                    **STYLE[series],
+                ),
+                row=2 if series == "lag" else 1,
+                col=1,
+            )
+    fig.update_layout(
+        **EMPTY_LAYOUT, height=620, hovermode="closest", uirevision=session.view.window_s, clickmode="event"
+    )
+    fig.update_xaxes(type="date", range=x_window(update.end_ms, session.view.window_s))
+    fig.update_yaxes(type="category", categoryorder="category descending", row=1, col=1)
+    fig.update_yaxes(title_text=t("trace.lag", lang), rangemode="tozero", row=2, col=1)
+    return fig
+
+
+def make_trace_patch(update: Update, window_s: int) -> Patch:
+    """The new points only: extend each series' head chunk, or replace the chunk that
+    becomes the head; then move the window."""
+    patch = Patch()
+    for series, chunk in update.chunks.items():
+        pts = update.points[series]
+        trace = patch["data"][trace_index(series, chunk)]
+        for key, values in _columns(pts, series).items():
+            if series in update.fresh:
+                trace[key] = values
+            else:
+                trace[key].extend(values)
+    patch["layout"]["xaxis"]["range"] = x_window(update.end_ms, window_s)
+    patch["layout"]["xaxis2"]["range"] = x_window(update.end_ms, window_s)
+    return patch
+
+
+def _clock(ms: float) -> str:
+    return datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S.%f")[:-3]
+
+
+def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> Any:
+    if not rows:
+        return html.P(t("trace.slow.none", lang, ms=f"{slow_ms:g}"), className="muted")
+    head = html.Tr([html.Th(t(f"trace.col.{c}", lang)) for c in ("time", "lane", "callback", "ms", "late", "kind")])
+    body = [
+        html.Tr(
+            [
+                html.Td(_clock(r["at_ms"])),
+                html.Td(r["lane"]),
+                html.Td(r["name"], className="mono"),
+                html.Td(f"{r['ms']:.1f}", className="num"),
+                html.Td(f"{r['late_ms']:.1f}", className="num"),
+                html.Td(r["kind"]),
+            ],
+            className="slow-row",
+        )
+        for r in rows
+    ]
+    return html.Table([html.Thead(head), html.Tbody(body)], className="slow-table")
+
+
+def counters_text(session: TraceSession, lang: str) -> str:
+    s = session.stats
+    rate, pct = s.get("events_per_s", 0), s.get("overhead_pct", 0)
+    # the C hot path on the collector costs well under a thousandth of a percent: say so
+    # rather than round it to zero
+    overhead = "< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %"
+    return t(
+        "trace.counters",
+        lang,
+        rate=f"{rate:.0f}",
+        overhead=overhead,
+        dropped=s.get("dropped", 0),
+        tasks=s.get("tasks", 0),
+    )
+
+
+def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
+    stack = info.get("stack") or []
+    rows = [("name", info["name"]), ("coro", info["coro"]), ("site", info["site"]), ("state", info["state"])]
+    return [
+        html.Dl(
+            [
+                item
+                for key, value in rows
+                for item in (html.Dt(t(f"trace.inspect.{key}", lang)), html.Dd(value, className=f"task-{key}"))
+            ],
+            className="task-facts",
+        ),
+        html.Div(t("trace.inspect.stack", lang), className="task-stack-title"),
+        html.Pre("\n".join(stack) if stack else t("trace.inspect.no_stack", lang), className="task-stack"),
+    ]
+
+
+def message(text: str, ok: bool = True) -> html.Span:
+    """An action's outcome under the buttons: plain when it worked, highlighted when not."""
+    return html.Span(text, className="msg-ok" if ok else "msg-error")
