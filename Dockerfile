@@ -1,4 +1,4 @@
-# looplens: multi-stage image; the same gunicorn command and config run in tests/test_gunicorn.py.
+# looplens: multi-stage image; tests/test_gunicorn.py runs its CMD (the supervised app).
 FROM python:3.11.7-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /build
@@ -24,4 +24,4 @@ EXPOSE 8050
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8050/healthz', timeout=4).status != 200)"
-CMD ["gunicorn", "-c", "gunicorn.conf.py"]
+CMD ["python", "-m", "looplens", "run"]

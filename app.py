@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from callbacks import register_all
-from services.core.health import HealthChecker
 from services.core.settings import Settings
+from services.ops.headers import SecurityHeaders
+from services.ops.health import HealthChecker
 from shell import make_shell
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,11 @@ def add_health_route(server: FastAPI, settings: Settings) -> None:
     @server.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         status, body = await checker.report()
+        return JSONResponse(body, status_code=status)
+
+    @server.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        status, body = await checker.ready()
         return JSONResponse(body, status_code=status)
 
 
@@ -51,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.state.settings = settings  # page layouts that read live state find it here
     register_all(app, settings)
     add_health_route(app.server, settings)
+    # the CSP names each inline script the app writes by its hash
+    app.server.add_middleware(SecurityHeaders, script_hashes=app.csp_hashes)
     return app
 
 

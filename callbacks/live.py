@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Any
 
@@ -139,7 +140,7 @@ async def export(
         return no_update, t("live.err.no_station", lang)
     end, max_id = time.time(), None
     if view.paused and shown and shown.get("paused"):  # frozen: what the screen shows
-        end, max_id = float(shown["end"]), int(shown["cursor"])
+        end, max_id = frozen_at(shown, end)
 
     def read() -> list[Any]:
         with ReadingStore(settings.store_path) as store:
@@ -151,6 +152,18 @@ async def export(
     stamp = local_time(end).strftime("%Y%m%d-%H%M%S")
     filename = f"looplens-{view.range_key}-{stamp}.csv"
     return dcc.send_string(csv_text(rows, view.unit, stations), filename, type="text/csv"), ""
+
+
+def frozen_at(shown: dict[str, Any], now: float) -> tuple[float, int | None]:
+    """(end, last row id) of a paused page's picture, from the page's store (written by
+    the stream, but the browser's to change): anything odd means "now, every row"."""
+    try:
+        end, cursor = float(shown["end"]), shown["cursor"]
+    except (KeyError, TypeError, ValueError):
+        return now, None
+    if not math.isfinite(end) or abs(end - now) > 366 * 86400 or not isinstance(cursor, int) or cursor < 0:
+        return now, None
+    return end, cursor
 
 
 # -- the push stream --------------------------------------------------------------------

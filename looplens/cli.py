@@ -1,50 +1,76 @@
 """The ``looplens`` command.
 
-    looplens run [--bind HOST:PORT] [--workers N]   serve the app with the embedded
-                                                    defaults (what ``make run`` starts)
+    looplens run [--bind HOST:PORT] [--workers N]   every component, supervised (what
+                                                    ``make run`` and the image start)
+    looplens web | collector | sensor-sim           one component, for an orchestrator
+                                                    that supervises them itself
     looplens --version
 
-``run`` replaces this process with gunicorn configured by ``looplens.gunicorn_conf``;
-``--bind`` and ``--workers`` set ``LOOPLENS_BIND`` and ``LOOPLENS_WORKERS`` for it.
+``run`` keeps a supervisor in this process (``services.ops.supervisor``): it restarts a
+component that dies and stops them all on SIGTERM or SIGINT. The one-component commands
+replace this process with the component. ``--bind`` and ``--workers`` set
+``LOOPLENS_BIND`` and ``LOOPLENS_WORKERS`` for the web server.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from services.core.settings import VERSION
-
-GUNICORN_CONFIG = "python:looplens.gunicorn_conf"
+from looplens.components import WEB_COMMAND, components
+from services.core.settings import VERSION, Settings
+from services.live.process import COLLECTOR_COMMAND
+from services.ops.supervisor import Supervisor
+from services.sensors.process import sensor_command
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="looplens", description="Live sensors and the concurrency behind them.")
     top.add_argument("--version", action="version", version=f"looplens {VERSION}")
     commands = top.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser("run", help="serve the app on embedded defaults (sensor service and collector included)")
-    run.add_argument("--bind", help="HOST:PORT to listen on (default: $LOOPLENS_BIND or 0.0.0.0:8050)")
-    run.add_argument("--workers", type=int, help="web worker processes (default: $LOOPLENS_WORKERS or 2)")
+    for name, text in (
+        ("run", "every component, supervised: sensor simulator, collector, web server"),
+        ("web", "the web server only (its own sensor service and collector unless told otherwise)"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--bind", help="HOST:PORT to listen on (default: $LOOPLENS_BIND or 0.0.0.0:8050)")
+        command.add_argument("--workers", type=int, help="web worker processes (default: $LOOPLENS_WORKERS or 2)")
+    commands.add_parser("collector", help="the collector only: stations → reading store")
+    commands.add_parser("sensor-sim", help="the simulated sensor service only")
     return top
 
 
-def gunicorn_argv() -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.command != "run":
-        parser().print_help()
-        return 2
+def _web_options(args: argparse.Namespace) -> None:
     if args.bind:
         os.environ["LOOPLENS_BIND"] = args.bind
     if args.workers is not None:
         if args.workers < 1:
             parser().error("--workers must be at least 1")
         os.environ["LOOPLENS_WORKERS"] = str(args.workers)
-    command = gunicorn_argv()
-    os.execv(command[0], command)  # gunicorn becomes this process: signals reach it directly
+
+
+def _become(command: list[str]) -> int:
+    os.execv(command[0], command)  # the component becomes this process: signals reach it directly
     return 0  # not reached
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command in ("run", "web"):
+        _web_options(args)
+    settings = Settings()
+    if args.command == "run":
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s")
+        return Supervisor(components(settings), settings.data_dir / "supervisor.json").run()
+    if args.command == "web":
+        return _become(list(WEB_COMMAND))
+    if args.command == "collector":
+        return _become(list(COLLECTOR_COMMAND))
+    if args.command == "sensor-sim":
+        s = settings
+        return _become(sensor_command(s.sensor_host, s.sensor_port, s.sensor_seed, s.sensor_stations))
+    parser().print_help(sys.stderr)
+    return 2

@@ -1,9 +1,11 @@
-"""gunicorn settings for looplens: `looplens run`, the Dockerfile and the tests all use them.
+"""gunicorn settings for looplens: the web server of `looplens run` and `looplens web`.
 
 Environment: LOOPLENS_BIND (default 0.0.0.0:8050), LOOPLENS_WORKERS (default 2), and
 LOOPLENS_SENSOR_URL — when empty, the master starts the embedded sensor service once,
 before forking workers, and every worker inherits its address. The master also starts
-the single collector process, so there is one collector however many workers serve.
+the single collector process unless LOOPLENS_EMBEDDED_COLLECTOR is false. Under
+`looplens run` the supervisor owns both, and the master starts neither. gunicorn's
+control socket lives in the data folder, so two instances on one machine never share it.
 """
 
 import asyncio
@@ -25,6 +27,9 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOOPLENS_LOG_LEVEL", "info")
 wsgi_app = "app:server"
+_data_dir = Settings().data_dir.resolve()
+_data_dir.mkdir(parents=True, exist_ok=True)
+control_socket = str(_data_dir / "gunicorn.ctl")
 
 _embedded: list[ChildProcess] = []
 

@@ -7,7 +7,9 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -27,8 +29,8 @@ def served(tmp_path_factory):
     port, sensor_port = free_port(), free_port()
     env = gunicorn_env(port, sensor_port, 2, str(tmp_path_factory.mktemp("gunicorn-data")))
     cmd = dockerfile_command()
-    assert cmd[0] == "gunicorn"
-    cmd[0] = GUNICORN
+    assert cmd[0] == "python"
+    cmd[0] = sys.executable
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -98,3 +100,20 @@ def test_stopping_the_server_stops_the_embedded_sensor_service(tmp_path):
     while get_or_none(f"http://127.0.0.1:{sensor_port}/health") is not None:
         assert time.monotonic() < deadline, "sensor service outlived the server"
         time.sleep(0.2)
+
+
+def test_every_response_carries_the_security_headers(served):
+    url = served[0]
+    for path in ("/", "/live", "/assets/style.css", "/_dash-layout", "/healthz", "/readyz", "/nowhere"):
+        with urllib.request.urlopen(f"{url}{path}", timeout=10) as resp:
+            headers = resp.headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "same-origin", path
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in policy and "default-src 'self'" in policy, path
+        assert "'sha256-" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0], path
+
+
+def test_readyz_answers_while_the_store_is_there(served):
+    status, body = get(f"{served[0]}/readyz")
+    assert status == 200 and json.loads(body)["ready"] is True

@@ -6,8 +6,10 @@ Each component that runs as a child has its own subclass beside it
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +19,22 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]  # the app's folder (its source, or site-packages)
 # The folders of the project's own code; code elsewhere is a library.
 APP_PACKAGES = ("services", "callbacks", "views", "pages", "looplens", "tests", "bench")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int = 0) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (a pool worker whose parent was
+    killed would otherwise wait forever, and keep what it inherited, a port among them).
+    ``parent_pid``: the parent it must still have (else: any but init) — if it died before
+    the request took effect, this process exits now."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: owners still stop their known children
+        return
+    if os.getppid() != parent_pid if parent_pid else os.getppid() == 1:
+        os._exit(1)
 
 
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from services.core.children import child_env
+from services.core.children import child_env, die_with_parent
 from services.lab.loop_trace import write_loop_trace
 from services.lab.workload import (
     ASYNC_BOUND,
@@ -42,7 +42,6 @@ from services.lab.workload import (
     EngineRun,
     Item,
     Workload,
-    die_with_parent,
     item_work,
     parse,
     reading_url,

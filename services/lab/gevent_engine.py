@@ -14,7 +14,8 @@ import sys  # noqa: E402
 
 from gevent.pool import Pool  # noqa: E402
 
-from services.lab.workload import ASYNC_BOUND, Item, Workload, die_with_parent, item_work  # noqa: E402
+from services.core.children import die_with_parent
+from services.lab.workload import ASYNC_BOUND, Item, Workload, item_work
 
 
 def main() -> None:

@@ -11,11 +11,9 @@ it runs, timed on the machine's monotonic clock.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import hashlib
 import json
 import os
-import signal
 import threading
 import time
 import urllib.error
@@ -113,19 +111,6 @@ class EngineRun:
 
 
 # -- the per-item work (top level: process pools pickle it) -----------------------------
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent dies. A pool worker whose parent
-    was killed would otherwise wait forever: its siblings keep the task pipe open."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: cancel still kills the run's known children
-        return
-    if os.getppid() == 1:  # the parent died before the request took effect
-        os._exit(1)
 
 
 def calibrate(ms: float = 20.0, samples: int = 5) -> int:

@@ -1,4 +1,5 @@
-"""The collector as an owned child process (the embedded default)."""
+"""The collector as a child process: its command, the check that it has started (its
+first heartbeat is in the store), and an owner for it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from pathlib import Path
 from services.core.children import ChildProcess
 from services.live.meta import last_heartbeat
 from services.live.store import ReadingStore
+
+COLLECTOR_COMMAND = [sys.executable, "-m", "services.live.collector"]
+
+
+def collector_ready(store_path: Path, pid: int) -> bool:
+    """Whether collector ``pid`` has written its first heartbeat."""
+    if not store_path.exists():
+        return False
+    with ReadingStore(store_path) as store:
+        beat = last_heartbeat(store)
+    return beat is not None and beat.get("pid") == pid
 
 
 class CollectorProcess(ChildProcess):
@@ -21,11 +33,7 @@ class CollectorProcess(ChildProcess):
         self.store_path = store_path
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "services.live.collector"]
+        return list(COLLECTOR_COMMAND)
 
     def ready(self) -> bool:
-        if not self.store_path.exists():
-            return False
-        with ReadingStore(self.store_path) as store:
-            beat = last_heartbeat(store)
-        return beat is not None and beat.get("pid") == self.pid
+        return self.pid is not None and collector_ready(self.store_path, self.pid)

@@ -1,12 +1,28 @@
-"""The simulated sensor service as an owned child process (the embedded default)."""
+"""The simulated sensor service as a child process: its command, the check that it is up
+(and is the process we started, not another one on the port), and an owner for it."""
 
 from __future__ import annotations
 
+import json
 import sys
 import urllib.error
 import urllib.request
 
 from services.core.children import ChildProcess
+
+
+def sensor_command(host: str, port: int, seed: int, stations: int) -> list[str]:
+    return [sys.executable, "-m", "services.sensors.service", "--host", host, "--port", str(port),
+            "--seed", str(seed), "--stations", str(stations)]  # fmt: skip
+
+
+def sensor_ready(url: str, pid: int) -> bool:
+    """Whether the service at ``url`` answers, and is process ``pid``."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
+            return bool(resp.status == 200 and json.load(resp).get("pid") == pid)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+        return False
 
 
 class SensorServiceProcess(ChildProcess):
@@ -31,23 +47,7 @@ class SensorServiceProcess(ChildProcess):
         return f"http://{self.host}:{self.port}"
 
     def command(self) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "services.sensors.service",
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-            "--seed",
-            str(self.seed),
-            "--stations",
-            str(self.stations),
-        ]
+        return sensor_command(self.host, self.port, self.seed, self.stations)
 
     def ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=1) as resp:
-                return bool(resp.status == 200)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            return False
+        return self.pid is not None and sensor_ready(self.url, self.pid)

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import random
 import signal
@@ -37,6 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from services.core.children import exit_when_orphaned
+from services.core.inputs import json_body, number
 from services.core.settings import Settings
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID, STATIONS, Station, fleet
@@ -45,6 +47,8 @@ from services.tracing.routes import trace_routes
 
 logger = logging.getLogger(__name__)
 
+MAX_FAULT_MS = 60_000  # the longest latency or jitter a fault may add
+MAX_LATENCY_MS = 10_000  # ?latency_ms: the lab's chosen latency
 HANG_S = 300.0  # a hanging request answers after this long, far past any client timeout
 SHUTDOWN_S = 0.5  # on close, in-flight (e.g. hanging) requests get this long, then are dropped
 
@@ -60,12 +64,11 @@ class Faults:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
                 raise ValueError(f"{f.name} must be a number, got {value!r}")
-            if value < 0:
-                raise ValueError(f"{f.name} must be ≥ 0, got {value}")
-            if f.name.endswith("_rate") and value > 1:
-                raise ValueError(f"{f.name} must be between 0 and 1, got {value}")
+            high = 1 if f.name.endswith("_rate") else MAX_FAULT_MS
+            if not 0 <= value <= high:
+                raise ValueError(f"{f.name} must be between 0 and {high}, got {value}")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Faults:
@@ -183,7 +186,9 @@ class SensorService:
         await self.close()
 
     async def _health(self, _request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "stations": len(self.stations), "seed": self.seed})
+        return web.json_response(
+            {"status": "ok", "stations": len(self.stations), "seed": self.seed, "pid": os.getpid()}
+        )
 
     async def _stations(self, _request: web.Request) -> web.Response:
         return web.json_response({"stations": [s.as_dict() for s in self.stations.values()]})
@@ -193,7 +198,7 @@ class SensorService:
 
     async def _put_faults(self, request: web.Request) -> web.Response:
         try:
-            self.faults = FaultConfig.from_dict(await request.json(), self.stations.keys())
+            self.faults = FaultConfig.from_dict(json_body(await request.read()), self.stations.keys())
         except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
             return web.json_response({"error": str(err)}, status=400)
         logger.info("sensor faults now %s", self.faults.as_dict())
@@ -203,15 +208,14 @@ class SensorService:
         station = self.stations.get(request.match_info["station_id"])
         if station is None:
             return web.json_response({"error": "unknown station"}, status=404)
+        now = self._clock()
         try:
-            at, latency = _query_number(request, "at"), _query_number(request, "latency_ms")
+            at = number(request.query.get("at"), "at", 0, 1e11)  # unix seconds
+            latency = number(request.query.get("latency_ms"), "latency_ms", 0, MAX_LATENCY_MS)
         except ValueError as err:
             return web.json_response({"error": str(err)}, status=400)
-        now = self._clock()
         if at is not None and abs(at - now) > 86400:
             return web.json_response({"error": "at must be within a day of now"}, status=400)
-        if latency is not None and not 0 <= latency <= 10000:
-            return web.json_response({"error": "latency_ms must be from 0 to 10000"}, status=400)
         faults = self.faults.for_station(station.id)
         rng = self._rng
         if rng.random() < faults.hang_rate:
@@ -226,16 +230,6 @@ class SensorService:
         if rng.random() < faults.malformed_rate:
             body = body[: len(body) // 2]  # cut mid-object: not valid JSON
         return web.Response(text=body, content_type="application/json")
-
-
-def _query_number(request: web.Request, name: str) -> float | None:
-    text = request.query.get(name)
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a number") from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -17,6 +17,7 @@ Its HTTP routes (``services.tracing.routes``):
     POST /trace/block?ms=N             a task that blocks the loop for N ms
     POST /trace/jobs?n=N&ms=M          N CPU jobs of M ms in the worker pool
     GET  /trace/export?window_s=S      the last S seconds as Chrome Trace Event JSON
+    GET  /trace/health                 answers at once, with no side effect (health checks)
 """
 
 from __future__ import annotations

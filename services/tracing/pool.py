@@ -5,12 +5,15 @@ with the loop's."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
 from concurrent.futures import Future as ConcurrentFuture
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
+
+from services.core.children import die_with_parent
 
 
 class Job(NamedTuple):
@@ -39,7 +42,11 @@ class TracedPool:
     def __init__(
         self, workers: int | None = None, capacity: int = 50_000, executor: ProcessPoolExecutor | None = None
     ) -> None:
-        self.executor = executor or ProcessPoolExecutor(workers)  # given one: its owner shuts it down
+        # Its own workers start fresh (spawn): a forked one would inherit this process's
+        # listening sockets, and they die with this process (never an orphan holding a port).
+        self.executor = executor or ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent
+        )  # given one: its owner shuts it down
         self.capacity = capacity
         self._jobs: dict[int, list[Any]] = {}
         self._next = 0

@@ -5,21 +5,38 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from services.core.errors import TraceRefused
+from services.core.inputs import number, whole
 from services.tracing.hub import TraceHub
 
 logger = logging.getLogger(__name__)
 
 
+SEQ_MAX = 2**62  # a row's seq never reaches this
+BIG = 10**9  # a query number beyond this is no number any route takes
+SERIAL = "{serial:\\d{1,18}}"  # a task serial; a longer number is no task (404)
+
+
 def _number(request: web.Request, name: str, default: float) -> float:
+    """A finite query number (400 with the reason otherwise); the hub checks its range."""
     try:
-        return float(request.query.get(name, default))
-    except ValueError:
-        raise web.HTTPBadRequest(text=f"{name} must be a number") from None
+        value = number(request.query.get(name), name, -BIG, BIG, default)
+    except ValueError as err:
+        raise web.HTTPBadRequest(text=str(err)) from None
+    assert value is not None
+    return value
+
+
+def _whole(request: web.Request, name: str, default: int, low: int = -BIG, high: int = BIG) -> int:
+    try:
+        return whole(request.query.get(name), name, low, high, default)
+    except ValueError as err:
+        raise web.HTTPBadRequest(text=str(err)) from None
 
 
 def trace_routes(hub: TraceHub) -> web.RouteTableDef:
@@ -30,19 +47,23 @@ def trace_routes(hub: TraceHub) -> web.RouteTableDef:
 
     @routes.get("/trace")
     async def poll(request: web.Request) -> web.Response:
-        return web.json_response(hub.poll(int(_number(request, "after", -1)), _number(request, "window_s", 10)))
+        return web.json_response(hub.poll(_whole(request, "after", -1, -1, SEQ_MAX), _number(request, "window_s", 10)))
+
+    @routes.get("/trace/health")
+    async def health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "pid": os.getpid(), "attached": hub.tracer.attached})
 
     @routes.post("/trace/watch")
     async def watch(request: web.Request) -> web.Response:
         hub.watched()  # a paused page: keep tracing, send nothing
         return web.json_response({"attached": hub.tracer.attached})
 
-    @routes.get("/trace/tasks/{serial:\\d+}")
+    @routes.get(f"/trace/tasks/{SERIAL}")
     async def task(request: web.Request) -> web.Response:
         info = hub.task(int(request.match_info["serial"]))
         return web.json_response(info) if info else refused(TraceRefused("trace.err.task_gone"))
 
-    @routes.post("/trace/tasks/{serial:\\d+}/cancel")
+    @routes.post(f"/trace/tasks/{SERIAL}/cancel")
     async def cancel(request: web.Request) -> web.Response:
         try:
             return web.json_response({"cancelled": hub.cancel(int(request.match_info["serial"]))})
@@ -59,7 +80,7 @@ def trace_routes(hub: TraceHub) -> web.RouteTableDef:
     @routes.post("/trace/jobs")
     async def jobs(request: web.Request) -> web.Response:
         try:
-            return web.json_response({"jobs": hub.jobs(int(_number(request, "n", 8)), _number(request, "ms", 50))})
+            return web.json_response({"jobs": hub.jobs(_whole(request, "n", 8), _number(request, "ms", 50))})
         except TraceRefused as err:
             return refused(err)
 

@@ -19,6 +19,7 @@ MAY_IMPORT = {
     "tracing": {"core"},
     "lab": {"core", "tracing", "live"},
     "demos": {"core", "tracing"},
+    "ops": {"core", "sensors", "live", "tracing"},
 }
 SOURCES = ("app.py", "shell.py", "ids.py", "services", "callbacks", "views", "pages", "looplens")
 LONG_FILES = {"services/core/i18n.py"}  # the message table: one entry per message
