@@ -12,7 +12,7 @@ RUN /venv/bin/python scripts/build_ext.py && test -f services/tracing/_looptrace
 
 FROM python:3.11.7-slim-bookworm
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 PATH=/venv/bin:$PATH \
-    LOOPLENS_DATA_DIR=/data
+    LOOPLENS_DATA_DIR=/data LOOPLENS_READ_ONLY=true
 RUN useradd --system --uid 10001 --home-dir /app looplens \
     && mkdir -p /data && chown looplens /data
 COPY --from=build /venv /venv

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from callbacks import register_all
 from services.core.settings import Settings
+from services.ops.guard import mode_of
 from services.ops.headers import SecurityHeaders
 from services.ops.health import HealthChecker
 from shell import make_shell
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,  # page components come and go
         background_callback_manager=DiskcacheManager(jobs),
     )
-    app.layout = make_shell()
+    app.layout = make_shell(mode_of(settings))
     app.server.state.settings = settings  # page layouts that read live state find it here
     register_all(app, settings)
     add_health_route(app.server, settings)

@@ -19,7 +19,15 @@ NAV = (
 )
 
 
-def make_shell() -> html.Div:
+def _token_box(mode: str) -> html.Label:
+    """Where an operator types the token, when actions need one (kept for this tab only)."""
+    box = dcc.Input(id=ids.OPERATOR_TOKEN, type="password", persistence=True, persistence_type="session",
+                    className="token-input", autoComplete="off")  # fmt: skip
+    return html.Label([T("guard.token_label"), box], className="token-field", hidden=mode != "token")
+
+
+def make_shell(mode: str = "local") -> html.Div:
+    """The frame; ``mode`` is the guard's (services.ops.guard): with "token", a token box."""
     return html.Div(
         className="shell",
         children=[
@@ -39,6 +47,7 @@ def make_shell() -> html.Div:
                         persistence_type="local",
                         className="lang-switch",
                     ),
+                    _token_box(mode),
                 ],
             ),
             html.Main(dash.page_container, className="main"),

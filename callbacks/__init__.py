@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import demos, i18n, lab, live, query, tracing
+from callbacks import demos, i18n, lab, live, query, trace_actions, tracing
 from services.core.settings import Settings
 
 
@@ -18,5 +18,6 @@ def register_all(app: Dash, settings: Settings) -> None:
     query.register(app, settings)
     live.register(app, settings)
     tracing.register(app, settings)
+    trace_actions.register(app, settings)
     lab.register(app, settings)
     demos.register(app, settings)

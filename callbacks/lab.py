@@ -19,6 +19,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
+from callbacks.guard import refusal
 from callbacks.i18n import checked_lang
 from services.core.errors import LabInputError
 from services.core.i18n import t
@@ -27,6 +28,7 @@ from services.lab.loop_trace import LOOP_TRACES_KEPT, is_loop_trace_name
 from services.lab.run import LabResult, stop_run
 from services.lab.run import run_job as run_lab_job
 from services.lab.workload import ENGINES, Workload
+from services.ops.guard import Guard
 from views import HIDDEN, SHOWN
 from views.lab import make_bars, make_lanes_figure, make_results, progress_text
 from views.tracing import message
@@ -166,7 +168,17 @@ async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, ..
 
 
 def register(app: Dash, settings: Settings) -> None:
-    """Submit a checked job and run it in the background; then what follows a run."""
+    """Submit a checked job (an action: through the guard) and run it in the background;
+    then what follows a run."""
+    guard = Guard(settings)
+
+    async def submit_through_guard(
+        n_clicks: int | None, n: Any, latency: Any, cpu: Any, workers: Any, engines: list[str] | None,
+        trace: list[str] | None, lang: str | None, previous: dict[str, Any] | None, token: str | None,
+    ) -> tuple[Any, Any]:  # fmt: skip
+        if n_clicks and (why := refusal(guard, "lab", token, checked_lang(lang))):
+            return no_update, message(why, ok=False)
+        return await submit(n_clicks, n, latency, cpu, workers, engines, trace, lang, previous)
 
     app.callback(
         Output(ids.LAB_JOB, "data"),
@@ -180,8 +192,9 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.LAB_TRACE, "value"),
         State(ids.LANG, "value"),
         State(ids.LAB_JOB, "data"),
+        State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(submit)
+    )(submit_through_guard)
 
     def run(set_progress: Callable[[list[Any]], None], job: dict[str, Any] | None, lang: str | None) -> dict[str, Any]:
         return run_job(settings, set_progress, job, lang)

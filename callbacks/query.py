@@ -20,6 +20,7 @@ from callbacks.i18n import checked_lang
 from services.core.errors import QueryInputError
 from services.core.i18n import t
 from services.core.settings import Settings
+from services.ops.guard import JOB_SLOTS, job_slot
 from services.sensors.query import QueryFailure, fetch_station
 from services.sensors.stations import BY_ID, resolve
 from views import HIDDEN, SHOWN
@@ -61,17 +62,20 @@ async def run_job(
             t("query.progress", lang, station=station.name(lang), pid=worker_pid, attempt=attempt, total=total)
         )
 
-    try:
-        outcome = await fetch_station(
-            station.id,
-            settings,
-            engine=ENGINE,
-            web_pid=os.getppid(),  # the job process is a child of the web worker
-            on_attempt=on_attempt,
-        )
-    except Exception:  # a bug, not a sensor fault: log it, show a human message
-        logger.exception("query job for %s crashed", station.id)
-        outcome = QueryFailure(code="error.internal", params={}, station_id=station.id)
+    with job_slot(settings.jobs_dir / "slots", "query") as mine:
+        if not mine:
+            return QueryFailure("guard.busy", {"limit": JOB_SLOTS["query"]}, station.id).as_dict()
+        try:
+            outcome = await fetch_station(
+                station.id,
+                settings,
+                engine=ENGINE,
+                web_pid=os.getppid(),  # the job process is a child of the web worker
+                on_attempt=on_attempt,
+            )
+        except Exception:  # a bug, not a sensor fault: log it, show a human message
+            logger.exception("query job for %s crashed", station.id)
+            outcome = QueryFailure(code="error.internal", params={}, station_id=station.id)
     return outcome.as_dict()
 
 

@@ -14,12 +14,11 @@ its cursor and pushes them as a Patch.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
 
-from dash import Dash, Input, Output, State, dcc, no_update, set_props
+from dash import Dash, Input, Output, State, set_props
 from dash.exceptions import PreventUpdate
 
 import ids
@@ -29,10 +28,9 @@ from services.core.errors import TraceError, TraceUnavailable
 from services.core.i18n import t
 from services.core.settings import Settings
 from services.tracing.client import TraceClient
-from services.tracing.limits import MAX_BLOCK_MS, MESSAGE_PARAMS
+from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView, known_loop
-from views import HIDDEN, SHOWN
-from views.tracing import counters_text, make_slow_table, make_task_panel, make_trace_figure, make_trace_patch, message
+from views.tracing import counters_text, make_slow_table, make_trace_figure, make_trace_patch, message
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +38,6 @@ PUSH_S = 0.25  # a stream asks the trace service for new rows this often
 COUNTERS_EVERY_S = 1.0
 RETRY_S = 2.0  # the trace service did not answer: ask again after this long
 WATCH_EVERY_S = 5.0  # a paused page tells the trace service it is still watched this often
-JOBS, JOB_MS = 8, 60
 
 
 def make_view(
@@ -71,6 +68,11 @@ def error_text(err: TraceError, lang: str, loop: str) -> str:
     if isinstance(err, TraceUnavailable) and loop == "sensor":
         return t("trace.err.unavailable_sensor", lang)
     return t(err.code, lang, **MESSAGE_PARAMS)
+
+
+def trace_client(settings: Settings, loop: str, timeout_s: float = 3.0) -> TraceClient:
+    """A client of that loop's trace service, with the operator token its control routes ask for."""
+    return TraceClient(settings.trace_url_of(loop), timeout_s, settings.operator_token.get_secret_value())
 
 
 def failed(err: TraceError, lang: str, loop: str) -> Any:
@@ -158,106 +160,12 @@ class _Stream(PageStream):
 async def stream(settings: Settings, number: int | None) -> None:
     if not number:
         raise PreventUpdate  # only for a page visit
-    async with TraceClient(settings.trace_url) as client:
+    async with trace_client(settings, "collector") as client:
         await _Stream(client, settings, number).run(ids.TRACE_VIEW, ids.TRACE_BEAT, number)
 
 
-# -- actions --------------------------------------------------------------------------------
-
-
-def parse_block_ms(text: Any) -> int | None:
-    """A whole number of ms from 1 to ``MAX_BLOCK_MS``, or None."""
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        return None
-    return int(value) if value.is_integer() and 1 <= value <= MAX_BLOCK_MS else None
-
-
-async def block(
-    settings: Settings, n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None
-) -> Any:
-    if not n_clicks:
-        raise PreventUpdate
-    lang, loop = checked_lang(lang), loop_of(view)
-    ms = parse_block_ms(text)
-    if ms is None:
-        return message(t("trace.err.block_range", lang, **MESSAGE_PARAMS), ok=False)
-    try:
-        async with TraceClient(settings.trace_url_of(loop)) as client:
-            return message(t("trace.blocked", lang, name=await client.block(ms)))
-    except TraceError as err:
-        return failed(err, lang, loop)
-
-
-async def jobs(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> Any:
-    if not n_clicks:
-        raise PreventUpdate
-    lang, loop = checked_lang(lang), loop_of(view)
-    try:
-        async with TraceClient(settings.trace_url_of(loop)) as client:
-            return message(t("trace.jobs_sent", lang, n=await client.jobs(JOBS, JOB_MS)))
-    except TraceError as err:
-        return failed(err, lang, loop)
-
-
-def task_of(picked: dict[str, Any] | None) -> int | None:
-    serial = (picked or {}).get("serial")
-    return serial if isinstance(serial, int) else None
-
-
-async def inspect(settings: Settings, picked: dict[str, Any] | None, lang: str | None) -> tuple[Any, dict[str, str]]:
-    """The task panel and whether its Cancel button shows; ``picked``: {"loop", "serial"}."""
-    lang, loop, serial = checked_lang(lang), loop_of(picked), task_of(picked)
-    if serial is None:
-        return t("trace.inspect.hint", lang), HIDDEN
-    if serial == 0:
-        return t("trace.inspect.plain", lang), HIDDEN
-    try:
-        async with TraceClient(settings.trace_url_of(loop)) as client:
-            info = await client.task(serial)
-    except TraceError as err:
-        return failed(err, lang, loop), HIDDEN
-    return make_task_panel(info, lang), SHOWN if info.get("cancellable") else HIDDEN
-
-
-def clicked_task(click: dict[str, Any] | None) -> int | None:
-    """The task serial of a clicked tick (0: a plain callback), or None."""
-    try:
-        return int(click["points"][0]["customdata"])  # type: ignore[index]  # None or another shape: the except
-    except (TypeError, KeyError, IndexError, ValueError):
-        return None
-
-
-async def cancel(settings: Settings, n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
-    serial = task_of(picked)
-    if not n_clicks or not serial:
-        raise PreventUpdate
-    lang, loop = checked_lang(lang), loop_of(picked)
-    try:
-        async with TraceClient(settings.trace_url_of(loop)) as client:
-            return message(t("trace.cancelled", lang, name=await client.cancel(serial)))
-    except TraceError as err:
-        return failed(err, lang, loop)
-
-
-async def export(
-    settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None
-) -> tuple[Any, str]:
-    if not n_clicks:
-        raise PreventUpdate
-    lang, shown = checked_lang(lang), TraceView.from_store(view)
-    try:
-        async with TraceClient(settings.trace_url_of(shown.loop), timeout_s=10) as client:
-            doc = await client.export(shown.window_s)
-    except TraceError as err:
-        return no_update, failed(err, lang, shown.loop)
-    name = f"looplens-trace-{shown.loop}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), ""
-
-
 def register(app: Dash, settings: Settings) -> None:
-    """The view, the stream and its watchdog; then the page's actions."""
+    """The view, the stream and its watchdog (the page's actions: ``callbacks.trace_actions``)."""
 
     async def view(
         loop: str,
@@ -300,84 +208,3 @@ def register(app: Dash, settings: Settings) -> None:
         state="looplensTrace",
     )
     follow_language(app, ids.TRACE_VIEW)
-
-    _register_loop_actions(app, settings)
-    _register_task_actions(app, settings)
-
-
-def _register_loop_actions(app: Dash, settings: Settings) -> None:
-    """Block the loop, run pool jobs, download the window."""
-
-    async def block_loop(n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None) -> Any:
-        return await block(settings, n_clicks, text, view, lang)
-
-    app.callback(
-        Output(ids.TRACE_MESSAGE, "children"),
-        Input(ids.TRACE_BLOCK, "n_clicks"),
-        State(ids.TRACE_BLOCK_MS, "value"),
-        State(ids.TRACE_VIEW, "data"),
-        State(ids.LANG, "value"),
-        prevent_initial_call=True,
-    )(block_loop)
-
-    async def pool_jobs(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> Any:
-        return await jobs(settings, n_clicks, view, lang)
-
-    app.callback(
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.TRACE_JOBS, "n_clicks"),
-        State(ids.TRACE_VIEW, "data"),
-        State(ids.LANG, "value"),
-        prevent_initial_call=True,
-    )(pool_jobs)
-
-    async def download(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> tuple[Any, str]:
-        return await export(settings, n_clicks, view, lang)
-
-    app.callback(
-        Output(ids.TRACE_DOWNLOAD, "data"),
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.TRACE_EXPORT, "n_clicks"),
-        State(ids.TRACE_VIEW, "data"),
-        State(ids.LANG, "value"),
-        prevent_initial_call=True,
-    )(download)
-
-
-def _register_task_actions(app: Dash, settings: Settings) -> None:
-    """Pick a task by clicking its tick, inspect it, cancel it."""
-
-    async def pick_task(click: dict[str, Any] | None, view: dict[str, Any] | None) -> dict[str, Any]:
-        serial = clicked_task(click)
-        if serial is None:
-            raise PreventUpdate
-        return {"loop": loop_of(view), "serial": serial}  # a serial means something on its own loop only
-
-    app.callback(
-        Output(ids.TRACE_TASK, "data"),
-        Input(ids.TRACE_GRAPH, "clickData"),
-        State(ids.TRACE_VIEW, "data"),
-        prevent_initial_call=True,
-    )(pick_task)
-
-    async def show_task(picked: dict[str, Any] | None, _message: Any, lang: str | None) -> tuple[Any, dict[str, str]]:
-        return await inspect(settings, picked, lang)
-
-    app.callback(
-        Output(ids.TRACE_INSPECT, "children"),
-        Output(ids.TRACE_CANCEL, "style"),
-        Input(ids.TRACE_TASK, "data"),
-        Input(ids.TRACE_MESSAGE, "children"),
-        State(ids.LANG, "value"),
-    )(show_task)
-
-    async def cancel_task(n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
-        return await cancel(settings, n_clicks, picked, lang)
-
-    app.callback(
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.TRACE_CANCEL, "n_clicks"),
-        State(ids.TRACE_TASK, "data"),
-        State(ids.LANG, "value"),
-        prevent_initial_call=True,
-    )(cancel_task)

@@ -1,10 +1,12 @@
+from typing import Any
+
 import dash
 from dash import dcc, html
 
 import ids
 from services.lab.workload import ENGINES
 from views import HIDDEN
-from views.controls import buttons, graph, text_box
+from views.controls import action_note, buttons, graph, read_only, text_box
 from views.i18n import T
 from views.lab import EMPTY_LAYOUT
 
@@ -12,9 +14,13 @@ dash.register_page(__name__, path="/lab", title="Lab · looplens", name="Lab", o
 
 DEFAULT_ENGINES = ["threads", "processes", "asyncio", "gevent"]
 
-layout = html.Div(
-    className="page page-lab",
-    children=[
+
+def layout(**_query: str) -> html.Div:
+    return html.Div(className="page page-lab", children=_children())
+
+
+def _children() -> list[Any]:
+    return [
         T("lab.title", html.H1),
         T("lab.lead", html.P, className="lead"),
         html.Div(
@@ -43,12 +49,13 @@ layout = html.Div(
             id=ids.LAB_TRACE, value=[], className="field check", options=[{"label": T("lab.trace"), "value": "trace"}]
         ),
         buttons(
-            html.Button(T("lab.run"), id=ids.LAB_RUN, className="btn btn-primary"),
+            html.Button(T("lab.run"), id=ids.LAB_RUN, className="btn btn-primary", disabled=read_only()),
             html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style=HIDDEN),
             html.Button(T("lab.trace_get"), id=ids.LAB_TRACE_GET, className="btn", style=HIDDEN),
             dcc.Download(id=ids.LAB_TRACE_FILE),
             extra_class="lab-buttons",
         ),
+        action_note(),
         html.Div(id=ids.LAB_MESSAGE, className="trace-message", role="status"),
         html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
         graph(ids.LAB_LANES, EMPTY_LAYOUT, "trace-graph"),
@@ -62,5 +69,4 @@ layout = html.Div(
         dcc.Store(id=ids.LAB_JOB),
         dcc.Store(id=ids.LAB_RESULT),
         dcc.Store(id=ids.LAB_RUN_PID),
-    ],
-)
+    ]

@@ -6,7 +6,7 @@ from dash import dcc, html
 import ids
 from services.tracing.view import LOOPS, SLOW_MARKS_MS, WINDOWS_S
 from views import HIDDEN
-from views.controls import buttons, field, graph, head, segmented, text_box
+from views.controls import action_note, buttons, field, graph, head, read_only, segmented, text_box
 from views.i18n import T
 from views.tracing import EMPTY_LAYOUT
 
@@ -45,22 +45,26 @@ def _view_controls() -> html.Div:
 
 
 def _actions() -> html.Div:
+    off = read_only()
     return html.Div(
         className="live-controls",
         children=[
             text_box("trace.block_ms", ids.TRACE_BLOCK_MS, "300"),
             buttons(
-                html.Button(T("trace.block"), id=ids.TRACE_BLOCK, className="btn btn-warn"),
-                html.Button(T("trace.jobs"), id=ids.TRACE_JOBS, className="btn"),
+                html.Button(T("trace.block"), id=ids.TRACE_BLOCK, className="btn btn-warn", disabled=off),
+                html.Button(T("trace.jobs"), id=ids.TRACE_JOBS, className="btn", disabled=off),
                 html.Button(T("trace.export"), id=ids.TRACE_EXPORT, className="btn"),
                 dcc.Download(id=ids.TRACE_DOWNLOAD),
             ),
+            action_note(),
         ],
     )
 
 
 def _panels() -> html.Div:
-    cancel = html.Button(T("trace.cancel"), id=ids.TRACE_CANCEL, className="btn btn-warn", style=HIDDEN)
+    cancel = html.Button(
+        T("trace.cancel"), id=ids.TRACE_CANCEL, className="btn btn-warn", style=HIDDEN, disabled=read_only()
+    )
     return html.Div(
         className="trace-panels",
         children=[

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash
 from dash import dcc, html
 
 from views.i18n import T
@@ -29,6 +30,16 @@ def text_box(label_key: str, component_id: str, value: str | None = None, **prop
 
 def buttons(*children: Any, extra_class: str = "") -> html.Div:
     return html.Div(list(children), className=f"buttons {extra_class}".strip())
+
+
+def read_only() -> bool:
+    """Whether this app refuses every action (its pages show them off, with the reason)."""
+    return bool(dash.get_app().server.state.settings.read_only)
+
+
+def action_note() -> html.P | None:
+    """Under a page's action buttons in read-only mode: why they are off."""
+    return T("guard.read_only", html.P, className="action-note") if read_only() else None
 
 
 def head(title_key: str, status_id: str) -> html.Div:

@@ -17,6 +17,7 @@ RETRYABLE = {
     "error.sensor_bad_payload",
     "error.cancelled",
     "error.internal",
+    "guard.busy",
 }
 
 

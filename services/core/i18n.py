@@ -15,6 +15,28 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.trace": {"en": "Trace", "zh": "追踪"},
     "nav.lab": {"en": "Lab", "zh": "实验室"},
     "nav.demos": {"en": "Demos", "zh": "示例"},
+    # who may act (services.ops.guard)
+    "guard.read_only": {
+        "en": "Read-only: actions that change the running system are off here.",
+        "zh": "只读模式：会改变运行中系统的操作在此已关闭。",
+    },
+    "guard.token": {
+        "en": "This action needs the operator token: enter it at the top of the page.",
+        "zh": "此操作需要操作员令牌：请在页面顶部输入。",
+    },
+    "guard.remote": {
+        "en": "Actions are taken only from this machine unless an operator token is set (LOOPLENS_OPERATOR_TOKEN).",
+        "zh": "未设置操作员令牌（LOOPLENS_OPERATOR_TOKEN）时，只能在本机执行操作。",
+    },
+    "guard.rate": {
+        "en": "Too many actions: at most {limit} a minute. Try again shortly.",
+        "zh": "操作过于频繁：每分钟最多 {limit} 次，请稍后再试。",
+    },
+    "guard.busy": {
+        "en": "Busy: at most {limit} of these run at once. Try again shortly.",
+        "zh": "繁忙：此类任务最多同时运行 {limit} 个，请稍后再试。",
+    },
+    "guard.token_label": {"en": "Operator token", "zh": "操作员令牌"},
     # home
     "home.title": {"en": "See your sensors — and the concurrency behind them", "zh": "看见传感器，也看见背后的并发"},
     "home.lead": {
@@ -521,6 +543,10 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.err.jobs_range": {
         "en": "Between 1 and {jobs_limit} jobs of 1 to {job_ms_limit} ms.",
         "zh": "任务数 1–{jobs_limit}，每个 1–{job_ms_limit} 毫秒。",
+    },
+    "trace.err.busy": {
+        "en": "The loop is already blocked: wait until that block ends.",
+        "zh": "事件循环已被阻塞：请等待本次阻塞结束。",
     },
     "trace.err.task_gone": {
         "en": "That task has finished or is no longer known to the tracer.",

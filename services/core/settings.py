@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VERSION = "0.1.0"
@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     trace_host: str = "127.0.0.1"
     trace_port: int = Field(8052, ge=0, le=65535)
     trace_idle_s: float = Field(30.0, gt=0)
+
+    # Who may change the running system from a page or a route (services.ops.guard):
+    # nobody in read-only mode; with a token, whoever gives it; else clients on this machine.
+    read_only: bool = False
+    operator_token: SecretStr = SecretStr("")  # never logged, never sent back
+    action_limit_per_min: int = Field(20, ge=1, le=10_000)  # actions of a kind per client
 
     # The Live page.
     live_default_stations: tuple[str, ...] = ("beijing", "shanghai", "guangzhou", "harbin", "lhasa")

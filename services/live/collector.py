@@ -262,7 +262,11 @@ async def run(settings: Settings, parent_pid: int = 0) -> None:
                 hub = await stack.enter_async_context(
                     TraceHub(loop, idle_s=settings.trace_idle_s, cancellable=Collector.cancellable)
                 )
-                await stack.enter_async_context(serve_trace(hub, settings.trace_host, settings.trace_port))
+                await stack.enter_async_context(
+                    serve_trace(
+                        hub, settings.trace_host, settings.trace_port, settings.operator_token.get_secret_value()
+                    )
+                )
             collector = await stack.enter_async_context(
                 Collector(
                     store,

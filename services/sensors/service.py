@@ -43,7 +43,7 @@ from services.core.settings import Settings
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID, STATIONS, Station, fleet
 from services.tracing.hub import TraceHub
-from services.tracing.routes import trace_routes
+from services.tracing.routes import control_refusal, trace_routes
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +142,17 @@ class SensorService:
         self._clock = clock
         self._rng = random.Random(seed)
         self._runner: web.AppRunner | None = None
+        self.token = ""
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def make_app(self, trace: TraceHub | None = None) -> web.Application:
-        """The service's routes; with ``trace``, also that hub's trace of this loop."""
+    def make_app(self, trace: TraceHub | None = None, token: str = "") -> web.Application:
+        """The service's routes; with ``trace``, also that hub's trace of this loop. PUT
+        /faults and the trace's actions are control routes (``token``: see
+        ``services.tracing.routes.control_refusal``)."""
+        self.token = token
         app = web.Application(middlewares=[_name_request_task])
         app.add_routes(
             [
@@ -160,7 +164,7 @@ class SensorService:
             ]
         )
         if trace is not None:
-            app.add_routes(trace_routes(trace))
+            app.add_routes(trace_routes(trace, token))
             app.cleanup_ctx.append(partial(_tracing, trace))
         return app
 
@@ -197,6 +201,8 @@ class SensorService:
         return web.json_response(self.faults.as_dict())
 
     async def _put_faults(self, request: web.Request) -> web.Response:
+        if (no := control_refusal(request, self.token)) is not None:
+            return no
         try:
             self.faults = FaultConfig.from_dict(json_body(await request.read()), self.stations.keys())
         except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
@@ -253,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
         args.host, args.port, args.seed, FaultConfig(default=Faults.from_settings(settings)), stations=args.stations
     )
     loop = asyncio.new_event_loop()
-    app = service.make_app(TraceHub(loop, idle_s=settings.trace_idle_s, app_coroutines=REQUEST_TASKS))
+    hub = TraceHub(loop, idle_s=settings.trace_idle_s, app_coroutines=REQUEST_TASKS)
+    app = service.make_app(hub, settings.operator_token.get_secret_value())
     if args.parent_pid:
         app.cleanup_ctx.append(partial(_exit_with_parent, args.parent_pid))
     web.run_app(

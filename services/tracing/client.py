@@ -8,15 +8,17 @@ from typing import Any
 import aiohttp
 
 from services.core.errors import TraceRefused, TraceUnavailable
+from services.tracing.routes import TOKEN_HEADER
 
 
 class TraceClient:
     """``async with TraceClient(url) as trace: await trace.poll()``."""
 
-    def __init__(self, base_url: str, timeout_s: float = 3.0) -> None:
+    def __init__(self, base_url: str, timeout_s: float = 3.0, token: str = "") -> None:
         self.base_url = ""
         self.use(base_url)
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self.headers = {TOKEN_HEADER: token} if token else {}  # the control routes ask for it
         self._session: aiohttp.ClientSession | None = None
 
     def use(self, base_url: str) -> None:
@@ -24,7 +26,7 @@ class TraceClient:
         self.base_url = base_url.rstrip("/")
 
     async def __aenter__(self) -> TraceClient:
-        self._session = aiohttp.ClientSession(timeout=self.timeout)
+        self._session = aiohttp.ClientSession(timeout=self.timeout, headers=self.headers)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

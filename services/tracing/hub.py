@@ -238,6 +238,8 @@ class TraceHub:
         """Start a task that blocks the loop for ``ms`` (the freeze the page makes visible)."""
         if not 1 <= ms <= MAX_BLOCK_MS:
             raise TraceRefused("trace.err.block_range")
+        if self._block_tasks:
+            raise TraceRefused("trace.err.busy")  # one block at a time: the loop is not a toy
         self._blocks += 1
         name = f"block the loop {ms:g} ms #{self._blocks}"
 

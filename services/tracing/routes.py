@@ -4,6 +4,8 @@ collector on its own port (``serve_trace``), the sensor service beside its own r
 from __future__ import annotations
 
 import contextlib
+import hmac
+import ipaddress
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ from services.tracing.hub import TraceHub
 logger = logging.getLogger(__name__)
 
 
+TOKEN_HEADER = "X-Looplens-Token"
 SEQ_MAX = 2**62  # a row's seq never reaches this
 BIG = 10**9  # a query number beyond this is no number any route takes
 SERIAL = "{serial:\\d{1,18}}"  # a task serial; a longer number is no task (404)
@@ -39,7 +42,22 @@ def _whole(request: web.Request, name: str, default: int, low: int = -BIG, high:
         raise web.HTTPBadRequest(text=str(err)) from None
 
 
-def trace_routes(hub: TraceHub) -> web.RouteTableDef:
+def control_refusal(request: web.Request, token: str) -> web.Response | None:
+    """A control route (one that changes the running system) answers only this machine,
+    and, when a token is set, only a request that carries it."""
+    try:
+        local = ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        return web.json_response({"error": "control routes answer this machine only"}, status=403)
+    if token and not hmac.compare_digest(request.headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+        return web.json_response({"error": f"this route needs the operator token in {TOKEN_HEADER}"}, status=403)
+    return None
+
+
+def trace_routes(hub: TraceHub, token: str = "") -> web.RouteTableDef:
+    """The hub's routes; the ones that act (block, jobs, cancel) are control routes."""
     routes = web.RouteTableDef()
 
     def refused(err: TraceRefused) -> web.Response:
@@ -65,6 +83,8 @@ def trace_routes(hub: TraceHub) -> web.RouteTableDef:
 
     @routes.post(f"/trace/tasks/{SERIAL}/cancel")
     async def cancel(request: web.Request) -> web.Response:
+        if (no := control_refusal(request, token)) is not None:
+            return no
         try:
             return web.json_response({"cancelled": hub.cancel(int(request.match_info["serial"]))})
         except TraceRefused as err:
@@ -72,6 +92,8 @@ def trace_routes(hub: TraceHub) -> web.RouteTableDef:
 
     @routes.post("/trace/block")
     async def block(request: web.Request) -> web.Response:
+        if (no := control_refusal(request, token)) is not None:
+            return no
         try:
             return web.json_response({"task": hub.block(_number(request, "ms", 200))})
         except TraceRefused as err:
@@ -79,6 +101,8 @@ def trace_routes(hub: TraceHub) -> web.RouteTableDef:
 
     @routes.post("/trace/jobs")
     async def jobs(request: web.Request) -> web.Response:
+        if (no := control_refusal(request, token)) is not None:
+            return no
         try:
             return web.json_response({"jobs": hub.jobs(_whole(request, "n", 8), _number(request, "ms", 50))})
         except TraceRefused as err:
@@ -92,11 +116,11 @@ def trace_routes(hub: TraceHub) -> web.RouteTableDef:
 
 
 @contextlib.asynccontextmanager
-async def serve_trace(hub: TraceHub, host: str, port: int) -> AsyncIterator[TraceHub]:
+async def serve_trace(hub: TraceHub, host: str, port: int, token: str = "") -> AsyncIterator[TraceHub]:
     """Serve ``trace_routes(hub)`` on host:port while the block runs. A port in use is logged
     and the collector runs on without a trace (it must not stop collecting for this)."""
     app = web.Application()
-    app.add_routes(trace_routes(hub))
+    app.add_routes(trace_routes(hub, token))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:

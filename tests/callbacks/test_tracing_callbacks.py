@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks.tracing import block, clicked_task, inspect, make_view, parse_block_ms
+from callbacks.trace_actions import block, clicked_task, inspect, parse_block_ms
+from callbacks.tracing import make_view
 from scripts.server import free_port
 from services.core.settings import Settings
 from services.tracing.view import TraceSession, TraceView

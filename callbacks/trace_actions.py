@@ -1,0 +1,215 @@
+"""Trace page actions: block the loop, run pool jobs, pick / inspect / cancel a task,
+download the window. Those that change the running system (block, jobs, cancel) go
+through the guard (``services.ops.guard``) before they reach the trace service."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from dash import Dash, Input, Output, State, dcc, no_update
+from dash.exceptions import PreventUpdate
+
+import ids
+from callbacks.guard import refusal
+from callbacks.i18n import checked_lang
+from callbacks.tracing import failed, loop_of, trace_client
+from services.core.errors import TraceError
+from services.core.i18n import t
+from services.core.settings import Settings
+from services.ops.guard import Guard
+from services.tracing.limits import MAX_BLOCK_MS, MESSAGE_PARAMS
+from services.tracing.view import TraceView
+from views import HIDDEN, SHOWN
+from views.tracing import make_task_panel, message
+
+JOBS, JOB_MS = 8, 60  # what "run pool jobs" sends
+
+
+def parse_block_ms(text: Any) -> int | None:
+    """A whole number of ms from 1 to ``MAX_BLOCK_MS``, or None."""
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() and 1 <= value <= MAX_BLOCK_MS else None
+
+
+async def block(
+    settings: Settings, n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None
+) -> Any:
+    if not n_clicks:
+        raise PreventUpdate
+    lang, loop = checked_lang(lang), loop_of(view)
+    ms = parse_block_ms(text)
+    if ms is None:
+        return message(t("trace.err.block_range", lang, **MESSAGE_PARAMS), ok=False)
+    try:
+        async with trace_client(settings, loop) as client:
+            return message(t("trace.blocked", lang, name=await client.block(ms)))
+    except TraceError as err:
+        return failed(err, lang, loop)
+
+
+async def jobs(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> Any:
+    if not n_clicks:
+        raise PreventUpdate
+    lang, loop = checked_lang(lang), loop_of(view)
+    try:
+        async with trace_client(settings, loop) as client:
+            return message(t("trace.jobs_sent", lang, n=await client.jobs(JOBS, JOB_MS)))
+    except TraceError as err:
+        return failed(err, lang, loop)
+
+
+def task_of(picked: dict[str, Any] | None) -> int | None:
+    serial = (picked or {}).get("serial")
+    return serial if isinstance(serial, int) else None
+
+
+async def inspect(settings: Settings, picked: dict[str, Any] | None, lang: str | None) -> tuple[Any, dict[str, str]]:
+    """The task panel and whether its Cancel button shows; ``picked``: {"loop", "serial"}."""
+    lang, loop, serial = checked_lang(lang), loop_of(picked), task_of(picked)
+    if serial is None:
+        return t("trace.inspect.hint", lang), HIDDEN
+    if serial == 0:
+        return t("trace.inspect.plain", lang), HIDDEN
+    try:
+        async with trace_client(settings, loop) as client:
+            info = await client.task(serial)
+    except TraceError as err:
+        return failed(err, lang, loop), HIDDEN
+    return make_task_panel(info, lang), SHOWN if info.get("cancellable") else HIDDEN
+
+
+def clicked_task(click: dict[str, Any] | None) -> int | None:
+    """The task serial of a clicked tick (0: a plain callback), or None."""
+    try:
+        return int(click["points"][0]["customdata"])  # type: ignore[index]  # None or another shape: the except
+    except (TypeError, KeyError, IndexError, ValueError):
+        return None
+
+
+async def cancel(settings: Settings, n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
+    serial = task_of(picked)
+    if not n_clicks or not serial:
+        raise PreventUpdate
+    lang, loop = checked_lang(lang), loop_of(picked)
+    try:
+        async with trace_client(settings, loop) as client:
+            return message(t("trace.cancelled", lang, name=await client.cancel(serial)))
+    except TraceError as err:
+        return failed(err, lang, loop)
+
+
+async def export(
+    settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None
+) -> tuple[Any, str]:
+    if not n_clicks:
+        raise PreventUpdate
+    lang, shown = checked_lang(lang), TraceView.from_store(view)
+    try:
+        async with trace_client(settings, shown.loop, timeout_s=10) as client:
+            doc = await client.export(shown.window_s)
+    except TraceError as err:
+        return no_update, failed(err, lang, shown.loop)
+    name = f"looplens-trace-{shown.loop}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), ""
+
+
+def register(app: Dash, settings: Settings) -> None:
+    guard = Guard(settings)
+    _register_loop_actions(app, settings, guard)
+    _register_task_actions(app, settings, guard)
+
+
+def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
+    """Block the loop, run pool jobs (actions: through the guard), download the window."""
+
+    async def block_loop(
+        n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None, token: str | None
+    ) -> Any:
+        if n_clicks and (why := refusal(guard, "block", token, checked_lang(lang))):
+            return message(why, ok=False)
+        return await block(settings, n_clicks, text, view, lang)
+
+    app.callback(
+        Output(ids.TRACE_MESSAGE, "children"),
+        Input(ids.TRACE_BLOCK, "n_clicks"),
+        State(ids.TRACE_BLOCK_MS, "value"),
+        State(ids.TRACE_VIEW, "data"),
+        State(ids.LANG, "value"),
+        State(ids.OPERATOR_TOKEN, "value"),
+        prevent_initial_call=True,
+    )(block_loop)
+
+    async def pool_jobs(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None, token: str | None) -> Any:
+        if n_clicks and (why := refusal(guard, "jobs", token, checked_lang(lang))):
+            return message(why, ok=False)
+        return await jobs(settings, n_clicks, view, lang)
+
+    app.callback(
+        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.TRACE_JOBS, "n_clicks"),
+        State(ids.TRACE_VIEW, "data"),
+        State(ids.LANG, "value"),
+        State(ids.OPERATOR_TOKEN, "value"),
+        prevent_initial_call=True,
+    )(pool_jobs)
+
+    async def download(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> tuple[Any, str]:
+        return await export(settings, n_clicks, view, lang)
+
+    app.callback(
+        Output(ids.TRACE_DOWNLOAD, "data"),
+        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.TRACE_EXPORT, "n_clicks"),
+        State(ids.TRACE_VIEW, "data"),
+        State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )(download)
+
+
+def _register_task_actions(app: Dash, settings: Settings, guard: Guard) -> None:
+    """Pick a task by clicking its tick, inspect it, cancel it (an action: through the guard)."""
+
+    async def pick_task(click: dict[str, Any] | None, view: dict[str, Any] | None) -> dict[str, Any]:
+        serial = clicked_task(click)
+        if serial is None:
+            raise PreventUpdate
+        return {"loop": loop_of(view), "serial": serial}  # a serial means something on its own loop only
+
+    app.callback(
+        Output(ids.TRACE_TASK, "data"),
+        Input(ids.TRACE_GRAPH, "clickData"),
+        State(ids.TRACE_VIEW, "data"),
+        prevent_initial_call=True,
+    )(pick_task)
+
+    async def show_task(picked: dict[str, Any] | None, _message: Any, lang: str | None) -> tuple[Any, dict[str, str]]:
+        return await inspect(settings, picked, lang)
+
+    app.callback(
+        Output(ids.TRACE_INSPECT, "children"),
+        Output(ids.TRACE_CANCEL, "style"),
+        Input(ids.TRACE_TASK, "data"),
+        Input(ids.TRACE_MESSAGE, "children"),
+        State(ids.LANG, "value"),
+    )(show_task)
+
+    async def cancel_task(
+        n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None, token: str | None
+    ) -> Any:
+        if n_clicks and (why := refusal(guard, "cancel", token, checked_lang(lang))):
+            return message(why, ok=False)
+        return await cancel(settings, n_clicks, picked, lang)
+
+    app.callback(
+        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.TRACE_CANCEL, "n_clicks"),
+        State(ids.TRACE_TASK, "data"),
+        State(ids.LANG, "value"),
+        State(ids.OPERATOR_TOKEN, "value"),
+        prevent_initial_call=True,
+    )(cancel_task)
