@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import diskcache
 from dash import Dash, DiskcacheManager
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from callbacks import register_all
 from services.core.settings import Settings
 from services.ops.guard import mode_of
 from services.ops.headers import SecurityHeaders
 from services.ops.health import HealthChecker
+from services.ops.metrics import CONTENT_TYPE as METRICS_TYPE
+from services.ops.metrics import CallbackTimer, LoopLagProbe
+from services.ops.metrics import render as render_metrics
 from shell import make_shell
 
 logger = logging.getLogger(__name__)
@@ -23,13 +27,18 @@ logger = logging.getLogger(__name__)
 JOB_STORE_BYTES = 256 * 2**20
 
 
-def add_health_route(server: FastAPI, settings: Settings) -> None:
+def add_ops_routes(server: FastAPI, settings: Settings) -> None:
+    """/healthz, /readyz and /metrics."""
     checker = HealthChecker(settings)
 
     @server.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         status, body = await checker.report()
         return JSONResponse(body, status_code=status)
+
+    @server.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(await asyncio.to_thread(render_metrics, settings), media_type=METRICS_TYPE)
 
     @server.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
@@ -57,9 +66,11 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = make_shell(mode_of(settings))
     app.server.state.settings = settings  # page layouts that read live state find it here
     register_all(app, settings)
-    add_health_route(app.server, settings)
+    add_ops_routes(app.server, settings)
     # the CSP names each inline script the app writes by its hash
     app.server.add_middleware(SecurityHeaders, script_hashes=app.csp_hashes)
+    app.server.add_middleware(CallbackTimer, known=lambda: set(app.callback_map))
+    app.server.add_middleware(LoopLagProbe)
     return app
 
 

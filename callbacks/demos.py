@@ -4,6 +4,7 @@ and event loops of their own); the log is rendered in the UI language."""
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
@@ -12,6 +13,7 @@ from dash.exceptions import PreventUpdate
 import ids
 from callbacks.guard import refusal
 from callbacks.i18n import checked_lang
+from services.core.children import die_with_parent
 from services.core.i18n import t
 from services.core.settings import Settings
 from services.demos.programs import DEFAULT_SPEED, DEMOS, SPEEDS, run_demo
@@ -38,6 +40,7 @@ def run_job(settings: Settings, job: dict[str, Any] | None) -> dict[str, Any]:
     """Runs in the job's own process."""
     if not job:
         raise PreventUpdate
+    die_with_parent(os.getppid())  # a job dies with its web worker: it holds the worker's listening socket
     with job_slot(settings.jobs_dir / "slots", "demos") as mine:
         if not mine:
             return {"name": job.get("demo"), "busy": JOB_SLOTS["demos"]}

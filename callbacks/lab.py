@@ -21,6 +21,7 @@ from dash.exceptions import PreventUpdate
 import ids
 from callbacks.guard import refusal
 from callbacks.i18n import checked_lang
+from services.core.children import die_with_parent
 from services.core.errors import LabInputError
 from services.core.i18n import t
 from services.core.settings import Settings
@@ -105,6 +106,7 @@ def run_job(
     every progress report, for Cancel."""
     if not job:
         raise PreventUpdate
+    die_with_parent(os.getppid())  # a job dies with its web worker: it holds the worker's listening socket
     lang = checked_lang(lang)
 
     def progress(result: LabResult | None) -> None:

@@ -172,6 +172,8 @@ def frozen_at(shown: dict[str, Any], now: float) -> tuple[float, int | None]:
 class _Stream(PageStream):
     """One page's stream: pushes snapshots and deltas through ``set_props``."""
 
+    page = "live"
+
     def __init__(self, settings: Settings, store: ReadingStore, number: int = 0) -> None:
         self.number = number
         self.settings = settings

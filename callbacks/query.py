@@ -17,6 +17,7 @@ from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.i18n import checked_lang
+from services.core.children import die_with_parent
 from services.core.errors import QueryInputError
 from services.core.i18n import t
 from services.core.settings import Settings
@@ -53,6 +54,7 @@ async def run_job(
     """Runs in the job's own process: fetch the reading, report attempts as progress."""
     if not job or job.get("station") not in BY_ID:
         raise PreventUpdate  # nothing to run
+    die_with_parent(os.getppid())  # a job dies with its web worker: it holds the worker's listening socket
     lang = checked_lang(lang)
     station = BY_ID[job["station"]]
     worker_pid = os.getpid()

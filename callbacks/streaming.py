@@ -27,6 +27,8 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, set_props
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
+from services.core.metrics import OPEN_STREAMS
+
 BEAT_S = 1.0
 STALL_MS = 4000
 STALL_MAX_MS = 60000
@@ -47,7 +49,9 @@ class Beat:
 
 
 class PageStream:
-    """One page's stream; a page subclasses it with what a turn does."""
+    """One page's stream; a page subclasses it with what a turn does (and names its page)."""
+
+    page = "page"
 
     def current(self, data: dict[str, Any] | None) -> bool:
         """Whether this stream still serves the page whose view is ``data``."""
@@ -67,6 +71,10 @@ class PageStream:
         if ws is None:
             raise PreventUpdate  # only meaningful over the WebSocket
         beat = Beat(beat_id, number)
+        with OPEN_STREAMS.labels(self.page).track_inprogress():
+            await self._turns(ws, view_id, beat)
+
+    async def _turns(self, ws: Any, view_id: str, beat: Beat) -> None:
         while not ws.is_shutdown:
             try:
                 data = await ws.get_prop(view_id, "data")  # the ack, and the view

@@ -88,6 +88,8 @@ def loop_of(data: dict[str, Any] | None) -> str:
 
 
 class _Stream(PageStream):
+    page = "trace"
+
     def __init__(self, client: TraceClient, settings: Settings, number: int) -> None:
         self.number = number
         self.client = client

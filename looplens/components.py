@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+from services.core.metrics import MULTIPROC_ENV, fresh_metrics_dir
 from services.core.settings import Settings
 from services.live.process import COLLECTOR_COMMAND, collector_ready
 from services.ops.supervisor import Component
@@ -16,13 +17,14 @@ WEB_COMMAND = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG]
 
 
 def components(settings: Settings) -> list[Component]:
+    """The components, in start order; their metrics go to one emptied folder."""
     found: list[Component] = []
-    shared: dict[str, str] = {}
+    shared: dict[str, str] = {MULTIPROC_ENV: str(fresh_metrics_dir(settings.data_dir))}
     if not settings.sensor_url:
         url = settings.effective_sensor_url
         command = sensor_command(settings.sensor_host, settings.sensor_port, settings.sensor_seed,
                                  settings.sensor_stations)  # fmt: skip
-        found.append(Component("sensor-sim", command, ready=lambda pid: sensor_ready(url, pid)))
+        found.append(Component("sensor-sim", command, dict(shared), ready=lambda pid: sensor_ready(url, pid)))
         shared["LOOPLENS_SENSOR_URL"] = url
     if settings.embedded_collector:
         store = settings.store_path

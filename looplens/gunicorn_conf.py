@@ -12,7 +12,8 @@ import asyncio
 import logging
 import os
 
-from services.core.children import ChildProcess
+from services.core.children import ChildProcess, die_with_parent
+from services.core.metrics import MULTIPROC_ENV, fresh_metrics_dir
 from services.core.settings import Settings
 from services.live.process import CollectorProcess
 from services.sensors.process import SensorServiceProcess
@@ -30,6 +31,8 @@ wsgi_app = "app:server"
 _data_dir = Settings().data_dir.resolve()
 _data_dir.mkdir(parents=True, exist_ok=True)
 control_socket = str(_data_dir / "gunicorn.ctl")
+if MULTIPROC_ENV not in os.environ:  # `looplens web` alone: this master's workers share one folder
+    os.environ[MULTIPROC_ENV] = str(fresh_metrics_dir(_data_dir))
 
 _embedded: list[ChildProcess] = []
 
@@ -112,3 +115,15 @@ def on_exit(server):
     for child in reversed(_embedded):  # the collector first, then what it reads from
         child.close()
     _embedded.clear()
+
+
+def child_exit(server, worker):
+    """A worker's live gauges (open streams) stop counting when it exits."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def post_fork(server, worker):
+    """A worker dies with its master (a killed master's workers would keep its port)."""
+    die_with_parent(server.pid)

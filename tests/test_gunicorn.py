@@ -117,3 +117,24 @@ def test_every_response_carries_the_security_headers(served):
 def test_readyz_answers_while_the_store_is_there(served):
     status, body = get(f"{served[0]}/readyz")
     assert status == 200 and json.loads(body)["ready"] is True
+
+
+def test_metrics_count_across_processes(served):
+    url = served[0]
+    for _ in range(3):  # a few callback requests, whichever worker answers
+        get(f"{url}/_dash-layout")
+    deadline = time.monotonic() + 20
+    while True:
+        status, body = get(f"{url}/metrics")
+        text = body.decode()
+        stored = [
+            line for line in text.splitlines() if line.startswith('looplens_readings_stored_total{source="simulator"}')
+        ]
+        if stored and float(stored[0].split()[-1]) > 0:
+            break
+        assert time.monotonic() < deadline, "no stored readings counted"
+        time.sleep(0.5)
+    assert status == 200
+    assert 'looplens_event_loop_lag_seconds{process="collector"}' in text  # the collector's own number
+    assert 'looplens_restarts{component="collector"} 0.0' in text  # from the supervisor
+    assert 'looplens_jobs_running{kind="query"}' in text

@@ -544,6 +544,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Between 1 and {jobs_limit} jobs of 1 to {job_ms_limit} ms.",
         "zh": "任务数 1–{jobs_limit}，每个 1–{job_ms_limit} 毫秒。",
     },
+    "trace.err.pool_broken": {
+        "en": "The worker pool could not be started again: try once more.",
+        "zh": "工作进程池无法重新启动：请再试一次。",
+    },
     "trace.err.busy": {
         "en": "The loop is already blocked: wait until that block ends.",
         "zh": "事件循环已被阻塞：请等待本次阻塞结束。",

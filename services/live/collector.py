@@ -30,6 +30,14 @@ import aiohttp
 
 from services.core.children import exit_when_orphaned
 from services.core.errors import SensorError
+from services.core.metrics import (
+    COLLECTOR_LAG,
+    POLL_ERRORS,
+    READINGS_REJECTED,
+    READINGS_STORED,
+    cancelled,
+    probe_loop_lag,
+)
 from services.core.settings import Settings
 from services.live.meta import write_heartbeat, write_polled_stations
 from services.live.store import ReadingStore
@@ -41,6 +49,7 @@ from services.tracing.routes import serve_trace
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY_S = 60.0
+SOURCE = "simulator"  # where readings come from (the metrics' source label)
 
 
 @dataclass
@@ -183,7 +192,9 @@ class Collector:
         state = self.stats.stations.setdefault(station_id, StationState())
         await asyncio.sleep(phase)
         due = loop.time()
+        lag = COLLECTOR_LAG
         while True:
+            lag.set(max(0.0, loop.time() - due))
             ok = await self._poll_once(station_id, state)
             now = loop.time()
             if ok:
@@ -213,6 +224,7 @@ class Collector:
             state.consecutive_failures += 1
             state.last_error = str(err) or type(err).__name__
             self.stats.failed += 1
+            POLL_ERRORS.labels(station_id).inc()
             if state.consecutive_failures in (1, 5) or state.consecutive_failures % 50 == 0:
                 logger.info(
                     "station %s failed %d× in a row: %s", station_id, state.consecutive_failures, state.last_error
@@ -236,7 +248,11 @@ class Collector:
         self._flush_handle = None
         batch, self._pending = self._pending, []
         if batch:
-            self.stats.stored += self.store.add(batch)
+            stored = self.store.add(batch)
+            self.stats.stored += stored
+            READINGS_STORED.labels(SOURCE).inc(stored)
+            if stored < len(batch):
+                READINGS_REJECTED.labels(SOURCE).inc(len(batch) - stored)
 
     async def _housekeeping(self) -> None:
         """Heartbeat every period (health checks and the Live page read it); purge each minute."""
@@ -278,6 +294,8 @@ async def run(settings: Settings, parent_pid: int = 0) -> None:
                     retention_s=settings.retention_hours * 3600,
                 )
             )
+            lag_probe = asyncio.create_task(probe_loop_lag("collector"), name="looplens: loop-lag metric")
+            stack.push_async_callback(cancelled, lag_probe)
             waits = [
                 asyncio.create_task(stop.wait(), name="wait-for-signal"),
                 asyncio.create_task(collector.wait(), name="wait-for-collector"),

@@ -136,9 +136,11 @@ class HealthChecker:
             _http_check(f"{s.trace_url}/trace/health", timeout, critical=False),
             _http_check(f"{s.effective_sensor_url}/trace/health", timeout, critical=False),
         ]
-        sensor, worker, collector, store, *traces = await asyncio.gather(
+        # The job probe forks: first, alone, so that no thread of this process is inside
+        # SQLite (the other checks) at the fork — the child would inherit its locks.
+        worker = await self._worker()
+        sensor, collector, store, *traces = await asyncio.gather(
             self._sensor(),
-            self._worker(),
             asyncio.to_thread(_collector, s),
             asyncio.to_thread(_store, s),
             *(trace_checks if s.trace_port else trace_checks[1:]),

@@ -39,6 +39,7 @@ from aiohttp import web
 
 from services.core.children import exit_when_orphaned
 from services.core.inputs import json_body, number
+from services.core.metrics import cancelled, probe_loop_lag
 from services.core.settings import Settings
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID, STATIONS, Station, fleet
@@ -286,8 +287,10 @@ async def _name_request_task(
 
 
 async def _tracing(hub: TraceHub, _app: web.Application) -> AsyncIterator[None]:
+    lag_probe = asyncio.create_task(probe_loop_lag("sensor"), name="looplens: loop-lag metric")
     async with hub:
         yield
+    await cancelled(lag_probe)
 
 
 async def _exit_with_parent(parent_pid: int, _app: web.Application) -> AsyncIterator[None]:

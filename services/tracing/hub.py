@@ -29,6 +29,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from services.core.children import APP_PACKAGES, ROOT
@@ -257,11 +258,18 @@ class TraceHub:
         the loop through ``call_soon_threadsafe`` (a done-callback of the pool's future)."""
         if not (1 <= n <= MAX_JOBS and 1 <= ms <= MAX_JOB_MS):
             raise TraceRefused("trace.err.jobs_range")
-        if self._pool is None:
-            self._pool = TracedPool(POOL_WORKERS, capacity=2000)
-        for _ in range(n):
-            self._pool.submit(burn_cpu, ms, on_done=self._job_back)
-        return n
+        for attempt in (1, 2):
+            if self._pool is None:
+                self._pool = TracedPool(POOL_WORKERS, capacity=2000)
+            try:
+                for _ in range(n):
+                    self._pool.submit(burn_cpu, ms, on_done=self._job_back)
+                return n
+            except BrokenProcessPool:  # a worker died (killed): start a new pool, once
+                logger.warning("the trace pool lost a worker; starting a new pool (attempt %d)", attempt)
+                broken, self._pool = self._pool, None
+                broken.executor.shutdown(wait=False, cancel_futures=True)
+        raise TraceRefused("trace.err.pool_broken")
 
     def _job_back(self, result: int) -> None:
         """In the pool's result thread: hand the job's result to the loop."""

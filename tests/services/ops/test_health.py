@@ -14,7 +14,7 @@ from services.ops.health import HealthChecker
 
 def test_healthy_when_every_component_answers(settings, collector):
     status, body = asyncio.run(HealthChecker(settings).report())
-    assert status == 200, body
+    assert status == 200, {k: v for k, v in body.items() if isinstance(v, dict) and not v.get("ok", True)}
     assert body["status"] == "ok"
     for component in ("web", "sensor_service", "collector", "store", "worker_pool"):
         assert body[component]["ok"] is True, component
@@ -46,7 +46,7 @@ def test_a_stale_collector_heartbeat_is_a_503_and_says_how_old(settings):
 def test_trace_services_are_reported_but_do_not_fail_the_check(settings, collector):
     no_trace = settings.model_copy(update={"trace_port": free_port()})  # nothing listens there
     status, body = asyncio.run(HealthChecker(no_trace, timeout_s=0.5).report())
-    assert status == 200, body
+    assert status == 200, {k: v for k, v in body.items() if isinstance(v, dict) and not v.get("ok", True)}
     assert body["collector_trace"]["ok"] is False and body["collector_trace"]["critical"] is False
     assert body["sensor_trace"]["ok"] is True
 
@@ -58,5 +58,5 @@ def test_a_burst_of_checks_all_answer_200_and_share_one_worker_probe(settings, c
         return await asyncio.gather(*(checker.report() for _ in range(30)))
 
     answers = asyncio.run(burst())
-    assert [status for status, _ in answers] == [200] * 30
+    assert [status for status, _ in answers] == [200] * 30, [body for status, body in answers if status != 200][:1]
     assert len({body["worker_pool"]["detail"] for _, body in answers}) == 1  # one worker ran for all
