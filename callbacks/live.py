@@ -354,6 +354,7 @@ def register(app: Dash, settings: Settings) -> None:
         beat=ids.LIVE_BEAT,
         stream=ids.LIVE_STREAM,
         view=ids.LIVE_VIEW,
+        status=ids.LIVE_STATUS,
         state="looplensStream",
     )
 

@@ -21,17 +21,19 @@ starts fresh.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, set_props
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
+from services.core.i18n import LANGS, t
 from services.core.metrics import OPEN_STREAMS
 
 BEAT_S = 1.0
-STALL_MS = 4000
-STALL_MAX_MS = 60000
+STALL_MS = 3000  # three beats missed
+STALL_MAX_MS = 24000
 
 
 class Beat:
@@ -93,9 +95,12 @@ class PageStream:
                 await self.failed(err, data)
 
 
-def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view: str, state: str) -> None:
+def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view: str, status: str, state: str) -> None:
     """The clientside watchdog for one page; ``state`` names its ``window`` object (a bench
-    reads ``starts`` there)."""
+    reads ``starts`` there). A tab in the background restarts its stream too (its timers
+    still run, if slower), so every tab of a browser is streaming again when it is looked
+    at; while a restart is under way the page's status says so."""
+    reconnecting = json.dumps({lang: t("stream.reconnecting", lang) for lang in LANGS})
     app.clientside_callback(
         f"""(tick, beat, number, view) => {{
             const none = window.dash_clientside.no_update;
@@ -106,15 +111,17 @@ def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view:
             w.tick = now;
             if (beat !== w.beat || back) {{
                 Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}});
-                return [none, none];
+                return [none, none, none];
             }}
-            if (!view || document.visibilityState !== 'visible' || now - w.at < w.wait) return [none, none];
+            if (!view || now - w.at < w.wait) return [none, none, none];
             Object.assign(w, {{at: now, wait: Math.min(2 * w.wait, {STALL_MAX_MS}), starts: w.starts + 1}});
             const next = (number || 0) + 1;
-            return [next, Object.assign({{}}, view, {{stream: next}})];
+            const text = {reconnecting}[view.lang] || {reconnecting}.en;
+            return [next, Object.assign({{}}, view, {{stream: next}}), text];
         }}""",
         Output(stream, "data"),
         Output(view, "data", allow_duplicate=True),
+        Output(status, "children", allow_duplicate=True),
         Input(interval, "n_intervals"),
         State(beat, "data"),
         State(stream, "data"),

@@ -207,6 +207,7 @@ def register(app: Dash, settings: Settings) -> None:
         beat=ids.TRACE_BEAT,
         stream=ids.TRACE_STREAM,
         view=ids.TRACE_VIEW,
+        status=ids.TRACE_STATUS,
         state="looplensTrace",
     )
     follow_language(app, ids.TRACE_VIEW)

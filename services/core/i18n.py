@@ -37,6 +37,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "繁忙：此类任务最多同时运行 {limit} 个，请稍后再试。",
     },
     "guard.token_label": {"en": "Operator token", "zh": "操作员令牌"},
+    # push streams (callbacks.streaming)
+    "stream.reconnecting": {"en": "Reconnecting…", "zh": "正在重新连接……"},
     # home
     "home.title": {"en": "See your sensors — and the concurrency behind them", "zh": "看见传感器，也看见背后的并发"},
     "home.lead": {
