@@ -16,7 +16,7 @@ from services.ops.guard import mode_of
 from services.ops.headers import SecurityHeaders
 from services.ops.health import HealthChecker
 from services.ops.metrics import CONTENT_TYPE as METRICS_TYPE
-from services.ops.metrics import CallbackTimer, LoopLagProbe
+from services.ops.metrics import CallbackRequests, LoopLagProbe
 from services.ops.metrics import render as render_metrics
 from shell import make_shell
 
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     add_ops_routes(app.server, settings)
     # the CSP names each inline script the app writes by its hash
     app.server.add_middleware(SecurityHeaders, script_hashes=app.csp_hashes)
-    app.server.add_middleware(CallbackTimer, known=lambda: set(app.callback_map))
+    app.server.add_middleware(CallbackRequests, known=lambda: set(app.callback_map))
     app.server.add_middleware(LoopLagProbe)
     return app
 

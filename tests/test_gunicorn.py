@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
@@ -138,3 +139,20 @@ def test_metrics_count_across_processes(served):
     assert 'looplens_event_loop_lag_seconds{process="collector"}' in text  # the collector's own number
     assert 'looplens_restarts{component="collector"} 0.0' in text  # from the supervisor
     assert 'looplens_jobs_running{kind="query"}' in text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{", b"[]", b'"x"', b'{"output": "no-such.children", "inputs": [], "state": []}',
+     b'{"output": "lang.value", "inputs": "bad"}', b"[" * 5000 + b"]" * 5000, b"\xff"],
+)  # fmt: skip
+def test_a_malformed_callback_request_gets_a_400_not_a_500(served, body):
+    request = urllib.request.Request(
+        f"{served[0]}/_dash-update-component", data=body, method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            status, answer = resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        status, answer = err.code, err.read()
+    assert status == 400 and json.loads(answer) == {"error": "malformed callback request"}

@@ -73,7 +73,10 @@ class ChildProcess:
         raise NotImplementedError
 
     def start(self) -> None:
-        self._proc = subprocess.Popen([*self.command(), "--parent-pid", str(os.getpid())], env=child_env(self.env))
+        me = os.getpid()
+        self._proc = subprocess.Popen(  # the child dies with this process, whatever ends it
+            [*self.command(), "--parent-pid", str(me)], env=child_env(self.env), preexec_fn=lambda: die_with_parent(me)
+        )
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

@@ -49,18 +49,26 @@ def _finite(text: str) -> float:
     return value
 
 
-def json_body(raw: bytes) -> Any:
-    """A JSON document within the size and depth limits, with finite numbers only."""
-    if len(raw) > MAX_JSON_BYTES:
-        raise ValueError(f"the body is over {MAX_JSON_BYTES // 1024} KiB")
-    text = raw.decode("utf-8", errors="strict") if raw else ""
-    depth = deepest = 0
-    for char in text:  # brackets inside strings count too: a strict bound, never a loose one
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    if deepest > MAX_JSON_DEPTH:
-        raise ValueError(f"the body nests deeper than {MAX_JSON_DEPTH} levels")
-    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed document (iteratively)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def json_body(raw: bytes, max_bytes: int = MAX_JSON_BYTES, max_depth: int | None = MAX_JSON_DEPTH) -> Any:
+    """A JSON document within the size and depth limits (``max_depth`` None: only the
+    parser's own), with finite numbers only."""
+    if len(raw) > max_bytes:
+        raise ValueError(f"the body is over {max_bytes // 1024} KiB")
+    try:
+        document = json.loads(raw.decode("utf-8") if raw else "", parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("the body nests too deeply") from None
+    if max_depth is not None and _depth(document) > max_depth:
+        raise ValueError(f"the body nests deeper than {max_depth} levels")
+    return document

@@ -2,8 +2,8 @@
 plus what is read at scrape time: restarts per component (the supervisor's status) and
 background jobs running per kind (which job slots are held).
 
-``CallbackTimer`` is the ASGI middleware that times Dash's callback requests, labelled
-by the callback's outputs when they are one of the app's own (else "other").
+``CallbackRequests`` is the ASGI middleware that answers a malformed Dash callback
+request with 400 (logged) and times the others, labelled by their callback.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from services.core.inputs import json_body
 from services.core.metrics import CALLBACK_SECONDS, MULTIPROC_ENV, cancelled, multiprocess, probe_loop_lag
 from services.core.settings import Settings
 from services.ops.guard import JOB_SLOTS
@@ -29,6 +31,9 @@ from services.ops.supervisor import read_status
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CALLBACK_PATH = "/_dash-update-component"
+MAX_CALLBACK_BYTES = 2 * 2**20  # a callback request's body (a page's inputs and state)
+
+logger = logging.getLogger(__name__)
 
 
 def _held(lock: Path) -> bool:
@@ -75,8 +80,12 @@ def render(settings: Settings) -> bytes:
     return generate_latest(registry)
 
 
-class CallbackTimer:
-    """``server.add_middleware(CallbackTimer, known=lambda: set(dash_app.callback_map))``."""
+class CallbackRequests:
+    """ASGI middleware for Dash's callback requests: one that is not the shape Dash sends
+    (JSON object, a known callback's ``output``, lists of inputs and state) is answered
+    400 with a message and logged, where Dash would answer 500; the others are timed,
+    labelled by their callback.
+    ``server.add_middleware(CallbackRequests, known=lambda: set(dash_app.callback_map))``."""
 
     def __init__(self, app: ASGIApp, known: Callable[[], set[str]]) -> None:
         self.app, self.known = app, known
@@ -85,13 +94,19 @@ class CallbackTimer:
         if scope["type"] != "http" or scope["path"] != CALLBACK_PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        more = True
-        while more:  # the callback's request: read whole (small), then handed on as it came
+        body, more = b"", True
+        while more:  # a callback request is small: read it whole, then hand it on as it came
             message = await receive()
-            chunks.append(message.get("body", b""))
+            body += message.get("body", b"")
             more = message.get("more_body", False)
-        body = b"".join(chunks)
+            if len(body) > MAX_CALLBACK_BYTES:
+                await _refuse(send, 413, "the callback request is too large")
+                return
+        output = self._output(body)
+        if output is None:
+            logger.warning("malformed callback request from %s: %r", (scope.get("client") or ("?",))[0], body[:200])
+            await _refuse(send, 400, "malformed callback request")
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -105,14 +120,26 @@ class CallbackTimer:
         try:
             await self.app(scope, replay, send)
         finally:
-            CALLBACK_SECONDS.labels(self._label(body)).observe(time.perf_counter() - started)
+            CALLBACK_SECONDS.labels(output).observe(time.perf_counter() - started)
 
-    def _label(self, body: bytes) -> str:
+    def _output(self, body: bytes) -> str | None:
+        """The request's callback (its output key), or None when it is not a Dash request."""
         try:
-            output: Any = json.loads(body).get("output")
-        except (ValueError, AttributeError):
-            return "other"
-        return output if isinstance(output, str) and output in self.known() else "other"
+            request: Any = json_body(body, MAX_CALLBACK_BYTES, max_depth=None)
+        except ValueError:
+            return None
+        if not isinstance(request, dict):
+            return None
+        output = request.get("output")
+        shaped = all(isinstance(request.get(key, []), list) for key in ("inputs", "state", "changedPropIds"))
+        return output if isinstance(output, str) and shaped and output in self.known() else None
+
+
+async def _refuse(send: Send, status: int, text: str) -> None:
+    body = json.dumps({"error": text}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class LoopLagProbe:
@@ -139,4 +166,4 @@ class LoopLagProbe:
         await self.app(scope, receive, watch)
 
 
-__all__ = ["CONTENT_TYPE", "CallbackTimer", "LoopLagProbe", "MULTIPROC_ENV", "render"]
+__all__ = ["CONTENT_TYPE", "CallbackRequests", "LoopLagProbe", "MULTIPROC_ENV", "render"]
