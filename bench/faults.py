@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -41,6 +42,16 @@ PERIOD_S = 1.0
 def status_code(url: str) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
+    except OSError:
+        return None
+
+
+def status_code_of(request: urllib.request.Request) -> int | None:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
             return resp.status
     except urllib.error.HTTPError as err:
         return err.code
@@ -156,7 +167,7 @@ def main(seconds: float) -> None:
                     data,
                     stations,
                 )
-            )  # noqa: E501
+            )
         master = components(data)["web"]["pid"]
         worker = psutil.Process(master).children()[0].pid
         results.append(
@@ -171,17 +182,18 @@ def main(seconds: float) -> None:
                 data,
                 stations,
             )
-        )  # noqa: E501
-        urllib.request.urlopen(
-            urllib.request.Request(f"http://127.0.0.1:{trace_port}/trace/jobs?n=4&ms=50", method="POST"), timeout=10
-        )  # noqa: E501
+        )
+        jobs = urllib.request.Request(f"http://127.0.0.1:{trace_port}/trace/jobs?n=4&ms=50", method="POST")
+        urllib.request.urlopen(jobs, timeout=10)
         time.sleep(2)
         collector = psutil.Process(components(data)["collector"]["pid"])
         pool = [c.pid for c in collector.children() if "multiprocessing" in " ".join(c.cmdline())]
+
+        def jobs_run_again() -> bool:  # a pool that lost a worker is replaced at the next jobs
+            return status_code_of(jobs) == 200
+
         if pool:
-            results.append(
-                kill_and_watch("pool worker", pool[0], lambda: not psutil.pid_exists(pool[0]), url, data, stations)
-            )  # noqa: E501
+            results.append(kill_and_watch("pool worker", pool[0], jobs_run_again, url, data, stations))
         for row in results:
             print(json.dumps(row))
         for path in ("/healthz", "/", "/_dash-layout"):
