@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, no_update
@@ -118,6 +120,19 @@ async def export(
     return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), ""
 
 
+def _guarded(guard: Guard, action: str, act: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """``act(n_clicks, *states, lang)`` as a callback that takes the operator token last
+    and asks the guard first: a refusal is the page's message."""
+
+    async def through_guard(n_clicks: int | None, *states: Any) -> Any:
+        *rest, lang, token = states
+        if n_clicks and (why := refusal(guard, action, token, checked_lang(lang))):
+            return message(why, ok=False)
+        return await act(n_clicks, *rest, lang)
+
+    return through_guard
+
+
 def register(app: Dash, settings: Settings) -> None:
     guard = Guard(settings)
     _register_loop_actions(app, settings, guard)
@@ -127,13 +142,6 @@ def register(app: Dash, settings: Settings) -> None:
 def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
     """Block the loop, run pool jobs (actions: through the guard), download the window."""
 
-    async def block_loop(
-        n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None, token: str | None
-    ) -> Any:
-        if n_clicks and (why := refusal(guard, "block", token, checked_lang(lang))):
-            return message(why, ok=False)
-        return await block(settings, n_clicks, text, view, lang)
-
     app.callback(
         Output(ids.TRACE_MESSAGE, "children"),
         Input(ids.TRACE_BLOCK, "n_clicks"),
@@ -142,12 +150,7 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(block_loop)
-
-    async def pool_jobs(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None, token: str | None) -> Any:
-        if n_clicks and (why := refusal(guard, "jobs", token, checked_lang(lang))):
-            return message(why, ok=False)
-        return await jobs(settings, n_clicks, view, lang)
+    )(_guarded(guard, "block", partial(block, settings)))
 
     app.callback(
         Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
@@ -156,7 +159,7 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(pool_jobs)
+    )(_guarded(guard, "jobs", partial(jobs, settings)))
 
     async def download(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> tuple[Any, str]:
         return await export(settings, n_clicks, view, lang)
@@ -198,13 +201,6 @@ def _register_task_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
     )(show_task)
 
-    async def cancel_task(
-        n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None, token: str | None
-    ) -> Any:
-        if n_clicks and (why := refusal(guard, "cancel", token, checked_lang(lang))):
-            return message(why, ok=False)
-        return await cancel(settings, n_clicks, picked, lang)
-
     app.callback(
         Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
         Input(ids.TRACE_CANCEL, "n_clicks"),
@@ -212,4 +208,4 @@ def _register_task_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(cancel_task)
+    )(_guarded(guard, "cancel", partial(cancel, settings)))
