@@ -13,6 +13,7 @@
     │   └── StationNotFound      the service does not know the station (404)
     ├── LiveInputError           a Live page setting that cannot be used
     ├── LabInputError            a lab workload the lab will not run (limits)
+    ├── ActionRefused            an action the guard did not let through (why: guard.*)
     └── TraceError               a Trace page request could not be carried out
         ├── TraceUnavailable     the trace service did not answer
         └── TraceRefused         it answered no
@@ -117,6 +118,10 @@ class LiveInputError(_KeyedError):
 
 class LabInputError(_KeyedError):
     """A lab workload the lab will not run (``lab.err.*``: which limit)."""
+
+
+class ActionRefused(_KeyedError):
+    """An action that changes the running system was not let through (``guard.*``: why)."""
 
 
 class TraceError(LooplensError):

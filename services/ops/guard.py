@@ -2,7 +2,7 @@
 
 An *action* changes the running system: block a loop, cancel a task, run pool jobs, start
 a lab run or a demo. ``Guard.check(action, client)`` lets one through or raises
-``Refused`` with the reason's message key:
+``ActionRefused`` with the reason's message key:
 
 - read-only mode (``LOOPLENS_READ_ONLY``, the image's default) refuses every action;
 - with an operator token set (``LOOPLENS_OPERATOR_TOKEN``) an action needs it;
@@ -30,20 +30,12 @@ from pathlib import Path
 
 import diskcache
 
-from services.core.errors import LooplensError
+from services.core.errors import ActionRefused
 from services.core.settings import Settings
 
 JOB_SLOTS = {"query": 8, "demos": 2}  # background jobs of a kind at once (the lab: one, its own lock)
 FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 RATE_STORE_BYTES = 8 * 2**20
-
-
-class Refused(LooplensError):
-    """An action was not let through; ``code`` says why (``guard.*``)."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code, **params)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -95,15 +87,15 @@ class Guard:
         return None if client.local else "guard.remote"
 
     def check(self, action: str, client: Client, token: str | None = None) -> None:
-        """Let one ``action`` through for ``client``, or raise ``Refused``."""
+        """Let one ``action`` through for ``client``, or raise ``ActionRefused``."""
         reason = self.allowed(client, token)
         if reason is not None:
-            raise Refused(reason)
+            raise ActionRefused(reason)
         window = int(time.time() // 60)
         key = f"{action}|{client.address}|{window}"
         self._counts.add(key, 0, expire=120)
         if self._counts.incr(key) > self.settings.action_limit_per_min:
-            raise Refused("guard.rate", limit=self.settings.action_limit_per_min)
+            raise ActionRefused("guard.rate", limit=self.settings.action_limit_per_min)
 
     def close(self) -> None:
         self._counts.close()

@@ -93,7 +93,7 @@ class LoopTracer:
         # hot path's dict, or the C one's table once it attaches
         self._serial: Callable[[asyncio.Task[Any]], int] = self._new_serial
         self._serial_known: Callable[[asyncio.Task[Any]], int | None] = lambda task: self._serials.get(id(task))
-        self._hooks: Any = None  # the C hot path, made at the first attach
+        self._hooks: Any = None  # the C hot path, made at each attach
         self._live: dict[int, asyncio.Task[Any]] = {}  # serial → task, as of seq _live_at
         self._live_at = -1
         self._lag = array("q", bytes(8 * 2 * LAG_CAPACITY))  # (at, lag) pairs
@@ -123,7 +123,13 @@ class LoopTracer:
             for name in _HOOKED
         }
         self._saved["task_factory"] = loop.get_task_factory()
+        # Tasks are numbered by address. One that ended while detached was not seen to end,
+        # and its address may be a new task's by now: each attach starts the table afresh
+        # (live tasks get new serials; the counter goes on, so old serials stay unique).
+        self._serials.clear()
+        self._live_at = -1
         if self.native:
+            self._hooks = None
             hooks = self._native_hooks()
             self._serial, self._serial_known = hooks.adopt, hooks.serial
             self._hook(hooks.call_soon, hooks.call_soon_threadsafe, hooks.call_at, hooks.task_factory)
@@ -137,7 +143,7 @@ class LoopTracer:
         return self
 
     def _native_hooks(self) -> Any:
-        """The C hot path, made once, so live tasks keep their serials across attaches."""
+        """The C hot path, with its own table of live tasks' serials."""
         if self._hooks is None:
             loop = self.loop
             self._hooks = _looptrace.Hooks(

@@ -9,7 +9,8 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 from pydantic import SecretStr
 
-from services.ops.guard import Client, Guard, Refused, job_slot, mode_of
+from services.core.errors import ActionRefused
+from services.ops.guard import Client, Guard, job_slot, mode_of
 from services.tracing.routes import TOKEN_HEADER, control_refusal
 
 LOCAL, REMOTE = Client("127.0.0.1"), Client("203.0.113.9")
@@ -22,7 +23,7 @@ def guard(settings, **changes) -> Guard:
 def refused(g: Guard, client: Client, token: str | None = None, action: str = "block") -> str | None:
     try:
         g.check(action, client, token)
-    except Refused as err:
+    except ActionRefused as err:
         return err.code
     return None
 

@@ -318,3 +318,35 @@ def test_a_loop_closed_after_detach_leaves_no_pending_task(caplog):
     del tracer
     gc.collect()
     assert not [r for r in caplog.records if "destroyed but it is pending" in r.getMessage()]
+
+
+@pytest.mark.usefixtures("hot_path")
+def test_a_task_alive_across_a_detach_is_named_again_after_the_next_attach():
+    """Each attach numbers live tasks afresh (a task that ended unseen while detached may
+    have left its address to a new one); a task that lived through is still named."""
+
+    async def keeps_polling() -> None:
+        for _ in range(20):
+            await asyncio.sleep(0.005)
+
+    async def scenario() -> LoopTracer:
+        tracer = LoopTracer(asyncio.get_running_loop(), lag_interval_s=0).attach()
+        task = asyncio.create_task(keeps_polling(), name="poll-across")
+        await asyncio.sleep(0.02)
+        tracer.detach()
+        await asyncio.sleep(0.02)
+        tracer.attach()
+        await task
+        tracer.detach()
+        return tracer
+
+    loop = asyncio.new_event_loop()
+    try:
+        tracer = loop.run_until_complete(scenario())
+        steps = [c for c in tracer.callbacks() if c.task]
+        names = {tracer.task_name(c.task) for c in steps}
+        coros = {tracer.task_record(c.task).coro.rsplit(".", 1)[-1] for c in steps if tracer.name_of(c) != "step task"}
+    finally:
+        loop.close()
+    assert "poll-across" in names
+    assert "keeps_polling" in coros
