@@ -3,20 +3,17 @@ task it stepped, and the done-callback links between them — cheap enough to le
 
 How it hooks in: ``attach()`` replaces, on the loop *instance* only, ``call_soon``,
 ``call_soon_threadsafe``, ``call_at`` (``call_later`` goes through it) and the task
-factory. Each scheduled callback is handed to the loop wrapped in a function that times
-it. Task steps and wake-ups reach the loop through ``call_soon`` too (C tasks schedule
-their steps by looking the method up on the loop), and their callback's ``__self__`` is
-the task, so every step is attributed without asking asyncio anything. Each row also keeps
+factory; each callback is handed to the loop wrapped in a function that times it. Task
+steps reach the loop through ``call_soon`` too, and their callback's ``__self__`` is the
+task, so every step is attributed without asking asyncio anything. Each row also keeps
 which callback was running when it was scheduled (its parent); a future's done
 callbacks are scheduled with the future as their first argument, so those rows are
 marked as done-callback links: "the callback that completed this future scheduled that
 one". ``detach()`` puts everything back.
 
-The hot path stores numbers only — sequence numbers, ``perf_counter_ns`` times, ids —
-in preallocated ``array`` columns of one ring (``capacity`` rows); tasks get a second ring
-(``TASK_CAPACITY``) of numbers plus references to their code objects. Names and stacks are
-looked up when a view asks (``task_info``). Rows a reader has not taken before the ring
-wrapped are counted as dropped, never silently lost.
+The hot path stores numbers only (seqs, ``perf_counter_ns`` times, ids) in preallocated
+columns of one ring; tasks get a second ring, with their code objects. Names and stacks are
+looked up when a view asks; rows overwritten before a reader took them are counted as dropped.
 
 The hot path exists twice, with the same rows in the same columns (``columns``): in C
 (``_looptrace.c``, built by ``scripts/build_ext.py``; a few hundred ns per callback) and
@@ -113,9 +110,8 @@ class LoopTracer:
         if self._saved is not None:
             return self
         loop = self.loop
-        # Never through loop.__dict__: touching it turns the loop's attribute values into a
-        # real dict, and then no method call in asyncio's loop code keeps its fast path
-        # (measured +13 % on its own). An attribute that is the class's method is _MISSING.
+        # Never through loop.__dict__: that makes a real dict of the loop's attributes and every
+        # method call in asyncio loses its fast path (+13 %). A class method saved is _MISSING.
         self._saved = {
             name: _MISSING
             if getattr(getattr(loop, name), "__func__", None) is getattr(type(loop), name)
@@ -123,9 +119,8 @@ class LoopTracer:
             for name in _HOOKED
         }
         self._saved["task_factory"] = loop.get_task_factory()
-        # Tasks are numbered by address. One that ended while detached was not seen to end,
-        # and its address may be a new task's by now: each attach starts the table afresh
-        # (live tasks get new serials; the counter goes on, so old serials stay unique).
+        # Tasks are numbered by address, and one that ended while detached may have left its
+        # address to a new task: each attach starts the table afresh (the counter goes on).
         self._serials.clear()
         self._live_at = -1
         if self.native:

@@ -83,6 +83,7 @@ def test_quick_deaths_back_off_longer_each_time(supervised):
 def test_sigterm_stops_every_child_and_exits_0_after_a_hup(supervised):
     proc, path = supervised
     pids = wait_until(lambda: running(path), 10, "both children")
+    time.sleep(1.0)  # b's Python has set its HUP handler (a process just started would die of it)
     proc.send_signal(signal.SIGHUP)  # passed to b; the supervisor goes on
     time.sleep(0.5)
     assert proc.poll() is None and running(path) == pids
