@@ -39,19 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PERIOD_S = 1.0
 
 
-def status_code(url: str) -> int | None:
+def status_code(target: str | urllib.request.Request, timeout_s: float = 2) -> int | None:
+    """The status a GET of a URL (or a prepared request) answers; None: no answer."""
     try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status
-    except urllib.error.HTTPError as err:
-        return err.code
-    except OSError:
-        return None
-
-
-def status_code_of(request: urllib.request.Request) -> int | None:
-    try:
-        with urllib.request.urlopen(request, timeout=10) as resp:
+        with urllib.request.urlopen(target, timeout=timeout_s) as resp:
             return resp.status
     except urllib.error.HTTPError as err:
         return err.code
@@ -190,7 +181,7 @@ def main(seconds: float) -> None:
         pool = [c.pid for c in collector.children() if "multiprocessing" in " ".join(c.cmdline())]
 
         def jobs_run_again() -> bool:  # a pool that lost a worker is replaced at the next jobs
-            return status_code_of(jobs) == 200
+            return status_code(jobs, 10) == 200
 
         if pool:
             results.append(kill_and_watch("pool worker", pool[0], jobs_run_again, url, data, stations))

@@ -8,7 +8,8 @@ import hmac
 import ipaddress
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -81,32 +82,27 @@ def trace_routes(hub: TraceHub, token: str = "") -> web.RouteTableDef:
         info = hub.task(int(request.match_info["serial"]))
         return web.json_response(info) if info else refused(TraceRefused("trace.err.task_gone"))
 
-    @routes.post(f"/trace/tasks/{SERIAL}/cancel")
-    async def cancel(request: web.Request) -> web.Response:
+    def control(request: web.Request, act: Callable[[], dict[str, Any]]) -> web.Response:
+        """A control route: refused unless this machine asks (with the token, when set);
+        the hub's own "no" is a 409 with its reason."""
         if (no := control_refusal(request, token)) is not None:
             return no
         try:
-            return web.json_response({"cancelled": hub.cancel(int(request.match_info["serial"]))})
+            return web.json_response(act())
         except TraceRefused as err:
             return refused(err)
+
+    @routes.post(f"/trace/tasks/{SERIAL}/cancel")
+    async def cancel(request: web.Request) -> web.Response:
+        return control(request, lambda: {"cancelled": hub.cancel(int(request.match_info["serial"]))})
 
     @routes.post("/trace/block")
     async def block(request: web.Request) -> web.Response:
-        if (no := control_refusal(request, token)) is not None:
-            return no
-        try:
-            return web.json_response({"task": hub.block(_number(request, "ms", 200))})
-        except TraceRefused as err:
-            return refused(err)
+        return control(request, lambda: {"task": hub.block(_number(request, "ms", 200))})
 
     @routes.post("/trace/jobs")
     async def jobs(request: web.Request) -> web.Response:
-        if (no := control_refusal(request, token)) is not None:
-            return no
-        try:
-            return web.json_response({"jobs": hub.jobs(_whole(request, "n", 8), _number(request, "ms", 50))})
-        except TraceRefused as err:
-            return refused(err)
+        return control(request, lambda: {"jobs": hub.jobs(_whole(request, "n", 8), _number(request, "ms", 50))})
 
     @routes.get("/trace/export")
     async def export(request: web.Request) -> web.Response:
