@@ -15,6 +15,7 @@ NAV = (
     ("nav.trace", "/trace"),
     ("nav.lab", "/lab"),
     ("nav.demos", "/demos"),
+    ("nav.sources", "/sources"),
     ("nav.query", "/query"),
 )
 

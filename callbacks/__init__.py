@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import demos, i18n, lab, live, query, trace_actions, tracing
+from callbacks import demos, i18n, lab, live, query, sources, trace_actions, tracing
 from services.core.settings import Settings
 
 
@@ -21,3 +21,4 @@ def register_all(app: Dash, settings: Settings) -> None:
     trace_actions.register(app, settings)
     lab.register(app, settings)
     demos.register(app, settings)
+    sources.register(app, settings)

@@ -30,7 +30,7 @@ from services.core.errors import LiveInputError
 from services.core.i18n import t
 from services.core.settings import Settings
 from services.live.export import csv_text
-from services.live.meta import heartbeat, polled_stations
+from services.live.meta import heartbeat, polled_stations, unavailable
 from services.live.session import Delta, LiveSession, Snapshot
 from services.live.store import ReadingStore
 from services.live.view import MAX_STATIONS, LiveView, Thresholds, from_unit, local_time, to_unit
@@ -45,7 +45,8 @@ VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this of
 WINDOW_STEP_S = 1.0
 WINDOW_STEPS = 300
 IDLE_S = 0.2  # not on the Live page: look again this often
-STATUS_EVERY_S = 2.0  # how often the collector heartbeat is checked
+STATUS_EVERY_S = 2.0  # how often the collector heartbeat (and sensor availability) is checked
+STATIONS_EVERY_S = 2.0  # a page asks for a sensor this stream does not know: look again at most this often
 PAGE_PATH = "/live"
 
 
@@ -179,6 +180,7 @@ class _Stream(PageStream):
         self.settings = settings
         self.store = store
         self.stations = polled_stations(settings)
+        self._stations_at = time.monotonic()
         self.session: LiveSession | None = None
         self.frozen: tuple[float, int] | None = None  # (end, cursor) while paused
         self._status_at = 0.0
@@ -192,6 +194,10 @@ class _Stream(PageStream):
             self.session = None  # another page: look again soon
             await asyncio.sleep(IDLE_S)
             return
+        unknown = any(s not in self.stations for s in data.get("stations") or ())
+        if unknown and time.monotonic() - self._stations_at > STATIONS_EVERY_S:  # a source found a new sensor
+            self.stations = await asyncio.to_thread(polled_stations, self.settings)
+            self._stations_at = time.monotonic()
         await self.step(LiveView.from_store(data, self.stations))
 
     async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
@@ -207,7 +213,9 @@ class _Stream(PageStream):
             self.store,
             period_s=self.settings.collector_period_s,
             offline_periods=self.settings.live_offline_periods,
+            periods={key: s.period_s for key, s in self.stations.items() if s.period_s},
         )
+        session.unavailable = unavailable(self.store)
         end, max_id = self.frozen if (view.paused and self.frozen) else (time.time(), None)
         snap = await asyncio.to_thread(session.rebuild, end, max_id)
         self.push_snapshot(snap)
@@ -298,6 +306,8 @@ class _Stream(PageStream):
             self.push_shown(False)
             self.push_status(force=True)
         rows = await self.wait_for_rows(VIEW_CHECK_S)
+        if time.time() - self._status_at >= STATUS_EVERY_S:
+            session.unavailable = unavailable(self.store)  # availability its sources report
         delta = session.advance(rows, time.time())
         if delta.rebuild:
             await self.rebuild(view)

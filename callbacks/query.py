@@ -7,9 +7,12 @@ cancel ─► kills the job's process, QUERY_RESULT = "cancelled"
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
@@ -21,40 +24,72 @@ from services.core.children import die_with_parent
 from services.core.errors import QueryInputError
 from services.core.i18n import t
 from services.core.settings import Settings
+from services.live.meta import polled_stations
+from services.live.store import ReadingStore
 from services.ops.guard import JOB_SLOTS, job_slot
-from services.sensors.query import QueryFailure, fetch_station
-from services.sensors.stations import BY_ID, resolve
+from services.sensors.query import QueryFailure, QueryOutcome, fetch_station
+from services.sensors.stations import BY_ID, Station, resolve
 from views import HIDDEN, SHOWN
 from views.query import make_result
 
 logger = logging.getLogger(__name__)
 
 ENGINE = "dash background job (diskcache)"
+STORE_ENGINE = "dash background job (diskcache) · reading store"
+
+
+def other_sensors(settings: Settings) -> list[Station]:
+    """The sensors of every source but the simulator (its stations are known by name)."""
+    return [s for s in polled_stations(settings).values() if s.source != "simulator" and s.id not in BY_ID]
 
 
 async def submit(
+    settings: Settings,
     _clicks: int | None,
     _submits: int | None,
     _retries: int | None,
     text: str | None,
     previous_job: dict[str, Any] | None,
 ) -> tuple[Any, Any]:
-    """(job to start, immediate result): a job for a known station, a message otherwise."""
+    """(job to start, immediate result): a job for a known station or sensor, a message otherwise."""
     try:
-        station = resolve(text)
+        station = resolve(text, await asyncio.to_thread(other_sensors, settings))
     except QueryInputError as err:
         return no_update, QueryFailure.from_error(err).as_dict()
     nonce = (previous_job or {}).get("nonce", 0) + 1  # a new job even for the same station
-    return {"station": station.id, "nonce": nonce}, None
+    return {"station": station.id, "name": station.name_en, "nonce": nonce}, None
+
+
+def stored_reading(settings: Settings, job: dict[str, Any]) -> dict[str, Any]:
+    """A sensor of another source: its newest stored reading (sources push; nothing to ask)."""
+    started = time.perf_counter()
+    with ReadingStore(settings.store_path) as store:
+        row = store.latest(str(job["station"]))
+    if row is None:
+        return QueryFailure("error.no_reading", {"name": job.get("name", "")}, job["station"]).as_dict()
+    return QueryOutcome(
+        station_id=row.station,
+        temperature_c=row.temperature_c,
+        humidity_pct=row.humidity_pct,
+        observed_ts=row.ts,
+        web_pid=os.getppid(),
+        worker_pid=os.getpid(),
+        engine=STORE_ENGINE,
+        attempts=1,
+        latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        name=str(job.get("name", "")),
+    ).as_dict()
 
 
 async def run_job(
     settings: Settings, set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None
 ) -> dict[str, Any]:
     """Runs in the job's own process: fetch the reading, report attempts as progress."""
-    if not job or job.get("station") not in BY_ID:
+    if not job or not isinstance(job.get("station"), str):
         raise PreventUpdate  # nothing to run
-    die_with_parent(os.getppid())  # a job dies with its web worker: it holds the worker's listening socket
+    die_with_parent(os.getppid())
+    if job["station"] not in BY_ID:
+        return stored_reading(settings, job)  # a job dies with its web worker: it holds the worker's listening socket
     lang = checked_lang(lang)
     station = BY_ID[job["station"]]
     worker_pid = os.getpid()
@@ -100,7 +135,7 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.QUERY_INPUT, "value"),
         State(ids.QUERY_JOB, "data"),
         prevent_initial_call=True,
-    )(submit)
+    )(partial(submit, settings))
 
     async def run_job_with_settings(
         set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None

@@ -3,7 +3,7 @@ from dash import dcc, html
 
 import ids
 from services.live.meta import polled_stations
-from services.live.view import RANGES_S
+from services.live.view import MAX_STATIONS, RANGES_S
 from services.sensors.stations import Station
 from views.controls import buttons, field, graph, head, segmented, text_box
 from views.i18n import T
@@ -68,15 +68,17 @@ def _thresholds() -> html.Details:
     )
 
 
-def layout(**_query: str) -> html.Div:
+def layout(stations: str = "", **_query: str) -> html.Div:
+    """``/live?stations=a,b``: those sensors (the Sources page links each sensor so)."""
     settings = dash.get_app().server.state.settings
-    stations = polled_stations(settings)
-    defaults = [s for s in settings.live_default_stations if s in stations] or list(stations)[:5]
+    known = polled_stations(settings)
+    asked = [key for key in stations.split(",") if key in known][:MAX_STATIONS]
+    defaults = asked or [s for s in settings.live_default_stations if s in known] or list(known)[:5]
     return html.Div(
         className="page page-live",
         children=[
             head("live.title", ids.LIVE_STATUS),
-            _controls(stations, defaults),
+            _controls(known, defaults),
             _thresholds(),
             html.Div(id=ids.LIVE_MESSAGE, className="live-message", role="alert"),
             html.Div(id=ids.LIVE_BANNER, className="banner hidden", role="alert"),

@@ -37,7 +37,7 @@ case "${1:-}" in
     exec "$VENV/bin/python" -m looplens run --bind "${LOOPLENS_BIND:-127.0.0.1:8050}" --workers "${LOOPLENS_WORKERS:-1}"
     ;;
   test)
-    apt_install chromium chromium-driver
+    apt_install chromium chromium-driver mosquitto  # the browser tests' browser, the MQTT tests' broker
     python_env
     shift
     echo "lint: ruff check, ruff format --check; types: mypy"

@@ -8,6 +8,6 @@ One package per domain; a package may import only those listed in its own docstr
     tracing   the event-loop tracer, traced process pools, the trace hub, view and export
     lab       one workload under every execution model, and the run process around it
     demos     the seed demos
-    ops       the supervisor of every component, the health report
+    sources   where readings come from: the simulator, MQTT, Open-Meteo, Home Assistant
     ops       the supervisor of every component, the health report
 """

@@ -21,9 +21,18 @@ RETRYABLE = {
 }
 
 
-def _station_name(station_id: str | None, lang: str) -> str:
+def _station_name(station_id: str | None, lang: str, name: str = "") -> str:
     station = BY_ID.get(station_id or "")
-    return station.name(lang) if station else (station_id or "")
+    return station.name(lang) if station else (name or station_id or "")
+
+
+def _sentence(result: dict[str, Any], lang: str) -> str:
+    temp, hum = result["temperature_c"], result["humidity_pct"]
+    if temp is None:
+        return t("query.sentence_hum", lang, humidity=hum)
+    if hum is None:
+        return t("query.sentence_temp", lang, temperature=temp)
+    return t("query.sentence", lang, temperature=temp, humidity=hum)
 
 
 def _outcome(result: dict[str, Any], lang: str) -> html.Div:
@@ -38,15 +47,12 @@ def _outcome(result: dict[str, Any], lang: str) -> html.Div:
     return html.Div(
         className="result result-ok",
         children=[
-            html.P(
-                t("query.sentence", lang, temperature=result["temperature_c"], humidity=result["humidity_pct"]),
-                className="sentence",
-            ),
+            html.P(_sentence(result, lang), className="sentence"),
             html.P(
                 t(
                     "query.observed",
                     lang,
-                    station=_station_name(result["station_id"], lang),
+                    station=_station_name(result["station_id"], lang, result.get("name", "")),
                     time=observed.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 ),
                 className="observed",

@@ -13,6 +13,7 @@
     │   └── StationNotFound      the service does not know the station (404)
     ├── LiveInputError           a Live page setting that cannot be used
     ├── LabInputError            a lab workload the lab will not run (limits)
+    ├── SourceInputError         a source's settings that cannot be used (sources.err.*)
     ├── ActionRefused            an action the guard did not let through (why: guard.*)
     └── TraceError               a Trace page request could not be carried out
         ├── TraceUnavailable     the trace service did not answer
@@ -118,6 +119,10 @@ class LiveInputError(_KeyedError):
 
 class LabInputError(_KeyedError):
     """A lab workload the lab will not run (``lab.err.*``: which limit)."""
+
+
+class SourceInputError(_KeyedError):
+    """A source's settings that cannot be used (``sources.err.*``: which one, why)."""
 
 
 class ActionRefused(_KeyedError):

@@ -23,7 +23,17 @@ from prometheus_client import Counter, Gauge, Histogram
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 READINGS_STORED = Counter("looplens_readings_stored", "Readings the collector stored", ["source"])
-READINGS_REJECTED = Counter("looplens_readings_rejected", "Readings the collector could not store", ["source"])
+READINGS_REJECTED = Counter(
+    "looplens_readings_rejected", "Readings refused: implausible, unreadable, or a repeat already stored", ["source"]
+)
+SOURCE_CONNECTED = Gauge(
+    "looplens_source_connected", "1 while a source is connected to what it reads", ["source"], multiprocess_mode="max"
+)
+SOURCE_MESSAGE_AGE = Gauge(
+    "looplens_source_last_message_age_seconds", "Seconds since a source's last message", ["source"],
+    multiprocess_mode="max",
+)  # fmt: skip
+SOURCE_SENSORS = Gauge("looplens_source_sensors", "Sensors a source found", ["source"], multiprocess_mode="max")
 POLL_ERRORS = Counter("looplens_poll_errors", "Failed polls per station", ["station"])
 COLLECTOR_LAG = Gauge(
     "looplens_collector_period_lag_seconds", "How late the collector's last poll started", multiprocess_mode="max"

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     operator_token: SecretStr = SecretStr("")  # never logged, never sent back
     action_limit_per_min: int = Field(20, ge=1, le=10_000)  # actions of a kind per client
 
+    # Where readings come from: a TOML file the Sources page edits (empty: data_dir/sources.toml).
+    sources_file: Path | None = None
+
     # The Live page.
     live_default_stations: tuple[str, ...] = ("beijing", "shanghai", "guangzhou", "harbin", "lhasa")
     live_offline_periods: int = Field(3, ge=1)  # no reading for this many periods: offline
@@ -73,6 +76,11 @@ class Settings(BaseSettings):
     def trace_url_of(self, loop: str) -> str:
         """Where the trace of that loop ("collector" or "sensor") is served."""
         return self.effective_sensor_url if loop == "sensor" else self.trace_url
+
+    @property
+    def sources_path(self) -> Path:
+        """Which sources the collector runs (services.sources.config); none: the simulator."""
+        return self.sources_file or self.data_dir / "sources.toml"
 
     @property
     def jobs_dir(self) -> Path:

@@ -25,9 +25,16 @@ def csv_text(rows: Sequence[Row], unit: str, stations: dict[str, Any]) -> str:
                 local_time(r.ts).isoformat(),
                 r.station,
                 station.name_en if station else r.station,
-                f"{to_unit(r.temperature_c, unit):.2f}",
-                f"{r.humidity_pct:.2f}",
-                f"{to_unit(dew_point_c(r.temperature_c, r.humidity_pct), unit):.2f}",
+                "" if r.temperature_c is None else f"{to_unit(r.temperature_c, unit):.2f}",
+                "" if r.humidity_pct is None else f"{r.humidity_pct:.2f}",
+                _dew(r.temperature_c, r.humidity_pct, unit),
             ]
         )
     return out.getvalue()
+
+
+def _dew(temp_c: float | None, hum_pct: float | None, unit: str) -> str:
+    """Blank when a sensor sent one metric only."""
+    if temp_c is None or hum_pct is None:
+        return ""
+    return f"{to_unit(dew_point_c(temp_c, hum_pct), unit):.2f}"

@@ -5,7 +5,6 @@ the collector's period) and the stations it polls (every Live page's station lis
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,33 @@ from services.live.store import ReadingStore
 from services.sensors.stations import STATIONS, Station, fleet
 
 HEARTBEAT_KEY = "collector"
-STATIONS_KEY = "stations"
+SOURCES_KEY = "sources"  # services.sources.manager.SourceManager.snapshot()
+AVAILABILITY_KEY = "unavailable"  # the sensors their source says are offline (small, read each push)
 
 
 def write_heartbeat(store: ReadingStore, pid: int, at: float, period_s: float, **stats: Any) -> None:
     store.set_meta(HEARTBEAT_KEY, {"pid": pid, "at": at, "period_s": period_s, **stats})
 
 
-def write_polled_stations(store: ReadingStore, ids: Sequence[str]) -> None:
-    store.set_meta(STATIONS_KEY, {"ids": list(ids)})
+def write_sources(store: ReadingStore, snapshot: dict[str, Any]) -> None:
+    unavailable = [
+        s["key"] for source in snapshot["sources"] for s in source.get("sensors", ()) if s.get("available") is False
+    ]
+    store.set_meta(SOURCES_KEY, snapshot)
+    store.set_meta(AVAILABILITY_KEY, {"keys": unavailable})
+
+
+def sources_snapshot(settings: Settings) -> dict[str, Any] | None:
+    """What the collector last wrote of its sources (None: it has not yet)."""
+    if not settings.store_path.exists():
+        return None
+    with ReadingStore(settings.store_path) as store:
+        return store.meta(SOURCES_KEY)
+
+
+def unavailable(store: ReadingStore) -> set[str]:
+    found = store.meta(AVAILABILITY_KEY)
+    return set(found["keys"]) if found else set()
 
 
 def last_heartbeat(store: ReadingStore) -> dict[str, Any] | None:
@@ -48,12 +65,24 @@ def heartbeat_at(store_path: Path) -> float | None:
     return float(beat["at"]) if beat else None
 
 
-def polled_stations(settings: Settings) -> dict[str, Station]:
-    """The stations the collector polls (from its last discovery), else the configured fleet."""
-    named = {s.id: s for s in fleet(max(settings.sensor_stations, len(STATIONS)))}  # for names
-    if settings.store_path.exists():
-        with ReadingStore(settings.store_path) as store:
-            found = store.meta(STATIONS_KEY)
-        if found:
-            return {sid: named.get(sid) or Station(sid, sid, sid, 15, 5, 60) for sid in found["ids"]}
-    return {s.id: s for s in fleet(settings.sensor_stations)}
+def polled_stations(settings: Settings, snapshot: dict[str, Any] | None = None) -> dict[str, Station]:
+    """Every sensor of every running source (simulated stations keep their names in both
+    languages), else, before the collector has said, the configured fleet."""
+    snapshot = snapshot if snapshot is not None else sources_snapshot(settings)
+    if not snapshot:
+        return {s.id: s for s in fleet(settings.sensor_stations)}
+    named = {s.id: s for s in fleet(max(settings.sensor_stations, len(STATIONS)))}
+    out: dict[str, Station] = {}
+    for source in snapshot["sources"]:
+        simulated = source["config"]["kind"] == "simulator"
+        for sensor in source.get("sensors", ()):
+            key = sensor["key"]
+            if sensor.get("unsupported"):
+                continue
+            if simulated and key in named:
+                out[key] = named[key]
+                continue
+            name = str(sensor.get("name") or key)
+            label = name if simulated else f"{name} · {source['config']['name']}"
+            out[key] = Station(key, label, label, 0, 0, 0, source=sensor["source"], period_s=sensor["period_s"])
+    return out

@@ -19,106 +19,18 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.live.stats import StationStats
 from services.live.store import ReadingStore, Row
-from services.live.view import METRICS, LiveView, dew_point_c, from_unit, local_time, to_unit, x_value
+from services.live.view import METRICS, LiveView, from_unit, to_unit, x_value
 
 MAX_BUCKETS = 300  # a downsampled trace: ≤ 300 time buckets × ≤ 2 points (min and max)
 RAW_MAX_POINTS = 600  # a view expecting more readings per station than this is downsampled
 TAIL_MAX = 300  # raw points appended to a downsampled view before it is rebuilt
-
-
-# -- per-station numbers ---------------------------------------------------------------
-
-
-@dataclass
-class StationStats:
-    """Current value and min / max (with when) / mean over the shown range."""
-
-    n: int = 0
-    ts: int = 0
-    temp: float = math.nan
-    hum: float = math.nan
-    t_min: tuple[float, int] = (math.inf, 0)
-    t_max: tuple[float, int] = (-math.inf, 0)
-    h_min: tuple[float, int] = (math.inf, 0)
-    h_max: tuple[float, int] = (-math.inf, 0)
-    t_sum: float = 0.0
-    h_sum: float = 0.0
-
-    @classmethod
-    def of(cls, rows: Iterable[Row]) -> StationStats:
-        stats = cls()
-        for row in rows:
-            stats.add(row)
-        return stats
-
-    def add(self, row: Row) -> None:
-        self.n += 1
-        if row.ts >= self.ts:
-            self.ts, self.temp, self.hum = row.ts, row.temperature_c, row.humidity_pct
-        t, h = row.temperature_c, row.humidity_pct
-        if t < self.t_min[0]:
-            self.t_min = (t, row.ts)
-        if t > self.t_max[0]:
-            self.t_max = (t, row.ts)
-        if h < self.h_min[0]:
-            self.h_min = (h, row.ts)
-        if h > self.h_max[0]:
-            self.h_max = (h, row.ts)
-        self.t_sum += t
-        self.h_sum += h
-
-    def card(self, unit: str) -> dict[str, str]:
-        """The text of each card field, in ``unit`` (°C or °F) and %RH."""
-        if not self.n:
-            return {k: "–" for k in CARD_FIELDS}
-        deg = f"°{unit}"
-
-        def temp(value: float) -> str:
-            return f"{to_unit(value, unit):.1f} {deg}"
-
-        def when(ts: int) -> str:
-            return local_time(ts).strftime("%H:%M:%S")
-
-        return {
-            "temp": temp(self.temp),
-            "hum": f"{self.hum:.1f} %RH",
-            "dew": temp(dew_point_c(self.temp, self.hum)),
-            "t_min": temp(self.t_min[0]),
-            "t_min_at": when(self.t_min[1]),
-            "t_max": temp(self.t_max[0]),
-            "t_max_at": when(self.t_max[1]),
-            "t_avg": temp(self.t_sum / self.n),
-            "h_min": f"{self.h_min[0]:.1f} %RH",
-            "h_min_at": when(self.h_min[1]),
-            "h_max": f"{self.h_max[0]:.1f} %RH",
-            "h_max_at": when(self.h_max[1]),
-            "h_avg": f"{self.h_sum / self.n:.1f} %RH",
-            "at": when(self.ts),
-        }
-
-
-CARD_FIELDS = (
-    "temp",
-    "hum",
-    "dew",
-    "t_min",
-    "t_min_at",
-    "t_max",
-    "t_max_at",
-    "t_avg",
-    "h_min",
-    "h_min_at",
-    "h_max",
-    "h_max_at",
-    "h_avg",
-    "at",
-)
 
 
 # -- downsampling ------------------------------------------------------------------------
@@ -230,11 +142,21 @@ class _Track:
 
 
 class LiveSession:
-    def __init__(self, view: LiveView, store: ReadingStore, *, period_s: float, offline_periods: int = 3) -> None:
+    def __init__(
+        self,
+        view: LiveView,
+        store: ReadingStore,
+        *,
+        period_s: float,
+        offline_periods: int = 3,
+        periods: dict[str, float] | None = None,
+    ) -> None:
         self.view = view
         self.store = store
         self.period_s = period_s
-        self.offline_after_ms = offline_periods * period_s * 1000
+        self.offline_periods = offline_periods
+        self.periods = periods or {}  # a sensor's own reporting period, when longer than the collector's
+        self.unavailable: set[str] = set()  # sensors their source says are offline
         self.downsampled = view.range_s / period_s > RAW_MAX_POINTS
         self.cursor = 0
         self.end = 0.0
@@ -277,7 +199,7 @@ class LiveSession:
                 for i in self._outside(metric, series[metric]):
                     alert_series[metric].x.append(series[metric].x[i])
                     alert_series[metric].y.append(series[metric].y[i])
-            self._refresh_status(track, now)
+            self._refresh_status(station, track, now)
             track.card = track.stats.card(view.unit)
             self._tracks[station] = track
             out.append(
@@ -301,14 +223,13 @@ class LiveSession:
             points = _points(rows, self.view.unit)
             return points["temperature"], points["humidity"]
         width = self.view.range_s / MAX_BUCKETS
-        ts = np.fromiter((r.ts for r in rows), float, len(rows))
         result = []
         for metric in METRICS:
-            values = np.fromiter(
-                (r.temperature_c if metric == "temperature" else r.humidity_pct for r in rows), float, len(rows)
-            )
+            have = [r for r in rows if _value(r, metric) is not None]
+            ts = np.fromiter((r.ts for r in have), float, len(have))
+            values = np.fromiter((_value(r, metric) for r in have), float, len(have))
             keep = minmax_indices(ts, values, self.start, width)
-            result.append(_points([rows[i] for i in keep], self.view.unit)[metric])
+            result.append(_points([have[i] for i in keep], self.view.unit)[metric])
         return result[0], result[1]
 
     def _outside(self, metric: str, series: Series) -> list[int]:
@@ -325,7 +246,9 @@ class LiveSession:
         for row in rows:
             new.setdefault(row.station, []).append(row)
         for station, track in self._tracks.items():
-            fresh = sorted(new.get(station, []), key=lambda r: r.ts)
+            # A late reading (older than one shown) is in the store, in time order; the
+            # page shows it from its next rebuild, not as a line drawn back in time.
+            fresh = sorted((r for r in new.get(station, []) if r.ts > track.stats.ts), key=lambda r: r.ts)
             if fresh:
                 self._append(track, fresh, delta)
             expired = self._expire(track)
@@ -334,7 +257,7 @@ class LiveSession:
                 delta.cards.update({(station, k): v for k, v in card.items() if track.card.get(k) != v})
                 track.card = card
             before = (track.offline, track.alerts)
-            self._refresh_status(track, now)
+            self._refresh_status(station, track, now)
             if (track.offline, track.alerts) != before:
                 delta.status[station] = (track.offline, list(track.alerts))
         alerting = self._alert_list()
@@ -351,11 +274,14 @@ class LiveSession:
         elif track.rings["temperature"].head_len + len(fresh) > TAIL_MAX:
             delta.rebuild = True
         for metric, points in _points(fresh, self.view.unit).items():
-            track.rings[metric].add(delta, fresh[0].ts, points, self.start)
+            have = [r for r in fresh if _value(r, metric) is not None]
+            if not have:
+                continue
+            track.rings[metric].add(delta, have[0].ts, points, self.start)
             marked = self._outside(metric, points)
             if marked:
                 alerts = Series([points.x[i] for i in marked], [points.y[i] for i in marked])
-                self._alert_rings[metric].add(delta, fresh[marked[0]].ts, alerts, self.start)
+                self._alert_rings[metric].add(delta, have[marked[0]].ts, alerts, self.start)
 
     def _expire(self, track: _Track) -> bool:
         """Raw views: drop rows that left the window and recompute the stats exactly."""
@@ -366,9 +292,11 @@ class LiveSession:
         track.stats = StationStats.of(track.rows)
         return True
 
-    def _refresh_status(self, track: _Track, now: float) -> None:
+    def _refresh_status(self, station: str, track: _Track, now: float) -> None:
+        """Offline: its source says so, or silent for ``offline_periods`` of its own period."""
         seen = track.last_stored_ms
-        track.offline = seen is None or now * 1000 - seen > self.offline_after_ms
+        after_ms = self.offline_periods * max(self.period_s, self.periods.get(station, 0.0)) * 1000
+        track.offline = station in self.unavailable or seen is None or now * 1000 - seen > after_ms
         stats = track.stats
         track.alerts = [] if not stats.n or track.offline else self.view.thresholds.breaches(stats.temp, stats.hum)
 
@@ -376,10 +304,20 @@ class LiveSession:
         return [s for s, t in self._tracks.items() if t.alerts]
 
 
+def _value(row: Row, metric: str) -> float | None:
+    return row.temperature_c if metric == "temperature" else row.humidity_pct
+
+
 def _points(rows: Sequence[Row], unit: str) -> dict[str, Series]:
-    """Rows as (x, shown value) points of each metric; the x strings are made once."""
+    """Rows as (x, shown value) points of each metric (a missing metric has no point);
+    the x strings are made once."""
     xs = [x_value(r.ts) for r in rows]
-    return {
-        "temperature": Series(xs, [to_unit(r.temperature_c, unit) for r in rows]),
-        "humidity": Series(list(xs), [r.humidity_pct for r in rows]),
-    }
+    temp, hum = Series([], []), Series([], [])
+    for x, r in zip(xs, rows, strict=True):
+        if r.temperature_c is not None:
+            temp.x.append(x)
+            temp.y.append(to_unit(r.temperature_c, unit))
+        if r.humidity_pct is not None:
+            hum.x.append(x)
+            hum.y.append(r.humidity_pct)
+    return {"temperature": temp, "humidity": hum}

@@ -15,22 +15,48 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from services.sensors.model import Reading
-
-_SCHEMA = """
+_READINGS = """
 CREATE TABLE IF NOT EXISTS readings (
     id INTEGER PRIMARY KEY,
-    station TEXT NOT NULL,
+    station TEXT NOT NULL,          -- the sensor's key (services.sources.model.sensor_key)
     ts INTEGER NOT NULL,            -- when the sensor measured it, Unix seconds
-    temperature_c REAL NOT NULL,
-    humidity_pct REAL NOT NULL,
+    temperature_c REAL,             -- a sensor may send one metric at a time
+    humidity_pct REAL,
     stored_ms INTEGER NOT NULL,     -- when the collector stored it, Unix milliseconds
+    source TEXT NOT NULL DEFAULT 'simulator',
+    raw_temperature REAL,           -- as sent, in raw_unit
+    raw_unit TEXT,
+    battery REAL,
+    linkquality REAL,
     UNIQUE (station, ts)
 );
+"""
+_SCHEMA = (
+    _READINGS
+    + """
 CREATE INDEX IF NOT EXISTS readings_stored ON readings (stored_ms);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+)
+# A second metric of a (sensor, second) already stored joins its row, which then takes a
+# new id, so streams reading "id > cursor" see the whole reading; a repeat changes nothing.
+_UPSERT = """
+INSERT INTO readings (station, ts, temperature_c, humidity_pct, stored_ms, source, raw_temperature, raw_unit,
+                      battery, linkquality)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (station, ts) DO UPDATE SET
+    temperature_c = COALESCE(readings.temperature_c, excluded.temperature_c),
+    humidity_pct = COALESCE(readings.humidity_pct, excluded.humidity_pct),
+    raw_temperature = COALESCE(readings.raw_temperature, excluded.raw_temperature),
+    raw_unit = COALESCE(readings.raw_unit, excluded.raw_unit),
+    battery = COALESCE(excluded.battery, readings.battery),
+    linkquality = COALESCE(excluded.linkquality, readings.linkquality),
+    stored_ms = excluded.stored_ms,
+    id = (SELECT MAX(id) FROM readings) + 1
+WHERE (readings.temperature_c IS NULL AND excluded.temperature_c IS NOT NULL)
+   OR (readings.humidity_pct IS NULL AND excluded.humidity_pct IS NOT NULL)
 """
 
 MAX_ROWS_PER_READ = 20_000  # one `since` call never returns more; the caller asks again
@@ -40,9 +66,38 @@ class Row(NamedTuple):
     id: int
     station: str
     ts: int
-    temperature_c: float
-    humidity_pct: float
+    temperature_c: float | None
+    humidity_pct: float | None
     stored_ms: int
+
+
+class Storable(Protocol):
+    """A reading the store can keep (``services.sensors.model.Reading``, a source's reading)."""
+
+    @property
+    def station_id(self) -> str: ...
+    @property
+    def ts(self) -> float: ...
+    @property
+    def temperature_c(self) -> float | None: ...
+    @property
+    def humidity_pct(self) -> float | None: ...
+
+
+def _values(reading: Storable, stored_ms: int) -> tuple[Any, ...]:
+    extra = getattr(reading, "source", None)
+    return (
+        reading.station_id,
+        int(reading.ts),
+        reading.temperature_c,
+        reading.humidity_pct,
+        stored_ms,
+        extra or "simulator",
+        getattr(reading, "raw_temperature", None),
+        getattr(reading, "raw_unit", None) if extra else None,
+        getattr(reading, "battery", None),
+        getattr(reading, "linkquality", None),
+    )
 
 
 _COLUMNS = "id, station, ts, temperature_c, humidity_pct, stored_ms"
@@ -63,8 +118,31 @@ class ReadingStore:
         self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
+        self._migrate()
         self._db.executescript(_SCHEMA)
         self._data_version = -1
+
+    def _migrate(self) -> None:
+        """A store from before sources (both metrics required, no source columns) becomes
+        today's, keeping every row and its id."""
+
+        def old() -> bool:
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(readings)")}
+            return bool(columns) and "source" not in columns
+
+        if not old():
+            return
+        with self._transaction():
+            if not old():
+                return  # another process did it meanwhile
+            self._db.execute("ALTER TABLE readings RENAME TO readings_v1")
+            self._db.execute("DROP INDEX IF EXISTS readings_stored")
+            self._db.execute(_READINGS)
+            self._db.execute(
+                "INSERT INTO readings (id, station, ts, temperature_c, humidity_pct, stored_ms)"
+                " SELECT id, station, ts, temperature_c, humidity_pct, stored_ms FROM readings_v1"
+            )
+            self._db.execute("DROP TABLE readings_v1")
 
     def close(self) -> None:
         self._db.close()
@@ -77,17 +155,14 @@ class ReadingStore:
 
     # -- writing (the collector) ------------------------------------------------
 
-    def add(self, readings: Iterable[tuple[Reading, int]]) -> int:
-        """Store (reading, stored_ms) pairs in one transaction; a repeat of a
-        (station, second) already stored is skipped. Returns how many were new."""
-        rows = [(r.station_id, r.ts, r.temperature_c, r.humidity_pct, ms) for r, ms in readings]
+    def add(self, readings: Iterable[tuple[Storable, int]]) -> int:
+        """Store (reading, stored_ms) pairs in one transaction; a repeat of a (station,
+        second) already stored is skipped, a missing metric joins it. Returns how many
+        rows were new or completed."""
+        rows = [_values(r, ms) for r, ms in readings]
         with self._transaction():
             before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO readings (station, ts, temperature_c, humidity_pct, stored_ms)"
-                " VALUES (?, ?, ?, ?, ?)",
-                rows,
-            )
+            self._db.executemany(_UPSERT, rows)
             return self._db.total_changes - before
 
     def purge(self, older_than_ms: int) -> int:
@@ -151,6 +226,13 @@ class ReadingStore:
             tuple(stations),
         )
         return dict(cur.fetchall())
+
+    def latest(self, station: str) -> Row | None:
+        """The station's newest reading (by when it was measured)."""
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM readings WHERE station = ? ORDER BY ts DESC LIMIT 1", (station,)
+        ).fetchone()
+        return Row(*row) if row else None
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM readings").fetchone()[0])

@@ -30,7 +30,7 @@ import aiohttp
 import diskcache
 
 from services.core.settings import VERSION, Settings
-from services.live.meta import heartbeat_at
+from services.live.meta import heartbeat_at, sources_snapshot
 from services.ops.supervisor import read_status
 
 STALE_PERIODS = 3  # a collector heartbeat older than this many periods: the collector is down
@@ -102,6 +102,14 @@ def _store(settings: Settings) -> Check:
     return Check(ok, detail, (time.perf_counter() - started) * 1000)
 
 
+def _source(entry: dict[str, Any]) -> dict[str, Any]:
+    """A source's health as the collector last wrote it (a source never makes the app unhealthy:
+    a broker being down is the broker's business; it is shown, not failed on)."""
+    status = entry["status"]
+    keys = ("state", "error", "last_message_at", "messages", "readings", "rejected", "dropped", "reconnects")
+    return {key: status[key] for key in keys if key in status} | {"sensors": len(entry.get("sensors", ()))}
+
+
 class _SingleFlight:
     """Concurrent callers of one probe share its one run; its answer is kept ``ttl_s``
     while it is good (a failing component is looked at again on the next call)."""
@@ -157,6 +165,9 @@ class HealthChecker:
         healthy = all(c.ok for c in checks.values() if c.critical)
         body: dict[str, Any] = {"status": "ok" if healthy else "degraded", "version": VERSION, "pid": os.getpid()}
         body.update({name: asdict(check) for name, check in checks.items()})
+        sources = await asyncio.to_thread(sources_snapshot, self.settings)
+        if sources:
+            body["sources"] = {entry["config"]["name"]: _source(entry) for entry in sources["sources"]}
         supervised = read_status(self.settings.data_dir / "supervisor.json")
         if supervised is not None:
             body["restarts"] = {name: c["restarts"] for name, c in supervised["components"].items()}

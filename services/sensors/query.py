@@ -25,8 +25,8 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class QueryOutcome:
     station_id: str
-    temperature_c: float
-    humidity_pct: float
+    temperature_c: float | None
+    humidity_pct: float | None
     observed_ts: int
     web_pid: int
     worker_pid: int
@@ -34,6 +34,7 @@ class QueryOutcome:
     attempts: int
     latency_ms: float
     ok: bool = True
+    name: str = ""  # a sensor of another source: its name (simulated stations are named by id)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

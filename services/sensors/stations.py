@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from services.core.errors import EmptyQuery, QueryTooLong, UnknownStation
@@ -24,6 +25,8 @@ class Station:
     mean_humidity_pct: float
     utc_offset_h: float = 8.0
     indoor: bool = False
+    source: str = "simulator"  # a real sensor's source (its key is "source:its id")
+    period_s: float = 0.0  # a real sensor's own reporting period (0: the collector's)
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -95,25 +98,40 @@ def _keys(station: Station) -> set[str]:
 _INDEX: dict[str, Station] = {key: s for s in STATIONS for key in _keys(s)}
 
 
-def suggest(text: str, limit: int = 3) -> list[Station]:
+def _index(extra: Sequence[Station]) -> dict[str, Station]:
+    """The names to look up: the simulated stations', then every other source's sensors'."""
+    if not extra:
+        return _INDEX
+    index = dict(_INDEX)
+    for station in extra:
+        plain = station.name_en.rsplit(" · ", 1)[0]  # "Living room · home": the sensor's own name
+        for key in (normalize(station.id), normalize(plain), normalize(station.id.partition(":")[2])):
+            index.setdefault(key, station)
+    return index
+
+
+def suggest(text: str, limit: int = 3, extra: Sequence[Station] = ()) -> list[Station]:
     """The stations whose names are closest to ``text``, best first."""
     wanted = normalize(text)
+    index = _index(extra)
     found: list[Station] = []
-    for key in difflib.get_close_matches(wanted, list(_INDEX), n=limit * 3, cutoff=0.5):
-        station = _INDEX[key]
+    for key in difflib.get_close_matches(wanted, list(index), n=limit * 3, cutoff=0.5):
+        station = index[key]
         if station not in found:
             found.append(station)
     return found[:limit]
 
 
-def resolve(raw: str | None) -> Station:
-    """The station a user means by ``raw``, or a QueryInputError saying why not."""
+def resolve(raw: str | None, extra: Sequence[Station] = ()) -> Station:
+    """The station (or, among ``extra``, the sensor of another source) a user means by
+    ``raw``, or a QueryInputError saying why not."""
     text = (raw or "").strip()
     if not text:
         raise EmptyQuery("empty query")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooLong("query too long", length=len(text), limit=MAX_QUERY_CHARS)
-    station = _INDEX.get(normalize(text))
+    station = _index(extra).get(normalize(text))
     if station is None:
-        raise UnknownStation("unknown station", query=text, suggestions=[s.as_dict() for s in suggest(text)])
+        found = suggest(text, extra=extra)
+        raise UnknownStation("unknown station", query=text, suggestions=[s.as_dict() for s in found])
     return station

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+from pathlib import Path
 
 import pytest
 from dash import no_update
@@ -9,9 +10,15 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.i18n import translate
 from callbacks.query import HIDDEN, SHOWN, render, run_job, submit
+from services.core.settings import Settings
+from services.live.meta import write_sources
+from services.live.store import ReadingStore
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID
+from services.sources.model import SourceReading
 from tests.helpers import SEED
+
+NO_STORE = Settings(data_dir=Path("/nonexistent/looplens"))  # no collector has written: the simulated fleet
 
 
 def text_of(component) -> str:
@@ -26,10 +33,10 @@ def text_of(component) -> str:
 
 
 def test_submit_turns_a_known_name_into_a_new_job_each_time():
-    job, result = asyncio.run(submit(1, None, None, " 北京 ", None))
-    assert job == {"station": "beijing", "nonce": 1} and result is None
-    job2, _ = asyncio.run(submit(2, None, None, "beijing", job))
-    assert job2 == {"station": "beijing", "nonce": 2}  # same station again still runs
+    job, result = asyncio.run(submit(NO_STORE, 1, None, None, " 北京 ", None))
+    assert job == {"station": "beijing", "name": "Beijing", "nonce": 1} and result is None
+    job2, _ = asyncio.run(submit(NO_STORE, 2, None, None, "beijing", job))
+    assert job2 == {"station": "beijing", "name": "Beijing", "nonce": 2}  # same station again still runs
 
 
 @pytest.mark.parametrize(
@@ -44,7 +51,7 @@ def test_submit_turns_a_known_name_into_a_new_job_each_time():
     ],
 )
 def test_submit_answers_bad_input_at_once_without_starting_a_job(typed, code):
-    job, result = asyncio.run(submit(1, None, None, typed, None))
+    job, result = asyncio.run(submit(NO_STORE, 1, None, None, typed, None))
     assert job is no_update
     assert result["ok"] is False and result["code"] == code
 
@@ -103,11 +110,11 @@ def test_render_shows_the_sentence_in_english_and_chinese_with_provenance():
 
 
 def test_render_keeps_markup_as_text_and_suggests_names():
-    _, result = asyncio.run(submit(1, None, None, "<script>alert(1)</script>", None))
+    _, result = asyncio.run(submit(NO_STORE, 1, None, None, "<script>alert(1)</script>", None))
     children, retry = asyncio.run(render(result, "en"))
     assert "No station is called “<script>alert(1)</script>”." in text_of(children)
     assert retry == HIDDEN  # retrying the same unknown name cannot help
-    _, result = asyncio.run(submit(1, None, None, "Shangai", None))
+    _, result = asyncio.run(submit(NO_STORE, 1, None, None, "Shangai", None))
     assert "Did you mean: Shanghai" in text_of(asyncio.run(render(result, "en"))[0])
 
 
@@ -116,3 +123,24 @@ def test_language_switch_translates_every_text_and_ignores_unknown_languages():
     assert asyncio.run(translate("zh", keys)) == ["查询", "查询"]
     assert asyncio.run(translate("en", keys)) == ["Query", "Get reading"]
     assert asyncio.run(translate("klingon", keys)) == ["Query", "Get reading"]
+
+
+def test_a_sensor_of_another_source_is_found_by_name_and_answered_from_the_store(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    snapshot = {
+        "sources": [
+            {
+                "config": {"name": "home", "kind": "mqtt"},
+                "sensors": [{"key": "home:living/th", "source": "home", "name": "Living room", "period_s": 3600}],
+            }
+        ]
+    }
+    with ReadingStore(settings.store_path) as store:
+        write_sources(store, snapshot)
+        store.add([(SourceReading("home", "living/th", 1_700_000_000, humidity_pct=44.0), 1_700_000_000_000)])
+    job, result = asyncio.run(submit(settings, 1, None, None, "living room", None))
+    assert job["station"] == "home:living/th" and result is None
+    answer = asyncio.run(run_job(settings, [].append, job, "en"))
+    assert (answer["ok"], answer["humidity_pct"], answer["temperature_c"]) == (True, 44.0, None)
+    shown = text_of(asyncio.run(render(answer, "en"))[0])
+    assert "Current humidity 44.0 %" in shown and "Living room" in shown

@@ -33,20 +33,20 @@ def test_every_station_is_polled_each_period_and_polls_are_spread(tmp_path):
     store, collector = asyncio.run(collect(tmp_path, 3.2, faults, period_s=1.0))
     got = per_station(store)
     assert len(got) == STATIONS
-    answered = {s: st.ok for s, st in collector.stats.stations.items()}
+    answered = {s: st.ok for s, st in collector.simulator.stats.stations.items()}
     assert all(3 <= n <= 4 for n in answered.values()), answered
     firsts = sorted(times[0] for times in got.values())
     assert firsts[-1] - firsts[0] > 600  # staggered over the period, not one burst
-    assert collector.stats.failed == 0
+    assert collector.simulator.stats.failed == 0
 
 
 def test_a_hanging_station_does_not_delay_the_others(tmp_path):
     faults = FaultConfig(default=Faults(latency_ms=5, jitter_ms=1), stations={"harbin": Faults(hang_rate=1.0)})
     store, collector = asyncio.run(collect(tmp_path, 3.2, faults, period_s=1.0, timeout_s=0.5))
     assert "harbin" not in per_station(store) and len(per_station(store)) == STATIONS - 1
-    others = {s: st.ok for s, st in collector.stats.stations.items() if s != "harbin"}
+    others = {s: st.ok for s, st in collector.simulator.stats.stations.items() if s != "harbin"}
     assert all(n >= 3 for n in others.values()), others  # every period, as if harbin answered
-    assert collector.stats.stations["harbin"].consecutive_failures >= 1
+    assert collector.simulator.stats.stations["harbin"].consecutive_failures >= 1
 
 
 def test_a_failing_station_backs_off_then_recovers(tmp_path):
@@ -56,7 +56,7 @@ def test_a_failing_station_backs_off_then_recovers(tmp_path):
         async with SensorService(port=0, faults=faults) as service:
             async with Collector(store, service.url, period_s=0.25, max_backoff_s=1.0) as collector:
                 await asyncio.sleep(2.5)
-                state = collector.stats.stations["lab-1"]
+                state = collector.simulator.stats.stations["lab-1"]
                 failures = state.failed
                 # 0.25, 0.5, 1, 1, 1 s apart: backing off, not polled every period (10 times)
                 assert 3 <= failures <= 6, failures

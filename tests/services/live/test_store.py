@@ -2,8 +2,9 @@
 
 import sqlite3
 
-from services.live.store import ReadingStore
+from services.live.store import ReadingStore, Row
 from services.sensors.model import Reading
+from services.sources.model import SourceReading
 
 
 def reading(station: str, ts: int, temp: float = 20.0, hum: float = 50.0) -> Reading:
@@ -48,3 +49,31 @@ def test_window_and_retention(tmp_path):
         assert store.purge(older_than_ms=5000) == 5
         assert [r.ts for r in store.window(["a"], 0, 100)] == [5, 6, 7, 8, 9]
         assert store.last_stored_ms(["a", "never"]) == {"a": 9000}
+
+
+def test_a_store_from_before_sources_keeps_every_row(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE readings (id INTEGER PRIMARY KEY, station TEXT NOT NULL, ts INTEGER NOT NULL,"
+        " temperature_c REAL NOT NULL, humidity_pct REAL NOT NULL, stored_ms INTEGER NOT NULL, UNIQUE (station, ts));"
+        "INSERT INTO readings VALUES (7, 'beijing', 100, 12.5, 40.0, 100000);"
+    )
+    old.close()
+    with ReadingStore(path) as store:
+        assert store.since(0, ["beijing"]) == [Row(7, "beijing", 100, 12.5, 40.0, 100000)]
+        store.add([(SourceReading("home", "esp", 101, humidity_pct=55.0), 101_000)])  # one metric: fine now
+        assert [r.humidity_pct for r in store.since(7, ["home:esp"])] == [55.0]
+
+
+def test_a_second_metric_joins_its_reading_and_streams_see_it_again(tmp_path):
+    with ReadingStore(tmp_path / "r.sqlite3") as store:
+        temp = SourceReading("home", "esp", 100, raw_temperature=21.0, temperature_c=21.0)
+        assert store.add([(temp, 100_000)]) == 1
+        first = store.since(0, ["home:esp"])
+        assert [(r.temperature_c, r.humidity_pct) for r in first] == [(21.0, None)]
+        assert store.add([(SourceReading("home", "esp", 100, humidity_pct=50.0), 100_200)]) == 1
+        again = store.since(first[-1].id, ["home:esp"])
+        assert [(r.ts, r.temperature_c, r.humidity_pct) for r in again] == [(100, 21.0, 50.0)]
+        assert store.add([(temp, 100_300)]) == 0  # the same reading twice: stored once
+        assert store.count() == 1
