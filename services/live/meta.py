@@ -75,6 +75,8 @@ def polled_stations(settings: Settings, snapshot: dict[str, Any] | None = None) 
     out: dict[str, Station] = {}
     for source in snapshot["sources"]:
         simulated = source["config"]["kind"] == "simulator"
+        if simulated and not source.get("sensors") and source["config"]["enabled"]:
+            out |= {s.id: s for s in fleet(settings.sensor_stations)}  # not discovered yet: the configured fleet
         for sensor in source.get("sensors", ()):
             key = sensor["key"]
             if sensor.get("unsupported"):

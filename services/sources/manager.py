@@ -72,6 +72,8 @@ class SourceManager:
             raise RuntimeError("source manager already started")
         if configs is not None:
             await self.apply(configs)
+        elif self.path is not None:
+            await self._reload()  # running before anyone asks what runs
         self._watch = asyncio.create_task(self._watch_file(), name="sources: watch the sources file")
 
     async def close(self) -> None:
@@ -126,8 +128,8 @@ class SourceManager:
 
     async def _watch_file(self) -> None:
         while self.path is not None:
-            await self._reload()
             await asyncio.sleep(WATCH_EVERY_S)
+            await self._reload()
 
     async def _reload(self) -> None:
         assert self.path is not None
