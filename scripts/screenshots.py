@@ -75,15 +75,18 @@ def main(base: str, out: Path) -> None:
             driver.find_element(By.CSS_SELECTOR, "button[id*='call_chain']").click()
             time.sleep(5)
             _shot(driver, out, f"demos-{label}")
+            driver.get(base + "/sources")
+            time.sleep(3)
+            _shot(driver, out, f"sources-{label}")
             _pages_in_chinese(driver, base, out, label)
         finally:
             driver.quit()
 
 
 def _pages_in_chinese(driver: webdriver.Chrome, base: str, out: Path, label: str) -> None:
-    """Live, Trace, Lab and Demos again, in 中文."""
+    """Live, Trace, Lab, Demos and Sources again, in 中文."""
     driver.find_element(By.CSS_SELECTOR, "#lang input[value='zh']").click()
-    for name in ("live", "trace", "lab", "demos"):
+    for name in ("live", "trace", "lab", "demos", "sources"):
         driver.get(f"{base}/{name}")
         time.sleep(3)
         if name == "demos":
@@ -100,6 +103,7 @@ DOC_PAGES = (
     ("trace", "/trace"),
     ("lab", "/lab"),
     ("demos", "/demos"),
+    ("sources", "/sources"),
 )
 
 
@@ -119,7 +123,7 @@ def docs(base: str, out: Path) -> None:
             if name == "demos":
                 driver.find_element(By.CSS_SELECTOR, "button[id*='call_chain']").click()
                 time.sleep(4)
-            time.sleep(3 if name in ("live", "trace") else 0)
+            time.sleep(3 if name in ("live", "trace", "sources") else 0)
             _shot(driver, out, name)
     finally:
         driver.quit()

@@ -710,10 +710,7 @@ TEXT: dict[str, dict[str, str]] = {
     "sources.reject.no_value": {"en": "no temperature or humidity in it", "zh": "其中没有温度或湿度"},
     "sources.reject.temp_range": {"en": "temperature outside −60…+85 °C", "zh": "温度超出 −60…+85 °C"},
     "sources.reject.hum_range": {"en": "humidity outside 0…100 %RH", "zh": "湿度超出 0…100 %RH"},
-    "sources.reject.too_many": {
-        "en": "too many sensors in one source (at most {limit})",
-        "zh": "单个数据源的传感器过多",
-    },
+    "sources.reject.too_many": {"en": "too many sensors in one source", "zh": "单个数据源的传感器过多"},
     "sources.err.unreachable": {"en": "Cannot reach the server: {error}", "zh": "无法连接到服务器：{error}"},
     "sources.err.http": {
         "en": "The server answered HTTP {status}: {reason}",
@@ -737,6 +734,21 @@ TEXT: dict[str, dict[str, str]] = {
     "sources.reject.not_number": {"en": "not a number", "zh": "不是数字"},
     "sources.reject.bad_time": {"en": "its time cannot be read", "zh": "无法解析其时间"},
     "sources.reject.unit": {"en": "a unit that cannot be converted", "zh": "无法换算的单位"},
+    "sources.err.timeout": {"en": "No answer in time; trying again.", "zh": "未能及时应答；正在重试。"},
+    "sources.err.closed": {
+        "en": "The server closed the connection; reconnecting.",
+        "zh": "服务器关闭了连接；正在重新连接。",
+    },
+    "sources.err.subscribe": {"en": "The server refused the subscription.", "zh": "服务器拒绝了订阅。"},
+    "sources.reject.availability": {
+        "en": "availability is neither online nor offline",
+        "zh": "可用性既不是在线也不是离线",
+    },
+    "sources.reject.unknown_topic": {"en": "no sensor family uses this topic", "zh": "没有传感器类型使用此主题"},
+    "sources.reject.too_big": {"en": "message too large", "zh": "消息过大"},
+    "sources.reject.internal": {"en": "could not be read (see the log)", "zh": "无法读取（见日志）"},
+    "sources.reject.no_state_topic": {"en": "discovery config without a state topic", "zh": "发现配置缺少状态主题"},
+    "sources.reject.template": {"en": "template not supported", "zh": "不支持该模板"},
 }
 
 

@@ -18,7 +18,7 @@ PREFIXES = {key.split(".")[0] for key in TEXT}
 KEY = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)+")
 PLACEHOLDER = "([a-z0-9_]+)"
 # Dotted lowercase literals with a catalogue prefix that are file names, not keys ("demos.py", "lab.lock").
-FILE_SUFFIXES = {"py", "lock", "sqlite3", "json", "csv", "txt", "log", "html", "css", "js"}
+FILE_SUFFIXES = {"py", "lock", "sqlite3", "json", "csv", "txt", "log", "html", "css", "js", "toml"}
 
 
 def source_files() -> list[Path]:

@@ -15,6 +15,7 @@ from services.live.store import ReadingStore
 from services.live.view import LiveView, Thresholds, dew_point_c, x_value
 from services.sensors.model import Reading
 from services.sensors.stations import BY_ID
+from services.sources.model import SourceReading
 
 T0 = 1_790_000_000  # a whole second
 
@@ -169,3 +170,29 @@ def test_csv_has_local_iso_times_with_offset_and_the_shown_unit(store):
     assert datetime.fromisoformat(rows[0]["time"]).timestamp() == T0
     assert datetime.fromisoformat(rows[0]["time"]).utcoffset() is not None
     assert math.isclose(float(rows[0]["temperature_f"]), (20.0 + T0 % 7) * 9 / 5 + 32)
+
+
+def test_a_real_sensor_is_offline_by_its_own_period_or_when_its_source_says_so(store):
+    sensor = "home:hall"
+    store.add([(SourceReading("home", "hall", T0, raw_temperature=21.0, temperature_c=21.0), T0 * 1000)])
+    live = session(store, stations=(sensor,), periods={sensor: 60.0})
+    snap = live.rebuild(T0 + 100)  # 100 s of silence: 33 collector periods, under 3 of its own
+    assert not snap.stations[0].offline
+    assert live.advance([], T0 + 200).status == {sensor: (True, [])}  # over 3 × 60 s
+    fresh = session(store, stations=(sensor,), periods={sensor: 60.0})
+    fresh.unavailable = {sensor}
+    assert fresh.rebuild(T0 + 10).stations[0].offline
+
+
+def test_one_metric_at_a_time_shows_what_was_sent_and_a_late_reading_waits_for_the_rebuild(store):
+    sensor = "home:esp"
+    store.add([(SourceReading("home", "esp", T0, humidity_pct=40.0), T0 * 1000)])
+    live = session(store, stations=(sensor,))
+    snap = live.rebuild(T0 + 1)
+    assert (snap.stations[0].temperature.y, snap.stations[0].humidity.y) == ([], [40.0])
+    assert snap.stations[0].card["temp"] == "–" and snap.stations[0].card["hum"] == "40.0 %RH"
+    store.add([(SourceReading("home", "esp", T0 + 2, raw_temperature=20.0, temperature_c=20.0), (T0 + 2) * 1000)])
+    store.add([(SourceReading("home", "esp", T0 - 30, humidity_pct=41.0), (T0 + 2) * 1000)])  # late
+    delta = live.advance(store.since(live.cursor, [sensor]), T0 + 3)
+    assert [s.y for s in delta.appends.values()] == [[20.0]]  # the late one is not drawn back in time
+    assert [r.ts for r in store.window([sensor], 0, T0 + 5)] == [T0 - 30, T0, T0 + 2]  # stored in time order

@@ -7,7 +7,7 @@ import os
 import time
 
 from scripts.server import free_port
-from services.live.meta import write_heartbeat
+from services.live.meta import write_heartbeat, write_sources
 from services.live.store import ReadingStore
 from services.ops.health import HealthChecker
 
@@ -21,6 +21,18 @@ def test_healthy_when_every_component_answers(settings, collector):
     assert "worker pid" in body["worker_pool"]["detail"]
     assert str(os.getpid()) not in body["worker_pool"]["detail"]
     assert "last heartbeat" in body["collector"]["detail"]
+    assert body["sources"]["simulator"]["state"] in ("starting", "connected")  # each source, shown
+
+
+def test_a_source_that_cannot_connect_is_shown_but_never_fails_the_check(settings, collector):
+    snapshot = {"sources": [{"config": {"name": "home", "kind": "mqtt", "enabled": True},
+                             "status": {"state": "retrying", "error": "sources.err.auth", "readings": 0},
+                             "sensors": [], "rejects": []}]}  # fmt: skip
+    with ReadingStore(settings.store_path) as store:
+        write_sources(store, snapshot)
+    status, body = asyncio.run(HealthChecker(settings).report())
+    assert status == 200 and body["sources"]["home"] == {
+        "state": "retrying", "error": "sources.err.auth", "readings": 0, "sensors": 0}  # fmt: skip
 
 
 def test_unhealthy_503_when_the_sensor_service_is_down(settings, collector):

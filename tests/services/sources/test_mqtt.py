@@ -9,6 +9,7 @@ import json
 import aiomqtt
 import pytest
 
+from services.core.metrics import SOURCE_CONNECTED, SOURCE_SENSORS
 from services.core.settings import Settings
 from services.live.collector import Collector
 from services.live.meta import polled_stations
@@ -51,6 +52,8 @@ def test_every_family_reaches_the_store_and_the_live_page_list(broker, tmp_path)
                 await until(lambda: store.count() >= 6)
                 await asyncio.sleep(1.2)  # lone halves are held 1 s, and the state is written every 2 s
                 await until(lambda: polled_stations(settings), 5)
+                await until(lambda: SOURCE_SENSORS.labels("home")._value.get() >= 6, 5)  # in /metrics
+                assert SOURCE_CONNECTED.labels("home")._value.get() == 1
             return [(r.station, r.temperature_c, r.humidity_pct) for r in store.since(0, _keys(store))]
 
     rows = asyncio.run(main())
