@@ -1,7 +1,8 @@
 """The one protocol every source follows, and the base class that does the shared work.
 
 A source is an owner (``start``/``close``, ``async with``). While it runs it finds
-sensors, keeps their state, and offers readings on ``readings()``, an async stream fed
+sensors, keeps their state, and offers readings on ``readings()`` (or ``batches()``:
+the same, all that is queued at once), an async stream fed
 by a bounded queue: if the store falls behind, the oldest reading waits and new ones
 are dropped and counted, never buffered without end. Messages it cannot use are
 counted per sensor and the last ``REJECTS_KEPT`` kept with the reason.
@@ -36,6 +37,7 @@ class Source(Protocol):
     async def start(self) -> None: ...
     async def close(self) -> None: ...
     def readings(self) -> AsyncIterator[SourceReading]: ...
+    def batches(self) -> AsyncIterator[list[SourceReading]]: ...
     def sensors(self) -> list[SensorState]: ...
     def status(self) -> SourceStatus: ...
     def rejects(self) -> list[Rejected]: ...
@@ -96,8 +98,18 @@ class BaseSource:
     # -- what the collector and the pages read ------------------------------------------
 
     async def readings(self) -> AsyncIterator[SourceReading]:
+        async for batch in self.batches():
+            for reading in batch:
+                yield reading
+
+    async def batches(self) -> AsyncIterator[list[SourceReading]]:
+        """The same stream, everything queued at once (a busy broker: one wake-up for many)."""
+        queue = self._queue
         while True:
-            yield await self._queue.get()
+            batch = [await queue.get()]
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            yield batch
 
     def sensors(self) -> list[SensorState]:
         return list(self._sensors.values())

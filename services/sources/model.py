@@ -66,9 +66,26 @@ class SensorState:
     rejected: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self.info) | {k: v for k, v in asdict(self).items() if k != "info"}
-        out["key"] = self.info.key
-        return out
+        """Plain data (written every few seconds for thousands of sensors: no ``asdict``,
+        whose deep copies cost more than the readings themselves)."""
+        info = self.info
+        return {
+            "key": info.key,
+            "source": info.source,
+            "sensor_id": info.sensor_id,
+            "name": info.name,
+            "family": info.family,
+            "period_s": info.period_s,
+            "unsupported": info.unsupported,
+            "available": self.available,
+            "last_seen": self.last_seen,
+            "temperature_c": self.temperature_c,
+            "humidity_pct": self.humidity_pct,
+            "battery": self.battery,
+            "linkquality": self.linkquality,
+            "readings": self.readings,
+            "rejected": self.rejected,
+        }
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,9 @@ class MqttParser:
         pair = _pair(data, "temperature", "humidity", route.key)
         if pair is None:
             return []  # a plug, a switch …: not a climate sensor
-        info = SensorInfo(self.source, route.key, route.key, "zigbee2mqtt", 3600.0)
+        info = self._known.get(route.key)  # made once per sensor, not per message
+        if info is None or info.family != "zigbee2mqtt":
+            info = SensorInfo(self.source, route.key, route.key, "zigbee2mqtt", 3600.0)
         if isinstance(pair, Bad):
             return self._emit(info, f"zigbee2mqtt/{route.key}/availability", pair)
         ts, battery, lq = _z2m_time(data.get("last_seen"), now), number(data.get("battery")), data.get("linkquality")
@@ -319,10 +321,13 @@ def _pair(data: dict[str, Any], temp: str, hum: str, sensor_id: str) -> tuple[fl
     """(temperature, humidity) from a JSON object; None when it has neither key."""
     if temp not in data and hum not in data:
         return None
+    values = []
     for key in (temp, hum):
-        if key in data and number(data[key]) is None:
+        value = number(data[key]) if key in data else None
+        if value is None and key in data:
             return Bad("sources.reject.not_number", f"{key} is {show(data[key])}", sensor_id)
-    return number(data.get(temp)), number(data.get(hum))
+        values.append(value)
+    return values[0], values[1]
 
 
 def _plain(payload: bytes, what: str, sensor_id: str) -> float | Bad:
