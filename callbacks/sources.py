@@ -208,6 +208,17 @@ def register(app: Dash, settings: Settings) -> None:
     )(on_save)
     _register_actions(app, settings, guard, option_values)
 
+    async def title(lang: Any, editing: str | None) -> str:
+        lang = checked_lang(lang)
+        return t("sources.form.edit", lang, name=editing) if editing else t("sources.form.new", lang)
+
+    app.callback(
+        Output(ids.SOURCES_FORM_TITLE, "children", allow_duplicate=True),
+        Input(ids.LANG, "value"),
+        State(ids.SOURCES_EDITING, "data"),
+        prevent_initial_call="initial_duplicate",
+    )(title)
+
 
 def _register_actions(app: Dash, settings: Settings, guard: Guard, option_values: State) -> None:
     async def on_test(n: int | None, kind: Any, values: list[Any], editing: str | None, lang: Any, token: Any) -> Any:

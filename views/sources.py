@@ -15,6 +15,7 @@ from services.core.i18n import t
 from services.live.view import local_time
 from views import HIDDEN, SHOWN
 from views.controls import field
+from views.i18n import T
 
 # Every option of every kind, in the form's order: (option, kind, label key, input type).
 FORM: tuple[tuple[str, str, str, str], ...] = (
@@ -58,10 +59,14 @@ def kind_options(lang: str) -> list[dict[str, str]]:
 def make_form() -> html.Section:
     groups = []
     for kind in FORM_KINDS:
-        fields = [field(label, _input(option, shape)) for option, of, label, shape in FORM if of == kind]
+        fields = [
+            field(label, _input(option, shape), "wide" if shape == "lines" else "")
+            for option, of, label, shape in FORM
+            if of == kind
+        ]
         groups.append(
             html.Div(
-                fields or [html.P(t("sources.simulator_note", "en"))],
+                fields or [T("sources.simulator_note", html.P)],
                 id={"type": ids.SOURCES_GROUP, "kind": kind},
                 className="form-group",
                 style=SHOWN if kind == "mqtt" else HIDDEN,
@@ -135,14 +140,16 @@ def make_table(snapshot: dict[str, Any] | None, lang: str) -> Any:
                         className=f"state state-{status.get('state') if enabled else 'disabled'}",
                     ),
                     html.Td(_ago(status.get("last_message_at", 0), lang)),
-                    html.Td(str(len(entry.get("sensors", ())))),
-                    html.Td(str(status.get("readings", 0))),
-                    html.Td(str(status.get("rejected", 0))),
+                    html.Td(str(len(entry.get("sensors", ()))), className="num"),
+                    html.Td(str(status.get("readings", 0)), className="num"),
+                    html.Td(str(status.get("rejected", 0)), className="num"),
                 ]
             )
         )
-    table = html.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(rows)])
-    parts: list[Any] = [html.Div(table, className="table-wrap")]
+    table = html.Table(
+        [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(rows)], className="data-table"
+    )
+    parts: list[Any] = [html.Div(table, className="table-scroll")]
     error = snapshot.get("config_error")
     if error:
         parts.insert(0, html.P(t(error["code"], lang, **error.get("params", {})), className="msg-error"))
@@ -158,27 +165,27 @@ def make_detail(entry: dict[str, Any] | None, lang: str) -> Any:
     if not entry:
         return None
     sensors = sorted(entry.get("sensors", ()), key=lambda s: s["name"].casefold())
-    head = ("sources.s.name", "sources.s.id", "sources.s.family", "sources.s.temp", "sources.s.hum",
-            "sources.s.seen", "sources.s.battery", "sources.s.state", "sources.s.rejected")  # fmt: skip
+    head = ("sources.s.name", "sources.s.family", "sources.s.temp", "sources.s.hum", "sources.s.seen",
+            "sources.s.battery", "sources.s.state", "sources.s.rejected")  # fmt: skip
     rows = [
         html.Tr(
             [
-                html.Td(
-                    dcc.Link(s["name"], href=f"/live?stations={quote(s['key'])}", title=t("sources.s.watch", lang))
-                ),
-                html.Td(html.Code(s["sensor_id"])),
+                html.Td(_sensor_name(s, lang)),
                 html.Td(s.get("family", "")),
-                html.Td(_value(s.get("temperature_c"), "°C")),
-                html.Td(_value(s.get("humidity_pct"), "%RH")),
+                html.Td(_value(s.get("temperature_c"), "°C"), className="num"),
+                html.Td(_value(s.get("humidity_pct"), "%RH"), className="num"),
                 html.Td(_ago(s.get("last_seen", 0), lang)),
-                html.Td("–" if s.get("battery") is None else f"{s['battery']:.0f} %"),
+                html.Td("–" if s.get("battery") is None else f"{s['battery']:.0f} %", className="num"),
                 html.Td(_sensor_state(s, lang)),
-                html.Td(str(s.get("rejected", 0))),
+                html.Td(str(s.get("rejected", 0)), className="num"),
             ]
         )
         for s in sensors
     ]
-    sensor_table = html.Table([html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in head])), html.Tbody(rows)])
+    sensor_table = html.Table(
+        [html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in head])), html.Tbody(rows)],
+        className="data-table",
+    )
     rejects = list(reversed(entry.get("rejects", ())))
     reject_rows = [
         html.Tr(
@@ -186,7 +193,7 @@ def make_detail(entry: dict[str, Any] | None, lang: str) -> Any:
                 html.Td(local_time(r["at"]).strftime("%H:%M:%S")),
                 html.Td(html.Code(r["where"])),
                 html.Td(t(r["reason"], lang) + (f" ({r['detail']})" if r.get("detail") else "")),
-                html.Td(html.Code(r.get("excerpt", ""))),
+                html.Td(html.Code(r.get("excerpt", "")), className="excerpt"),
             ]
         )
         for r in rejects
@@ -194,23 +201,36 @@ def make_detail(entry: dict[str, Any] | None, lang: str) -> Any:
     reject_head = ("sources.r.at", "sources.r.where", "sources.r.reason", "sources.r.excerpt")
     return [
         html.H3(t("sources.sensors", lang, n=len(sensors))),
-        html.Div(sensor_table, className="table-wrap") if rows else html.P(t("sources.no_sensors", lang)),
+        html.Div(sensor_table, className="table-scroll") if rows else html.P(t("sources.no_sensors", lang)),
         html.H3(t("sources.rejects", lang, n=entry.get("status", {}).get("rejected", 0))),
         html.Div(
             html.Table(
-                [html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in reject_head])), html.Tbody(reject_rows)]
+                [html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in reject_head])), html.Tbody(reject_rows)],
+                className="data-table",
             ),
-            className="table-wrap",
+            className="table-scroll",
         )
         if reject_rows
         else html.P(t("sources.no_rejects", lang)),
     ]
 
 
-def _sensor_state(sensor: dict[str, Any], lang: str) -> str:
+def _sensor_name(sensor: dict[str, Any], lang: str) -> Any:
+    """Its name, a link to watch it on Live (unless it is not read), and its own id when that differs."""
+    name: Any = sensor["name"]
+    if not sensor.get("unsupported"):
+        name = dcc.Link(name, href=f"/live?stations={quote(sensor['key'])}", title=t("sources.s.watch", lang))
+    if sensor["sensor_id"] == sensor["name"]:
+        return name
+    return [name, html.Br(), html.Code(sensor["sensor_id"])]
+
+
+def _sensor_state(sensor: dict[str, Any], lang: str) -> Any:
     if sensor.get("unsupported"):
-        return t("sources.s.unsupported", lang, template=sensor["unsupported"])
+        return [t("sources.s.unsupported", lang), html.Br(), html.Code(sensor["unsupported"])]
     if sensor.get("available") is False:
         return t("sources.s.offline", lang)
+    if not sensor.get("last_seen"):
+        return t("sources.s.no_reading", lang)
     silent = time.time() - (sensor.get("last_seen") or 0) > 3 * float(sensor.get("period_s") or 60)
     return t("sources.s.silent" if silent else "sources.s.online", lang)

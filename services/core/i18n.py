@@ -470,11 +470,12 @@ TEXT: dict[str, dict[str, str]] = {
     # trace
     "trace.title": {"en": "Event-loop trace", "zh": "事件循环追踪"},
     "trace.lead": {
-        "en": "An asyncio loop of the app, callback by callback: the collector's, which polls the "
-        "stations, or the sensor service's, which answers them. Each tick is one callback the "
+        "en": "An asyncio loop of the app, callback by callback: the collector's, which runs every "
+        "source (the simulator's polls, an MQTT client, HTTP fetches), or the sensor service's. Each tick is one callback the "
         "loop ran, on the lane of the task it stepped; bars are callbacks longer than 0.5 ms, "
         "red ones are slow. Click a tick to inspect its task.",
-        "zh": "应用的一个 asyncio 事件循环，逐个回调呈现：采集进程的（轮询各站点），或传感器服务的（应答这些请求）。"
+        "zh": "应用的一个 asyncio 事件循环，逐个回调呈现：采集进程的（运行每个数据源：模拟器轮询、MQTT 客户端、HTTP 请求），"
+        "或传感器服务的。"
         "每个刻度是事件循环执行的一个回调，"
         "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。",
     },
@@ -635,8 +636,8 @@ TEXT: dict[str, dict[str, str]] = {
     "sources.kind.openmeteo": {"en": "Open-Meteo weather", "zh": "Open-Meteo 天气"},
     "sources.kind.homeassistant": {"en": "Home Assistant", "zh": "Home Assistant"},
     "sources.s.name": {"en": "Sensor", "zh": "传感器"},
+    "sources.s.no_reading": {"en": "no reading yet", "zh": "尚无读数"},
     "sources.s.watch": {"en": "Watch it on the Live page", "zh": "在实时页面查看"},
-    "sources.s.id": {"en": "Its id", "zh": "标识"},
     "sources.s.family": {"en": "Family", "zh": "类别"},
     "sources.s.temp": {"en": "Temperature", "zh": "温度"},
     "sources.s.hum": {"en": "Humidity", "zh": "湿度"},
@@ -644,10 +645,7 @@ TEXT: dict[str, dict[str, str]] = {
     "sources.s.battery": {"en": "Battery", "zh": "电量"},
     "sources.s.state": {"en": "State", "zh": "状态"},
     "sources.s.rejected": {"en": "Rejected", "zh": "拒收"},
-    "sources.s.unsupported": {
-        "en": "not read: template {template} is not supported",
-        "zh": "未读取：不支持模板 {template}",
-    },
+    "sources.s.unsupported": {"en": "not read: its template is not supported", "zh": "未读取：不支持其模板"},
     "sources.s.offline": {"en": "offline (its source says)", "zh": "离线（数据源报告）"},
     "sources.s.silent": {"en": "silent for 3 of its periods", "zh": "已沉默 3 个周期"},
     "sources.s.online": {"en": "reporting", "zh": "正常上报"},
