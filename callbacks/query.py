@@ -53,7 +53,8 @@ async def submit(
 ) -> tuple[Any, Any]:
     """(job to start, immediate result): a job for a known station or sensor, a message otherwise."""
     try:
-        station = resolve(text, await asyncio.to_thread(other_sensors, settings))
+        others = await asyncio.to_thread(other_sensors, settings)
+        station = await asyncio.to_thread(resolve, text, others)  # close matches among thousands: off the loop
     except QueryInputError as err:
         return no_update, QueryFailure.from_error(err).as_dict()
     nonce = (previous_job or {}).get("nonce", 0) + 1  # a new job even for the same station
@@ -87,9 +88,9 @@ async def run_job(
     """Runs in the job's own process: fetch the reading, report attempts as progress."""
     if not job or not isinstance(job.get("station"), str):
         raise PreventUpdate  # nothing to run
-    die_with_parent(os.getppid())
+    die_with_parent(os.getppid())  # a job dies with its web worker: it holds the worker's listening socket
     if job["station"] not in BY_ID:
-        return stored_reading(settings, job)  # a job dies with its web worker: it holds the worker's listening socket
+        return stored_reading(settings, job)
     lang = checked_lang(lang)
     station = BY_ID[job["station"]]
     worker_pid = os.getpid()

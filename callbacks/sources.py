@@ -92,14 +92,17 @@ def _failed(err: SourceInputError, lang: str) -> Any:
 
 async def save(
     settings: Settings, kind: Any, values: list[Any], editing: str | None, lang: str
-) -> tuple[Any, bool, Any]:
-    """(message, saved, the form's values after)."""
+) -> tuple[Any, str | None, Any]:
+    """(message, the saved source's name or None, the form's values after)."""
     try:
         saved = await asyncio.to_thread(files.put, settings.sources_path, raw_of(kind, values), editing)
     except SourceInputError as err:
-        return _failed(err, lang), False, no_update
+        return _failed(err, lang), None, None
+    except OSError as err:  # the data folder is full or not writable: said, nothing half-written
+        logger.warning("sources file not written: %s", err)
+        return message(t("sources.err.write", lang), ok=False), None, None
     logger.info("source %s (%s) saved from the Sources page", saved.name, saved.kind)
-    return message(t("sources.saved", lang, name=saved.name)), True, list(form_values(list(OPTIONS)).values())
+    return message(t("sources.saved", lang, name=saved.name)), saved.name, list(form_values(list(OPTIONS)).values())
 
 
 async def check_form(settings: Settings, kind: Any, values: list[Any], editing: str | None, lang: str) -> Any:
@@ -139,9 +142,7 @@ async def change(settings: Settings, action: str, pick: str | None, lang: str) -
         if action == "remove":
             await asyncio.to_thread(files.remove, settings.sources_path, pick)
             return message(t("sources.removed", lang, name=pick))
-        configs = await asyncio.to_thread(files.load, settings.sources_path)
-        enabled = not next((c.enabled for c in configs if c.name == pick), False)
-        await asyncio.to_thread(files.set_enabled, settings.sources_path, pick, enabled)
+        enabled = await asyncio.to_thread(files.toggle, settings.sources_path, pick)
     except SourceInputError as err:
         return _failed(err, lang)
     return message(t("sources.enabled" if enabled else "sources.disabled", lang, name=pick))
@@ -150,6 +151,13 @@ async def change(settings: Settings, action: str, pick: str | None, lang: str) -
 def register(app: Dash, settings: Settings) -> None:
     guard = Guard(settings)
     option_values = State({"type": ids.SOURCES_OPTION, "option": ALL}, "value")
+    _register_views(app, settings)
+    _register_save(app, settings, guard, option_values)
+    _register_actions(app, settings, guard, option_values)
+
+
+def _register_views(app: Dash, settings: Settings) -> None:
+    """The table and details every two seconds, the form's fields for its kind, its title."""
 
     async def show(_tick: Any, _changed: Any, pick: str | None, lang: str | None) -> tuple[Any, Any, Any, Any]:
         return await refresh(settings, pick, lang)
@@ -176,19 +184,32 @@ def register(app: Dash, settings: Settings) -> None:
         State({"type": ids.SOURCES_GROUP, "kind": ALL}, "id"),
     )(on_kind)
 
+    async def title(lang: Any, editing: str | None) -> str:
+        lang = checked_lang(lang)
+        return t("sources.form.edit", lang, name=editing) if editing else t("sources.form.new", lang)
+
+    app.callback(
+        Output(ids.SOURCES_FORM_TITLE, "children", allow_duplicate=True),
+        Input(ids.LANG, "value"),
+        State(ids.SOURCES_EDITING, "data"),
+        prevent_initial_call="initial_duplicate",
+    )(title)
+
+
+def _register_save(app: Dash, settings: Settings, guard: Guard, option_values: State) -> None:
     async def on_save(
         n: int | None, kind: Any, values: list[Any], editing: str | None, changed: int, lang: Any, token: Any
     ) -> tuple[Any, ...]:
         lang = checked_lang(lang)
         if not n:
             raise PreventUpdate
+        form_kept = [no_update] * len(values)  # a wildcard output takes a list, never one no_update
         if why := refusal(guard, "sources", token, lang):
-            return message(why, ok=False), no_update, no_update, no_update, no_update, no_update
+            return message(why, ok=False), no_update, no_update, form_kept, no_update, no_update
         shown, saved, after = await save(settings, kind, values, editing, lang)
-        if not saved:
-            return shown, no_update, no_update, no_update, no_update, no_update
-        name = raw_of(kind, values)["name"].strip()  # the saved one is the one to look at
-        return shown, (changed or 0) + 1, None, after, t("sources.form.new", lang), name
+        if saved is None:
+            return shown, no_update, no_update, form_kept, no_update, no_update
+        return shown, (changed or 0) + 1, None, after, t("sources.form.new", lang), saved  # look at what was saved
 
     app.callback(
         Output(ids.SOURCES_MESSAGE, "children"),
@@ -206,18 +227,6 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
     )(on_save)
-    _register_actions(app, settings, guard, option_values)
-
-    async def title(lang: Any, editing: str | None) -> str:
-        lang = checked_lang(lang)
-        return t("sources.form.edit", lang, name=editing) if editing else t("sources.form.new", lang)
-
-    app.callback(
-        Output(ids.SOURCES_FORM_TITLE, "children", allow_duplicate=True),
-        Input(ids.LANG, "value"),
-        State(ids.SOURCES_EDITING, "data"),
-        prevent_initial_call="initial_duplicate",
-    )(title)
 
 
 def _register_actions(app: Dash, settings: Settings, guard: Guard, option_values: State) -> None:

@@ -709,6 +709,22 @@ TEXT: dict[str, dict[str, str]] = {
     "sources.reject.temp_range": {"en": "temperature outside −60…+85 °C", "zh": "温度超出 −60…+85 °C"},
     "sources.reject.hum_range": {"en": "humidity outside 0…100 %RH", "zh": "湿度超出 0…100 %RH"},
     "sources.reject.too_many": {"en": "too many sensors in one source", "zh": "单个数据源的传感器过多"},
+    "sources.err.topic": {
+        "en": "“{topic}” is not an MQTT topic filter (# only as a whole last level, + as a whole level).",
+        "zh": "“{topic}”不是 MQTT 主题过滤器（# 只能是完整的最后一级，+ 只能是完整的一级）。",
+    },
+    "sources.err.secret_again": {
+        "en": "The address changed: type the {option} again (a saved one is only sent where it was saved for).",
+        "zh": "地址已更改：请重新输入{option}（已保存的只发往原来的地址）。",
+    },
+    "sources.err.write": {
+        "en": "The sources file could not be written (is the data folder full or read-only?); nothing changed.",
+        "zh": "无法写入数据源文件（数据目录已满或只读？）；未做任何更改。",
+    },
+    "sources.reject.time": {
+        "en": "its time is more than 30 days old or in the future",
+        "zh": "其时间早于 30 天前或在未来",
+    },
     "sources.err.unreachable": {"en": "Cannot reach the server: {error}", "zh": "无法连接到服务器：{error}"},
     "sources.err.http": {
         "en": "The server answered HTTP {status}: {reason}",

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ SOURCES_EVERY_S = 2.0  # how often the sources' state (sensors, rejects) is writ
 class CollectorStats:
     stored: int = 0
     repeats: int = 0  # readings already stored (same sensor, same second)
+    failed: int = 0  # readings the store refused (logged)
     purged: int = 0
 
 
@@ -155,7 +157,10 @@ class Collector:
         if not batch:
             return
         stored_ms = int(self._clock() * 1000)  # when it is written: what "stored" means
-        stored = self.store.add([(reading, stored_ms) for reading in batch])
+        try:
+            stored = self.store.add([(reading, stored_ms) for reading in batch])
+        except (sqlite3.Error, OverflowError):
+            stored = self._add_one_by_one(batch, stored_ms)
         self.stats.stored += stored
         self.stats.repeats += len(batch) - stored
         by_source: dict[str, int] = {}
@@ -166,13 +171,37 @@ class Collector:
         if stored < len(batch):
             READINGS_REJECTED.labels("repeats").inc(len(batch) - stored)
 
+    def _add_one_by_one(self, batch: list[SourceReading], stored_ms: int) -> int:
+        """A batch the store refused: every reading it can take is kept, the others counted
+        and logged (one bad row must not lose its neighbours)."""
+        stored = 0
+        for reading in batch:
+            try:
+                stored += self.store.add([(reading, stored_ms)])
+            except (sqlite3.Error, OverflowError) as err:
+                self.stats.failed += 1
+                READINGS_REJECTED.labels(reading.source).inc()
+                logger.warning("reading of %s not stored: %s", reading.station_id, err)
+        return stored
+
     def summary(self) -> dict[str, object]:
         simulator = self.simulator
         polls = simulator.stats.summary() if simulator else {}
-        return {"stored": self.stats.stored, "repeats": self.stats.repeats, "purged": self.stats.purged, **polls}
+        stats = self.stats
+        return {
+            "stored": stats.stored,
+            "repeats": stats.repeats,
+            "purged": stats.purged,
+            "unstored": stats.failed,
+            **polls,
+        }
 
     def _source_metrics(self, now: float) -> None:
-        for name, source in self.sources.sources.items():
+        running = self.sources.sources
+        for gone in set(self._rejected_seen) - set(running):  # removed or disabled: not connected
+            SOURCE_CONNECTED.labels(gone).set(0)
+            del self._rejected_seen[gone]
+        for name, source in running.items():
             status = source.status()
             SOURCE_CONNECTED.labels(name).set(1 if status.state == "connected" else 0)
             SOURCE_SENSORS.labels(name).set(len(source.sensors()))

@@ -247,7 +247,10 @@ class LiveSession:
             new.setdefault(row.station, []).append(row)
         for station, track in self._tracks.items():
             # A late reading (older than one shown) is in the store, in time order; the
-            # page shows it from its next rebuild, not as a line drawn back in time.
+            # page shows it from its next rebuild, not as a line drawn back in time. The
+            # missing half of the newest reading (the store joined it) is a rebuild too.
+            if any(r.ts == track.stats.ts for r in new.get(station, ())):
+                delta.rebuild = True
             fresh = sorted((r for r in new.get(station, []) if r.ts > track.stats.ts), key=lambda r: r.ts)
             if fresh:
                 self._append(track, fresh, delta)

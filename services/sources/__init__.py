@@ -7,6 +7,7 @@
     simulator     our own sensor service, polled over HTTP (the embedded default)
     mqtt          a broker: connect, subscribe, reconnect; ``mqtt_parse`` (one message in,
                   events out) and ``mqtt_topics`` (topic shapes, HA discovery) read it
+    fetching      what the HTTP sources share: failures, backoff, a size-capped body
     openmeteo     weather for named places or coordinates
     homeassistant a Home Assistant server, REST then its WebSocket API
     config        the sources file (TOML): read, check, write

@@ -168,7 +168,7 @@ class BaseSource:
         if sensor_id and sensor_id in self._sensors:
             self._sensors[sensor_id].rejected += 1
         self._rejects.append(
-            Rejected(now(), where, reason, self.redact(detail)[:200], self.redact(excerpt)[:EXCERPT_CHARS])
+            Rejected(now(), where[:200], reason, self.redact(detail)[:200], self.redact(excerpt)[:EXCERPT_CHARS])
         )
 
     def emit(self, reading: SourceReading, where: str = "") -> bool:

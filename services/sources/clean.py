@@ -7,9 +7,12 @@ against its sensor; it is never stored.
 
 from __future__ import annotations
 
+import time
+
 from services.sources.model import SourceReading
 
 TEMP_RANGE_C = (-60.0, 85.0)
+MAX_AGE_S, MAX_AHEAD_S = 30 * 86400, 300  # a reading's own time: within the last 30 days, not from the future
 HUMIDITY_RANGE_PCT = (0.0, 100.0)
 UNITS = ("C", "F", "K")
 
@@ -28,11 +31,14 @@ def unit_of(text: str | None) -> str | None:
     return key if key in UNITS else None
 
 
-def clean(reading: SourceReading) -> SourceReading | str:
+def clean(reading: SourceReading, now: float | None = None) -> SourceReading | str:
     """The reading with ``temperature_c`` set from what was sent (``raw_temperature`` in
     ``raw_unit``), or the i18n key of why it is refused."""
     if reading.raw_temperature is None and reading.humidity_pct is None:
         return "sources.reject.no_value"
+    at = time.time() if now is None else now
+    if not at - MAX_AGE_S <= reading.ts <= at + MAX_AHEAD_S:  # NaN fails too
+        return "sources.reject.time"
     temp = None
     if reading.raw_temperature is not None:
         temp = to_celsius(reading.raw_temperature, reading.raw_unit)

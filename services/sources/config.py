@@ -28,6 +28,7 @@ from services.core.errors import SourceInputError
 from services.sources.model import KINDS
 
 SECRETS = ("password", "token")
+ADDRESS = ("host", "port", "url")  # where a secret is sent: changing it needs the secret again
 MAX_SOURCES = 20
 MAX_LIST = 50  # places, topics
 MAX_TEXT = 300
@@ -71,6 +72,20 @@ def _lines(value: Any, name: str) -> list[str]:
     return out
 
 
+def _topics(value: Any, name: str) -> list[str]:
+    """MQTT topic filters: ``#`` only as a whole last level, ``+`` only as a whole level."""
+    topics = _lines(value, name)
+    for topic in topics:
+        levels = topic.split("/")
+        bad = "\0" in topic or any(
+            ("#" in level and (level != "#" or i != len(levels) - 1)) or ("+" in level and level != "+")
+            for i, level in enumerate(levels)
+        )
+        if bad:
+            raise SourceInputError("sources.err.topic", topic=topic[:100])
+    return topics
+
+
 def _period(value: Any, name: str) -> float:
     try:
         number = float(_text(value, name))
@@ -83,7 +98,7 @@ def _period(value: Any, name: str) -> float:
 
 def _url(value: Any, name: str) -> str:
     text = _text(value, name).rstrip("/")
-    if not re.match(r"^https?://[^\s/]+", text):
+    if not re.match(r"^https?://[^\s/@]+(/|$)", text):  # no user:password@ in it: it would be shown
         raise SourceInputError("sources.err.url", option=name)
     return text
 
@@ -105,7 +120,7 @@ OPTIONS: dict[str, dict[str, tuple[_Check, Any]]] = {
         "username": (_text, ""),
         "password": (_text, ""),
         "tls": (_flag, False),
-        "topics": (_lines, []),
+        "topics": (_topics, []),
     },
     "openmeteo": {"places": (_lines, None), "language": (_language, "en"), "period_s": (_period, 900.0)},
     "homeassistant": {"url": (_url, None), "token": (_text, None)},
@@ -117,7 +132,7 @@ class SourceConfig:
     name: str
     kind: str
     enabled: bool = True
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict, repr=False)  # holds secrets: never in a repr
 
     def public(self) -> dict[str, Any]:
         """What a page may show: secrets replaced by whether one is set."""
@@ -142,10 +157,13 @@ def check(raw: dict[str, Any], previous: SourceConfig | None = None) -> SourceCo
     if kind not in KINDS:
         raise SourceInputError("sources.err.kind", kind=str(kind)[:40])
     options: dict[str, Any] = {}
+    kept = previous if previous is not None and previous.kind == kind else None
     for option, (checker, default) in OPTIONS[kind].items():
         value = raw.get(option)
-        if option in SECRETS and not value and previous is not None and previous.kind == kind:
-            value = previous.options.get(option)
+        if option in SECRETS and not value and kept is not None and kept.options.get(option):
+            if _moved(raw, kept):
+                raise SourceInputError("sources.err.secret_again", option=option)
+            value = kept.options.get(option)
         if value is None or value == "":
             if default is None:
                 raise SourceInputError("sources.err.required", option=option)
@@ -156,6 +174,18 @@ def check(raw: dict[str, Any], previous: SourceConfig | None = None) -> SourceCo
         raise SourceInputError("sources.err.required", option="places")
     enabled = raw.get("enabled", True)
     return SourceConfig(name, str(kind), _flag(enabled, "enabled"), options)
+
+
+def _moved(raw: dict[str, Any], previous: SourceConfig) -> bool:
+    """Whether the form sends the stored secret somewhere else (a blank field keeps its default)."""
+    for option in ADDRESS:
+        if option in previous.options:
+            checker, default = OPTIONS[previous.kind][option]
+            given = raw.get(option)
+            value = default if given is None or given == "" else checker(given, option)
+            if value != previous.options[option]:
+                return True
+    return False
 
 
 def load(path: Path) -> list[SourceConfig]:
@@ -236,10 +266,12 @@ def remove(path: Path, name: str) -> None:
         configs[:] = kept
 
 
-def set_enabled(path: Path, name: str, enabled: bool) -> None:
+def toggle(path: Path, name: str) -> bool:
+    """Enable the source if it is disabled, else disable it (under the lock: two clicks, two
+    flips); whether it is enabled now."""
     with editing(path) as configs:
         for i, config in enumerate(configs):
             if config.name == name:
-                configs[i] = SourceConfig(config.name, config.kind, enabled, config.options)
-                return
+                configs[i] = SourceConfig(config.name, config.kind, not config.enabled, config.options)
+                return not config.enabled
         raise SourceInputError("sources.err.unknown", name=name)

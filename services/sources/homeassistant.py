@@ -15,7 +15,6 @@ state's ``last_updated``; ``unavailable``/``unknown`` mark the sensor offline.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ import aiohttp
 from services.core.errors import SourceInputError
 from services.sources.base import BaseSource
 from services.sources.clean import unit_of
+from services.sources.fetching import Backoff, Failure, excerpt, read_capped
 from services.sources.model import SensorInfo, SourceReading, finite, now
 
 logger = logging.getLogger(__name__)
@@ -37,30 +37,6 @@ BACKOFF_START_S = 0.5
 HEARTBEAT_S = 30.0  # a WebSocket ping; no pong within half of it: the connection is dead
 SUBSCRIPTION = 1  # the id of our one subscription
 AUTH = "sources.err.auth"
-
-
-class _Failure(Exception):
-    """A request that gave nothing usable: ``key``/``params`` for a page, ``str()`` in words."""
-
-    def __init__(self, key: str, words: str, **params: Any) -> None:
-        super().__init__(words)
-        self.key = key
-        self.params = params
-
-
-class _Backoff:
-    """Waits that double from ``first`` up to ``cap``; ``reset`` after a success."""
-
-    def __init__(self, first: float, cap: float) -> None:
-        self.first, self.cap = first, cap
-        self.delay = min(first, cap)
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.delay)
-        self.delay = min(self.delay * 2, self.cap)
-
-    def reset(self) -> None:
-        self.delay = min(self.first, self.cap)
 
 
 class HomeAssistantSource(BaseSource):
@@ -81,13 +57,13 @@ class HomeAssistantSource(BaseSource):
     async def _run(self) -> None:
         timeout = aiohttp.ClientTimeout(total=self.timeout_s)
         async with aiohttp.ClientSession(timeout=timeout, headers=_headers(self._token)) as session:
-            backoff = _Backoff(BACKOFF_START_S, self.max_backoff_s)
+            backoff = Backoff(BACKOFF_START_S, self.max_backoff_s)
             while True:
                 try:
                     await self._load_states(session)
                     await self._follow(session, backoff)
-                    err = _Failure("sources.err.closed", "Home Assistant closed the connection")
-                except _Failure as failure:
+                    err = Failure("sources.err.closed", "Home Assistant closed the connection")
+                except Failure as failure:
                     err = failure
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:  # OSError: a reset mid-send
                     err = _failure_of(exc, self.url, self.timeout_s)
@@ -101,14 +77,14 @@ class HomeAssistantSource(BaseSource):
         """Every entity as it is now; tracked ones that are gone are marked offline."""
         states = await _get_json(session, f"{self.url}/api/states", self.timeout_s)
         if not isinstance(states, list):
-            raise _Failure("sources.err.bad_answer", "/api/states is not a list", detail=_excerpt(states))
+            raise Failure("sources.err.bad_answer", "/api/states is not a list", detail=excerpt(states))
         self.message()
         seen = {self._take_state(state, "/api/states") for state in states}
         for sensor in self.sensors():
             if sensor.info.sensor_id not in seen:
                 self.set_available(sensor.info.sensor_id, False)
 
-    async def _follow(self, session: aiohttp.ClientSession, backoff: _Backoff) -> None:
+    async def _follow(self, session: aiohttp.ClientSession, backoff: Backoff) -> None:
         """Authenticate, subscribe, and take each change until the connection ends."""
         async with session.ws_connect(self.ws_url, heartbeat=HEARTBEAT_S) as ws:
             await self._authenticate(ws)
@@ -118,18 +94,18 @@ class HomeAssistantSource(BaseSource):
                     if self._on_text(msg.data):
                         backoff.reset()
                 elif msg.type is aiohttp.WSMsgType.ERROR:
-                    raise _Failure("sources.err.closed", f"the connection failed: {ws.exception()}")
+                    raise Failure("sources.err.closed", f"the connection failed: {ws.exception()}")
 
     async def _authenticate(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         hello = await _receive(ws, self.timeout_s)
         if hello.get("type") != "auth_required":
-            raise _Failure("sources.err.bad_answer", "no auth_required", detail=_excerpt(hello))
+            raise Failure("sources.err.bad_answer", "no auth_required", detail=excerpt(hello))
         await ws.send_json({"type": "auth", "access_token": self._token})
         answer = await _receive(ws, self.timeout_s)
         if answer.get("type") == "auth_invalid":
-            raise _Failure(AUTH, "the token was refused")
+            raise Failure(AUTH, "the token was refused")
         if answer.get("type") != "auth_ok":
-            raise _Failure("sources.err.bad_answer", "no auth_ok", detail=_excerpt(answer))
+            raise Failure("sources.err.bad_answer", "no auth_ok", detail=excerpt(answer))
 
     def _on_text(self, text: str) -> bool:
         """Take one WebSocket message (or a list of them); True when our subscription is confirmed."""
@@ -141,12 +117,12 @@ class HomeAssistantSource(BaseSource):
         subscribed = False
         for msg in payload if isinstance(payload, list) else [payload]:
             if not isinstance(msg, dict):
-                self.reject("websocket", "sources.reject.shape", "a message is not an object", _excerpt(msg))
+                self.reject("websocket", "sources.reject.shape", "a message is not an object", excerpt(msg))
             elif msg.get("id") != SUBSCRIPTION:
                 continue  # a pong, or an answer to a request that is not ours
             elif msg.get("type") == "result":
                 if msg.get("success") is not True:
-                    raise _Failure("sources.err.subscribe", f"subscribing was refused: {_excerpt(msg.get('error'))}")
+                    raise Failure("sources.err.subscribe", f"subscribing was refused: {excerpt(msg.get('error'))}")
                 self.connected()
                 subscribed = True
             elif msg.get("type") == "event":
@@ -158,7 +134,7 @@ class HomeAssistantSource(BaseSource):
         data = event.get("data") if isinstance(event, dict) else None
         entity_id = data.get("entity_id") if isinstance(data, dict) else None
         if not isinstance(data, dict) or not isinstance(entity_id, str):
-            self.reject("websocket", "sources.reject.shape", "an event without data.entity_id", _excerpt(event))
+            self.reject("websocket", "sources.reject.shape", "an event without data.entity_id", excerpt(event))
             return
         new_state = data.get("new_state")
         if new_state is None:  # the entity was removed
@@ -169,11 +145,11 @@ class HomeAssistantSource(BaseSource):
     def _take_state(self, state: Any, where: str) -> str | None:
         """Track and read one state object; its entity id if it is one of our sensors."""
         if not isinstance(state, dict):
-            self.reject(where, "sources.reject.shape", "a state is not an object", _excerpt(state))
+            self.reject(where, "sources.reject.shape", "a state is not an object", excerpt(state))
             return None
         entity_id, value, attributes = state.get("entity_id"), state.get("state"), state.get("attributes")
         if not isinstance(entity_id, str) or not isinstance(value, str) or not isinstance(attributes, dict):
-            self.reject(where, "sources.reject.shape", "a state without entity_id, state, attributes", _excerpt(state))
+            self.reject(where, "sources.reject.shape", "a state without entity_id, state, attributes", excerpt(state))
             return None
         metric = attributes.get("device_class")
         if metric not in DEVICE_CLASSES:
@@ -246,48 +222,43 @@ def _unit(metric: str, text: Any) -> str | None:
     return unit_of(text)
 
 
-def _excerpt(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text[:120]
-
-
 def _headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _failure_of(err: BaseException, url: str, timeout_s: float) -> _Failure:
+def _failure_of(err: BaseException, url: str, timeout_s: float) -> Failure:
     if isinstance(err, TimeoutError):
-        return _Failure("sources.err.timeout", f"no answer within {timeout_s:g} s", seconds=timeout_s)
+        return Failure("sources.err.timeout", f"no answer within {timeout_s:g} s", seconds=timeout_s)
     text = str(err) or type(err).__name__
-    return _Failure("sources.err.unreachable", f"cannot reach {url}: {text}", error=text)
+    return Failure("sources.err.unreachable", f"cannot reach {url}: {text}", error=text)
 
 
 async def _get_json(session: aiohttp.ClientSession, url: str, timeout_s: float) -> Any:
     try:
         async with session.get(url) as resp:
-            status, reason, raw = resp.status, resp.reason or "", await resp.read()
+            status, reason, raw = resp.status, resp.reason or "", await read_capped(resp)
     except (aiohttp.ClientError, TimeoutError) as err:
         raise _failure_of(err, url, timeout_s) from err
     if status == 401:
-        raise _Failure(AUTH, "the token was refused")
+        raise Failure(AUTH, "the token was refused")
     if status >= 400:
-        raise _Failure("sources.err.http", f"HTTP {status}: {reason}", status=status, reason=reason)
+        raise Failure("sources.err.http", f"HTTP {status}: {reason}", status=status, reason=reason)
     try:
         return json.loads(raw)
     except ValueError as err:
-        raise _Failure("sources.err.bad_answer", f"{url} did not answer JSON", detail=url) from err
+        raise Failure("sources.err.bad_answer", f"{url} did not answer JSON", detail=url) from err
 
 
 async def _receive(ws: aiohttp.ClientWebSocketResponse, timeout_s: float) -> dict[str, Any]:
     msg = await ws.receive(timeout=timeout_s)
     if msg.type is not aiohttp.WSMsgType.TEXT:
-        raise _Failure("sources.err.closed", "Home Assistant closed the connection")
+        raise Failure("sources.err.closed", "Home Assistant closed the connection")
     try:
         payload = json.loads(msg.data)
     except ValueError as err:
-        raise _Failure("sources.err.bad_answer", "a message is not JSON", detail=str(msg.data)[:120]) from err
+        raise Failure("sources.err.bad_answer", "a message is not JSON", detail=str(msg.data)[:120]) from err
     if not isinstance(payload, dict):
-        raise _Failure("sources.err.bad_answer", "a message is not an object", detail=_excerpt(payload))
+        raise Failure("sources.err.bad_answer", "a message is not an object", detail=excerpt(payload))
     return payload
 
 
@@ -305,11 +276,11 @@ async def check(options: dict[str, Any], timeout_s: float = 5.0) -> tuple[bool, 
             timeout=aiohttp.ClientTimeout(total=timeout_s), headers=_headers(token)
         ) as session:
             body = await _get_json(session, f"{url}/api/", timeout_s)
-    except _Failure as err:
+    except Failure as err:
         key = "sources.check.timeout" if err.key == "sources.err.timeout" else err.key
         return False, key, {k: _hide(v, token) for k, v in err.params.items()}
     if not isinstance(body, dict) or body.get("message") != "API running.":
-        return False, "sources.err.bad_answer", {"detail": _hide(_excerpt(body), token)}
+        return False, "sources.err.bad_answer", {"detail": _hide(excerpt(body), token)}
     return True, "sources.check.ok", {"where": url, "message": body["message"]}
 
 

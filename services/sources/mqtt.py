@@ -2,10 +2,11 @@
 (``mqtt_parse``), reconnect with exponential backoff and subscribe again.
 
 What a broker keeps (retained messages: discovery configs, a device's last state) comes
-again after every reconnect; a retained message equal to the last one seen on its topic
-is not a new reading and is skipped. Messages that arrive while we are away are the
-broker's to keep (it does not, for a clean session); everything received after a
-reconnect is read.
+again after every reconnect; a retained message equal to the last message read on its
+topic is not a new reading and is skipped. (The first retained state after a start is
+read: a sensor that reports hourly is shown at once, at the time it arrived.) Messages
+that arrive while we are away are the broker's to keep (it does not, for a clean
+session); everything received after a reconnect is read.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from services.sources.mqtt_parse import (
 
 logger = logging.getLogger(__name__)
 
-RETAINED_KEPT = 20_000  # topics whose last retained payload is remembered (oldest forgotten first)
+RETAINED_KEPT = 20_000  # topics whose last payload is remembered (oldest forgotten first)
 MAX_PAYLOAD = 64 * 1024
-MAX_EXTRA_TOPICS = 2_000
+MAX_EXTRA_TOPICS = 10_000  # as many as the parser keeps discovery configs
+MAX_TOPIC_CHARS = 512
+MAX_QUEUED = 20_000  # messages aiomqtt holds for us: 10 s of a busy broker
 AUTH_CODES = (4, 5, 134, 135)  # bad user name or password, not authorised (MQTT 3.1.1 and 5)
 
 
@@ -89,7 +92,7 @@ class MqttSource(BaseSource):
             timeout=self.timeout_s,
             keepalive=30,
             tls_context=ssl.create_default_context() if self._tls else None,
-            max_queued_incoming_messages=100_000,
+            max_queued_incoming_messages=MAX_QUEUED,
         )
 
     async def _run(self) -> None:
@@ -102,7 +105,7 @@ class MqttSource(BaseSource):
                     logger.info("source %s: connected to %s:%d", self.name, self.host, self.port)
                     delay = 0.5
                     await self._read(client)
-            except aiomqtt.MqttError as err:
+            except (aiomqtt.MqttError, ValueError) as err:  # ValueError: a filter paho refuses
                 self.retrying(_error(err))
                 logger.info("source %s: %s; again in %.1f s", self.name, self._status.error, delay)
             await asyncio.sleep(delay)
@@ -113,15 +116,20 @@ class MqttSource(BaseSource):
             topic = message.topic.value
             payload = _bytes(message.payload)
             self.message()
-            if message.retain and self._seen_retained(topic, payload):
+            if len(topic) > MAX_TOPIC_CHARS:
+                self.reject(topic, "sources.reject.too_big", f"a topic of {len(topic)} characters")
                 continue
+            if self._seen(topic, payload) and message.retain:
+                continue  # the broker's copy of what we already read (again after a reconnect)
             for event in self._parser.parse(topic, payload, now()):
                 if not isinstance(event, Subscribe):
                     self._apply(event, topic, payload)
                 elif self._wanted(event.topic):
                     await client.subscribe(event.topic)
 
-    def _seen_retained(self, topic: str, payload: bytes) -> bool:
+    def _seen(self, topic: str, payload: bytes) -> bool:
+        """Whether ``payload`` is the last one read on ``topic`` (every message is remembered,
+        so a retained copy of a live one is known when the broker sends it again)."""
         digest = hashlib.blake2b(payload, digest_size=16).digest()
         if self._retained.get(topic) == digest:
             return True

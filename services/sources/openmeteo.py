@@ -28,6 +28,7 @@ import aiohttp
 from services.core.errors import SourceInputError
 from services.sources.base import BaseSource
 from services.sources.clean import unit_of
+from services.sources.fetching import Backoff, Failure, excerpt, read_capped
 from services.sources.model import SensorInfo, SourceReading, finite
 
 logger = logging.getLogger(__name__)
@@ -46,15 +47,6 @@ _WHY = {
     "sources.reject.bad_coordinates": "latitude must be within -90…90 and longitude within -180…180",
 }
 _COORDS = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*,\s*([-+]?\d+(?:\.\d+)?)\s*$")
-
-
-class _Failure(Exception):
-    """A request that gave nothing usable: ``key``/``params`` for a page, ``str()`` in words."""
-
-    def __init__(self, key: str, words: str, **params: Any) -> None:
-        super().__init__(words)
-        self.key = key
-        self.params = params
 
 
 @dataclass(frozen=True)
@@ -105,14 +97,14 @@ class OpenMeteoSource(BaseSource):
 
     async def _resolve_all(self, session: aiohttp.ClientSession) -> list[Place]:
         """Every place located (names geocoded once, retried until the API answers)."""
-        backoff = _Backoff(BACKOFF_START_S, self.period_s)
+        backoff = Backoff(BACKOFF_START_S, self.period_s)
         located: dict[str, Place] = {}
         for text in self.places:
             while True:
                 try:
                     place = await resolve(session, text, url=self.geocoding_url, language=self.language)
                     break
-                except _Failure as err:
+                except Failure as err:
                     self._failed(err)
                     await backoff.wait()
             if isinstance(place, str):
@@ -123,14 +115,14 @@ class OpenMeteoSource(BaseSource):
         return list(located.values())
 
     async def _poll(self, session: aiohttp.ClientSession, places: list[Place]) -> None:
-        backoff = _Backoff(BACKOFF_START_S, self.period_s)
+        backoff = Backoff(BACKOFF_START_S, self.period_s)
         params = forecast_params(places)
         loop = asyncio.get_running_loop()
         while True:
             started = loop.time()
             try:
                 answers = _answers(await _get_json(session, self.forecast_url, params, self.timeout_s), len(places))
-            except _Failure as err:
+            except Failure as err:
                 self._failed(err)
                 await backoff.wait()
                 continue
@@ -162,9 +154,9 @@ class OpenMeteoSource(BaseSource):
         self.emit(reading, where=place.name)
 
     def _refuse(self, place: Place, reason: str, detail: str, answer: Any) -> None:
-        self.reject(place.name, reason, detail, _excerpt(answer), sensor_id=place.sensor_id)
+        self.reject(place.name, reason, detail, excerpt(answer), sensor_id=place.sensor_id)
 
-    def _failed(self, err: _Failure) -> None:
+    def _failed(self, err: Failure) -> None:
         logger.warning("openmeteo %s: %s", self.name, err)
         self.retrying(err)
 
@@ -232,9 +224,7 @@ async def resolve(session: aiohttp.ClientSession, text: str, *, url: str, langua
     body = await _get_json(session, url, params, timeout_s)
     results = body.get("results", []) if isinstance(body, dict) else None  # no "results": nothing found
     if not isinstance(results, list):
-        raise _Failure(
-            "sources.err.bad_answer", "the geocoding answer is not the JSON we expect", detail=_excerpt(body)
-        )
+        raise Failure("sources.err.bad_answer", "the geocoding answer is not the JSON we expect", detail=excerpt(body))
     candidates = [p for p in map(place_of, rank([r for r in results if isinstance(r, dict)])) if p]
     return candidates[0] if candidates else "sources.reject.place_unknown"
 
@@ -255,7 +245,7 @@ def _answers(body: Any, count: int) -> list[dict[str, Any]]:
     """One answer per place, in the order asked (a list for several places, an object for one)."""
     answers = body if isinstance(body, list) else [body]
     if len(answers) != count or not all(isinstance(a, dict) for a in answers):
-        raise _Failure("sources.err.bad_answer", f"expected {count} forecast answer(s)", detail=_excerpt(body))
+        raise Failure("sources.err.bad_answer", f"expected {count} forecast answer(s)", detail=excerpt(body))
     return answers
 
 
@@ -278,15 +268,15 @@ def observed_at(value: Any, utc_offset_s: Any = 0) -> float | None:
 
 
 async def _get_json(session: aiohttp.ClientSession, url: str, params: dict[str, str], timeout_s: float) -> Any:
-    """The JSON answer, or ``_Failure``: timeout, unreachable, an HTTP or Open-Meteo error, not JSON."""
+    """The JSON answer, or ``Failure``: timeout, unreachable, an HTTP or Open-Meteo error, not JSON."""
     try:
         async with session.get(url, params=params) as resp:
-            status, reason, raw = resp.status, resp.reason or "", await resp.read()
+            status, reason, raw = resp.status, resp.reason or "", await read_capped(resp)
     except TimeoutError as err:
-        raise _Failure("sources.err.timeout", f"no answer within {timeout_s:g} s", seconds=timeout_s) from err
+        raise Failure("sources.err.timeout", f"no answer within {timeout_s:g} s", seconds=timeout_s) from err
     except aiohttp.ClientError as err:
         text = str(err) or type(err).__name__
-        raise _Failure("sources.err.unreachable", f"cannot reach {url}: {text}", error=text) from err
+        raise Failure("sources.err.unreachable", f"cannot reach {url}: {text}", error=text) from err
     try:
         body = json.loads(raw)
     except ValueError:
@@ -294,32 +284,10 @@ async def _get_json(session: aiohttp.ClientSession, url: str, params: dict[str, 
     if status >= 400 or isinstance(body, dict) and body.get("error") is True:
         if isinstance(body, dict) and isinstance(body.get("reason"), str):
             reason = body["reason"][:200]
-        raise _Failure("sources.err.http", f"HTTP {status}: {reason}", status=status, reason=reason)
+        raise Failure("sources.err.http", f"HTTP {status}: {reason}", status=status, reason=reason)
     if body is None:
-        raise _Failure(
-            "sources.err.bad_answer", "the answer is not JSON", detail=_excerpt(raw.decode(errors="replace"))
-        )
+        raise Failure("sources.err.bad_answer", "the answer is not JSON", detail=excerpt(raw.decode(errors="replace")))
     return body
-
-
-def _excerpt(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text[:120]
-
-
-class _Backoff:
-    """Waits that double from ``first`` up to ``cap``; ``reset`` after a success."""
-
-    def __init__(self, first: float, cap: float) -> None:
-        self.first, self.cap = first, cap
-        self.delay = min(first, cap)
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.delay)
-        self.delay = min(self.delay * 2, self.cap)
-
-    def reset(self) -> None:
-        self.delay = min(self.first, self.cap)
 
 
 async def check(options: dict[str, Any], timeout_s: float = 5.0) -> tuple[bool, str, dict[str, Any]]:
@@ -335,7 +303,7 @@ async def check(options: dict[str, Any], timeout_s: float = 5.0) -> tuple[bool, 
             place = await resolve(session, text, url=geocoding_url, language=str(options.get("language") or "en"))
             if isinstance(place, Place) and parse_coordinates(text) is not None:  # nothing geocoded: ask the forecast
                 _answers(await _get_json(session, forecast_url, forecast_params([place]), timeout_s), 1)
-    except _Failure as err:
+    except Failure as err:
         return False, "sources.check.timeout" if err.key == "sources.err.timeout" else err.key, err.params
     if isinstance(place, str):
         return False, place, {"place": text}

@@ -32,6 +32,24 @@ def test_read_only_pages_show_their_actions_off_and_say_why(start, settings):
     duo.find_element("a[href='/demos']").click()
     duo.wait_for_text_to_equal(".action-note", READ_ONLY_NOTE, timeout=10)
     assert set(disabled(duo, ".demo-card button")) == {True}
+    duo.find_element("a[href='/sources']").click()
+    duo.wait_for_text_to_equal(".action-note", READ_ONLY_NOTE, timeout=10)
+    assert disabled(duo, "#sources-save, #sources-test, #sources-toggle, #sources-remove") == [True] * 4
+    assert disabled(duo, "#sources-edit, #sources-new") == [False, False]  # reading the form is not an action
+    assert_clean(duo)
+
+
+def test_with_a_token_set_a_source_is_saved_only_with_it(start, settings):
+    duo = start(settings.model_copy(update={"operator_token": SecretStr("s3cret-token")}), "/sources")
+    name = duo.find_element("[id='{\"option\":\"name\",\"type\":\"sources-option\"}']")
+    name.send_keys("home")
+    duo.find_element("#sources-save").click()
+    duo.wait_for_contains_text("#sources-message", "needs the operator token", timeout=10)
+    assert not settings.sources_path.exists()  # nothing written
+    duo.find_element("#operator-token").send_keys("s3cret-token")
+    duo.find_element("#sources-save").click()
+    duo.wait_for_contains_text("#sources-message", "home saved", timeout=10)
+    assert "home" in settings.sources_path.read_text()
     assert_clean(duo)
 
 

@@ -8,6 +8,7 @@ from services.live.store import ReadingStore
 from services.sensors.model import Reading
 from services.sensors.service import FaultConfig, Faults, SensorService
 from services.sensors.stations import fleet
+from services.sources.model import SourceReading
 
 STATIONS = 16
 
@@ -80,3 +81,19 @@ def test_readings_older_than_the_retention_are_purged(tmp_path):
     store, collector = asyncio.run(collect(tmp_path, 1.2, faults, period_s=0.5, retention_s=3600))
     assert collector.stats.purged == 1
     assert min(r.ts for r in store.since(0, ["beijing"])) > time.time() - 60  # fresh ones stay
+
+
+def test_a_reading_the_store_refuses_costs_only_itself(tmp_path):
+    good = [SourceReading("home", f"s{i}", 1_790_000_000 + i, raw_temperature=20.0, temperature_c=20.0) for i in (1, 2)]
+    bad = SourceReading("home", "s3", 1e300, raw_temperature=20.0, temperature_c=20.0)  # past what SQLite holds
+
+    async def main():
+        with ReadingStore(tmp_path / "r.sqlite3") as store:
+            collector = Collector(store, "")
+            for reading in (good[0], bad, good[1]):
+                collector._store(reading)
+            await asyncio.sleep(0.1)  # the flush
+            return store.count(), collector.stats
+
+    count, stats = asyncio.run(main())
+    assert (count, stats.stored, stats.failed) == (2, 2, 1)

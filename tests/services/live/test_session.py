@@ -184,7 +184,7 @@ def test_a_real_sensor_is_offline_by_its_own_period_or_when_its_source_says_so(s
     assert fresh.rebuild(T0 + 10).stations[0].offline
 
 
-def test_one_metric_at_a_time_shows_what_was_sent_and_a_late_reading_waits_for_the_rebuild(store):
+def test_one_metric_at_a_time_shows_what_was_sent_and_a_late_reading_shows_from_the_rebuild(store):
     sensor = "home:esp"
     store.add([(SourceReading("home", "esp", T0, humidity_pct=40.0), T0 * 1000)])
     live = session(store, stations=(sensor,))
@@ -196,3 +196,14 @@ def test_one_metric_at_a_time_shows_what_was_sent_and_a_late_reading_waits_for_t
     delta = live.advance(store.since(live.cursor, [sensor]), T0 + 3)
     assert [s.y for s in delta.appends.values()] == [[20.0]]  # the late one is not drawn back in time
     assert [r.ts for r in store.window([sensor], 0, T0 + 5)] == [T0 - 30, T0, T0 + 2]  # stored in time order
+    assert live.rebuild(T0 + 3).stations[0].humidity.y == [41.0, 40.0]  # and drawn in time order
+
+
+def test_the_missing_half_of_the_newest_reading_rebuilds_the_picture(store):
+    sensor = "home:esp"
+    store.add([(SourceReading("home", "esp", T0, raw_temperature=20.0, temperature_c=20.0), T0 * 1000)])
+    live = session(store, stations=(sensor,))
+    live.rebuild(T0 + 1)
+    store.add([(SourceReading("home", "esp", T0, humidity_pct=44.0), (T0 + 1) * 1000)])  # joins its row
+    assert live.advance(store.since(live.cursor, [sensor]), T0 + 2).rebuild
+    assert live.rebuild(T0 + 2).stations[0].humidity.y == [44.0]

@@ -17,12 +17,12 @@ def test_no_file_means_the_simulator_alone(tmp_path):
 def test_a_source_is_added_edited_with_its_password_kept_and_never_shown(tmp_path):
     path = tmp_path / "sources.toml"
     files.put(path, {"name": "home", "kind": "mqtt", "host": "10.0.0.2", "port": "1884", "password": "s3cret"})
-    files.put(path, {"name": "home", "kind": "mqtt", "host": "10.0.0.3", "port": "1884", "password": ""}, "home")
+    files.put(path, {"name": "home", "kind": "mqtt", "host": "10.0.0.2", "port": "1884", "topics": "a/#"}, "home")
     (sim, home) = files.load(path)
-    assert (home.options["host"], home.options["password"]) == ("10.0.0.3", "s3cret")
+    assert (home.options["topics"], home.options["password"]) == (["a/#"], "s3cret")
     assert "s3cret" not in str(home.public()) and home.public()["options"]["has_password"] is True
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # it holds a password
-    files.set_enabled(path, "home", False)
+    assert files.toggle(path, "home") is False
     assert [c.enabled for c in files.load(path)] == [True, False]
     files.remove(path, "home")
     assert [c.name for c in files.load(path)] == ["simulator"]
@@ -37,6 +37,7 @@ def test_a_source_is_added_edited_with_its_password_kept_and_never_shown(tmp_pat
         ({"name": "x", "kind": "openmeteo", "places": ""}, "sources.err.required"),
         ({"name": "x", "kind": "openmeteo", "places": "北京", "period_s": "5"}, "sources.err.period"),
         ({"name": "x", "kind": "homeassistant", "url": "ha.local", "token": "t"}, "sources.err.url"),
+        ({"name": "x", "kind": "homeassistant", "url": "http://me:pw@ha.local", "token": "t"}, "sources.err.url"),
         ({"name": "x", "kind": "homeassistant", "url": "http://ha.local:8123"}, "sources.err.required"),
         ({"name": "simulator", "kind": "mqtt"}, "sources.err.taken"),
     ],
@@ -57,6 +58,25 @@ def test_a_broken_file_is_reported_not_run(tmp_path):
     with pytest.raises(SourceInputError) as caught:
         files.load(path)
     assert caught.value.code == "sources.err.file"
+
+
+def test_a_saved_secret_goes_only_where_it_was_saved_for(tmp_path):
+    path = tmp_path / "sources.toml"
+    files.put(path, {"name": "ha", "kind": "homeassistant", "url": "http://ha.local:8123", "token": "t0ken"})
+    with pytest.raises(SourceInputError) as caught:  # pointing it elsewhere with the token left blank
+        files.put(path, {"name": "ha", "kind": "homeassistant", "url": "http://evil.example"}, "ha")
+    assert caught.value.code == "sources.err.secret_again"
+    files.put(path, {"name": "ha", "kind": "homeassistant", "url": "http://ha.local:8123/"}, "ha")  # same place
+    assert files.load(path)[1].options["token"] == "t0ken"
+    assert "t0ken" not in repr(files.load(path))
+
+
+@pytest.mark.parametrize("topics", ["a/b#", "a/+b/c", "a/#/b", "#/a"])
+def test_a_topic_filter_the_broker_would_refuse_is_refused_here(topics):
+    with pytest.raises(SourceInputError) as caught:
+        files.check({"name": "m", "kind": "mqtt", "topics": topics})
+    assert caught.value.code == "sources.err.topic"
+    assert files.check({"name": "m", "kind": "mqtt", "topics": "a/+/c\nzigbee2mqtt/#"}).options["topics"]
 
 
 def test_places_keep_coordinates_whole(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 
 import aiomqtt
 import pytest
@@ -135,3 +136,23 @@ def test_a_wrong_password_says_so_and_is_never_shown():
         snapshot = asyncio.run(main())
     assert snapshot["status"]["error"] == "sources.err.auth"
     assert "wrong-one" not in json.dumps(snapshot)
+
+
+def test_after_a_reconnect_the_brokers_retained_copy_of_a_reading_is_not_stored_again(broker):
+    async def main():
+        source = MqttSource("retained", port=broker.port, max_backoff_s=0.5)
+        got: list[float] = []
+        async with source:
+            reader = asyncio.create_task(_collect(source, got))
+            await until(lambda: source.status().state == "connected")
+            await publish(broker.port, devices.esphome("node5", 23.7, 40.0))  # ESPHome retains its states
+            await until(lambda: 23.7 in got)
+            # Another client with the source's id: the broker drops the source, which comes back.
+            async with aiomqtt.Client("127.0.0.1", broker.port, identifier=f"looplens-retained-{os.getpid()}"):
+                await until(lambda: source.status().state == "retrying")
+            await until(lambda: source.status().state == "connected" and source.status().reconnects >= 1)
+            await asyncio.sleep(1.5)  # the retained copies arrive again (and a lone half is held 1 s)
+            reader.cancel()
+        return got
+
+    assert asyncio.run(main()).count(23.7) == 1  # (the broker holds other tests' retained states too)
