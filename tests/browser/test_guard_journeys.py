@@ -41,7 +41,7 @@ def test_read_only_pages_show_their_actions_off_and_say_why(start, settings):
 
 def test_with_a_token_set_a_source_is_saved_only_with_it(start, settings):
     duo = start(settings.model_copy(update={"operator_token": SecretStr("s3cret-token")}), "/sources")
-    name = duo.find_element("[id='{\"option\":\"name\",\"type\":\"sources-option\"}']")
+    name = duo.find_element('[id=\'{"option":"name","type":"sources-option"}\']')
     name.send_keys("home")
     duo.find_element("#sources-save").click()
     duo.wait_for_contains_text("#sources-message", "needs the operator token", timeout=10)
