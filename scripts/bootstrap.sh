@@ -37,7 +37,8 @@ case "${1:-}" in
     exec "$VENV/bin/python" -m looplens run --bind "${LOOPLENS_BIND:-127.0.0.1:8050}" --workers "${LOOPLENS_WORKERS:-1}"
     ;;
   test)
-    apt_install chromium chromium-driver mosquitto  # the browser tests' browser, the MQTT tests' broker
+    # the browser tests' browser, the MQTT tests' broker, the image test's container runtime and base
+    apt_install chromium chromium-driver mosquitto podman runc debootstrap
     python_env
     shift
     echo "lint: ruff check, ruff format --check; types: mypy"
@@ -46,13 +47,18 @@ case "${1:-}" in
     "$VENV/bin/mypy"
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  image)  # podman (with Debian's runc and debootstrap for a local base) unless Docker is there
+    command -v docker >/dev/null 2>&1 || apt_install podman runc debootstrap
+    python_env
+    exec "$VENV/bin/python" scripts/image.py "${2:-looplens}"
+    ;;
   screenshots)  # needs a running app; CJK fonts make Chinese text readable in the PNGs
     apt_install chromium chromium-driver fonts-noto-cjk
     python_env
     exec "$VENV/bin/python" scripts/screenshots.py "${2:-http://127.0.0.1:8050}" "${3:-screenshots}" "${4:-docs}"
     ;;
   *)
-    echo "usage: $0 run|test [pytest args]|screenshots [url] [dir]" >&2
+    echo "usage: $0 run|test [pytest args]|image [tag]|screenshots [url] [dir]" >&2
     exit 2
     ;;
 esac

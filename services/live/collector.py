@@ -243,7 +243,11 @@ async def run(settings: Settings, parent_pid: int = 0) -> None:
                 )
                 await stack.enter_async_context(
                     serve_trace(
-                        hub, settings.trace_host, settings.trace_port, settings.operator_token.get_secret_value()
+                        hub,
+                        settings.trace_host,
+                        settings.trace_port,
+                        settings.operator_token.get_secret_value(),
+                        settings.read_only,
                     )
                 )
             collector = await stack.enter_async_context(

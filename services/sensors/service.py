@@ -144,16 +144,17 @@ class SensorService:
         self._rng = random.Random(seed)
         self._runner: web.AppRunner | None = None
         self.token = ""
+        self.read_only = False
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def make_app(self, trace: TraceHub | None = None, token: str = "") -> web.Application:
+    def make_app(self, trace: TraceHub | None = None, token: str = "", read_only: bool = False) -> web.Application:
         """The service's routes; with ``trace``, also that hub's trace of this loop. PUT
         /faults and the trace's actions are control routes (``token``: see
-        ``services.tracing.routes.control_refusal``)."""
-        self.token = token
+        ``services.tracing.routes.control_refusal``; none in ``read_only`` mode)."""
+        self.token, self.read_only = token, read_only
         app = web.Application(middlewares=[_name_request_task])
         app.add_routes(
             [
@@ -165,7 +166,7 @@ class SensorService:
             ]
         )
         if trace is not None:
-            app.add_routes(trace_routes(trace, token))
+            app.add_routes(trace_routes(trace, token, read_only))
             app.cleanup_ctx.append(partial(_tracing, trace))
         return app
 
@@ -202,7 +203,7 @@ class SensorService:
         return web.json_response(self.faults.as_dict())
 
     async def _put_faults(self, request: web.Request) -> web.Response:
-        if (no := control_refusal(request, self.token)) is not None:
+        if (no := control_refusal(request, self.token, self.read_only)) is not None:
             return no
         try:
             self.faults = FaultConfig.from_dict(json_body(await request.read()), self.stations.keys())
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     loop = asyncio.new_event_loop()
     hub = TraceHub(loop, idle_s=settings.trace_idle_s, app_coroutines=REQUEST_TASKS)
-    app = service.make_app(hub, settings.operator_token.get_secret_value())
+    app = service.make_app(hub, settings.operator_token.get_secret_value(), settings.read_only)
     if args.parent_pid:
         app.cleanup_ctx.append(partial(_exit_with_parent, args.parent_pid))
     web.run_app(

@@ -43,9 +43,11 @@ def _whole(request: web.Request, name: str, default: int, low: int = -BIG, high:
         raise web.HTTPBadRequest(text=str(err)) from None
 
 
-def control_refusal(request: web.Request, token: str) -> web.Response | None:
-    """A control route (one that changes the running system) answers only this machine,
-    and, when a token is set, only a request that carries it."""
+def control_refusal(request: web.Request, token: str, read_only: bool = False) -> web.Response | None:
+    """A control route (one that changes the running system) answers nobody in read-only
+    mode, else only this machine, and, when a token is set, only a request that carries it."""
+    if read_only:
+        return web.json_response({"error": "read-only: control routes are off"}, status=403)
     try:
         local = ipaddress.ip_address(request.remote or "").is_loopback
     except ValueError:
@@ -57,7 +59,7 @@ def control_refusal(request: web.Request, token: str) -> web.Response | None:
     return None
 
 
-def trace_routes(hub: TraceHub, token: str = "") -> web.RouteTableDef:
+def trace_routes(hub: TraceHub, token: str = "", read_only: bool = False) -> web.RouteTableDef:
     """The hub's routes; the ones that act (block, jobs, cancel) are control routes."""
     routes = web.RouteTableDef()
 
@@ -85,7 +87,7 @@ def trace_routes(hub: TraceHub, token: str = "") -> web.RouteTableDef:
     def control(request: web.Request, act: Callable[[], dict[str, Any]]) -> web.Response:
         """A control route: refused unless this machine asks (with the token, when set);
         the hub's own "no" is a 409 with its reason."""
-        if (no := control_refusal(request, token)) is not None:
+        if (no := control_refusal(request, token, read_only)) is not None:
             return no
         try:
             return web.json_response(act())
@@ -112,11 +114,13 @@ def trace_routes(hub: TraceHub, token: str = "") -> web.RouteTableDef:
 
 
 @contextlib.asynccontextmanager
-async def serve_trace(hub: TraceHub, host: str, port: int, token: str = "") -> AsyncIterator[TraceHub]:
+async def serve_trace(
+    hub: TraceHub, host: str, port: int, token: str = "", read_only: bool = False
+) -> AsyncIterator[TraceHub]:
     """Serve ``trace_routes(hub)`` on host:port while the block runs. A port in use is logged
     and the collector runs on without a trace (it must not stop collecting for this)."""
     app = web.Application()
-    app.add_routes(trace_routes(hub, token))
+    app.add_routes(trace_routes(hub, token, read_only))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     try:

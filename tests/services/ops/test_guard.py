@@ -107,6 +107,16 @@ def test_control_routes_answer_this_machine_and_the_token_only(peer, headers, to
         assert "s3cret" not in answer.text
 
 
+def test_in_read_only_mode_control_routes_answer_nobody_not_even_this_machine():
+    class Transport:
+        def get_extra_info(self, name, default=None):
+            return ("127.0.0.1", 40000) if name == "peername" else default
+
+    request = make_mocked_request("POST", "/trace/block", headers={TOKEN_HEADER: "s3cret"}, transport=Transport())
+    assert control_refusal(request, "s3cret", read_only=True).status == 403
+    assert control_refusal(request, "s3cret") is None
+
+
 def test_rate_counts_expire(settings, monkeypatch):
     g = guard(settings, action_limit_per_min=1)
     assert refused(g, LOCAL) is None and refused(g, LOCAL) == "guard.rate"
