@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import dash
 import diskcache
 from dash import Dash, DiskcacheManager
 from fastapi import FastAPI
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from callbacks import register_all
 from services.core.settings import Settings
 from services.ops.guard import mode_of
-from services.ops.headers import SecurityHeaders
+from services.ops.headers import NotFoundStatus, SecurityHeaders
 from services.ops.health import HealthChecker
 from services.ops.metrics import CONTENT_TYPE as METRICS_TYPE
 from services.ops.metrics import CallbackRequests, LoopLagProbe
@@ -63,12 +64,14 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,  # page components come and go
         background_callback_manager=DiskcacheManager(jobs),
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # then the switch sets it
     app.layout = make_shell(mode_of(settings))
     app.server.state.settings = settings  # page layouts that read live state find it here
     register_all(app, settings)
     add_ops_routes(app.server, settings)
     # the CSP names each inline script the app writes by its hash
     app.server.add_middleware(SecurityHeaders, script_hashes=app.csp_hashes)
+    app.server.add_middleware(NotFoundStatus, pages=lambda: {page["path"] for page in dash.page_registry.values()})
     app.server.add_middleware(CallbackRequests, known=lambda: set(app.callback_map))
     app.server.add_middleware(LoopLagProbe)
     return app

@@ -1,6 +1,7 @@
 """Every component id of the app, in one place."""
 
 LANG = "lang"
+HTML_LANG = "html-lang"  # store: set with <html lang> when the language changes (screen readers, fonts)
 OPERATOR_TOKEN = "operator-token"  # in the shell: the token actions need, when one is set
 PAGES_LOCATION = "_pages_location"  # Dash pages' own dcc.Location
 I18N = "i18n"  # pattern-matching type: {"type": I18N, "key": <services.core.i18n key>}

@@ -52,6 +52,7 @@ def make_shell(mode: str = "local") -> html.Div:
                 ],
             ),
             html.Main(dash.page_container, className="main"),
+            dcc.Store(id=ids.HTML_LANG),
             dcc.Store(id=ids.LIVE_VIEW),  # see ids: the Live page's stream reads these
             dcc.Store(id=ids.LIVE_SHOWN),
             dcc.Store(id=ids.LIVE_BEAT),

@@ -44,3 +44,8 @@ def register(app: Dash, _settings: Settings) -> None:
         State({"type": ids.I18N, "key": ALL}, "id"),
     )(translate)
     app.callback(Output(ids.QUERY_INPUT, "placeholder"), Input(ids.LANG, "value"))(translate_placeholder)
+    app.clientside_callback(  # <html lang> follows the switch (the page is served with "en")
+        "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; return lang; }",
+        Output(ids.HTML_LANG, "data"),
+        Input(ids.LANG, "value"),
+    )

@@ -25,6 +25,8 @@ layout = html.Div(
                 _card("home.trace.title", "home.trace.body", "home.trace.link", "/trace"),
                 _card("home.query.title", "home.query.body", "home.query.link", "/query"),
                 _card("home.lab.title", "home.lab.body", "home.lab.link", "/lab"),
+                _card("home.demos.title", "home.demos.body", "home.demos.link", "/demos"),
+                _card("home.sources.title", "home.sources.body", "home.sources.link", "/sources"),
             ],
         ),
     ],

@@ -106,13 +106,26 @@ def test_stopping_the_server_stops_the_embedded_sensor_service(tmp_path):
 def test_every_response_carries_the_security_headers(served):
     url = served[0]
     for path in ("/", "/live", "/assets/style.css", "/_dash-layout", "/healthz", "/readyz", "/nowhere"):
-        with urllib.request.urlopen(f"{url}{path}", timeout=10) as resp:
-            headers = resp.headers
+        try:
+            with urllib.request.urlopen(f"{url}{path}", timeout=10) as resp:
+                headers = resp.headers
+        except urllib.error.HTTPError as err:  # /nowhere: the app's 404
+            headers = err.headers
         assert headers["X-Content-Type-Options"] == "nosniff", path
         assert headers["Referrer-Policy"] == "same-origin", path
         policy = headers["Content-Security-Policy"]
         assert "frame-ancestors 'self'" in policy and "default-src 'self'" in policy, path
         assert "'sha256-" in policy and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0], path
+
+
+def test_an_unknown_address_is_a_404_with_the_app_and_a_page_is_a_200(served):
+    url = served[0]
+    status, body = get(f"{url}/no/such/page")
+    assert status == 404 and b'<html lang="en">' in body and b"_dash-config" in body  # the app shows its 404 page
+    for path in ("/", "/live", "/live/", "/sources", "/live?stations=beijing"):
+        assert get(f"{url}{path}")[0] == 200, path
+    assert get(f"{url}/assets/nothing-here.css")[0] == 404  # Dash's own answer, not ours
+    assert get(f"{url}/_dash-layout")[0] == 200
 
 
 def test_readyz_answers_while_the_store_is_there(served):

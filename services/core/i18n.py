@@ -79,6 +79,18 @@ TEXT: dict[str, dict[str, str]] = {
         "在同一时钟上与理想值对比。",
     },
     "home.lab.link": {"en": "Open Lab →", "zh": "打开实验室 →"},
+    "home.demos.title": {"en": "Small programs, step by step", "zh": "小程序，逐步演示"},
+    "home.demos.body": {
+        "en": "Six short asyncio programs — callbacks, tasks, pools, events, timers, greenlets — each with its log and timeline.",
+        "zh": "六个简短的 asyncio 程序——回调、任务、进程池、事件、定时器、greenlet——每个都有日志和时间线。",
+    },
+    "home.demos.link": {"en": "Open Demos →", "zh": "打开示例 →"},
+    "home.sources.title": {"en": "Bring your own sensors", "zh": "接入你自己的传感器"},
+    "home.sources.body": {
+        "en": "An MQTT broker (Zigbee2MQTT, Tasmota, ESPHome, Shelly), Home Assistant or Open-Meteo weather: add it, and every page shows it.",
+        "zh": "MQTT 代理（Zigbee2MQTT、Tasmota、ESPHome、Shelly）、Home Assistant 或 Open-Meteo 天气：添加后，每个页面都会显示。",
+    },
+    "home.sources.link": {"en": "Open Sources →", "zh": "打开数据源 →"},
     # query page
     "query.title": {"en": "Query a station", "zh": "查询站点"},
     "query.help": {

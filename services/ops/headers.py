@@ -75,3 +75,33 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class NotFoundStatus:
+    """An address no page has is served the app (which shows its 404 page) with status 404,
+    not 200: a link checker, a crawler or a monitor then sees what a person sees. Only a
+    page request is changed (GET or HEAD, answered with HTML); the app's own routes and
+    assets are left as they are."""
+
+    def __init__(self, app: ASGIApp, pages: Callable[[], set[str]]) -> None:
+        self.app, self.pages = app, pages
+
+    def unknown(self, scope: Scope) -> bool:
+        path = str(scope.get("path") or "/")
+        if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD") or path.startswith("/_"):
+            return False
+        return (path.rstrip("/") or "/") not in self.pages()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.unknown(scope):
+            await self.app(scope, receive, send)
+            return
+
+        async def as_404(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 200:
+                kinds = [v for n, v in message.get("headers", []) if n.lower() == b"content-type"]
+                if kinds and kinds[0].startswith(b"text/html"):
+                    message = {**message, "status": 404}
+            await send(message)
+
+        await self.app(scope, receive, as_404)

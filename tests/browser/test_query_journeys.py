@@ -13,7 +13,7 @@ from selenium.webdriver.common.keys import Keys
 from scripts.server import free_port
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID
-from tests.browser.helpers import assert_clean, count
+from tests.browser.helpers import assert_clean, count, wait_until
 from tests.helpers import SEED
 
 pytestmark = pytest.mark.browser
@@ -59,14 +59,17 @@ def test_home_to_query_by_nav_then_two_stations_fetched_in_a_worker(start, setti
 
 def test_enter_key_submits_and_chinese_ui_gives_the_chinese_sentence(start, settings):
     duo = start(settings, "/query")
+    assert duo.driver.execute_script("return document.documentElement.lang") == "en"
     duo.find_element("#lang input[value='zh']").click()
     duo.wait_for_text_to_equal(".nav-links a[href='/query']", "查询")
     duo.wait_for_text_to_equal("h1", "查询站点")
+    assert duo.driver.execute_script("return document.documentElement.lang") == "zh-CN"  # screen readers, CJK fonts
     duo.find_element("#query-input").send_keys("上海", Keys.ENTER)
     duo.wait_for_contains_text("#query-output .sentence", "当前温度为", timeout=10)
     assert re.fullmatch(r"当前温度为-?\d+\.\d℃,湿度为\d+\.\d%", duo.find_element("#query-output .sentence").text)
     duo.driver.refresh()  # the choice of language is remembered
     duo.wait_for_text_to_equal("h1", "查询站点")
+    wait_until(lambda: duo.driver.execute_script("return document.documentElement.lang") == "zh-CN", 5, "lang")
     assert_clean(duo)
 
 
@@ -151,4 +154,10 @@ def test_unknown_address_shows_the_404_page_with_a_way_home(start, settings):
     duo.wait_for_text_to_equal("h1", "Page not found")
     duo.find_element(".page-404 a").click()
     duo.wait_for_text_to_equal("h1", "See your sensors — and the concurrency behind them")
-    assert_clean(duo)
+    cards = duo.driver.execute_script(
+        "return [...document.querySelectorAll('.page-home .card-link')].map(a => a.pathname)"
+    )
+    assert cards == ["/live", "/trace", "/query", "/lab", "/demos", "/sources"]  # a way into every page
+    assert count(duo, ".dash-fe-error__title, .dash-debug-menu__button--error") == 0
+    # the console notes the address's own 404 (its status now says what the page says); nothing else
+    assert [log for log in duo.get_logs() if "/no/such/page - " not in log["message"]] == []
