@@ -224,7 +224,9 @@ class _Stream(PageStream):
         set_props(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
         self._window_end = snap.end
         set_props(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
-        text, class_name = banner([s.station for s in snap.stations if s.alerts], self.stations, snap.view.lang)
+        text, class_name = banner(
+            {s.station: s.alerts for s in snap.stations if s.alerts}, self.stations, snap.view.lang
+        )
         set_props(ids.LIVE_BANNER, {"children": text, "className": class_name})
         self.push_shown(snap.view.paused)
         self.push_status(force=True)

@@ -124,7 +124,10 @@ def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[s
 
 
 def card_class(offline: bool, alerts: list[str]) -> str:
-    return "card sensor-card" + (" offline" if offline else "") + (" alert" if alerts else "")
+    """The card's classes: ``alert`` and, per limit crossed, ``alert-temp_high`` … (so only
+    the metric beyond its limit turns red)."""
+    kinds = "".join(f" alert-{kind}" for kind in alerts)
+    return "card sensor-card" + (" offline" if offline else "") + (f" alert{kinds}" if alerts else "")
 
 
 def make_cards(snap: Snapshot, stations: dict[str, Station]) -> list[html.Div]:
@@ -182,9 +185,14 @@ def make_cards(snap: Snapshot, stations: dict[str, Station]) -> list[html.Div]:
     return out
 
 
-def banner(alerting: list[str], stations: dict[str, Station], lang: str) -> tuple[str, str]:
-    """(text, className) of the alert banner."""
+def banner(alerting: dict[str, list[str]], stations: dict[str, Station], lang: str) -> tuple[str, str]:
+    """(text, className) of the alert banner: each station and the limits it is beyond."""
     if not alerting:
         return "", "banner hidden"
-    names = ", ".join(station_name(stations, s, lang) for s in alerting)
-    return t("live.banner", lang, stations=names), "banner banner-alert"
+    separator = t("live.banner.sep", lang)
+    parts = [
+        t("live.banner.one", lang, station=station_name(stations, s, lang),
+          limits=separator.join(t(f"live.alert.{kind}", lang) for kind in kinds))
+        for s, kinds in alerting.items()
+    ]  # fmt: skip
+    return t("live.banner", lang, stations=t("live.banner.list_sep", lang).join(parts)), "banner banner-alert"

@@ -180,6 +180,13 @@ TEXT: dict[str, dict[str, str]] = {
     "live.card.at": {"en": "last reading", "zh": "最近读数"},
     "live.offline": {"en": "offline", "zh": "离线"},
     "live.banner": {"en": "Beyond thresholds: {stations}", "zh": "超出阈值：{stations}"},
+    "live.banner.one": {"en": "{station} ({limits})", "zh": "{station}（{limits}）"},
+    "live.banner.sep": {"en": ", ", "zh": "，"},
+    "live.banner.list_sep": {"en": "; ", "zh": "；"},
+    "live.alert.temp_high": {"en": "temperature above its high limit", "zh": "温度高于上限"},
+    "live.alert.temp_low": {"en": "temperature below its low limit", "zh": "温度低于下限"},
+    "live.alert.hum_high": {"en": "humidity above its high limit", "zh": "湿度高于上限"},
+    "live.alert.hum_low": {"en": "humidity below its low limit", "zh": "湿度低于下限"},
     "live.status.streaming": {
         "en": "Live · {n} stations · collector every {period} s",
         "zh": "实时 · {n} 个站点 · 采集周期 {period} 秒",

@@ -88,7 +88,7 @@ class Delta:
     resets: dict[int, Series] = field(default_factory=dict)  # trace index → its whole new data
     cards: dict[tuple[str, str], str] = field(default_factory=dict)  # (station, field) → text
     status: dict[str, tuple[bool, list[str]]] = field(default_factory=dict)  # station → (offline, alerts)
-    alerting: list[str] | None = None  # the banner's stations, when it changed
+    alerting: dict[str, list[str]] | None = None  # the banner's stations and their breaches, when changed
     rebuild: bool = False  # the downsampled tail is full: rebuild from the store instead
 
 
@@ -162,7 +162,7 @@ class LiveSession:
         self.end = 0.0
         self._tracks: dict[str, _Track] = {}
         self._alert_rings: dict[str, _Ring] = {}
-        self._alerting: list[str] = []
+        self._alerting: dict[str, list[str]] = {}
 
     @property
     def start(self) -> float:
@@ -303,8 +303,8 @@ class LiveSession:
         stats = track.stats
         track.alerts = [] if not stats.n or track.offline else self.view.thresholds.breaches(stats.temp, stats.hum)
 
-    def _alert_list(self) -> list[str]:
-        return [s for s, t in self._tracks.items() if t.alerts]
+    def _alert_list(self) -> dict[str, list[str]]:
+        return {s: list(t.alerts) for s, t in self._tracks.items() if t.alerts}
 
 
 def _value(row: Row, metric: str) -> float | None:

@@ -116,9 +116,13 @@ def test_thresholds_raise_the_banner_and_bad_ones_are_explained(start, settings,
     duo.find_element(".threshold-box summary").click()
     typed(duo, ids.LIVE_TEMP_HIGH, "-60")  # every station is warmer than this
     duo.wait_for_contains_text(f"#{ids.LIVE_BANNER}", "Beyond thresholds", timeout=10)
-    for name in ("Beijing", "Lhasa"):
-        assert name in duo.find_element(f"#{ids.LIVE_BANNER}").text
-    assert "alert" in duo.find_element(f"#{ids.live_card('lhasa')}").get_attribute("class")
+    for name in ("Beijing (temperature above its high limit)", "Lhasa (temperature above its high limit)"):
+        assert name in duo.find_element(f"#{ids.LIVE_BANNER}").text  # which limit, not only who
+    assert "alert-temp_high" in duo.find_element(f"#{ids.live_card('lhasa')}").get_attribute("class")
+    red = duo.driver.execute_script(
+        "return [...document.querySelectorAll('#live-card-lhasa .card-now .v')].map(e => getComputedStyle(e).color)"
+    )
+    assert red[0] != red[1]  # the temperature is red, the humidity (within its limits) is not
     wait_until(lambda: len(shown(duo)[4 * len(STATIONS)]["x"]) > 0, 5, "alert markers")
     typed(duo, ids.LIVE_TEMP_LOW, "10")  # low 10 > high -60
     duo.wait_for_contains_text(f"#{ids.LIVE_MESSAGE}", "Temperature low is above temperature high")

@@ -125,11 +125,17 @@ def test_an_alerting_station_gets_an_alert_card_and_is_named_in_the_banner_which
     fill(store, 60, temps={"lhasa": 30.0})
     snap = session(store, thresholds=Thresholds(temp_high=25.0), lang="zh").rebuild(now=T0 + 60)
     classes = {card.id: card.className for card in make_cards(snap, BY_ID)}
-    assert classes == {"live-card-beijing": "card sensor-card", "live-card-lhasa": "card sensor-card alert"}
-    alerting = [s.station for s in snap.stations if s.alerts]
-    assert banner(alerting, BY_ID, "zh") == ("超出阈值：拉萨", "banner banner-alert")
-    assert banner(alerting, BY_ID, "en") == ("Beyond thresholds: Lhasa", "banner banner-alert")
-    assert banner([], BY_ID, "zh") == ("", "banner hidden")
+    assert classes == {
+        "live-card-beijing": "card sensor-card",
+        "live-card-lhasa": "card sensor-card alert alert-temp_high",  # only its temperature turns red
+    }
+    alerting = {s.station: s.alerts for s in snap.stations if s.alerts}
+    assert banner(alerting, BY_ID, "zh") == ("超出阈值：拉萨（温度高于上限）", "banner banner-alert")
+    assert banner(alerting, BY_ID, "en") == (
+        "Beyond thresholds: Lhasa (temperature above its high limit)", "banner banner-alert")  # fmt: skip
+    both = {"lhasa": ["temp_high", "hum_low"], "beijing": ["hum_high"]}
+    assert banner(both, BY_ID, "zh")[0] == "超出阈值：拉萨（温度高于上限，湿度低于下限）；北京（湿度高于上限）"
+    assert banner({}, BY_ID, "zh") == ("", "banner hidden")
     assert card_class(False, []) == "card sensor-card"
     assert card_class(True, []) == "card sensor-card offline"
-    assert card_class(False, ["temp_high"]) == "card sensor-card alert"
+    assert card_class(False, ["temp_high"]) == "card sensor-card alert alert-temp_high"
