@@ -18,6 +18,7 @@ import asyncio
 import logging
 import math
 import time
+import unicodedata
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
@@ -61,6 +62,15 @@ def _convert(value: Any, old: str, new: str) -> Any:
         return value
 
 
+def _plain(value: Any) -> Any:
+    """Full-width digits and signs ("１０", "－５", from a Chinese input method) as plain ones,
+    to show the box back what was understood; no_update when it is plain already."""
+    if not isinstance(value, str):
+        return no_update
+    plain = unicodedata.normalize("NFKC", value)
+    return plain if plain != value else no_update
+
+
 async def update_view(
     stations: list[str] | None,
     range_key: str,
@@ -91,14 +101,19 @@ def make_view(
     lang: str | None,
     previous: dict[str, Any] | None,
 ) -> tuple[Any, ...]:
-    """(view store, message, pause button class, temperature low, temperature high)."""
+    """(view store, message, pause button class, and the four threshold boxes' values:
+    converted when the unit changed, made plain when typed in full-width digits)."""
     lang = checked_lang(lang)
     previous = previous or {}
     old_unit = previous.get("unit", unit)
-    temps_out: tuple[Any, Any] = (no_update, no_update)
+    boxes_out = [_plain(v) for v in (temp_low, temp_high, hum_low, hum_high)]
+    temp_low, temp_high, hum_low, hum_high = (
+        v if out is no_update else out
+        for v, out in zip((temp_low, temp_high, hum_low, hum_high), boxes_out, strict=True)
+    )
     if triggered == ids.LIVE_UNIT and old_unit != unit:
         temp_low, temp_high = _convert(temp_low, old_unit, unit), _convert(temp_high, old_unit, unit)
-        temps_out = (temp_low, temp_high)
+        boxes_out[:2] = [temp_low, temp_high]
     message = ""
     raw = {"temp_low": temp_low, "temp_high": temp_high, "hum_low": hum_low, "hum_high": hum_high}
     try:
@@ -123,7 +138,7 @@ def make_view(
         "lang": lang,
         "stream": previous.get("stream", 0),
     }
-    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *temps_out)
+    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out)
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -329,6 +344,8 @@ def register(app: Dash, settings: Settings) -> None:
         Output(ids.LIVE_PAUSE, "className"),
         Output(ids.LIVE_TEMP_LOW, "value"),
         Output(ids.LIVE_TEMP_HIGH, "value"),
+        Output(ids.LIVE_HUM_LOW, "value"),
+        Output(ids.LIVE_HUM_HIGH, "value"),
         Input(ids.LIVE_STATIONS, "value"),
         Input(ids.LIVE_RANGE, "value"),
         Input(ids.LIVE_UNIT, "value"),

@@ -164,6 +164,15 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
     async def download(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> tuple[Any, str]:
         return await export(settings, n_clicks, view, lang)
 
+    async def forget(_loop: Any) -> str:
+        return ""  # an action's outcome belongs to the loop it was asked of
+
+    app.callback(
+        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.TRACE_LOOP, "value"),
+        prevent_initial_call=True,
+    )(forget)
+
     app.callback(
         Output(ids.TRACE_DOWNLOAD, "data"),
         Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),

@@ -50,10 +50,12 @@ def head(title_key: str, status_id: str) -> html.Div:
 
 
 def graph(component_id: str, empty_layout: dict[str, Any], class_name: str = "") -> dcc.Graph:
-    """A graph that shows ``empty_layout`` until its first figure arrives."""
+    """A graph that shows ``empty_layout`` until its first figure arrives, with no axes (an
+    empty Plotly figure draws meaningless −1…6 ones)."""
+    hidden = {"visible": False}
     return dcc.Graph(
         id=component_id,
-        figure={"data": [], "layout": empty_layout},
+        figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden}},
         config={"displaylogo": False, "responsive": True},
         className=class_name,
     )

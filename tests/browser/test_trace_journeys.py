@@ -209,4 +209,8 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
         if e["ph"] == "M" and e["name"] == "thread_name"
     }
     assert any(n.startswith("GET /stations/harbin") for n in names) and not any(n.startswith("poll-") for n in names)
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 200 ms", timeout=5)
+    duo.find_element(f"#{ids.TRACE_LOOP} input[value='collector']").click()  # the sensor loop's news is not its
+    wait_until(lambda: duo.find_element(f"#{ids.TRACE_MESSAGE}").text == "", 5, "the last loop's message to go")
     assert_clean(duo)

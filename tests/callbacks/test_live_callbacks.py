@@ -53,6 +53,12 @@ def test_bad_thresholds_get_a_message_and_the_previous_ones_stay():
         assert data["thresholds"] == previous["thresholds"]  # nothing typed before is lost
 
 
+def test_full_width_digits_are_understood_and_shown_back_plain():
+    data, message, _, tlo, thi, hlo, hhi = view(tlo="－５", thi="３０．５", hhi="90")
+    assert message == "" and data["thresholds"]["temp_low"] == -5.0 and data["thresholds"]["temp_high"] == 30.5
+    assert (tlo, thi, hlo, hhi) == ("-5", "30.5", no_update, no_update)  # plain ones are left as typed
+
+
 def test_no_station_selected_is_explained_in_the_chosen_language():
     _, message, *_ = view(stations=(), lang="zh")
     assert message == "请至少选择一个站点以查看读数。"
@@ -60,7 +66,7 @@ def test_no_station_selected_is_explained_in_the_chosen_language():
 
 def test_switching_to_fahrenheit_converts_the_typed_temperature_thresholds():
     previous, *_ = view(tlo="0", thi="30")
-    data, message, _, low, high = view(triggered=ids.LIVE_UNIT, unit="F", tlo="0", thi="30", previous=previous)
+    data, message, _, low, high, *_ = view(triggered=ids.LIVE_UNIT, unit="F", tlo="0", thi="30", previous=previous)
     assert (low, high) == (32.0, 86.0) and message == ""
     assert data["thresholds"]["temp_high"] == 30.0  # kept in °C underneath
 
