@@ -1,10 +1,12 @@
 """What the HTTP sources (Open-Meteo, Home Assistant) share: a failure with its message
-key, a doubling backoff, a body read within a size cap, a short excerpt for a reject."""
+key, a doubling backoff, a body read within a size cap, a short excerpt for a reject, and
+the Unix time of an ISO-8601 time they report."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -50,3 +52,17 @@ async def read_capped(resp: aiohttp.ClientResponse, cap: int = MAX_BODY) -> byte
 def excerpt(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text[:120]
+
+
+def iso_seconds(value: Any, utc_offset_s: float = 0.0) -> float | None:
+    """Unix seconds of an ISO-8601 time ("2026-11-27T10:45:12.5+00:00"); one without an
+    offset is at ``utc_offset_s`` from UTC. None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC) - timedelta(seconds=utc_offset_s)
+    return when.timestamp()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -25,7 +24,7 @@ import aiohttp
 from services.core.errors import SourceInputError
 from services.sources.base import BaseSource
 from services.sources.clean import unit_of
-from services.sources.fetching import Backoff, Failure, excerpt, read_capped
+from services.sources.fetching import Backoff, Failure, excerpt, iso_seconds, read_capped
 from services.sources.model import SensorInfo, SourceReading, finite, now
 
 logger = logging.getLogger(__name__)
@@ -177,7 +176,7 @@ class HomeAssistantSource(BaseSource):
         if number is None:
             self.reject(entity_id, "sources.reject.not_number", value[:40], sensor_id=entity_id)
             return
-        ts = now() if last_updated is None else parse_time(last_updated)
+        ts = now() if last_updated is None else iso_seconds(last_updated)
         if ts is None:
             self.reject(entity_id, "sources.reject.bad_time", str(last_updated)[:40], sensor_id=entity_id)
             return
@@ -200,17 +199,6 @@ def base_url(url: str) -> str:
 
 def websocket_url(url: str) -> str:
     return "ws" + url[len("http") :] + "/api/websocket"
-
-
-def parse_time(value: Any) -> float | None:
-    """Unix seconds of an ISO time with an offset ("2026-11-27T10:45:12.5+00:00"; none: UTC)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
 
 
 def _unit(metric: str, text: Any) -> str | None:

@@ -20,7 +20,6 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -28,7 +27,7 @@ import aiohttp
 from services.core.errors import SourceInputError
 from services.sources.base import BaseSource
 from services.sources.clean import unit_of
-from services.sources.fetching import Backoff, Failure, excerpt, read_capped
+from services.sources.fetching import Backoff, Failure, excerpt, iso_seconds, read_capped
 from services.sources.model import SensorInfo, SourceReading, finite
 
 logger = logging.getLogger(__name__)
@@ -253,15 +252,7 @@ def observed_at(value: Any, utc_offset_s: Any = 0) -> float | None:
     """Unix seconds of an observation time: ISO local time at ``utc_offset_s`` (0 for GMT), or unixtime."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return finite(value)
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC) - timedelta(seconds=finite(utc_offset_s) or 0.0)
-    return when.timestamp()
+    return iso_seconds(value, finite(utc_offset_s) or 0.0)
 
 
 # -- HTTP ---------------------------------------------------------------------------------
