@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.services.sources.loopback import serve
+
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.fake-long-lived-token"
 UPDATED = "2026-11-27T10:45:12.500000+00:00"
 
@@ -93,11 +95,7 @@ class FakeHomeAssistant:
         app.router.add_get("/api/", self._api)
         app.router.add_get("/api/states", self._states)
         app.router.add_get("/api/websocket", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

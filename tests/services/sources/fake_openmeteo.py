@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.services.sources.loopback import serve
+
 OBSERVED = "2026-11-27T10:45"  # the observation time every forecast reports (GMT)
 
 # Two villages named 北京 come before the capital, as the real API lists them.
@@ -113,11 +115,7 @@ class FakeOpenMeteo:
         app = web.Application()
         app.router.add_get("/v1/search", self._search)
         app.router.add_get("/v1/forecast", self._forecast)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -10,6 +10,7 @@ from scripts.server import free_port
 from services.core.errors import SourceInputError
 from services.sources.homeassistant import HomeAssistantSource, check
 from tests.services.sources.fake_homeassistant import TOKEN, FakeHomeAssistant
+from tests.services.sources.loopback import take, until
 
 UPDATED_TS = datetime(2026, 11, 27, 10, 45, 12, 500000, tzinfo=UTC).timestamp()
 LATER = "2026-11-27T10:52:03.250000+00:00"
@@ -18,24 +19,6 @@ LATER_TS = datetime(2026, 11, 27, 10, 52, 3, 250000, tzinfo=UTC).timestamp()
 
 def source(ha: FakeHomeAssistant, token: str = TOKEN, **kw) -> HomeAssistantSource:
     return HomeAssistantSource("home", url=ha.url + "/", token=token, **{"timeout_s": 2.0} | kw)
-
-
-async def take(src: HomeAssistantSource, n: int, timeout: float = 5.0) -> list:
-    stream = src.readings()
-    out = []
-    try:
-        async with asyncio.timeout(timeout):
-            while len(out) < n:
-                out.append(await anext(stream))
-    finally:
-        await stream.aclose()
-    return out
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 def test_entities_are_found_with_names_and_read_at_their_last_updated_time():

@@ -10,6 +10,7 @@ from services.core.errors import SourceInputError
 from services.sources import openmeteo
 from services.sources.openmeteo import OpenMeteoSource, check
 from tests.services.sources.fake_openmeteo import FakeOpenMeteo
+from tests.services.sources.loopback import take, until
 
 OBSERVED_TS = datetime(2026, 11, 27, 10, 45, tzinfo=UTC).timestamp()
 
@@ -18,24 +19,6 @@ def source(api: FakeOpenMeteo, places: list[str], **kw) -> OpenMeteoSource:
     return OpenMeteoSource(
         "weather", places=places, geocoding_url=api.geocoding_url, forecast_url=api.forecast_url, timeout_s=2, **kw
     )
-
-
-async def take(src: OpenMeteoSource, n: int, timeout: float = 5.0) -> list:
-    stream = src.readings()
-    out = []
-    try:
-        async with asyncio.timeout(timeout):
-            while len(out) < n:
-                out.append(await anext(stream))
-    finally:
-        await stream.aclose()
-    return out
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 def test_beijing_is_the_capital_and_readings_carry_the_observation_time_of_one_request():
