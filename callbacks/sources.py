@@ -17,7 +17,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
-from callbacks.guard import refusal
+from callbacks.guard import guarded, refusal
 from callbacks.i18n import checked_lang
 from services.core.errors import SourceInputError
 from services.core.i18n import t
@@ -230,13 +230,10 @@ def _register_save(app: Dash, settings: Settings, guard: Guard, option_values: S
 
 
 def _register_actions(app: Dash, settings: Settings, guard: Guard, option_values: State) -> None:
-    async def on_test(n: int | None, kind: Any, values: list[Any], editing: str | None, lang: Any, token: Any) -> Any:
-        lang = checked_lang(lang)
+    async def test_form(n: int | None, kind: Any, values: list[Any], editing: str | None, lang: Any) -> Any:
         if not n:
             raise PreventUpdate
-        if why := refusal(guard, "sources", token, lang):
-            return message(why, ok=False)
-        return await check_form(settings, kind, values, editing, lang)
+        return await check_form(settings, kind, values, editing, checked_lang(lang))
 
     app.callback(
         Output(ids.SOURCES_MESSAGE, "children", allow_duplicate=True),
@@ -247,7 +244,7 @@ def _register_actions(app: Dash, settings: Settings, guard: Guard, option_values
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(on_test)
+    )(guarded(guard, "sources", test_form))
 
     async def on_edit(n_edit: int | None, n_new: int | None, pick: str | None, lang: Any) -> tuple[Any, ...]:
         lang = checked_lang(lang)

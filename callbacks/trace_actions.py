@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -14,7 +13,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
-from callbacks.guard import refusal
+from callbacks.guard import guarded
 from callbacks.i18n import checked_lang
 from callbacks.tracing import failed, loop_of, trace_client
 from services.core.errors import TraceError
@@ -120,19 +119,6 @@ async def export(
     return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), ""
 
 
-def _guarded(guard: Guard, action: str, act: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """``act(n_clicks, *states, lang)`` as a callback that takes the operator token last
-    and asks the guard first: a refusal is the page's message."""
-
-    async def through_guard(n_clicks: int | None, *states: Any) -> Any:
-        *rest, lang, token = states
-        if n_clicks and (why := refusal(guard, action, token, checked_lang(lang))):
-            return message(why, ok=False)
-        return await act(n_clicks, *rest, lang)
-
-    return through_guard
-
-
 def register(app: Dash, settings: Settings) -> None:
     guard = Guard(settings)
     _register_loop_actions(app, settings, guard)
@@ -150,7 +136,7 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(_guarded(guard, "block", partial(block, settings)))
+    )(guarded(guard, "block", partial(block, settings)))
 
     app.callback(
         Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
@@ -159,7 +145,7 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(_guarded(guard, "jobs", partial(jobs, settings)))
+    )(guarded(guard, "jobs", partial(jobs, settings)))
 
     async def download(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> tuple[Any, str]:
         return await export(settings, n_clicks, view, lang)
@@ -217,4 +203,4 @@ def _register_task_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(_guarded(guard, "cancel", partial(cancel, settings)))
+    )(guarded(guard, "cancel", partial(cancel, settings)))
