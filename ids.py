@@ -1,9 +1,12 @@
 """Every component id of the app, in one place."""
 
 LANG = "lang"
+LANG_LABEL = "lang-label"  # the language switch's name, for screen readers
+PAGE_TITLES = "page-titles"  # store: each page's tab title in every language
 HTML_LANG = "html-lang"  # store: set with <html lang> when the language changes (screen readers, fonts)
 OPERATOR_TOKEN = "operator-token"  # in the shell: the token actions need, when one is set
 PAGES_LOCATION = "_pages_location"  # Dash pages' own dcc.Location
+PAGES_STORE = "_pages_store"  # Dash pages' own store: {"title": the page's registered title}
 I18N = "i18n"  # pattern-matching type: {"type": I18N, "key": <services.core.i18n key>}
 
 QUERY_INPUT = "query-input"

@@ -26,6 +26,27 @@ async def translate_placeholder(lang: str | None) -> str:
     return t("query.placeholder", checked_lang(lang))
 
 
+DROPDOWN_LABELS = ("selected_count", "clear_selection", "search", "clear_search", "no_options_found",
+                   "select_all", "deselect_all")  # fmt: skip
+DROPDOWNS = (ids.LIVE_STATIONS, ids.SOURCES_KIND, ids.SOURCES_PICK)
+GRAPHS = (ids.LIVE_GRAPH, ids.TRACE_GRAPH, ids.LAB_LANES, ids.LAB_BARS, ids.DEMO_GRAPH)
+# A chart's own words (toolbar, month names) in the language: Plotly's locale, in its config
+# (assets/plotly-locale-zh-cn.js registers zh-CN). dcc.Graph redraws for a new figure only, so
+# a chart the switch leaves alone (no result yet) is redrawn here, as it is, with the locale.
+GRAPH_LOCALE = """(lang, config) => {
+    const next = Object.assign({}, config, {locale: lang === 'zh' ? 'zh-CN' : 'en'});
+    const gd = document.querySelector('#%s .js-plotly-plot');
+    if (gd && gd.data && window.Plotly) setTimeout(() => window.Plotly.react(gd, gd.data, gd.layout, next), 0);
+    return next;
+}"""
+
+
+async def dropdown_labels(lang: str | None) -> dict[str, str]:
+    """A dropdown's own words ("5 selected", "Clear selection"…) in ``lang``."""
+    lang = checked_lang(lang)
+    return {key: t(f"dropdown.{key}", lang) for key in DROPDOWN_LABELS}
+
+
 def follow_language(app: Dash, view: str) -> None:
     """Copy the shell's language into a streaming page's view store, where its stream reads it."""
     app.clientside_callback(
@@ -44,8 +65,23 @@ def register(app: Dash, _settings: Settings) -> None:
         State({"type": ids.I18N, "key": ALL}, "id"),
     )(translate)
     app.callback(Output(ids.QUERY_INPUT, "placeholder"), Input(ids.LANG, "value"))(translate_placeholder)
-    app.clientside_callback(  # <html lang> follows the switch (the page is served with "en")
-        "(lang) => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; return lang; }",
-        Output(ids.HTML_LANG, "data"),
-        Input(ids.LANG, "value"),
-    )
+    for dropdown in DROPDOWNS:
+        app.callback(Output(dropdown, "labels"), Input(ids.LANG, "value"))(dropdown_labels)
+    for graph in GRAPHS:
+        app.clientside_callback(
+            GRAPH_LOCALE % graph, Output(graph, "config"), Input(ids.LANG, "value"), State(graph, "config")
+        )
+    app.clientside_callback(FOLLOW_LANG, Output(ids.HTML_LANG, "data"), Input(ids.LANG, "value"),
+                            Input(ids.PAGES_STORE, "data"), State(ids.PAGE_TITLES, "data"))  # fmt: skip
+
+
+# <html lang> and the tab's title follow the switch (the title is set after Dash's own, English).
+FOLLOW_LANG = """(lang, page, titles) => {
+    const zh = lang === 'zh';
+    document.documentElement.lang = zh ? 'zh-CN' : 'en';
+    setTimeout(() => {
+        const english = (page && page.title) || document.title;
+        document.title = (zh && titles[english]) ? titles[english].zh : english;
+    }, 0);
+    return lang;
+}"""

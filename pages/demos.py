@@ -12,7 +12,13 @@ dash.register_page(__name__, path="/demos", title="Demos · looplens", name="Dem
 
 
 def _demo(name: str, off: bool) -> html.Div:
-    run = html.Button(T("demos.run", slot=name), id={"type": ids.DEMO_RUN, "demo": name}, className="btn", disabled=off)
+    run = html.Button(
+        T("demos.run", slot=name),
+        id={"type": ids.DEMO_RUN, "demo": name},
+        className="btn",
+        disabled=off,
+        **{"data-focus-next": ids.DEMO_STATUS},  # type: ignore[arg-type]  # assets/a11y.js: focus waits there while it runs
+    )
     return html.Div(
         [T(f"demo.{name}.title", html.H2), T(f"demo.{name}.about", html.P), run], className="card demo-card"
     )
@@ -31,9 +37,12 @@ def layout(**_query: str) -> html.Div:
             ),
             action_note(),
             html.Div([_demo(name, off) for name in DEMOS], className="cards demo-cards"),
-            html.Div(T("demos.running"), id=ids.DEMO_STATUS, className="progress", style=HIDDEN),
+            html.Div(
+                T("demos.running"), id=ids.DEMO_STATUS, className="progress", role="status", tabIndex="-1", style=HIDDEN
+            ),
             html.Section(
-                [html.Div(id=ids.DEMO_LOG), graph(ids.DEMO_GRAPH, EMPTY_LAYOUT)], className="card demo-output"
+                [html.Div(id=ids.DEMO_LOG), graph(ids.DEMO_GRAPH, EMPTY_LAYOUT, summary="demos.chart_summary")],
+                className="card demo-output",
             ),
             dcc.Store(id=ids.DEMO_JOB),
             dcc.Store(id=ids.DEMO_RESULT),

@@ -11,8 +11,6 @@ from views.live import EMPTY_LAYOUT
 
 dash.register_page(__name__, path="/live", title="Live · looplens", name="Live", order=1)
 
-RANGE_LABELS = {"5m": "5 min", "1h": "1 h", "24h": "24 h"}
-
 
 def _controls(stations: dict[str, Station], defaults: list[str]) -> html.Div:
     """Stations, range, unit (the browser keeps the stations and the unit), pause, export."""
@@ -39,7 +37,7 @@ def _controls(stations: dict[str, Station], defaults: list[str]) -> html.Div:
             ),
             field(
                 "live.range",
-                segmented(ids.LIVE_RANGE, "5m", [{"label": RANGE_LABELS[k], "value": k} for k in RANGES_S]),
+                segmented(ids.LIVE_RANGE, "5m", [{"label": T(f"live.range.{k}"), "value": k} for k in RANGES_S]),
             ),
             field("live.unit", segmented(ids.LIVE_UNIT, "C", units, persistence=True, persistence_type="local")),
             buttons(
@@ -83,7 +81,7 @@ def layout(stations: str = "", **_query: str) -> html.Div:
             html.Div(id=ids.LIVE_MESSAGE, className="live-message", role="alert"),
             html.Div(id=ids.LIVE_BANNER, className="banner hidden", role="alert"),
             html.Div(id=ids.LIVE_CARDS, className="sensor-cards"),
-            graph(ids.LIVE_GRAPH, EMPTY_LAYOUT, "live-graph"),
+            graph(ids.LIVE_GRAPH, EMPTY_LAYOUT, "live-graph", summary="live.chart_summary"),
             dcc.Interval(id=ids.LIVE_WATCHDOG, interval=1000),
         ],
     )

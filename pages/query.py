@@ -16,6 +16,7 @@ layout = html.Div(
         html.Div(
             className="query-form",
             children=[
+                html.Label(T("query.label"), htmlFor=ids.QUERY_INPUT, className="sr-only"),
                 dcc.Input(
                     id=ids.QUERY_INPUT,
                     type="text",
@@ -24,7 +25,12 @@ layout = html.Div(
                     spellCheck=False,
                     className="query-input",
                 ),
-                html.Button(T("query.submit"), id=ids.QUERY_SUBMIT, className="btn btn-primary"),
+                html.Button(
+                    T("query.submit"),
+                    id=ids.QUERY_SUBMIT,
+                    className="btn btn-primary",
+                    **{"data-focus-next": ids.QUERY_CANCEL},  # type: ignore[arg-type]  # assets/a11y.js: to Cancel while it runs
+                ),
                 html.Button(T("query.cancel"), id=ids.QUERY_CANCEL, className="btn", style=HIDDEN),
             ],
         ),

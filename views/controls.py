@@ -11,9 +11,24 @@ from dash import dcc, html
 from views.i18n import T
 
 
-def field(label_key: str, control: Any, extra_class: str = "") -> html.Label:
-    """``control`` under its translated label."""
-    return html.Label([T(label_key), control], className=f"field {extra_class}".strip())
+def field(label_key: str, control: Any, extra_class: str = "") -> html.Label | html.Div:
+    """``control`` under its translated label: a ``<label>`` around a text box; around a
+    choice, a dropdown or a slider (not one labelable element each) a group named by it."""
+    classes = f"field {extra_class}".strip()
+    if isinstance(control, (dcc.Input, dcc.Textarea)):
+        return html.Label([T(label_key), control], className=classes)
+    label_id = f"{_plain_id(control.id)}-label"
+    return html.Div(
+        [html.Span(T(label_key), id=label_id), control],
+        className=classes,
+        role="group",
+        **{"aria-labelledby": label_id},  # type: ignore[arg-type]  # aria-* props are not in Div's typed signature
+    )
+
+
+def _plain_id(component_id: str | dict[str, str]) -> str:
+    """An id usable in an HTML attribute (a pattern id's values, joined)."""
+    return component_id if isinstance(component_id, str) else "-".join(map(str, component_id.values()))
 
 
 def segmented(component_id: str, value: Any, options: list[dict[str, Any]], **props: Any) -> dcc.RadioItems:
@@ -21,11 +36,17 @@ def segmented(component_id: str, value: Any, options: list[dict[str, Any]], **pr
     return dcc.RadioItems(id=component_id, value=value, inline=True, className="segmented", options=options, **props)
 
 
-def text_box(label_key: str, component_id: str, value: str | None = None, **props: Any) -> html.Label:
+def text_box(label_key: str, component_id: str, value: str | None = None, **props: Any) -> html.Label | html.Div:
     """A labelled one-line text input (numbers are typed as text and checked by the callback)."""
     if value is not None:
         props["value"] = value
     return field(label_key, dcc.Input(id=component_id, type="text", className="num-input", **props))
+
+
+def scroll_box(table: Any, label: str) -> html.Div:
+    """A table that may scroll sideways on a narrow screen: a named region the keyboard can
+    reach and scroll (arrow keys), not only a mouse or a finger."""
+    return html.Div(table, className="table-scroll", tabIndex="0", role="region", **{"aria-label": label})  # type: ignore[arg-type]  # aria-* props are not in Div's typed signature
 
 
 def buttons(*children: Any, extra_class: str = "") -> html.Div:
@@ -49,13 +70,18 @@ def head(title_key: str, status_id: str) -> html.Div:
     )
 
 
-def graph(component_id: str, empty_layout: dict[str, Any], class_name: str = "") -> dcc.Graph:
+def graph(component_id: str, empty_layout: dict[str, Any], class_name: str = "", summary: str = "") -> Any:
     """A graph that shows ``empty_layout`` until its first figure arrives, with no axes (an
-    empty Plotly figure draws meaningless −1…6 ones)."""
+    empty Plotly figure draws meaningless −1…6 ones). With ``summary`` (a message key), the
+    graph is a figure whose caption tells a screen reader what it shows and where its numbers
+    are in text. No "share" button: it would upload the chart to Plotly's cloud."""
     hidden = {"visible": False}
-    return dcc.Graph(
+    chart = dcc.Graph(
         id=component_id,
         figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden}},
-        config={"displaylogo": False, "responsive": True},
+        config={"displaylogo": False, "responsive": True, "showSendToCloud": False},
         className=class_name,
     )
+    if not summary:
+        return chart
+    return html.Figure([chart, T(summary, html.Figcaption, className="sr-only")], className="chart")

@@ -14,9 +14,13 @@ from services.core.i18n import t
 from services.live.session import Delta, Snapshot, trace_index
 from services.live.view import METRICS, LiveView, to_unit, x_value
 from services.sensors.stations import Station
+from views.i18n import date_axis
 
-PALETTE = qualitative.D3 + qualitative.Set2 + qualitative.Dark24
 ALERT_COLOR = "#d62728"
+# Red is the alerts' own colour: no station line is drawn in a red, so a ring on a line says
+# which station crossed a limit.
+RESERVED = {"#D62728", "#FB0D0D", "#AF0038", "#FC0080", "#862A16"}
+PALETTE = [c for c in qualitative.D3 + qualitative.Set2 + qualitative.Dark24 if c.upper() not in RESERVED]
 EMPTY_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 30, "b": 70}, "template": "plotly_white"}
 
 
@@ -73,14 +77,14 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
                     name="alert",
                     showlegend=False,
                     marker={"color": ALERT_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}},
-                    hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>alert</extra>",
+                    hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>{t('live.hover.alert', lang)}</extra>",
                 ),
                 row=row,
                 col=1,
             )
     _threshold_lines(fig, view)
     window = x_range(snap.start, snap.end)
-    fig.update_xaxes(range=window, type="date")
+    fig.update_xaxes(range=window, type="date", **date_axis(lang))
     fig.update_yaxes(title_text=t("live.axis.temperature", lang, unit=view.unit), row=1, col=1)
     fig.update_yaxes(title_text=t("live.axis.humidity", lang), row=2, col=1)
     fig.update_layout(

@@ -14,7 +14,7 @@ import ids
 from services.core.i18n import t
 from services.live.view import local_time
 from views import HIDDEN, SHOWN
-from views.controls import field
+from views.controls import field, scroll_box
 from views.i18n import T
 
 # Every option of every kind, in the form's order: (option, kind, label key, input type).
@@ -149,7 +149,7 @@ def make_table(snapshot: dict[str, Any] | None, lang: str) -> Any:
     table = html.Table(
         [html.Thead(html.Tr([html.Th(h, scope="col") for h in head])), html.Tbody(rows)], className="data-table"
     )
-    parts: list[Any] = [html.Div(table, className="table-scroll")]
+    parts: list[Any] = [scroll_box(table, t("nav.sources", lang))]
     error = snapshot.get("config_error")
     if error:
         parts.insert(0, html.P(t(error["code"], lang, **error.get("params", {})), className="msg-error"))
@@ -199,16 +199,18 @@ def make_detail(entry: dict[str, Any] | None, lang: str) -> Any:
         for r in rejects
     ]
     reject_head = ("sources.r.at", "sources.r.where", "sources.r.reason", "sources.r.excerpt")
+    sensors_title = t("sources.sensors", lang, n=len(sensors))
+    rejects_title = t("sources.rejects", lang, n=entry.get("status", {}).get("rejected", 0))
     return [
-        html.H3(t("sources.sensors", lang, n=len(sensors))),
-        html.Div(sensor_table, className="table-scroll") if rows else html.P(t("sources.no_sensors", lang)),
-        html.H3(t("sources.rejects", lang, n=entry.get("status", {}).get("rejected", 0))),
-        html.Div(
+        html.H3(sensors_title),
+        scroll_box(sensor_table, sensors_title) if rows else html.P(t("sources.no_sensors", lang)),
+        html.H3(rejects_title),
+        scroll_box(
             html.Table(
                 [html.Thead(html.Tr([html.Th(t(k, lang), scope="col") for k in reject_head])), html.Tbody(reject_rows)],
                 className="data-table",
             ),
-            className="table-scroll",
+            rejects_title,
         )
         if reject_rows
         else html.P(t("sources.no_rejects", lang)),

@@ -74,7 +74,7 @@ class SourceManager:
             await self.apply(configs)
         elif self.path is not None:
             await self._reload()  # running before anyone asks what runs
-        self._watch = asyncio.create_task(self._watch_file(), name="sources: watch the sources file")
+        self._watch = asyncio.create_task(self._watch_file(), name="sources-watch")
 
     async def close(self) -> None:
         if self._watch is not None:
@@ -108,7 +108,7 @@ class SourceManager:
     async def _start(self, config: SourceConfig) -> None:
         source = build(config, self._simulator)
         await source.start()
-        pump = asyncio.create_task(self._pump(source), name=f"sources: store readings of {config.name}")
+        pump = asyncio.create_task(self._pump(source), name=f"sources-pump-{config.name}")
         self._running[config.name] = _Running(config, source, pump)
         logger.info("source %s (%s) started", config.name, config.kind)
 

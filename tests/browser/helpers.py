@@ -3,6 +3,7 @@ the page, where downloads go, and the Live figure's traces as the browser has th
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -51,3 +52,74 @@ return gd.data.map(t => ({name: t.name, x: t.x || [], y: t.y || []}));
 
 def shown(duo) -> list[dict] | None:
     return duo.driver.execute_script(SHOWN)
+
+
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"  # axe-core 4.14.1 (MPL-2.0), from npm
+AXE_RUN = """
+const done = arguments[0];
+const devTools = [['.dash-debug-menu__outer'], ['.dash-debug-menu']];
+axe.run({exclude: devTools}, {resultTypes: ['violations']}).then(r => done(r.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)));
+"""
+
+
+def axe_findings(duo) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now (not in Dash's dev
+    tools, which the tests turn on and a user never sees)."""
+    if not duo.driver.execute_script("return !!window.axe"):
+        duo.driver.execute_script(AXE.read_text(encoding="utf-8"))
+    duo.driver.set_script_timeout(60)
+    return duo.driver.execute_async_script(AXE_RUN)
+
+
+def assert_accessible(duo) -> None:
+    findings = axe_findings(duo)
+    assert findings == [], "\n".join(findings)
+
+
+def switch_language(duo, lang: str) -> None:
+    """Click EN / 中文 and wait until the page says it is in that language."""
+    duo.find_element(f"#lang input[value='{lang}']").click()
+    expected = "zh-CN" if lang == "zh" else "en"
+    wait_until(lambda: duo.driver.execute_script("return document.documentElement.lang") == expected, 5, "lang")
+    time.sleep(0.5)  # the texts' own callbacks answer after <html lang>
+
+
+def lay_out_at(duo, width: int) -> None:
+    """Lay the page out as on a screen ``width`` px wide (390: a phone)."""
+    duo.driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 844 if width < 600 else 900, "deviceScaleFactor": 1, "mobile": width < 600},
+    )
+    time.sleep(0.3)
+
+
+VISIBLE_TEXT = """
+const texts = [document.title];
+const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+while (walk.nextNode()) {
+    const el = walk.currentNode.parentElement;
+    if (!el || el.closest('script, style, code, kbd, .sr-only, [class*="dash-debug"]')) continue;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden' || !el.getClientRects().length) continue;
+    texts.push(walk.currentNode.textContent);
+}
+const attributes = ['placeholder', 'title', 'aria-label', 'data-title'];
+for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], [data-title]')) {
+    if (!el.getClientRects().length || el.closest('[class*="dash-debug"]')) continue;
+    texts.push(...attributes.map(a => el.getAttribute(a) || ''));
+}
+return texts.join('\\n');
+"""
+
+
+def latin_words(duo, allowed: set[str]) -> list[str]:
+    """Words in Latin letters (two or more: "a–z" and "°C" are no English) shown on the page
+    (its text, titles, labels, tooltips) that are neither on ``allowed`` nor code: an
+    identifier with ``_``, ``.``, ``(`` or lower-case dashes (call_soon, loop.call_later,
+    poll-beijing) names a thing in a program."""
+    text = duo.driver.execute_script(VISIBLE_TEXT)
+    words = {w.rstrip(".'-)") for w in re.findall(r"[A-Za-z][A-Za-z0-9_.'()-]*", text)}
+    code = re.compile(r".*[_.(].*|[a-z0-9]+(-[a-z0-9]+)+-?")
+    return sorted(w for w in words if len(w) > 1 and w not in allowed and not code.fullmatch(w))

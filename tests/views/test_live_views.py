@@ -13,7 +13,7 @@ from services.live.view import LiveView, Thresholds, x_value
 from services.sensors.model import Reading
 from services.sensors.stations import BY_ID
 from tests.views.helpers import operations, texts
-from views.live import banner, card_class, make_cards, make_live_figure, make_live_patch
+from views.live import ALERT_COLOR, RESERVED, banner, card_class, make_cards, make_live_figure, make_live_patch
 
 T0 = 1_790_000_000  # a whole second
 STATIONS = ("beijing", "lhasa")
@@ -61,6 +61,17 @@ def test_the_figure_has_a_temperature_and_a_humidity_line_per_station_named_afte
         assert [tr.showlegend for tr in fig.data if tr.legendgroup == station] == [True, False, False, False]
     assert fig.layout.xaxis.range == (x_value(T0 + 60 - 300), x_value(T0 + 60))  # the 5-minute window
     assert "°C" in fig.layout.yaxis.title.text and fig.layout.yaxis.title.text.startswith("温度")
+
+
+def test_no_station_is_drawn_in_the_alerts_red_and_chinese_dates_read_as_such(store):
+    many = [f"lab-{n:04d}" for n in range(1, 51)]  # 50 stations: every colour of the palette
+    live = LiveSession(LiveView(tuple(many), lang="zh"), store, period_s=1.0)
+    fig = make_live_figure(live.rebuild(now=T0), BY_ID)
+    lines = {tr.line.color.upper() for tr in fig.data if tr.mode == "lines"}
+    assert len(lines) > 20 and not lines & RESERVED and ALERT_COLOR.upper() in RESERVED
+    alert = [tr for tr in fig.data if tr.mode == "markers"][0]
+    assert alert.marker.color == ALERT_COLOR and "告警" in alert.hovertemplate
+    assert "%-m月%-d日" in str(fig.layout.xaxis.tickformatstops)  # not "Nov 27, 2026"
 
 
 def test_temperatures_and_threshold_lines_follow_the_chosen_unit(store):
