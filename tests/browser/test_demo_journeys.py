@@ -6,7 +6,7 @@ import pytest
 
 import ids
 from services.demos.programs import DEMOS
-from tests.browser.helpers import assert_clean, count, wait_until
+from tests.browser.helpers import assert_accessible, assert_clean, count, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -33,4 +33,5 @@ def test_each_demo_runs_and_shows_its_log_and_timeline(start, settings):
         assert count(duo, "#demo-graph .js-plotly-plot .scatterlayer .trace") == 1
     duo.find_element(f"#{ids.LANG} input[value='zh']").click()
     duo.wait_for_contains_text(f"#{ids.DEMO_LOG}", "spawn + joinall：", timeout=5)  # the log follows the language
+    assert_accessible(duo)  # the log and timeline too
     assert_clean(duo)

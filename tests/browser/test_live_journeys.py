@@ -14,7 +14,7 @@ from selenium.webdriver.common.keys import Keys
 import ids
 from services.live.store import ReadingStore
 from services.live.view import to_unit, x_value
-from tests.browser.helpers import assert_clean, downloads_to, shown, wait_until
+from tests.browser.helpers import assert_accessible, assert_clean, downloads_to, shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -135,6 +135,7 @@ def test_thresholds_raise_the_banner_and_bad_ones_are_explained(start, settings,
         lambda: "hidden" in duo.find_element(f"#{ids.LIVE_BANNER}").get_attribute("class"), 10, "the banner to clear"
     )
     assert duo.find_element(f"#{ids.LIVE_MESSAGE}").text == ""
+    assert_accessible(duo)  # the banner, alert cards and threshold boxes too
     assert_clean(duo)
 
 

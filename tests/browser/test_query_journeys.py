@@ -13,7 +13,7 @@ from selenium.webdriver.common.keys import Keys
 from scripts.server import free_port
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID
-from tests.browser.helpers import assert_clean, count, wait_until
+from tests.browser.helpers import assert_accessible, assert_clean, count, wait_until
 from tests.helpers import SEED
 
 pytestmark = pytest.mark.browser
@@ -54,6 +54,7 @@ def test_home_to_query_by_nav_then_two_stations_fetched_in_a_worker(start, setti
         assert worker_pid != web_pid
         assert "diskcache" in duo.find_element("#query-output .engine").text
         assert re.fullmatch(r"\d+ ms", duo.find_element("#query-output .latency").text)
+    assert_accessible(duo)  # the answer too
     assert_clean(duo)
 
 
@@ -104,6 +105,7 @@ def test_sensor_fault_shows_a_message_and_retry_recovers(start, settings, sensor
     duo.wait_for_element("#query-retry").click()
     duo.wait_for_contains_text("#query-output .sentence", "Current temperature", timeout=10)
     assert duo.find_element("#query-retry").value_of_css_property("display") == "none"
+    assert_accessible(duo)  # the message and Retry too
     assert_clean(duo)
 
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.keys import Keys
 
 import ids
 from tests.broker import Broker
-from tests.browser.helpers import assert_clean, shown, wait_until
+from tests.browser.helpers import assert_accessible, assert_clean, shown, wait_until
 from tests.mqtt_devices import zigbee2mqtt
 
 pytestmark = pytest.mark.browser
@@ -71,6 +71,7 @@ def test_add_a_broker_see_its_sensor_and_watch_it_on_live(start, settings, colle
             table = duo.find_element(f"#{ids.SOURCES_TABLE}")
             wait_until(lambda: "home MQTT broker connected" in table.text, 15, "the new source connected")
             duo.wait_for_contains_text(f"#{ids.SOURCES_DETAIL}", "hall", timeout=15)
+            assert_accessible(duo)
             assert "right-one" not in duo.driver.page_source
             duo.find_element(f"#{ids.SOURCES_DETAIL} a[href^='/live']").click()
             wait_until(lambda: shown(duo) and len(shown(duo)) == 4 + 4, 15, "the sensor's figure")
