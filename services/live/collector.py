@@ -220,6 +220,7 @@ class Collector:
             now = self._clock()
             if now - last_purge >= PURGE_EVERY_S:
                 self.stats.purged += self.store.purge(int((now - self.retention_s) * 1000))
+                self.store.purge_rollups(now)
                 last_purge = now
             if now - last_sources >= SOURCES_EVERY_S:
                 write_sources(self.store, self.sources.snapshot())

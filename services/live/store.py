@@ -17,6 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from services.live import rollups
+from services.live.rollups import Bucket
+
 _READINGS = """
 CREATE TABLE IF NOT EXISTS readings (
     id INTEGER PRIMARY KEY,
@@ -120,6 +123,8 @@ class ReadingStore:
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
         self._migrate()
         self._db.executescript(_SCHEMA)
+        with self._transaction():
+            self.backfilled = rollups.install(self._db)
         self._data_version = -1
 
     def _migrate(self) -> None:
@@ -161,15 +166,18 @@ class ReadingStore:
         rows were new or completed."""
         rows = [_values(r, ms) for r, ms in readings]
         with self._transaction():
-            before = self._db.total_changes
-            self._db.executemany(_UPSERT, rows)
-            return self._db.total_changes - before
+            return self._db.executemany(_UPSERT, rows).rowcount  # (the statistics' triggers not counted)
 
     def purge(self, older_than_ms: int) -> int:
         """Delete readings stored before ``older_than_ms``; returns how many."""
         with self._transaction():
             cur = self._db.execute("DELETE FROM readings WHERE stored_ms < ?", (older_than_ms,))
             return cur.rowcount
+
+    def purge_rollups(self, now: float) -> int:
+        """Delete 5-minute statistics older than their retention (hourly ones are kept)."""
+        with self._transaction():
+            return rollups.purge(self._db, rollups.FIVE_MINUTES, int(now) - rollups.FIVE_MINUTE_DAYS * 86_400)
 
     def set_meta(self, key: str, value: dict[str, Any]) -> None:
         with self._transaction():
@@ -233,6 +241,10 @@ class ReadingStore:
             f"SELECT {_COLUMNS} FROM readings WHERE station = ? ORDER BY ts DESC LIMIT 1", (station,)
         ).fetchone()
         return Row(*row) if row else None
+
+    def rollups(self, stations: Sequence[str], resolution: int, start_ts: float, end_ts: float) -> list[Bucket]:
+        """The statistics of ``stations`` per ``resolution`` bucket starting in [start, end)."""
+        return rollups.read(self._db, stations, resolution, int(start_ts), int(end_ts))
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM readings").fetchone()[0])
