@@ -4,6 +4,8 @@
                                                     ``make run`` and the image start)
     looplens web | collector | sensor-sim           one component, for an orchestrator
                                                     that supervises them itself
+    looplens trace SCRIPT.py [ARGS...]              run any asyncio program, traced
+                                                    (``looplens.agent``)
     looplens --version
 
 ``run`` keeps a supervisor in this process (``services.ops.supervisor``): it restarts a
@@ -40,6 +42,9 @@ def parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, help="web worker processes (default: $LOOPLENS_WORKERS or 2)")
     commands.add_parser("collector", help="the collector only: stations → reading store")
     commands.add_parser("sensor-sim", help="the simulated sensor service only")
+    trace = commands.add_parser("trace", help="run an asyncio program with its event loops traced")
+    trace.add_argument("script", help="the program's script")
+    trace.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
     return top
 
 
@@ -59,6 +64,10 @@ def _become(command: list[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "trace":
+        from services.tracing.agent import run_script  # only what tracing needs
+
+        return run_script([args.script, *args.args])
     if args.command in ("run", "web"):
         _web_options(args)
     settings = Settings()

@@ -578,6 +578,11 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
     },
     "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
+    "trace.err.agent_no_load": {
+        "en": "An agent traces someone's program: it makes no load of its own there.",
+        "zh": "代理追踪的是别人的程序：不会在其中制造额外负载。",
+    },
+    "trace.err.agent_no_loop": {"en": "The program has no event loop yet.", "zh": "程序还没有事件循环。"},
     "trace.err.unavailable": {
         "en": "The trace service does not answer: the collector is not running, or runs with LOOPLENS_TRACE_PORT=0.",
         "zh": "追踪服务无响应：采集进程未运行，或以 LOOPLENS_TRACE_PORT=0 运行。",

@@ -1,0 +1,254 @@
+"""Trace any asyncio program: the agent, with no Dash and no change to the program.
+
+    looplens trace app.py [args]        run a script, every event loop it makes traced
+    python -m looplens.agent app.py     the same
+    looplens.agent.start()              in the program: its running loop, or every loop
+                                        made afterwards
+
+The agent serves the trace routes (``services.tracing.routes``) from **its own thread and
+loop**, so it answers while the traced loop is blocked. It binds loopback by default
+(``LOOPLENS_AGENT_HOST``, ``LOOPLENS_AGENT_PORT``; port 0: a free one) and every route but
+``/trace/health`` needs its token (``LOOPLENS_AGENT_TOKEN``, else a random one), in the
+``X-Looplens-Token`` header; the address and token are printed once on stderr at start.
+The Trace page adds an agent by its address and token.
+
+While a callback runs long, the agent's thread samples the loop thread's stack, so a slow
+row says where it was stuck (``culprit``).
+
+The program asked to be traced, so the tracer stays attached (no idle detach); its buffers
+are bounded as everywhere. The agent reads them from its thread (the hot path writes them
+holding the GIL, and a read is one C call or a copy); what acts on the loop (cancelling a
+task) is handed to the loop with ``call_soon_threadsafe``. It makes no load of its own in
+someone else's program: the page's "block" and "jobs" demonstrations are refused.
+
+A loop made by uvloop's own ``uvloop.run`` or a custom loop factory does not pass through
+the event loop policy: call ``looplens.agent.start()`` inside it (it then traces the
+running loop, whatever its class).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from services.core.errors import TraceRefused
+from services.tracing.columns import Callback
+from services.tracing.culprit import SAMPLE_S, STUCK_NS, Culprits
+from services.tracing.hub import TraceHub, row_cost_ns
+from services.tracing.routes import TOKEN_HEADER, trace_routes
+
+ENV_HOST, ENV_PORT, ENV_TOKEN = "LOOPLENS_AGENT_HOST", "LOOPLENS_AGENT_PORT", "LOOPLENS_AGENT_TOKEN"
+START_TIMEOUT_S = 10.0
+
+
+class AgentHub(TraceHub):
+    """A hub for a program that asked to be traced, read from the agent's thread, which
+    also samples where a long callback is stuck (``culprit``): a row that has it carries
+    it as its last field."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, **options: Any) -> None:
+        super().__init__(loop, **options)
+        self.culprits = Culprits(self.tracer)
+
+    def _row(self, c: Callback) -> list[Any]:
+        row = super()._row(c)
+        if c.duration_ns >= STUCK_NS and (culprit := self.culprits.of(c.seq)) is not None:
+            row.append(culprit)
+        return row
+
+    def watched(self) -> None:
+        self._seen_at = time.monotonic()  # attached once, on the loop's own thread: stays so
+
+    def cancel(self, serial: int) -> str:
+        task = self.tracer.live_task(serial)
+        if task is None or task.done():
+            raise TraceRefused("trace.err.task_gone")
+        self.loop.call_soon_threadsafe(task.cancel)  # on the loop's thread, where a task is cancelled
+        return task.get_name()
+
+    def block(self, ms: float) -> str:
+        raise TraceRefused("trace.err.agent_no_load")
+
+    def jobs(self, n: int, ms: float) -> int:
+        raise TraceRefused("trace.err.agent_no_load")
+
+
+class Agent:
+    """One per process (``start`` makes it): the server thread and the hubs of the loops it traces."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, token: str = "") -> None:
+        self.host, self.port = host, port
+        self.token = token or secrets.token_urlsafe(18)
+        self.hubs: list[AgentHub] = []  # every loop adopted, oldest first
+        self._row_cost_ns = 0.0
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._sampler: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Agent:
+        """Serve from the agent's thread; returns when it listens (RuntimeError if it cannot)."""
+        if self._thread is not None:
+            raise RuntimeError("the looplens agent is already started")
+        self._thread = threading.Thread(target=self._serve, name="looplens-agent", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(START_TIMEOUT_S) or self._error is not None:
+            raise RuntimeError(f"the looplens agent could not listen on {self.host}:{self.port}: {self._error}")
+        print(
+            f"looplens agent: tracing pid {os.getpid()} at {self.url}/trace — add it on the Trace page"
+            f" with this token (or send it in {TOKEN_HEADER}): {self.token}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return self
+
+    def adopt(self, loop: asyncio.AbstractEventLoop) -> AgentHub:
+        """Trace ``loop`` from now on. Call on its thread, or before it runs."""
+        for hub in self.hubs:
+            if hub.loop is loop:
+                return hub
+        hub = AgentHub(loop, cancellable=lambda task: True)
+        hub.row_cost_ns = self._row_cost_ns
+        hub.tracer.attach()
+        self.hubs.append(hub)
+        return hub
+
+    def current(self) -> AgentHub:
+        """The newest loop still open (a program may make several, one after another)."""
+        for hub in reversed(self.hubs):
+            if not hub.loop.is_closed():
+                return hub
+        if self.hubs:
+            return self.hubs[-1]  # the last one's trace stays readable after it closed
+        raise TraceRefused("trace.err.agent_no_loop")
+
+    def in_agent_thread(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    # -- the agent's thread ------------------------------------------------------------
+
+    def _serve(self) -> None:
+        loop = asyncio.SelectorEventLoop()  # its own loop, made past the policy: never traced
+        try:
+            self._row_cost_ns = row_cost_ns()
+            runner = loop.run_until_complete(self._listen())
+        except BaseException as err:  # noqa: BLE001 - told to the starting thread, which raises
+            self._error = err
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+    async def _sample(self) -> None:
+        """Where each traced loop is stuck, while it is (``culprit``)."""
+        while True:
+            await asyncio.sleep(SAMPLE_S)
+            for hub in self.hubs:
+                hub.culprits.sample()
+
+    async def _listen(self) -> web.AppRunner:
+        app = web.Application(middlewares=[self._guard])
+        app.add_routes(trace_routes(_Current(self), self.token))  # type: ignore[arg-type]  # a hub's stand-in
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self.port = runner.addresses[0][1]
+        self._sampler = asyncio.create_task(self._sample(), name="looplens-agent: stuck sampler")
+        return runner
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Every route but the health check needs the token; "no loop yet" is a clear 409."""
+        if request.path != "/trace/health" and not secrets.compare_digest(
+            request.headers.get(TOKEN_HEADER, ""), self.token
+        ):
+            return web.json_response({"error": f"this agent needs its token in {TOKEN_HEADER}"}, status=403)
+        try:
+            return await handler(request)
+        except TraceRefused as err:
+            return web.json_response({"error": err.code}, status=409)
+
+
+class _Current:
+    """Stands in for a hub in the routes: each call goes to the agent's current loop."""
+
+    def __init__(self, agent: Agent) -> None:
+        self._agent = agent
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._agent.current(), name)
+
+
+class _AdoptingPolicy(asyncio.DefaultEventLoopPolicy):
+    """Every loop made through the policy (``asyncio.run``, ``new_event_loop``) is traced."""
+
+    def __init__(self, agent: Agent) -> None:
+        super().__init__()
+        self.agent = agent
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        if not self.agent.in_agent_thread():
+            self.agent.adopt(loop)
+        return loop
+
+
+_agent: Agent | None = None
+_lock = threading.Lock()
+
+
+def start(host: str | None = None, port: int | None = None, token: str | None = None) -> Agent:
+    """Start the agent (once per process; a second call returns the same one). Inside a
+    running loop it traces that loop; either way every loop made afterwards is traced."""
+    global _agent
+    with _lock:
+        if _agent is None:
+            _agent = Agent(
+                host or os.environ.get(ENV_HOST, "127.0.0.1"),
+                int(port if port is not None else os.environ.get(ENV_PORT, "0")),
+                token or os.environ.get(ENV_TOKEN, ""),
+            ).start()
+            asyncio.set_event_loop_policy(_AdoptingPolicy(_agent))
+        agent = _agent
+    try:
+        agent.adopt(asyncio.get_running_loop())
+    except RuntimeError:
+        pass  # no loop runs yet: the policy adopts the ones to come
+    return agent
+
+
+def run_script(argv: Sequence[str]) -> int:
+    """``looplens trace script.py [args]``: run the script as ``__main__``, traced."""
+    if not argv:
+        print("usage: looplens trace SCRIPT.py [ARGS...]", file=sys.stderr)
+        return 2
+    script = argv[0]
+    if not os.path.isfile(script):
+        print(f"looplens trace: no such script: {script}", file=sys.stderr)
+        return 2
+    start()
+    sys.argv = list(argv)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    runpy.run_path(script, run_name="__main__")
+    return 0

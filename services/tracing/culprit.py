@@ -1,0 +1,94 @@
+"""Where a long callback is stuck: while the loop runs one callback past ``STUCK_NS``, the
+agent's thread takes the loop thread's stack (``sys._current_frames``), so a block is
+reported with the line it was blocked on, not only how long it took.
+
+It reads one number each ``SAMPLE_S`` (the tracer's running seq) and takes a stack only
+when the same callback is still running past the threshold: once when it crosses it, and
+again each ``RESAMPLE_NS`` while it lasts (a block that moves, e.g. a slow loop over
+calls, shows where it spent most of its samples). Kept for the newest ``KEPT`` callbacks;
+those pushed out are counted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+import time
+from collections import Counter, OrderedDict
+from types import FrameType
+from typing import Any
+
+from services.tracing.columns import RUNNING_SEQ
+from services.tracing.tracer import LoopTracer
+
+SAMPLE_S = 0.005
+STUCK_NS = 20_000_000  # a callback running this long is sampled
+RESAMPLE_NS = 50_000_000
+KEPT = 200
+DEPTH = 30  # frames kept per stack, innermost last
+# Where the interpreter's own library lives: a frame there is not the program's line.
+_LIBRARY = tuple(
+    {os.path.normpath(p) + os.sep for p in (sysconfig.get_path("stdlib"), sysconfig.get_path("purelib")) if p}
+)
+
+
+def _stack(frame: FrameType | None) -> list[list[Any]]:
+    frames: list[list[Any]] = []
+    while frame is not None and len(frames) < DEPTH:
+        code = frame.f_code
+        frames.append([code.co_filename, frame.f_lineno, code.co_name])
+        frame = frame.f_back
+    return frames[::-1]
+
+
+def where(stack: list[list[Any]]) -> list[Any] | None:
+    """The innermost frame of the program's own code (not the standard library's or a
+    library's), else the innermost frame."""
+    own = [entry for entry in stack if not os.path.normpath(str(entry[0])).startswith(_LIBRARY)]
+    found = own or stack
+    return found[-1] if found else None
+
+
+class Culprits:
+    """Samples one traced loop's thread; ``sample()`` is called from another thread."""
+
+    def __init__(self, tracer: LoopTracer) -> None:
+        self.tracer = tracer
+        self.kept: OrderedDict[int, dict[str, Any]] = OrderedDict()  # seq → what it was doing
+        self.dropped = 0
+        self._seq = -1
+        self._since = 0
+        self._last = 0
+
+    def sample(self) -> None:
+        seq = int(self.tracer._box[RUNNING_SEQ])  # noqa: SLF001 - the number both hot paths write
+        now = time.perf_counter_ns()
+        if seq != self._seq:  # another callback (or none) since the last look
+            self._seq, self._since, self._last = seq, now, 0
+            return
+        if seq < 0 or now - self._since < STUCK_NS or (self._last and now - self._last < RESAMPLE_NS):
+            return
+        thread = getattr(self.tracer.loop, "_thread_id", None)  # set while the loop runs
+        frame = sys._current_frames().get(thread) if thread is not None else None
+        if frame is None:
+            return
+        self._last = now
+        stack = _stack(frame)
+        found = self.kept.get(seq)
+        if found is None:
+            found = self.kept[seq] = {"stack": stack, "samples": Counter()}
+            if len(self.kept) > KEPT:
+                self.kept.popitem(last=False)
+                self.dropped += 1
+        top = where(stack)
+        if top is not None:
+            found["samples"][tuple(top)] += 1
+
+    def of(self, seq: int) -> dict[str, Any] | None:
+        """Where callback ``seq`` was stuck: the line most samples saw, the first stack."""
+        found = self.kept.get(seq)
+        if found is None or not found["samples"]:
+            return None
+        (line, samples), total = found["samples"].most_common(1)[0], sum(found["samples"].values())
+        return {"where": list(line), "samples": samples, "of": total, "stack": found["stack"]}

@@ -1,0 +1,126 @@
+"""The agent on real programs run as subprocesses: ``looplens trace app.py`` and one line in
+the program both trace its loop; the agent answers while the loop is blocked; its routes
+need its token; it cancels a task on the loop's own thread and makes no load of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from services.core.children import ROOT
+from services.tracing.routes import TOKEN_HEADER
+
+BLOCKING = """
+import asyncio, sys, time
+
+async def worker():
+    while True:
+        await asyncio.sleep(0.02)
+
+async def main():
+    {start}
+    workers = [asyncio.create_task(worker(), name=f"worker-{{i}}") for i in range(3)]
+    await asyncio.sleep(1.0)
+    print("blocking", flush=True)
+    time.sleep(float(sys.argv[1]))  # the blocking call
+    print("unblocked", flush=True)
+    await asyncio.sleep(30)
+
+asyncio.run(main())
+"""
+
+
+@contextmanager
+def traced(tmp_path: Path, command: list[str], start: str = "", block_s: float = 5.0) -> Iterator[tuple]:
+    """Run the blocking program; yield (process, agent url, token) once the agent listens."""
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent(BLOCKING.format(start=start)))
+    process = subprocess.Popen(
+        [*command, str(script), str(block_s)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # as the README says, for a program run anywhere
+    )
+    try:
+        banner = process.stderr.readline()
+        found = re.search(r"at (http://127\.0\.0\.1:\d+)/trace .*: (\S+)$", banner)
+        assert found, f"no agent banner: {banner!r} {process.stderr.read() if process.poll() is not None else ''}"
+        yield process, found.group(1), found.group(2)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def ask(url: str, token: str = "", method: str = "GET") -> tuple[int, dict]:
+    request = urllib.request.Request(url, method=method, headers={TOKEN_HEADER: token} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_a_script_run_traced_shows_its_tasks_and_the_agent_answers_while_its_loop_blocks(tmp_path):
+    with traced(tmp_path, [sys.executable, "-m", "looplens", "trace"]) as (process, url, token):
+        assert process.stdout.readline() == "blocking\n"
+        time.sleep(0.3)  # inside the 5 s block now
+        began = time.perf_counter()
+        status, answer = ask(f"{url}/trace?window_s=5", token)
+        took = time.perf_counter() - began
+        assert status == 200 and took < 0.5, took  # (bench/agent_overhead.py measures it)
+        assert {"worker-0", "worker-1", "worker-2"} <= {row[6] for row in answer["rows"]}
+        assert answer["pid"] == process.pid and answer["stats"]["dropped"] == 0
+        assert ask(f"{url}/trace/health")[0] == 200  # the health check alone needs no token
+        process.stdout.readline()  # "unblocked"
+        status, answer = ask(f"{url}/trace?window_s=10", token)
+        block = max(answer["rows"], key=lambda row: row[3] - row[2])
+        assert 4900 < (block[3] - block[2]) / 1e6 < 6000  # the block is one callback, as long as the sleep
+        line = 1 + BLOCKING.splitlines().index("    time.sleep(float(sys.argv[1]))  # the blocking call")
+        culprit = block[9]  # where it was stuck: the program's own line, sampled while it was
+        assert culprit["where"] == [str(tmp_path / "app.py"), line, "main"]
+        assert culprit["samples"] == culprit["of"] >= 10 and culprit["stack"][-1][2] == "main"
+
+
+def test_one_line_in_the_program_traces_its_running_loop_and_the_token_guards_every_route(tmp_path):
+    start = "import looplens.agent; looplens.agent.start()"
+    with traced(tmp_path, [sys.executable], start=start, block_s=0.1) as (process, url, token):
+        assert process.stdout.readline() == "blocking\n"
+        assert ask(f"{url}/trace")[0] == 403
+        assert ask(f"{url}/trace", "not-the-token")[0] == 403
+        status, answer = ask(f"{url}/trace?window_s=5", token)
+        assert status == 200 and "worker-1" in {row[6] for row in answer["rows"]}
+
+
+def test_the_agent_cancels_a_task_on_its_loop_and_refuses_to_load_the_program(tmp_path):
+    with traced(tmp_path, [sys.executable, "-m", "looplens.agent"], block_s=0.1) as (process, url, token):
+        process.stdout.readline()
+        _, answer = ask(f"{url}/trace?window_s=5", token)
+        serial = next(row[5] for row in answer["rows"] if row[6] == "worker-2")
+        assert ask(f"{url}/trace/tasks/{serial}/cancel", token, "POST") == (200, {"cancelled": "worker-2"})
+        time.sleep(0.2)
+        assert ask(f"{url}/trace/tasks/{serial}", token)[1]["state"] == "cancelled"
+        assert ask(f"{url}/trace/block?ms=100", token, "POST") == (409, {"error": "trace.err.agent_no_load"})
+        assert ask(f"{url}/trace/jobs?n=1&ms=10", token, "POST")[0] == 409
+
+
+def test_a_script_that_is_not_there_is_named_in_a_clear_message(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "looplens", "trace", str(tmp_path / "nope.py")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2 and "no such script" in done.stderr and "Traceback" not in done.stderr
