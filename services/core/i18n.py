@@ -170,6 +170,37 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Chart: when each step of the demo ran, one row per worker or task; the log above lists the same steps in order.",
         "zh": "图表：示例中每一步的运行时间，每行一个工作者或任务；上方日志按顺序列出同样的步骤。",
     },
+    "diag.blocking": {
+        "en": "A blocking call held the loop for {ms} ms at {where} — in {name}. Await an async version, or run it"
+        " in an executor (loop.run_in_executor / asyncio.to_thread).",
+        "zh": "一个阻塞调用占住事件循环 {ms} 毫秒，位置 {where}（{name}）。改用异步版本并 await，或放进执行器"
+        "（loop.run_in_executor / asyncio.to_thread）。",
+    },
+    "diag.cpu": {
+        "en": "CPU work ran on the loop for {ms} ms at {where} — in {name}; nothing else ran meanwhile. It belongs in a"
+        " process pool (loop.run_in_executor with a ProcessPoolExecutor).",
+        "zh": "CPU 计算在事件循环上运行了 {ms} 毫秒，位置 {where}（{name}），期间其他一切都在等。它应放进进程池"
+        "（loop.run_in_executor 配合 ProcessPoolExecutor）。",
+    },
+    "diag.late_timer": {
+        "en": "A timer ({name}) fired {late_ms} ms late.",
+        "zh": "一个定时器（{name}）晚了 {late_ms} 毫秒才触发。",
+    },
+    "diag.late_timer_by": {
+        "en": "Timers fired up to {late_ms} ms late ({count} of them, e.g. {name}): when they fell due, {by} was"
+        " running ({by_ms} ms).",
+        "zh": "定时器最多晚了 {late_ms} 毫秒才触发（共 {count} 个，例如 {name}）：到期时 {by} 正在运行（{by_ms} 毫秒）。",
+    },
+    "diag.pending_destroyed": {
+        "en": "Task {task} was destroyed while still pending: nothing kept a reference to it. Keep one (a set, a"
+        " TaskGroup) until it is done.",
+        "zh": "任务 {task} 在仍未完成时被销毁：没有任何地方保留对它的引用。在它完成前保留引用（集合或 TaskGroup）。",
+    },
+    "diag.never_retrieved": {
+        "en": "Task {task} failed with {error}, and nobody awaited it or asked for its exception.",
+        "zh": "任务 {task} 以 {error} 失败，但没有人 await 它或读取它的异常。",
+    },
+    "diag.loop_error": {"en": "The loop reported: {message}", "zh": "事件循环报告：{message}"},
     "shell.skip": {"en": "Skip to content", "zh": "跳到正文"},
     "404.body": {"en": "There is no page at this address.", "zh": "这个地址没有页面。"},
     "404.home": {"en": "Back to Home", "zh": "返回首页"},

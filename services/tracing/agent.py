@@ -13,7 +13,9 @@ loop**, so it answers while the traced loop is blocked. It binds loopback by def
 The Trace page adds an agent by its address and token.
 
 While a callback runs long, the agent's thread samples the loop thread's stack, so a slow
-row says where it was stuck (``culprit``).
+row says where it was stuck (``culprit``); ``GET /trace/diagnosis`` says in plain words
+what looks wrong (``diagnosis``), hearing also what asyncio tells the loop's exception
+handler (a program that sets its own handler afterwards keeps it to itself).
 
 The program asked to be traced, so the tracer stays attached (no idle detach); its buffers
 are bounded as everywhere. The agent reads them from its thread (the hot path writes them
@@ -35,6 +37,7 @@ import secrets
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -43,11 +46,14 @@ from aiohttp import web
 from services.core.errors import TraceRefused
 from services.tracing.columns import Callback
 from services.tracing.culprit import SAMPLE_S, STUCK_NS, Culprits
+from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems
 from services.tracing.hub import TraceHub, row_cost_ns
+from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.routes import TOKEN_HEADER, trace_routes
 
 ENV_HOST, ENV_PORT, ENV_TOKEN = "LOOPLENS_AGENT_HOST", "LOOPLENS_AGENT_PORT", "LOOPLENS_AGENT_TOKEN"
 START_TIMEOUT_S = 10.0
+PROBLEMS_KEPT = 100
 
 
 class AgentHub(TraceHub):
@@ -58,6 +64,35 @@ class AgentHub(TraceHub):
     def __init__(self, loop: asyncio.AbstractEventLoop, **options: Any) -> None:
         super().__init__(loop, **options)
         self.culprits = Culprits(self.tracer)
+        self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
+        self._handler = loop.get_exception_handler()
+
+    def listen(self) -> None:
+        """Hear what asyncio reports to the loop (a task destroyed pending, an exception
+        never retrieved …), then pass it on as before. Call on the loop's thread."""
+        self.loop.set_exception_handler(self._heard)
+
+    def _heard(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.problems.append(classify(context))
+        if self._handler is not None:
+            self._handler(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    def diagnosis(self, window_s: float) -> dict[str, Any]:
+        """Findings about the last ``window_s`` seconds (``diagnosis``)."""
+        since = time.perf_counter_ns() - int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+        rows = [c for c in self.tracer.callbacks(-1) if c.end_ns >= since]
+
+        def name(c: Callback) -> str:  # "blocker · step blocking": the task, then what ran
+            return f"{self.lane(c)} · {self.tracer.name_of(c)}" if c.task else self.tracer.name_of(c)
+
+        findings = [
+            *long_callbacks(rows, name, self.culprits.of),
+            *late_timers(rows, name),
+            *loop_problems(self.problems),
+        ]
+        return {"findings": [f.as_dict() for f in findings]}
 
     def _row(self, c: Callback) -> list[Any]:
         row = super()._row(c)
@@ -123,6 +158,7 @@ class Agent:
         hub = AgentHub(loop, cancellable=lambda task: True)
         hub.row_cost_ns = self._row_cost_ns
         hub.tracer.attach()
+        hub.listen()
         self.hubs.append(hub)
         return hub
 
@@ -166,7 +202,14 @@ class Agent:
 
     async def _listen(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._guard])
-        app.add_routes(trace_routes(_Current(self), self.token))  # type: ignore[arg-type]  # a hub's stand-in
+        current = _Current(self)
+        app.add_routes(trace_routes(current, self.token))  # type: ignore[arg-type]  # a hub's stand-in
+
+        async def diagnosis(request: web.Request) -> web.Response:
+            window = request.query.get("window_s", "30")
+            return web.json_response(current.diagnosis(float(window) if window.isdigit() else 30.0))
+
+        app.router.add_get("/trace/diagnosis", diagnosis)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)

@@ -5,8 +5,11 @@ reported with the line it was blocked on, not only how long it took.
 It reads one number each ``SAMPLE_S`` (the tracer's running seq) and takes a stack only
 when the same callback is still running past the threshold: once when it crosses it, and
 again each ``RESAMPLE_NS`` while it lasts (a block that moves, e.g. a slow loop over
-calls, shows where it spent most of its samples). Kept for the newest ``KEPT`` callbacks;
-those pushed out are counted.
+calls, shows where it spent most of its samples). Each sample also notes whether the
+loop thread was running (or waiting for a CPU) or asleep in the kernel (``/proc``, Linux):
+mostly running is CPU work on the loop, mostly asleep a call that waits (``time.sleep``,
+blocking I/O), whatever else the machine is doing. Kept for the newest ``KEPT`` callbacks; those pushed out
+are counted.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+import threading
 import time
 from collections import Counter, OrderedDict
 from types import FrameType
@@ -71,16 +75,19 @@ class Culprits:
             return
         thread = getattr(self.tracer.loop, "_thread_id", None)  # set while the loop runs
         frame = sys._current_frames().get(thread) if thread is not None else None
-        if frame is None:
+        if thread is None or frame is None:
             return
         self._last = now
         stack = _stack(frame)
         found = self.kept.get(seq)
         if found is None:
-            found = self.kept[seq] = {"stack": stack, "samples": Counter()}
+            found = self.kept[seq] = {"stack": stack, "samples": Counter(), "running": 0, "asleep": 0}
             if len(self.kept) > KEPT:
                 self.kept.popitem(last=False)
                 self.dropped += 1
+        state = _state(thread)
+        if state is not None:
+            found["running" if state == "R" else "asleep"] += 1
         top = where(stack)
         if top is not None:
             found["samples"][tuple(top)] += 1
@@ -91,4 +98,17 @@ class Culprits:
         if found is None or not found["samples"]:
             return None
         (line, samples), total = found["samples"].most_common(1)[0], sum(found["samples"].values())
-        return {"where": list(line), "samples": samples, "of": total, "stack": found["stack"]}
+        known = found["running"] + found["asleep"]
+        cpu = round(found["running"] / known, 2) if known else None  # the share of samples on a CPU
+        return {"where": list(line), "samples": samples, "of": total, "stack": found["stack"], "cpu": cpu}
+
+
+def _state(ident: int) -> str | None:
+    """The kernel's state letter for the thread ``ident`` (R: running or runnable; S, D:
+    asleep), or None where the system cannot say."""
+    native = next((t.native_id for t in threading.enumerate() if t.ident == ident), None)
+    try:
+        with open(f"/proc/self/task/{native}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return None

@@ -1,0 +1,129 @@
+"""The agent's plain-language diagnosis, each finding proved on a program made to show it
+(run as a subprocess under ``looplens trace``), and none on a healthy one."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import urllib.request
+
+import pytest
+
+from services.core.children import ROOT
+from services.core.i18n import t
+from services.tracing.routes import TOKEN_HEADER
+
+SCENARIOS = """
+import asyncio, gc, sys, time
+
+async def tick():
+    while True:
+        await asyncio.sleep(0.02)
+
+def spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        sum(i * i for i in range(100))
+
+async def blocking():
+    time.sleep(0.4)  # BLOCKING LINE
+
+async def cpu():
+    spin(0.4)  # CPU LINE
+
+def timer():
+    pass
+
+async def pending():
+    await asyncio.get_running_loop().create_future()  # nobody will ever set it
+
+async def fails():
+    raise KeyError("station")
+
+async def main(scenario):
+    ticking = asyncio.create_task(tick(), name="tick")
+    await asyncio.sleep(0.3)
+    if scenario == "blocking":
+        await asyncio.create_task(blocking(), name="blocker")
+    elif scenario == "cpu":
+        await asyncio.create_task(cpu(), name="cruncher")
+    elif scenario == "late":
+        asyncio.get_running_loop().call_later(0.05, timer)
+        await asyncio.create_task(blocking(), name="blocker")
+    elif scenario == "pending":
+        asyncio.create_task(pending(), name="forgotten")
+        await asyncio.sleep(0.05)
+        gc.collect()
+    elif scenario == "never_retrieved":
+        asyncio.create_task(fails(), name="failing")
+        await asyncio.sleep(0.05)
+        gc.collect()
+    await asyncio.sleep(0.3)
+    print("ready", flush=True)
+    await asyncio.sleep(30)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+def findings(tmp_path, scenario: str) -> list[dict]:
+    script = tmp_path / "app.py"
+    script.write_text(textwrap.dedent(SCENARIOS))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "looplens", "trace", str(script), scenario],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+        assert process.stdout.readline() == "ready\n"
+        request = urllib.request.Request(f"{url}/trace/diagnosis?window_s=30", headers={TOKEN_HEADER: token})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.loads(answer.read())["findings"]
+    finally:
+        process.kill()
+        process.wait()
+
+
+def line_of(marker: str) -> str:
+    return f"app.py:{1 + SCENARIOS.splitlines().index(next(x for x in SCENARIOS.splitlines() if marker in x))}"
+
+
+def test_a_healthy_program_gets_no_finding(tmp_path):
+    assert findings(tmp_path, "healthy") == []
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code", "expected"),
+    [
+        (
+            "blocking",
+            "diag.blocking",
+            {"where": line_of("BLOCKING LINE") + " (blocking)", "name": "blocker · step blocking"},
+        ),
+        ("cpu", "diag.cpu", {"where": line_of("sum(i * i") + " (<genexpr>)", "name": "cruncher · step cpu"}),
+        ("pending", "diag.pending_destroyed", {"task": "forgotten"}),
+        ("never_retrieved", "diag.never_retrieved", {"task": "failing", "error": "KeyError: 'station'"}),
+    ],
+)
+def test_each_problem_is_found_named_and_said_in_both_languages(tmp_path, scenario, code, expected):
+    found = [f for f in findings(tmp_path, scenario) if f["code"] == code]
+    assert len(found) == 1 and expected.items() <= found[0]["params"].items(), found
+    assert "{" not in t(code, "en", **found[0]["params"]) and "{" not in t(code, "zh", **found[0]["params"])
+    if scenario in ("blocking", "cpu"):
+        assert 380 <= found[0]["params"]["ms"] < 1000 and len(found[0]["seqs"]) == 1
+
+
+def test_late_timers_name_the_callback_that_delayed_them(tmp_path):
+    late = [f for f in findings(tmp_path, "late") if f["code"] == "diag.late_timer_by"]
+    assert len(late) == 1, late  # the plain timer and the ticking task's sleep: one cause, one finding
+    params = late[0]["params"]
+    assert params["by"] == "blocker · step blocking" and params["late_ms"] >= 300 and params["count"] >= 2
+    assert params["name"] in ("timer", "asyncio.sleep()") and len(late[0]["seqs"]) == params["count"] + 1
