@@ -23,7 +23,8 @@ import sys
 from collections.abc import Sequence
 
 from looplens.components import WEB_COMMAND, components
-from services.core.settings import VERSION, Settings
+from services.core.settings import Settings
+from services.core.version import VERSION
 from services.live.process import COLLECTOR_COMMAND
 from services.ops.supervisor import Supervisor
 from services.sensors.process import sensor_command

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts.server import free_port, gunicorn_env
-from services.core.settings import VERSION
+from services.core.version import VERSION
 from tests.helpers import ROOT, get, get_or_none
 
 

@@ -170,6 +170,16 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Chart: when each step of the demo ran, one row per worker or task; the log above lists the same steps in order.",
         "zh": "图表：示例中每一步的运行时间，每行一个工作者或任务；上方日志按顺序列出同样的步骤。",
     },
+    "trace.limit.uvloop_timers": {
+        "en": "uvloop: its timers (call_later, asyncio.sleep) run in C past the tracer, so how late they fire is not"
+        " shown; the task steps they wake are.",
+        "zh": "uvloop：它的定时器（call_later、asyncio.sleep）在 C 中运行、绕过追踪器，所以看不到它们晚了多少；"
+        "它们唤醒的任务步骤可以看到。",
+    },
+    "trace.limit.uvloop_io": {
+        "en": "uvloop: its transports' callbacks (data received, connections) run in C and are not rows of their own.",
+        "zh": "uvloop：它的传输层回调（收到数据、建立连接）在 C 中运行，不单独成行。",
+    },
     "diag.blocking": {
         "en": "A blocking call held the loop for {ms} ms at {where} — in {name}. Await an async version, or run it"
         " in an executor (loop.run_in_executor / asyncio.to_thread).",

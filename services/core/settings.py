@@ -7,8 +7,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-VERSION = "0.1.0"
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LOOPLENS_", frozen=True)

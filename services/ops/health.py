@@ -29,7 +29,8 @@ from typing import Any
 import aiohttp
 import diskcache
 
-from services.core.settings import VERSION, Settings
+from services.core.settings import Settings
+from services.core.version import VERSION
 from services.live.meta import heartbeat_at, sources_snapshot
 from services.ops.supervisor import read_status
 

@@ -25,12 +25,16 @@ someone else's program: the page's "block" and "jobs" demonstrations are refused
 
 A loop made by uvloop's own ``uvloop.run`` or a custom loop factory does not pass through
 the event loop policy: call ``looplens.agent.start()`` inside it (it then traces the
-running loop, whatever its class).
+running loop, whatever its class). On uvloop the tasks, their steps, callbacks scheduled
+with ``call_soon``, blocks and where they are stuck are traced; its timers and transport
+callbacks run in C past the hooks, so lateness is not seen there: the trace says so
+(``limits`` in each answer).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import runpy
 import secrets
@@ -54,6 +58,9 @@ from services.tracing.routes import TOKEN_HEADER, trace_routes
 ENV_HOST, ENV_PORT, ENV_TOKEN = "LOOPLENS_AGENT_HOST", "LOOPLENS_AGENT_PORT", "LOOPLENS_AGENT_TOKEN"
 START_TIMEOUT_S = 10.0
 PROBLEMS_KEPT = 100
+# What a uvloop loop keeps from the tracer: its call_later and its transports' callbacks
+# run in C without passing through the loop's Python methods the tracer hooks.
+UVLOOP_LIMITS = ("trace.limit.uvloop_timers", "trace.limit.uvloop_io")
 
 
 class AgentHub(TraceHub):
@@ -66,6 +73,10 @@ class AgentHub(TraceHub):
         self.culprits = Culprits(self.tracer)
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
         self._handler = loop.get_exception_handler()
+        self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
+
+    def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
+        return {**super().poll(after, window_s), "limits": self.limits}
 
     def listen(self) -> None:
         """Hear what asyncio reports to the loop (a task destroyed pending, an exception
@@ -159,6 +170,9 @@ class Agent:
         hub.row_cost_ns = self._row_cost_ns
         hub.tracer.attach()
         hub.listen()
+        with contextlib.suppress(RuntimeError):
+            if asyncio.get_running_loop() is loop:
+                hub.culprits.thread = threading.get_ident()  # its own thread: where it is stuck is read there
         self.hubs.append(hub)
         return hub
 

@@ -61,6 +61,7 @@ class Culprits:
         self.tracer = tracer
         self.kept: OrderedDict[int, dict[str, Any]] = OrderedDict()  # seq → what it was doing
         self.dropped = 0
+        self.thread: int | None = None  # the loop's thread, where the loop does not say (uvloop)
         self._seq = -1
         self._since = 0
         self._last = 0
@@ -73,7 +74,7 @@ class Culprits:
             return
         if seq < 0 or now - self._since < STUCK_NS or (self._last and now - self._last < RESAMPLE_NS):
             return
-        thread = getattr(self.tracer.loop, "_thread_id", None)  # set while the loop runs
+        thread = getattr(self.tracer.loop, "_thread_id", None) or self.thread  # asyncio's: set while it runs
         frame = sys._current_frames().get(thread) if thread is not None else None
         if thread is None or frame is None:
             return

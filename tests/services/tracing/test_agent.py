@@ -124,3 +124,52 @@ def test_a_script_that_is_not_there_is_named_in_a_clear_message(tmp_path):
         timeout=30,
     )
     assert done.returncode == 2 and "no such script" in done.stderr and "Traceback" not in done.stderr
+
+
+UVLOOP = """
+import asyncio, time, uvloop
+
+async def worker():
+    while True:
+        await asyncio.sleep(0.02)
+
+async def main():
+    import looplens.agent
+    looplens.agent.start()  # uvloop.run makes its loop past asyncio's policy: start inside it
+    workers = [asyncio.create_task(worker(), name=f"uv-worker-{i}") for i in range(2)]
+    await asyncio.sleep(0.3)
+    time.sleep(0.3)  # UVLOOP BLOCK
+    await asyncio.sleep(0.1)
+    print("ready", flush=True)
+    await asyncio.sleep(30)
+
+uvloop.run(main())
+"""
+
+
+def test_a_program_on_uvloop_is_traced_and_the_agent_says_what_it_cannot_see_there(tmp_path):
+    script = tmp_path / "uv.py"
+    script.write_text(UVLOOP)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+        assert process.stdout.readline() == "ready\n"
+        _, answer = ask(f"{url}/trace?window_s=10", token)
+        assert {"uv-worker-0", "uv-worker-1"} <= {row[6] for row in answer["rows"]}
+        assert answer["limits"] == ["trace.limit.uvloop_timers", "trace.limit.uvloop_io"]
+        _, diagnosis = ask(f"{url}/trace/diagnosis", token)
+        line = 1 + UVLOOP.splitlines().index("    time.sleep(0.3)  # UVLOOP BLOCK")
+        assert [f["params"]["where"] for f in diagnosis["findings"]] == [f"uv.py:{line} (main)"]
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_the_agent_imports_nothing_but_the_standard_library_and_aiohttp():
+    heavy = "dash", "plotly", "pydantic", "pydantic_settings", "numpy", "flask", "diskcache"
+    code = f"import looplens.agent, sys; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "[]", done.stderr
