@@ -193,8 +193,10 @@ TEXT: dict[str, dict[str, str]] = {
         "（loop.run_in_executor 配合 ProcessPoolExecutor）。",
     },
     "diag.late_timer": {
-        "en": "A timer ({name}) fired {late_ms} ms late.",
-        "zh": "一个定时器（{name}）晚了 {late_ms} 毫秒才触发。",
+        "en": "A timer ({name}) fired {late_ms} ms late while no callback of the loop ran: the process itself was"
+        " held up (a busy machine, a long garbage collection, another thread holding the GIL).",
+        "zh": "一个定时器（{name}）晚了 {late_ms} 毫秒才触发，而当时事件循环没有在运行回调：是进程本身被耽搁了"
+        "（机器繁忙、长时间垃圾回收，或别的线程占着 GIL）。",
     },
     "diag.late_timer_by": {
         "en": "Timers fired up to {late_ms} ms late ({count} of them, e.g. {name}): when they fell due, {by} was"
@@ -209,6 +211,15 @@ TEXT: dict[str, dict[str, str]] = {
     "diag.never_retrieved": {
         "en": "Task {task} failed with {error}, and nobody awaited it or asked for its exception.",
         "zh": "任务 {task} 以 {error} 失败，但没有人 await 它或读取它的异常。",
+    },
+    "diag.queue_full": {
+        "en": "The queue made at {site} stayed full for {s} s with up to {waiting} producers waiting: its consumers"
+        " cannot keep up.",
+        "zh": "在 {site} 创建的队列满了 {s} 秒，最多 {waiting} 个生产者在等待：消费者跟不上。",
+    },
+    "diag.lock_contended": {
+        "en": "The lock made at {site} was held for {s} s while up to {waiting} tasks waited for it.",
+        "zh": "在 {site} 创建的锁被持有了 {s} 秒，期间最多 {waiting} 个任务在等它。",
     },
     "diag.loop_error": {"en": "The loop reported: {message}", "zh": "事件循环报告：{message}"},
     "shell.skip": {"en": "Skip to content", "zh": "跳到正文"},

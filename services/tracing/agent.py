@@ -17,6 +17,9 @@ row says where it was stuck (``culprit``); ``GET /trace/diagnosis`` says in plai
 what looks wrong (``diagnosis``), hearing also what asyncio tells the loop's exception
 handler (a program that sets its own handler afterwards keeps it to itself).
 
+Queues, locks, semaphores and events made while it runs are followed as counter tracks,
+and the loop's executor jobs as spans (``primitives``; ``primitives`` in each answer).
+
 The program asked to be traced, so the tracer stays attached (no idle detach); its buffers
 are bounded as everywhere. The agent reads them from its thread (the hot path writes them
 holding the GIL, and a read is one C call or a copy); what acts on the loop (cancelling a
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import runpy
 import secrets
@@ -50,9 +54,11 @@ from aiohttp import web
 from services.core.errors import TraceRefused
 from services.tracing.columns import Callback
 from services.tracing.culprit import SAMPLE_S, STUCK_NS, Culprits
-from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems
+from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
 from services.tracing.hub import TraceHub, row_cost_ns
 from services.tracing.limits import MAX_WINDOW_S
+from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
+from services.tracing.primitives import Primitives
 from services.tracing.routes import TOKEN_HEADER, trace_routes
 
 ENV_HOST, ENV_PORT, ENV_TOKEN = "LOOPLENS_AGENT_HOST", "LOOPLENS_AGENT_PORT", "LOOPLENS_AGENT_TOKEN"
@@ -68,15 +74,18 @@ class AgentHub(TraceHub):
     also samples where a long callback is stuck (``culprit``): a row that has it carries
     it as its last field."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, **options: Any) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, primitives: Primitives, **options: Any) -> None:
         super().__init__(loop, **options)
         self.culprits = Culprits(self.tracer)
+        self.primitives = primitives
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
         self._handler = loop.get_exception_handler()
         self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
-        return {**super().poll(after, window_s), "limits": self.limits}
+        answer = super().poll(after, window_s)
+        since = answer["now_ns"] - int((min(max(window_s, 1.0), MAX_WINDOW_S) if after < 0 else 5) * 1e9)
+        return {**answer, "limits": self.limits, "primitives": self.primitives.snapshot(since)}
 
     def listen(self) -> None:
         """Hear what asyncio reports to the loop (a task destroyed pending, an exception
@@ -102,6 +111,7 @@ class AgentHub(TraceHub):
             *long_callbacks(rows, name, self.culprits.of),
             *late_timers(rows, name),
             *loop_problems(self.problems),
+            *stuck_primitives(self.primitives.snapshot(since)["objects"]),
         ]
         return {"findings": [f.as_dict() for f in findings]}
 
@@ -135,6 +145,7 @@ class Agent:
         self.host, self.port = host, port
         self.token = token or secrets.token_urlsafe(18)
         self.hubs: list[AgentHub] = []  # every loop adopted, oldest first
+        self.primitives = Primitives()  # queues, locks … made from now on, and executor jobs
         self._row_cost_ns = 0.0
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -153,6 +164,7 @@ class Agent:
         self._thread.start()
         if not self._ready.wait(START_TIMEOUT_S) or self._error is not None:
             raise RuntimeError(f"the looplens agent could not listen on {self.host}:{self.port}: {self._error}")
+        self.primitives.install()
         print(
             f"looplens agent: tracing pid {os.getpid()} at {self.url}/trace — add it on the Trace page"
             f" with this token (or send it in {TOKEN_HEADER}): {self.token}",
@@ -166,10 +178,11 @@ class Agent:
         for hub in self.hubs:
             if hub.loop is loop:
                 return hub
-        hub = AgentHub(loop, cancellable=lambda task: True)
+        hub = AgentHub(loop, self.primitives, cancellable=lambda task: True)
         hub.row_cost_ns = self._row_cost_ns
         hub.tracer.attach()
         hub.listen()
+        self.primitives.watch_executor(loop)
         with contextlib.suppress(RuntimeError):
             if asyncio.get_running_loop() is loop:
                 hub.culprits.thread = threading.get_ident()  # its own thread: where it is stuck is read there
@@ -208,11 +221,15 @@ class Agent:
             loop.close()
 
     async def _sample(self) -> None:
-        """Where each traced loop is stuck, while it is (``culprit``)."""
-        while True:
+        """Where each traced loop is stuck, while it is (``culprit``); the queues' and
+        locks' state (``primitives``), less often."""
+        every = round(PRIMITIVES_S / SAMPLE_S)
+        for n in itertools.count():
             await asyncio.sleep(SAMPLE_S)
             for hub in self.hubs:
                 hub.culprits.sample()
+            if n % every == 0:
+                self.primitives.sample()
 
     async def _listen(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._guard])

@@ -6,7 +6,9 @@ and a message key (``diag.*``, English and 中文) with its parameters:
   along the long callback);
 - a timer that fired late, and the callback that was running when it fell due;
 - a task destroyed while pending, a task whose exception was never retrieved (asyncio
-  reports both to the loop's exception handler, which the agent listens to).
+  reports both to the loop's exception handler, which the agent listens to);
+- a bounded queue full with producers waiting, a lock held with others waiting, for long
+  (``primitives``' samples).
 
 A healthy program gets no finding. Pure functions over what the hub holds.
 """
@@ -21,9 +23,11 @@ from typing import Any
 from services.tracing.columns import TIMER, Callback
 
 LONG_NS = 100_000_000  # a callback this long blocks the loop (asyncio debug mode's default)
-LATE_NS = 50_000_000  # a timer this late is reported
+LATE_NS = 50_000_000  # a timer this late, with a callback that delayed it, is reported
+LATE_ALONE_NS = 500_000_000  # and this late with none (the process itself was held up)
 CPU_SHARE = 0.7  # a long callback that used this share of its time on the CPU is CPU work
 SHOWN = 5  # findings of one kind
+STUCK_PRIMITIVE_NS = 1_000_000_000  # a queue full, a lock contended, this long is reported
 OWN = "looplens:"  # the tracer's own tasks (its lag probe is late whenever the loop is)
 
 
@@ -74,7 +78,7 @@ def late_timers(rows: list[Callback], name_of: Callable[[Callback], str]) -> lis
         params = {"name": _timer(worst, name_of), "late_ms": round(worst.late_ns / 1e6), "count": len(timers),
                   "by": name_of(by), "by_ms": round(by.duration_ns / 1e6)}  # fmt: skip
         found.append(Finding("diag.late_timer_by", params, (*(t.seq for t in timers), by.seq)))
-    for timer in alone:
+    for timer in (t for t in alone if t.late_ns >= LATE_ALONE_NS):
         params = {"name": _timer(timer, name_of), "late_ms": round(timer.late_ns / 1e6)}
         found.append(Finding("diag.late_timer", params, (timer.seq,)))
     return sorted(found, key=lambda f: -f.params["late_ms"])[:SHOWN]
@@ -83,6 +87,43 @@ def late_timers(rows: list[Callback], name_of: Callable[[Callback], str]) -> lis
 def _timer(c: Callback, name_of: Callable[[Callback], str]) -> str:
     name = name_of(c)
     return "asyncio.sleep()" if name.endswith("_set_result_unless_cancelled") else name
+
+
+def _longest(samples: list[list[int]], holds: Callable[[list[int]], bool]) -> tuple[int, int]:
+    """The longest run of consecutive samples for which ``holds``: (its length in ns, the
+    largest "waiting" count seen in it)."""
+    best, start, most, best_most = 0, None, 0, 0
+    for sample in samples:
+        if holds(sample):
+            start = sample[0] if start is None else start
+            most = max(most, sample[2])
+            if sample[0] - start > best:
+                best, best_most = sample[0] - start, most
+        else:
+            start, most = None, 0
+    return best, best_most
+
+
+def stuck_primitives(objects: Iterable[dict[str, Any]]) -> list[Finding]:
+    """A bounded queue full with producers waiting, a lock held with others waiting, for
+    ``STUCK_PRIMITIVE_NS`` or longer (from the agent's samples: t, level, a, b)."""
+    found = []
+    for o in objects:
+        if o["kind"] == "queue" and o["maxsize"] > 0:
+
+            def full(s: list[int], size: int = o["maxsize"]) -> bool:
+                return s[1] >= size and s[2] > 0
+
+            span, most = _longest(o["samples"], full)
+            code = "diag.queue_full"
+        elif o["kind"] == "lock":
+            span, most = _longest(o["samples"], lambda s: s[1] == 1 and s[2] > 0)
+            code = "diag.lock_contended"
+        else:
+            continue
+        if span >= STUCK_PRIMITIVE_NS:
+            found.append(Finding(code, {"site": o["site"], "s": round(span / 1e9, 1), "waiting": most}))
+    return sorted(found, key=lambda f: -f.params["s"])[:SHOWN]
 
 
 def loop_problems(problems: Iterable[dict[str, Any]]) -> list[Finding]:

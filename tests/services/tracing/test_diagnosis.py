@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import urllib.request
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,19 @@ async def pending():
 async def fails():
     raise KeyError("station")
 
+async def produce(queue):
+    for n in range(20):
+        await queue.put(n)
+
+async def consume(queue):
+    while True:
+        await queue.get()
+        await asyncio.sleep(0.3)
+
+async def hold(lock, seconds):
+    async with lock:
+        await asyncio.sleep(seconds)
+
 async def main(scenario):
     ticking = asyncio.create_task(tick(), name="tick")
     await asyncio.sleep(0.3)
@@ -58,6 +72,16 @@ async def main(scenario):
         asyncio.create_task(pending(), name="forgotten")
         await asyncio.sleep(0.05)
         gc.collect()
+    elif scenario == "queue_full":
+        queue = asyncio.Queue(maxsize=2)  # QUEUE LINE
+        consumer = asyncio.create_task(consume(queue), name="consumer")
+        producer = asyncio.create_task(produce(queue), name="producer")
+        await asyncio.sleep(1.6)
+    elif scenario == "lock":
+        lock = asyncio.Lock()  # LOCK LINE
+        await asyncio.gather(hold(lock, 1.4), hold(lock, 0.01), hold(lock, 0.01))
+    elif scenario == "executor":
+        await asyncio.to_thread(time.sleep, 0.2)
     elif scenario == "never_retrieved":
         asyncio.create_task(fails(), name="failing")
         await asyncio.sleep(0.05)
@@ -70,7 +94,7 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
-def findings(tmp_path, scenario: str) -> list[dict]:
+def findings(tmp_path, scenario: str, route: str = "/diagnosis?window_s=30") -> Any:
     script = tmp_path / "app.py"
     script.write_text(textwrap.dedent(SCENARIOS))
     process = subprocess.Popen(
@@ -84,9 +108,10 @@ def findings(tmp_path, scenario: str) -> list[dict]:
     try:
         url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
         assert process.stdout.readline() == "ready\n"
-        request = urllib.request.Request(f"{url}/trace/diagnosis?window_s=30", headers={TOKEN_HEADER: token})
+        request = urllib.request.Request(f"{url}/trace{route}", headers={TOKEN_HEADER: token})
         with urllib.request.urlopen(request, timeout=5) as answer:
-            return json.loads(answer.read())["findings"]
+            found = json.loads(answer.read())
+            return found["findings"] if route.startswith("/diagnosis") else found
     finally:
         process.kill()
         process.wait()
@@ -110,6 +135,8 @@ def test_a_healthy_program_gets_no_finding(tmp_path):
         ),
         ("cpu", "diag.cpu", {"where": line_of("sum(i * i") + " (<genexpr>)", "name": "cruncher · step cpu"}),
         ("pending", "diag.pending_destroyed", {"task": "forgotten"}),
+        ("queue_full", "diag.queue_full", {"site": line_of("QUEUE LINE") + " (main)", "waiting": 1}),
+        ("lock", "diag.lock_contended", {"site": line_of("LOCK LINE") + " (main)", "waiting": 2}),
         ("never_retrieved", "diag.never_retrieved", {"task": "failing", "error": "KeyError: 'station'"}),
     ],
 )
@@ -127,3 +154,15 @@ def test_late_timers_name_the_callback_that_delayed_them(tmp_path):
     params = late[0]["params"]
     assert params["by"] == "blocker · step blocking" and params["late_ms"] >= 300 and params["count"] >= 2
     assert params["name"] in ("timer", "asyncio.sleep()") and len(late[0]["seqs"]) == params["count"] + 1
+
+
+def test_queues_and_executor_jobs_are_tracks_and_spans_on_the_trace_clock(tmp_path):
+    answer = findings(tmp_path, "queue_full", route="?window_s=30")
+    queue = next(o for o in answer["primitives"]["objects"] if o["kind"] == "queue")
+    assert queue["site"] == line_of("QUEUE LINE") + " (main)" and queue["maxsize"] == 2
+    assert max(s[1] for s in queue["samples"]) == 2 and max(s[2] for s in queue["samples"]) == 1  # full, a putter
+    assert all(answer["now_ns"] - 31e9 <= s[0] <= answer["now_ns"] for s in queue["samples"])
+    jobs = findings(tmp_path, "executor", route="?window_s=30")["primitives"]["jobs"]
+    ((submitted, started, ended, thread, name),) = jobs
+    assert name == "sleep" and thread.startswith("asyncio_") and 0.19 < (ended - started) / 1e9 < 0.5
+    assert submitted <= started
