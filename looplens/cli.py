@@ -4,7 +4,7 @@
                                                     ``make run`` and the image start)
     looplens web | collector | sensor-sim           one component, for an orchestrator
                                                     that supervises them itself
-    looplens trace SCRIPT.py [ARGS...]              run any asyncio program, traced
+    looplens trace [--record F] SCRIPT.py [ARGS]   run any asyncio program, traced
                                                     (``looplens.agent``)
     looplens --version
 
@@ -44,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("collector", help="the collector only: stations → reading store")
     commands.add_parser("sensor-sim", help="the simulated sensor service only")
     trace = commands.add_parser("trace", help="run an asyncio program with its event loops traced")
+    trace.add_argument("--record", metavar="FILE.llrec", help="record the trace to this file until the program ends")
     trace.add_argument("script", help="the program's script")
     trace.add_argument("args", nargs=argparse.REMAINDER, help="the program's own arguments")
     return top
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "trace":
         from services.tracing.agent import run_script  # only what tracing needs
 
-        return run_script([args.script, *args.args])
+        return run_script([args.script, *args.args], record=args.record)
     if args.command in ("run", "web"):
         _web_options(args)
     settings = Settings()

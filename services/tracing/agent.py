@@ -37,6 +37,7 @@ callbacks run in C past the hooks, so lateness is not seen there: the trace says
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import itertools
 import os
@@ -47,6 +48,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -59,11 +61,14 @@ from services.tracing.hub import TraceHub, row_cost_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
 from services.tracing.primitives import Primitives
-from services.tracing.routes import TOKEN_HEADER, trace_routes
+from services.tracing.recording import Tape
+from services.tracing.routes import TOKEN_HEADER, control_refusal, trace_routes
 
 ENV_HOST, ENV_PORT, ENV_TOKEN = "LOOPLENS_AGENT_HOST", "LOOPLENS_AGENT_PORT", "LOOPLENS_AGENT_TOKEN"
+ENV_RECORD = "LOOPLENS_AGENT_RECORD"
 START_TIMEOUT_S = 10.0
 PROBLEMS_KEPT = 100
+RECORD_EVERY = round(1.0 / SAMPLE_S)  # a recording's step: once a second
 # What a uvloop loop keeps from the tracer: its call_later and its transports' callbacks
 # run in C without passing through the loop's Python methods the tracer hooks.
 UVLOOP_LIMITS = ("trace.limit.uvloop_timers", "trace.limit.uvloop_io")
@@ -146,6 +151,7 @@ class Agent:
         self.token = token or secrets.token_urlsafe(18)
         self.hubs: list[AgentHub] = []  # every loop adopted, oldest first
         self.primitives = Primitives()  # queues, locks … made from now on, and executor jobs
+        self.tape = Tape(lambda cursor: self.current().poll(cursor, 10.0), lambda: self.diagnosis()["findings"])
         self._row_cost_ns = 0.0
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -198,6 +204,21 @@ class Agent:
             return self.hubs[-1]  # the last one's trace stays readable after it closed
         raise TraceRefused("trace.err.agent_no_loop")
 
+    def diagnosis(self) -> dict[str, Any]:
+        return self.current().diagnosis(MAX_WINDOW_S)
+
+    def record(self, path: Path | str | None = None) -> str:
+        """Record from now until the program ends (or ``stop_recording``); returns the file."""
+        path = path or Path.cwd() / f"looplens-{os.getpid()}-{time.strftime('%Y%m%d-%H%M%S')}.llrec"
+        atexit.register(self.stop_recording)
+        return self.tape.start(path, {"argv": sys.argv})
+
+    def stop_recording(self) -> dict[str, Any] | None:
+        done = self.tape.stop()
+        if done is not None:
+            print(f"looplens agent: recorded {done['written']} seconds to {done['path']}", file=sys.stderr, flush=True)
+        return done
+
     def in_agent_thread(self) -> bool:
         return threading.current_thread() is self._thread
 
@@ -230,6 +251,8 @@ class Agent:
                 hub.culprits.sample()
             if n % every == 0:
                 self.primitives.sample()
+            if n % RECORD_EVERY == 0:
+                self.tape.step()
 
     async def _listen(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._guard])
@@ -241,6 +264,15 @@ class Agent:
             return web.json_response(current.diagnosis(float(window) if window.isdigit() else 30.0))
 
         app.router.add_get("/trace/diagnosis", diagnosis)
+
+        async def record(request: web.Request) -> web.Response:
+            if (no := control_refusal(request, self.token)) is not None:
+                return no
+            if request.match_info["action"] == "stop":
+                return web.json_response(self.stop_recording() or {"path": None})
+            return web.json_response({"path": self.record()})
+
+        app.router.add_post("/trace/record/{action:start|stop}", record)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -292,9 +324,12 @@ _agent: Agent | None = None
 _lock = threading.Lock()
 
 
-def start(host: str | None = None, port: int | None = None, token: str | None = None) -> Agent:
+def start(
+    host: str | None = None, port: int | None = None, token: str | None = None, record: str | None = None
+) -> Agent:
     """Start the agent (once per process; a second call returns the same one). Inside a
-    running loop it traces that loop; either way every loop made afterwards is traced."""
+    running loop it traces that loop; either way every loop made afterwards is traced.
+    ``record`` (or ``LOOPLENS_AGENT_RECORD``): a file to record to until the program ends."""
     global _agent
     with _lock:
         if _agent is None:
@@ -309,20 +344,25 @@ def start(host: str | None = None, port: int | None = None, token: str | None = 
         agent.adopt(asyncio.get_running_loop())
     except RuntimeError:
         pass  # no loop runs yet: the policy adopts the ones to come
+    if record := record or os.environ.get(ENV_RECORD):
+        agent.record(record)
     return agent
 
 
-def run_script(argv: Sequence[str]) -> int:
-    """``looplens trace script.py [args]``: run the script as ``__main__``, traced."""
+def run_script(argv: Sequence[str], record: str | None = None) -> int:
+    """``looplens trace [--record FILE] script.py [args]``: run the script as ``__main__``, traced."""
+    argv = list(argv)
+    if argv[:1] == ["--record"] and len(argv) > 1:  # python -m looplens.agent --record FILE script.py
+        record, argv = argv[1], argv[2:]
     if not argv:
-        print("usage: looplens trace SCRIPT.py [ARGS...]", file=sys.stderr)
+        print("usage: looplens trace [--record FILE.llrec] SCRIPT.py [ARGS...]", file=sys.stderr)
         return 2
     script = argv[0]
     if not os.path.isfile(script):
         print(f"looplens trace: no such script: {script}", file=sys.stderr)
         return 2
-    start()
-    sys.argv = list(argv)
+    sys.argv = argv
+    start(record=record)
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     runpy.run_path(script, run_name="__main__")
     return 0
