@@ -60,7 +60,7 @@ from services.tracing.diagnosis import classify, late_timers, long_callbacks, lo
 from services.tracing.hub import TraceHub, row_cost_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
-from services.tracing.primitives import Primitives
+from services.tracing.primitives import Primitives, primitive_events
 from services.tracing.recording import Tape
 from services.tracing.routes import TOKEN_HEADER, control_refusal, trace_routes
 
@@ -103,6 +103,23 @@ class AgentHub(TraceHub):
             self._handler(loop, context)
         else:
             loop.default_exception_handler(context)
+
+    def export(self, window_s: float) -> dict[str, Any]:
+        """The Perfetto document, plus where each long callback was stuck (its slice's args),
+        the queues' and locks' counter tracks and the executor's jobs."""
+        doc = super().export(window_s)
+        origin = doc["otherData"]["start_ns"]
+        for event in doc["traceEvents"]:
+            culprit = (
+                self.culprits.of(event["args"]["seq"])
+                if event.get("ph") == "X" and "seq" in event.get("args", {})
+                else None
+            )
+            if culprit:
+                event["args"]["stuck_at"] = "{}:{} ({})".format(*culprit["where"])
+                event["args"]["stack"] = ["{}:{} ({})".format(*frame) for frame in culprit["stack"]]
+        doc["traceEvents"] += primitive_events(self.tracer.pid, self.primitives.snapshot(origin), origin)
+        return doc
 
     def diagnosis(self, window_s: float) -> dict[str, Any]:
         """Findings about the last ``window_s`` seconds (``diagnosis``)."""

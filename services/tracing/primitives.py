@@ -165,3 +165,40 @@ def _job_name(func: Any) -> str:
         inner = func.func
         func = func.args[0] if getattr(inner, "__name__", "") == "run" and func.args else inner
     return str(getattr(func, "__qualname__", None) or repr(func))[:80]
+
+
+EXECUTOR_TRACK = -2  # the executor's jobs, in the loop's process (one track per worker thread after it)
+LABELS = {"queue": ("size", "putters", "getters"), "lock": ("held", "waiters"), "semaphore": ("free", "waiters"),
+          "event": ("set", "waiters")}  # fmt: skip
+
+
+def primitive_events(pid: int, snapshot: dict[str, Any], origin: int) -> list[dict[str, Any]]:
+    """Trace events: a counter track per queue, lock … (``ph: C``), a span per executor job
+    on its worker thread's track."""
+    events: list[dict[str, Any]] = []
+    for o in snapshot["objects"]:
+        names = LABELS[o["kind"]]
+        for t, *values in o["samples"]:
+            args = dict(zip(names, values, strict=False))
+            events.append(
+                {"ph": "C", "name": f"{o['kind']} {o['site']}", "pid": pid, "ts": (t - origin) / 1000, "args": args}
+            )
+    threads: dict[str, int] = {}
+    for submitted, started, ended, thread, name in snapshot["jobs"]:
+        if not ended:
+            continue
+        if thread not in threads:
+            threads[thread] = EXECUTOR_TRACK - len(threads)
+            events.append(
+                {
+                    "ph": "M",
+                    "name": "thread_name",
+                    "pid": pid,
+                    "tid": threads[thread],
+                    "args": {"name": f"executor {thread}"},
+                }
+            )
+        events.append({"ph": "X", "name": name, "cat": "executor", "pid": pid, "tid": threads[thread],
+                       "ts": (started - origin) / 1000, "dur": (ended - started) / 1000,
+                       "args": {"waited_ms": round((started - submitted) / 1e6, 3)}})  # fmt: skip
+    return events

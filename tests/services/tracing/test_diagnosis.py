@@ -166,3 +166,20 @@ def test_queues_and_executor_jobs_are_tracks_and_spans_on_the_trace_clock(tmp_pa
     ((submitted, started, ended, thread, name),) = jobs
     assert name == "sleep" and thread.startswith("asyncio_") and 0.19 < (ended - started) / 1e9 < 0.5
     assert submitted <= started
+
+
+def test_the_perfetto_export_carries_the_stuck_line_the_counters_and_the_executor_jobs(tmp_path):
+    events = findings(tmp_path, "blocking", route="/export?window_s=30")["traceEvents"]
+    (block,) = [e for e in events if e.get("ph") == "X" and e["dur"] > 300_000]
+    assert block["args"]["stuck_at"] == f"{tmp_path}/" + line_of("BLOCKING LINE") + " (blocking)"
+    assert block["args"]["stack"][-1] == block["args"]["stuck_at"]
+    events = findings(tmp_path, "queue_full", route="/export?window_s=30")["traceEvents"]
+    sizes = [
+        e["args"]["size"]
+        for e in events
+        if e["ph"] == "C" and e["name"] == "queue " + line_of("QUEUE LINE") + " (main)"
+    ]
+    assert max(sizes) == 2
+    events = findings(tmp_path, "executor", route="/export?window_s=30")["traceEvents"]
+    (job,) = [e for e in events if e.get("cat") == "executor"]
+    assert job["name"] == "sleep" and 190_000 < job["dur"] < 500_000
