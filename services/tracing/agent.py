@@ -13,7 +13,8 @@ loop**, so it answers while the traced loop is blocked. It binds loopback by def
 The Trace page adds an agent by its address and token.
 
 While a callback runs long, the agent's thread samples the loop thread's stack, so a slow
-row says where it was stuck (``culprit``); ``GET /trace/diagnosis`` says in plain words
+row says where it was stuck (``culprit``); ``GET /trace/tree`` says who made whom and who
+awaits whom (``family``); ``GET /trace/diagnosis`` says in plain words
 what looks wrong (``diagnosis``), hearing also what asyncio tells the loop's exception
 handler (a program that sets its own handler afterwards keeps it to itself).
 
@@ -57,6 +58,7 @@ from services.core.errors import TraceRefused
 from services.tracing.columns import Callback
 from services.tracing.culprit import SAMPLE_S, STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
+from services.tracing.family import task_tree
 from services.tracing.hub import TraceHub, row_cost_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
@@ -281,6 +283,12 @@ class Agent:
             return web.json_response(current.diagnosis(float(window) if window.isdigit() else 30.0))
 
         app.router.add_get("/trace/diagnosis", diagnosis)
+
+        async def tree(_request: web.Request) -> web.Response:
+            hub = self.current()
+            return web.json_response(task_tree(hub.tracer, hub.tracer.callbacks(-1)))
+
+        app.router.add_get("/trace/tree", tree)
 
         async def record(request: web.Request) -> web.Response:
             if (no := control_refusal(request, self.token)) is not None:

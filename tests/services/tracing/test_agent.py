@@ -173,3 +173,48 @@ def test_the_agent_imports_nothing_but_the_standard_library_and_aiohttp():
     code = f"import looplens.agent, sys; print(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+FAMILY = """
+import asyncio
+
+async def leaf(n):
+    await asyncio.sleep(30)
+
+async def fan_out():
+    await asyncio.gather(*(asyncio.create_task(leaf(n), name=f"leaf-{n}") for n in range(3)))
+
+async def waiter(other):
+    await other
+
+async def main():
+    boss = asyncio.create_task(fan_out(), name="fan-out")
+    asyncio.create_task(waiter(boss), name="waiter")
+    await asyncio.sleep(0.3)
+    print("ready", flush=True)
+    await asyncio.sleep(30)
+
+asyncio.run(main())
+"""
+
+
+def test_the_tree_says_who_made_whom_and_who_awaits_whom(tmp_path):
+    script = tmp_path / "family.py"
+    script.write_text(FAMILY)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "looplens", "trace", str(script)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+        assert process.stdout.readline() == "ready\n"
+        tasks = {t["name"]: t for t in ask(f"{url}/trace/tree", token)[1]["tasks"]}
+        serial = {name: t["serial"] for name, t in tasks.items()}
+        main = next(name for name, t in tasks.items() if t["coro"] == "main")
+        assert tasks["fan-out"]["parent"] == tasks["waiter"]["parent"] == serial[main]
+        assert {tasks[f"leaf-{n}"]["parent"] for n in range(3)} == {serial["fan-out"]}
+        assert sorted(tasks["fan-out"]["awaits"]) == sorted(serial[f"leaf-{n}"] for n in range(3))  # a gather
+        assert tasks["waiter"]["awaits"] == [serial["fan-out"]]  # await other
+        assert tasks[main]["parent"] == 0 and all(t["alive"] for t in tasks.values())
+    finally:
+        process.kill()
+        process.wait()
