@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 import ids
@@ -37,6 +38,14 @@ const box = gd.getBoundingClientRect();
 const px = xa._offset + xa.c2p(xa.d2c(best)), py = ya._offset + ya.c2p(ya.d2c(lane));
 if (px < xa._offset || px > xa._offset + xa._length) return null;
 return {x: Math.round(box.left + px), y: Math.round(box.top + py)};  // in the viewport
+"""
+
+
+# Dash only warns (console.warn, which get_logs does not see) when a push finds no component.
+KEEP_WARNINGS = """
+window.looplensWarnings = [];
+const warn = console.warn;
+console.warn = (...args) => { window.looplensWarnings.push(args.map(String).join(' ')); warn(...args); };
 """
 
 
@@ -213,4 +222,25 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
     duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 200 ms", timeout=5)
     duo.find_element(f"#{ids.TRACE_LOOP} input[value='collector']").click()  # the sensor loop's news is not its
     wait_until(lambda: duo.find_element(f"#{ids.TRACE_MESSAGE}").text == "", 5, "the last loop's message to go")
+    assert_clean(duo)
+
+
+def open_streams() -> float | None:
+    return REGISTRY.get_sample_value("looplens_open_streams", {"page": "trace"})
+
+
+def test_leaving_the_page_ends_its_stream_without_pushing_to_what_is_gone(start, settings, collector):
+    duo = open_trace(start, settings)
+    duo.driver.execute_script(KEEP_WARNINGS)  # page changes keep the window: no reload
+    wait_until(lambda: open_streams() == 1, 5, "the page's one stream")
+    for _ in range(3):  # a stream is mid-turn (awaiting the trace service) at any moment
+        duo.find_element("a.brand").click()
+        wait_until(lambda: open_streams() == 0, 5, "the stream to end with its page")
+        time.sleep(0.5)
+        duo.find_element("a[href='/trace']").click()
+        wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 10, "lanes again")
+    duo.find_element("a.brand").click()
+    wait_until(lambda: open_streams() == 0, 5, "the stream to end with its page")
+    time.sleep(1)
+    assert duo.driver.execute_script("return window.looplensWarnings") == []
     assert_clean(duo)
