@@ -106,7 +106,9 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> An
 
 def counters_text(session: TraceSession, lang: str) -> str:
     s = session.stats
-    rate, pct = s.get("events_per_s", 0), s.get("overhead_pct", 0)
+    rate, pct = s.get("events_per_s"), s.get("overhead_pct")
+    if rate is None or pct is None:  # the trace service's first answer: no rate to show yet, not zeros
+        return t("trace.counters.measuring", lang)
     # the C hot path on the collector costs well under a thousandth of a percent: say so
     # rather than round it to zero
     overhead = "< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %"

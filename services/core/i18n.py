@@ -553,6 +553,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
         "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
     },
+    "trace.counters.measuring": {
+        "en": "Measuring events/s and the tracer's cost…",
+        "zh": "正在测量每秒事件数与追踪开销……",
+    },
     "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
     "trace.err.unavailable": {
         "en": "The trace service does not answer: the collector is not running, or runs with LOOPLENS_TRACE_PORT=0.",

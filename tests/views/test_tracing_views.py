@@ -122,6 +122,17 @@ def test_counters_never_round_a_tiny_tracer_overhead_to_zero():
     assert "≈ 2.3 %" in counters_text(session, "zh") and "每秒 2400 个事件" in counters_text(session, "zh")
 
 
+def test_counters_say_measuring_until_the_trace_service_has_a_rate():
+    session = TraceSession(TraceView())
+    assert counters_text(session, "en") == "Measuring events/s and the tracer's cost…"  # nothing asked yet
+    first = {"events_per_s": None, "overhead_pct": None, "dropped": 0, "tasks": 44}  # a page's first answer
+    session.feed(answer([], 0, 1000, stats=first))
+    assert counters_text(session, "en") == "Measuring events/s and the tracer's cost…"
+    assert counters_text(session, "zh") == "正在测量每秒事件数与追踪开销……"
+    session.feed(answer([], 0, 2000, stats={"events_per_s": 150.0, "overhead_pct": 0.0004, "dropped": 0, "tasks": 44}))
+    assert counters_text(session, "en").startswith("150 events/s · tracer < 0.001 % of a core")
+
+
 def test_the_task_panel_shows_the_await_stack_or_says_there_is_none():
     info = {"name": "poll-1", "coro": "app_poll", "site": "collector.py:88", "state": "waiting"}
     waiting = make_task_panel({**info, "stack": ["app_poll at collector.py:90", "sleep at tasks.py:1"]}, "en")
