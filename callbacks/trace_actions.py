@@ -193,7 +193,7 @@ def _register_task_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         Output(ids.TRACE_CANCEL, "style"),
         Input(ids.TRACE_TASK, "data"),
         Input(ids.TRACE_MESSAGE, "children"),
-        State(ids.LANG, "value"),
+        Input(ids.LANG, "value"),  # the panel's words follow a switch of language
     )(show_task)
 
     app.callback(

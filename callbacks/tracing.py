@@ -109,7 +109,7 @@ class _Stream(PageStream):
         )  # else the page was left, or a newer stream serves it
 
     async def turn(self, data: dict[str, Any] | None) -> None:
-        await self.step(TraceView.from_store(data), checked_lang((data or {}).get("lang")))
+        await self.step(TraceView.from_store(data))
 
     async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
         lang = checked_lang((data or {}).get("lang"))
@@ -121,15 +121,21 @@ class _Stream(PageStream):
         self.session = None
         self._retry_at = time.monotonic() + RETRY_S  # the message goes out now, the next try then
 
-    async def step(self, view: TraceView, lang: str) -> None:
+    async def step(self, view: TraceView) -> None:
+        """A new picture (the first, or another loop, window, threshold or language: every
+        word in it follows), or the rows since the last; then the table and counters."""
         if (wait := self._retry_at - time.monotonic()) > 0:
             await asyncio.sleep(wait)
-        session = self.session
+        session, lang = self.session, view.lang
         if session is None or not view.same_picture(session.view):
             self.client.use(self.settings.trace_url_of(view.loop))
-            self.session = session = TraceSession(view)
+            self.session = TraceSession(view)
+            if session is not None and session.view.loop == view.loop:
+                self.session.stats = session.stats  # the rate it measured holds until the next one
+            session = self.session
             update = session.feed(await self.client.poll(-1, view.window_s))
             self.push(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
+            self._counters_at = 0.0  # its counters and status now, in its language
         else:
             paused_before, session.view = session.view.paused, view
             if view.paused != paused_before:

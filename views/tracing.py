@@ -23,6 +23,8 @@ STYLE = {  # series → how its traces look
     "lag": {"mode": "lines", "line": {"width": 1.5, "color": "#9467bd"}},
 }
 EMPTY_LAYOUT = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
+TICKS, HOVER_TIME = "%H:%M:%S", "%H:%M:%S.%L"
+TASK_STATES = ("pending", "running", "waiting", "done", "cancelled", "raised")  # Tracer.task_info's
 
 
 def x_window(end_ms: float, window_s: int) -> list[float]:
@@ -56,7 +58,10 @@ def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Fi
     fig.update_layout(
         **EMPTY_LAYOUT, height=620, hovermode="closest", uirevision=session.view.window_s, clickmode="event"
     )
-    fig.update_xaxes(type="date", range=x_window(update.end_ms, session.view.window_s))
+    # clock times, not a date under the first tick ("Nov 27, 2026"): the same in every language
+    fig.update_xaxes(
+        type="date", range=x_window(update.end_ms, session.view.window_s), tickformat=TICKS, hoverformat=HOVER_TIME
+    )
     fig.update_yaxes(type="category", categoryorder="category descending", row=1, col=1)
     fig.update_yaxes(title_text=t("trace.lag", lang), rangemode="tozero", row=2, col=1)
     return fig
@@ -122,9 +127,15 @@ def counters_text(session: TraceSession, lang: str) -> str:
     )
 
 
+def task_state(state: str, lang: str) -> str:
+    """A task's state (``services.tracing.tracer``'s words) in ``lang``; another as it came."""
+    return t(f"trace.state.{state}", lang) if state in TASK_STATES else state
+
+
 def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
     stack = info.get("stack") or []
-    rows = [("name", info["name"]), ("coro", info["coro"]), ("site", info["site"]), ("state", info["state"])]
+    site = info["site"] or t("trace.inspect.site_unknown", lang)
+    rows = [("name", info["name"]), ("coro", info["coro"]), ("site", site), ("state", task_state(info["state"], lang))]
     return [
         html.Dl(
             [

@@ -49,6 +49,13 @@ console.warn = (...args) => { window.looplensWarnings.push(args.map(String).join
 """
 
 
+AXES = """
+const gd = document.querySelector('#trace-graph .js-plotly-plot');
+if (!gd || !gd._fullLayout || !gd._fullLayout.yaxis2) return null;
+return {lag: gd._fullLayout.yaxis2.title.text, ticks: gd._fullLayout.xaxis2.tickformat};  // the clock's axis
+"""
+
+
 def points(duo, series: str) -> dict | None:
     return duo.driver.execute_script(SERIES_POINTS, trace_index(series, 0))
 
@@ -179,6 +186,47 @@ def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collect
     duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "每秒", timeout=5)
     time.sleep(1)
     assert unique_ticks(duo), "a tick was pushed twice (two streams on one page)"
+    assert_clean(duo)
+
+
+def test_switching_to_chinese_turns_the_timeline_table_and_task_panel_chinese_at_once(start, settings, collector):
+    duo = open_trace(start, settings)
+    duo.find_element(f"#{ids.TRACE_JOBS}").click()
+    wait_until(lambda: any(y for y in points(duo, "jobs")["y"]), 15, "a worker lane")
+    box = duo.find_element(f"#{ids.TRACE_BLOCK_MS}")
+    duo.clear_input(box)
+    box.send_keys("250")
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
+    pause_and_click_a_tick(duo, "poll-harbin")
+    duo.wait_for_text_to_equal(".task-name", "poll-harbin", timeout=5)
+    duo.find_element(f"#{ids.LANG} input[value='zh']").click()
+    duo.wait_for_text_to_equal(".task-facts dt", "名称", timeout=5)  # the open panel, asked again
+    assert duo.find_element(".task-state").text in ("等待中", "运行中")
+    wait_until(lambda: duo.driver.execute_script(AXES)["lag"] == "循环延迟（毫秒）", 5, "the lag axis in Chinese")
+    assert duo.driver.execute_script(AXES)["ticks"] == "%H:%M:%S"  # a clock, no English date under it
+    wait_until(lambda: "普通回调" in lanes(duo) and "callbacks" not in lanes(duo), 5, "the plain callbacks' lane")
+    assert all(y.startswith("工作进程 ") for y in points(duo, "jobs")["y"] if y)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "调度方式", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "推进 TraceHub.block", timeout=1)
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "已暂停", timeout=2)
+    wait_until(lambda: "事件" in duo.find_element(f"#{ids.TRACE_COUNTERS}").text, 2, "the counters in Chinese")
+    assert_clean(duo)
+
+
+def test_a_fresh_load_in_chinese_is_chinese_from_the_first_counters_on(start, settings, collector):
+    duo = start(settings, "/")
+    duo.find_element(f"#{ids.LANG} input[value='zh']").click()  # the browser keeps the choice
+    duo.wait_for_text_to_equal("a[href='/trace']", "追踪", timeout=5)
+    duo.driver.get(duo.server_url + "/trace")
+    duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "正在测量", timeout=10)  # not "0 events/s"
+    wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 20, "lanes")
+    assert duo.driver.execute_script(AXES)["lag"] == "循环延迟（毫秒）" and "普通回调" in lanes(duo)
+    duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "每秒", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "正在追踪采集进程事件循环", timeout=2)
+    slow = duo.find_element(f"#{ids.TRACE_SLOW}").text  # a busy machine makes slow callbacks of its own
+    assert "暂无 100 毫秒及以上的回调" in slow or "调度方式" in slow
+    duo.wait_for_contains_text(f"#{ids.TRACE_INSPECT}", "点击时间线上的刻度", timeout=2)
     assert_clean(duo)
 
 
