@@ -224,3 +224,12 @@ def register(app: Dash, settings: Settings) -> None:
         state="looplensTrace",
     )
     follow_language(app, ids.TRACE_VIEW)
+
+    # Leaving the page empties its view at once, before its layout goes: a stream that asks
+    # meanwhile ends instead of pushing to components about to be gone.
+    app.clientside_callback(
+        f"(path) => path === '{PAGE_PATH}' ? window.dash_clientside.no_update : null",
+        Output(ids.TRACE_VIEW, "data", allow_duplicate=True),
+        Input(ids.PAGES_LOCATION, "pathname"),
+        prevent_initial_call=True,
+    )
