@@ -63,6 +63,7 @@ TRACE_JOBS = "trace-jobs"
 TRACE_EXPORT = "trace-export"
 TRACE_DOWNLOAD = "trace-download"
 TRACE_MESSAGE = "trace-message"
+TRACE_NOTE = "trace-note"  # store: the last action's outcome as a message key and values (shown in the page's language)
 TRACE_STATUS = "trace-status"
 TRACE_COUNTERS = "trace-counters"
 TRACE_GRAPH = "trace-graph"

@@ -32,7 +32,7 @@ from services.core.settings import Settings
 from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView, known_loop
-from views.tracing import counters_text, make_slow_table, make_trace_figure, make_trace_patch, message
+from views.tracing import counters_text, make_slow_table, make_trace_figure, make_trace_patch, message, note
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +67,13 @@ def make_view(
     return view, "btn btn-pause paused" if paused else "btn btn-pause"
 
 
+def error_key(err: TraceError, loop: str) -> str:
+    """The message key of what went wrong asking ``loop``'s trace service."""
+    return "trace.err.unavailable_sensor" if isinstance(err, TraceUnavailable) and loop == "sensor" else err.code
+
+
 def error_text(err: TraceError, lang: str, loop: str) -> str:
-    if isinstance(err, TraceUnavailable) and loop == "sensor":
-        return t("trace.err.unavailable_sensor", lang)
-    return t(err.code, lang, **MESSAGE_PARAMS)
+    return t(error_key(err, loop), lang, **MESSAGE_PARAMS)
 
 
 def trace_client(settings: Settings, loop: str, timeout_s: float = 3.0) -> TraceClient:
@@ -80,6 +83,11 @@ def trace_client(settings: Settings, loop: str, timeout_s: float = 3.0) -> Trace
 
 def failed(err: TraceError, lang: str, loop: str) -> Any:
     return message(error_text(err, lang, loop), ok=False)
+
+
+def failure(err: TraceError, loop: str) -> dict[str, Any]:
+    """What went wrong, as an action's note (``views.tracing.show_note``)."""
+    return note(error_key(err, loop), ok=False, **MESSAGE_PARAMS)
 
 
 def loop_of(data: dict[str, Any] | None) -> str:

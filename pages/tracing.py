@@ -92,6 +92,7 @@ def layout(**_query: str) -> html.Div:
             _panels(),
             dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
             dcc.Store(id=ids.TRACE_TASK),
+            dcc.Store(id=ids.TRACE_NOTE),
             dcc.Store(id=ids.TRACE_STREAM, data=number),
             dcc.Store(id=ids.TRACE_ENDED),
             dcc.Store(id=ids.TRACE_BEAT),

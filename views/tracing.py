@@ -153,3 +153,18 @@ def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
 def message(text: str, ok: bool = True) -> html.Span:
     """An action's outcome under the buttons: plain when it worked, highlighted when not."""
     return html.Span(text, className="msg-ok" if ok else "msg-error")
+
+
+def note(key: str, ok: bool = True, **params: Any) -> dict[str, Any]:
+    """An action's outcome as data — a message key and its values — for a page that shows
+    it in whatever language it is in (``show_note``)."""
+    return {"key": key, "params": params, "ok": ok}
+
+
+def show_note(data: Any, lang: str) -> Any:
+    """A note as the page's message in ``lang``; nothing for none (or a store that holds
+    something else: it is the browser's)."""
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+        return ""
+    params = data.get("params")
+    return message(t(data["key"], lang, **(params if isinstance(params, dict) else {})), ok=data.get("ok") is True)

@@ -198,10 +198,12 @@ def test_switching_to_chinese_turns_the_timeline_table_and_task_panel_chinese_at
     box.send_keys("250")
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()
     duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "watch for the red bar", timeout=5)
     pause_and_click_a_tick(duo, "poll-harbin")
     duo.wait_for_text_to_equal(".task-name", "poll-harbin", timeout=5)
     duo.find_element(f"#{ids.LANG} input[value='zh']").click()
     duo.wait_for_text_to_equal(".task-facts dt", "名称", timeout=5)  # the open panel, asked again
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "请留意红色横条与延迟尖峰", timeout=5)  # the last outcome
     assert duo.find_element(".task-state").text in ("等待中", "运行中")
     wait_until(lambda: duo.driver.execute_script(AXES)["lag"] == "循环延迟（毫秒）", 5, "the lag axis in Chinese")
     assert duo.driver.execute_script(AXES)["ticks"] == "%H:%M:%S"  # a clock, no English date under it
