@@ -68,6 +68,7 @@ TRACE_STATUS = "trace-status"
 TRACE_COUNTERS = "trace-counters"
 TRACE_GRAPH = "trace-graph"
 TRACE_SLOW = "trace-slow"
+TRACE_SLOW_TITLE = "trace-slow-title"  # the slow table's heading, which names its scrolling region
 TRACE_TASK = "trace-task"  # store: the serial of the task being inspected
 TRACE_INSPECT = "trace-inspect"
 TRACE_CANCEL = "trace-cancel"

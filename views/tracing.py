@@ -88,6 +88,12 @@ def _clock(ms: float) -> str:
     return datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S.%f")[:-3]
 
 
+def breakable(name: str) -> list[Any]:
+    """A dotted name that may wrap after each dot (``TraceHub.block.<locals>.f``)."""
+    parts = name.split(".")
+    return [item for part in parts[:-1] for item in (f"{part}.", html.Wbr())] + [parts[-1]]
+
+
 def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> Any:
     if not rows:
         return html.P(t("trace.slow.none", lang, ms=f"{slow_ms:g}"), className="muted")
@@ -97,7 +103,7 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> An
             [
                 html.Td(_clock(r["at_ms"])),
                 html.Td(r["lane"]),
-                html.Td(r["name"], className="mono"),
+                html.Td(breakable(r["name"]), className="mono"),
                 html.Td(f"{r['ms']:.1f}", className="num"),
                 html.Td(f"{r['late_ms']:.1f}", className="num"),
                 html.Td(r["kind"]),

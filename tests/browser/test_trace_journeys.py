@@ -232,6 +232,42 @@ def test_a_fresh_load_in_chinese_is_chinese_from_the_first_counters_on(start, se
     assert_clean(duo)
 
 
+SLOW_REGION = """
+const region = document.getElementById(arguments[0]);
+const name = document.getElementById(region.getAttribute('aria-labelledby'));
+region.focus();
+return {sideways: region.scrollWidth - region.clientWidth, page: document.documentElement.scrollWidth,
+        tabindex: region.getAttribute('tabindex'), role: region.getAttribute('role'),
+        name: name && name.textContent, focused: document.activeElement === region};
+"""
+
+
+def screen(duo, width: int, height: int) -> None:
+    """Lay the page out as on a screen that wide (a window's size leaves room for nothing else)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+def test_the_slow_table_shows_every_column_at_1280_px_and_scrolls_by_keyboard_on_a_phone(start, settings, collector):
+    duo = open_trace(start, settings)
+    screen(duo, 1280, 900)
+    duo.find_element(f"#{ids.TRACE_JOBS}").click()
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()  # 300 ms: a slow row with the longest names there are
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 300 ms", timeout=10)
+    for lang, name in (("en", "Slow callbacks"), ("zh", "慢回调")):
+        duo.find_element(f"#{ids.LANG} input[value='{lang}']").click()
+        duo.wait_for_text_to_equal(f"#{ids.TRACE_SLOW_TITLE}", name, timeout=5)
+        time.sleep(0.5)  # its rows, redrawn
+        shown = duo.driver.execute_script(SLOW_REGION, ids.TRACE_SLOW)
+        assert shown["sideways"] <= 0 and shown["page"] <= 1280, f"the slow table is cut at 1280 px in {lang}"
+    screen(duo, 390, 844)
+    time.sleep(0.5)
+    shown = duo.driver.execute_script(SLOW_REGION, ids.TRACE_SLOW)
+    assert shown["page"] <= 390  # only the table's own region scrolls sideways
+    assert (shown["tabindex"], shown["role"], shown["name"], shown["focused"]) == ("0", "region", "慢回调", True)
+    assert_clean(duo)
+
+
 def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector, tmp_path):
     duo = open_trace(start, settings)
     downloads = downloads_to(duo, tmp_path)

@@ -129,6 +129,19 @@ def test_the_slow_table_lists_the_newest_slow_callbacks_first_and_at_most_a_scre
     newest = datetime.fromtimestamp(wall_ms(19_000) / 1000).strftime("%H:%M:%S.%f")[:-3]
     assert texts(body[0])[:2] == [newest, "poll-beijing"]
     assert texts(table.children[0]) == ["Time", "Task", "Callback", "Duration (ms)", "Late (ms)", "Scheduled by"]
+    callback = body[0].children[2]
+    assert "".join(texts(callback)) == "step poll-beijing"
+    long = make_slow_table([{**session.slow_rows()[0], "name": "step TraceHub.block.<locals>.f"}], 100, "en")
+    cell = long.children[1].children[0].children[2].children  # it may wrap after each dot
+    assert [type(c).__name__ if not isinstance(c, str) else c for c in cell] == [
+        "step TraceHub.",
+        "Wbr",
+        "block.",
+        "Wbr",
+        "<locals>.",
+        "Wbr",
+        "f",
+    ]
 
 
 def test_the_slow_table_in_chinese_names_steps_lanes_and_kinds_in_chinese():
@@ -138,7 +151,7 @@ def test_the_slow_table_in_chinese_names_steps_lanes_and_kinds_in_chinese():
     done = [2, 3, 400_000_000, 520_000_000, 0, 0, "callbacks", "Future._schedule_callbacks", False]
     session.feed(answer([step, done], 2, 1000))
     table = make_slow_table(session.slow_rows(), 100, "zh")
-    newest, oldest = (texts(tr) for tr in table.children[1].children)
+    newest, oldest = (["".join(texts(td)) for td in tr.children] for tr in table.children[1].children)
     assert newest[1:] == ["普通回调", "Future._schedule_callbacks", "120.0", "0.0", "完成回调"]
     assert oldest[1:] == ["block the loop 300 ms #1", "推进 TraceHub.block_the_loop", "300.0", "1.0", "call_soon"]
     assert texts(table.children[0]) == ["时间", "任务", "回调", "耗时（毫秒）", "延迟（毫秒）", "调度方式"]
