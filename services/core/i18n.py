@@ -516,6 +516,18 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.col.ms": {"en": "Duration (ms)", "zh": "耗时（毫秒）"},
     "trace.col.late": {"en": "Late (ms)", "zh": "延迟（毫秒）"},
     "trace.col.kind": {"en": "Scheduled by", "zh": "调度方式"},
+    "trace.lane.plain": {"en": "callbacks", "zh": "普通回调"},
+    "trace.lane.worker": {"en": "worker {pid}", "zh": "工作进程 {pid}"},
+    "trace.step": {"en": "step {coro}", "zh": "推进 {coro}"},
+    "trace.kind.done": {"en": "done callback", "zh": "完成回调"},
+    "trace.hover.callback": {
+        "en": "{name}<br>{lane} · {ms} ms · late {late} ms · {kind}",
+        "zh": "{name}<br>{lane} · {ms} ms · 延迟 {late} ms · {kind}",
+    },
+    "trace.hover.job": {
+        "en": "{name} (job {number})<br>worker pid {pid} · {ms} ms",
+        "zh": "{name}（任务 {number}）<br>工作进程 pid {pid} · {ms} ms",
+    },
     "trace.inspect.title": {"en": "Task", "zh": "任务"},
     "trace.inspect.hint": {
         "en": "Click a tick in the timeline to inspect its task.",
@@ -556,27 +568,15 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "正在追踪{loop}事件循环（pid {pid}）· {window} 秒窗口",
     },
     "trace.status.paused": {"en": "Paused · the loop is still being traced", "zh": "已暂停 · 仍在持续追踪"},
-    "trace.counters": {
-        "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
-        "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
-    },
     "trace.counters.measuring": {
         "en": "Measuring events/s and the tracer's cost…",
         "zh": "正在测量每秒事件数与追踪开销……",
     },
+    "trace.counters": {
+        "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
+        "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
+    },
     "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
-    "trace.lane.plain": {"en": "callbacks", "zh": "普通回调"},
-    "trace.lane.worker": {"en": "worker {pid}", "zh": "工作进程 {pid}"},
-    "trace.step": {"en": "step {coro}", "zh": "推进 {coro}"},
-    "trace.kind.done": {"en": "done callback", "zh": "完成回调"},
-    "trace.hover.callback": {
-        "en": "{name}<br>{lane} · {ms} ms · late {late} ms · {kind}",
-        "zh": "{name}<br>{lane} · {ms} ms · 延迟 {late} ms · {kind}",
-    },
-    "trace.hover.job": {
-        "en": "{name} (job {number})<br>worker pid {pid} · {ms} ms",
-        "zh": "{name}（任务 {number}）<br>工作进程 pid {pid} · {ms} ms",
-    },
     "trace.err.unavailable": {
         "en": "The trace service does not answer: the collector is not running, or runs with LOOPLENS_TRACE_PORT=0.",
         "zh": "追踪服务无响应：采集进程未运行，或以 LOOPLENS_TRACE_PORT=0 运行。",
