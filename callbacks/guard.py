@@ -15,23 +15,40 @@ from services.ops.guard import Client, Guard
 from views.tracing import message
 
 
-def refusal(guard: Guard, action: str, token: str | None, lang: str) -> str | None:
-    """None when the action may go ahead (and is counted), else why not, in ``lang``."""
+def refused(guard: Guard, action: str, token: str | None) -> ActionRefused | None:
+    """None when the action may go ahead (and is counted), else why not."""
     try:
         guard.check(action, Client.of(ctx.remote, ctx.headers or {}), token)
     except ActionRefused as err:
-        return t(err.code, lang, **err.params)
+        return err
     return None
 
 
-def guarded(guard: Guard, action: str, act: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def refusal(guard: Guard, action: str, token: str | None, lang: str) -> str | None:
+    """None when the action may go ahead (and is counted), else why not, in ``lang``."""
+    err = refused(guard, action, token)
+    return None if err is None else t(err.code, lang, **err.params)
+
+
+def say_refusal(err: ActionRefused, lang: str) -> Any:
+    """A refusal as a page's message, in ``lang``."""
+    return message(t(err.code, lang, **err.params), ok=False)
+
+
+def guarded(
+    guard: Guard,
+    action: str,
+    act: Callable[..., Awaitable[Any]],
+    say: Callable[[ActionRefused, str], Any] = say_refusal,
+) -> Callable[..., Awaitable[Any]]:
     """``act(n_clicks, *states, lang)`` as a callback that takes the operator token last
-    and asks the guard first: a refusal is the page's message (its one output)."""
+    and asks the guard first: a refusal is the page's message (its one output), as ``say``
+    makes it (a page that keeps its message as data to show in any language says so)."""
 
     async def through_guard(n_clicks: int | None, *states: Any) -> Any:
         *rest, lang, token = states
-        if n_clicks and (why := refusal(guard, action, token, checked_lang(lang))):
-            return message(why, ok=False)
+        if n_clicks and (err := refused(guard, action, token)):
+            return say(err, checked_lang(lang))
         return await act(n_clicks, *rest, lang)
 
     return through_guard

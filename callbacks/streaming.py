@@ -6,6 +6,14 @@ for its view with ``get_prop`` — the acknowledgement that keeps one update in 
 and the user's latest settings — beats, and lets the page's stream take one ``turn``.
 A turn that fails is shown by the page's ``failed`` and the stream goes on.
 
+Pushing only to a page that is there: a turn awaits (new rows, a service), and the user
+may leave the page meanwhile; what it ``push``es is held until the next acknowledgement
+and sent only if that brings a view (a page whose view store lives in the shell empties
+it when left), so nothing goes to components that are gone (the browser would warn
+"SET_PROPS: Component … not found"). A page whose view store is part of the page itself
+names its ``path``: its stream asks the shell's location first and ends as soon as the
+browser is elsewhere, without asking for a store that is gone.
+
 Keeping one stream alive per page: Dash 4.4.1 restarts a WebSocket callback after a
 reconnect only for some losses of the socket (a second full page load in the same
 browser can leave the page with none), so each streaming page watches for itself. Its
@@ -28,6 +36,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, set_props
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
+import ids
 from services.core.i18n import LANGS, t
 from services.core.metrics import OPEN_STREAMS
 
@@ -54,13 +63,20 @@ class PageStream:
     """One page's stream; a page subclasses it with what a turn does (and names its page)."""
 
     page = "page"
+    path: str | None = None  # the page's path when its view store is part of the page
+    _outbox: list[tuple[str, dict[str, Any]]]  # what ``push`` holds until the next acknowledgement
+
+    def push(self, component_id: str, props: dict[str, Any]) -> None:
+        """Set ``props`` of a component of the page once the page has acknowledged the last
+        update and is still there (see the module docstring)."""
+        self._outbox.append((component_id, props))
 
     def current(self, data: dict[str, Any] | None) -> bool:
         """Whether this stream still serves the page whose view is ``data``."""
         raise NotImplementedError
 
     async def turn(self, data: dict[str, Any] | None) -> None:
-        """One turn, after the page's acknowledgement: push what is new."""
+        """One turn, after the page's acknowledgement: ``push`` what is new."""
         raise NotImplementedError
 
     async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
@@ -73,20 +89,31 @@ class PageStream:
         if ws is None:
             raise PreventUpdate  # only meaningful over the WebSocket
         beat = Beat(beat_id, number)
+        self._outbox = []
         with OPEN_STREAMS.labels(self.page).track_inprogress():
             await self._turns(ws, view_id, beat)
+
+    async def _ask(self, ws: Any, view_id: str) -> tuple[bool, dict[str, Any] | None]:
+        """(whether the page is still shown, its view): the acknowledgement of the last update."""
+        if self.path is not None and await ws.get_prop(ids.PAGES_LOCATION, "pathname") != self.path:
+            return False, None  # the page was left: its components, its view store among them, are gone
+        return True, await ws.get_prop(view_id, "data")
 
     async def _turns(self, ws: Any, view_id: str, beat: Beat) -> None:
         while not ws.is_shutdown:
             try:
-                data = await ws.get_prop(view_id, "data")  # the ack, and the view
+                shown, data = await self._ask(ws, view_id)
             except TimeoutError:
                 continue  # a frozen or background tab: ask again
             except WebsocketDisconnected:
                 return
-            if not self.current(data):
+            if not (shown and self.current(data)):
                 return
             beat.beat()
+            outbox, self._outbox = self._outbox, []
+            if data is not None:  # else the page was left while the turn ran: what was for it is dropped
+                for component_id, props in outbox:
+                    set_props(component_id, props)
             try:
                 await self.turn(data)
             except (asyncio.CancelledError, WebsocketDisconnected):

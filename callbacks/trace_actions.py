@@ -1,6 +1,9 @@
 """Trace page actions: block the loop, run pool jobs, pick / inspect / cancel a task,
 download the window. Those that change the running system (block, jobs, cancel) go
-through the guard (``services.ops.guard``) before they reach the trace service."""
+through the guard (``services.ops.guard``) before they reach the trace service.
+
+An action's outcome is kept as a note (a message key and its values, ``TRACE_NOTE``)
+and shown under the buttons in the page's language, so it follows a switch of language."""
 
 from __future__ import annotations
 
@@ -15,15 +18,15 @@ from dash.exceptions import PreventUpdate
 import ids
 from callbacks.guard import guarded
 from callbacks.i18n import checked_lang
-from callbacks.tracing import failed, loop_of, trace_client
-from services.core.errors import TraceError
+from callbacks.tracing import failed, failure, loop_of, trace_client
+from services.core.errors import ActionRefused, TraceError
 from services.core.i18n import t
 from services.core.settings import Settings
 from services.ops.guard import Guard
 from services.tracing.limits import MAX_BLOCK_MS, MESSAGE_PARAMS
 from services.tracing.view import TraceView
 from views import HIDDEN, SHOWN
-from views.tracing import make_task_panel, message
+from views.tracing import make_task_panel, note, show_note
 
 JOBS, JOB_MS = 8, 60  # what "run pool jobs" sends
 
@@ -38,30 +41,33 @@ def parse_block_ms(text: Any) -> int | None:
 
 
 async def block(
-    settings: Settings, n_clicks: int | None, text: Any, view: dict[str, Any] | None, lang: str | None
-) -> Any:
+    settings: Settings, n_clicks: int | None, text: Any, view: dict[str, Any] | None, _lang: str | None
+) -> dict[str, Any]:
+    """The note of blocking the page's loop for ``text`` ms."""
     if not n_clicks:
         raise PreventUpdate
-    lang, loop = checked_lang(lang), loop_of(view)
+    loop = loop_of(view)
     ms = parse_block_ms(text)
     if ms is None:
-        return message(t("trace.err.block_range", lang, **MESSAGE_PARAMS), ok=False)
+        return note("trace.err.block_range", ok=False, **MESSAGE_PARAMS)
     try:
         async with trace_client(settings, loop) as client:
-            return message(t("trace.blocked", lang, name=await client.block(ms)))
+            return note("trace.blocked", name=await client.block(ms))
     except TraceError as err:
-        return failed(err, lang, loop)
+        return failure(err, loop)
 
 
-async def jobs(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> Any:
+async def jobs(
+    settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, _lang: str | None
+) -> dict[str, Any]:
     if not n_clicks:
         raise PreventUpdate
-    lang, loop = checked_lang(lang), loop_of(view)
+    loop = loop_of(view)
     try:
         async with trace_client(settings, loop) as client:
-            return message(t("trace.jobs_sent", lang, n=await client.jobs(JOBS, JOB_MS)))
+            return note("trace.jobs_sent", n=await client.jobs(JOBS, JOB_MS))
     except TraceError as err:
-        return failed(err, lang, loop)
+        return failure(err, loop)
 
 
 def task_of(picked: dict[str, Any] | None) -> int | None:
@@ -92,31 +98,37 @@ def clicked_task(click: dict[str, Any] | None) -> int | None:
         return None
 
 
-async def cancel(settings: Settings, n_clicks: int | None, picked: dict[str, Any] | None, lang: str | None) -> Any:
+async def cancel(
+    settings: Settings, n_clicks: int | None, picked: dict[str, Any] | None, _lang: str | None
+) -> dict[str, Any]:
     serial = task_of(picked)
     if not n_clicks or not serial:
         raise PreventUpdate
-    lang, loop = checked_lang(lang), loop_of(picked)
+    loop = loop_of(picked)
     try:
         async with trace_client(settings, loop) as client:
-            return message(t("trace.cancelled", lang, name=await client.cancel(serial)))
+            return note("trace.cancelled", name=await client.cancel(serial))
     except TraceError as err:
-        return failed(err, lang, loop)
+        return failure(err, loop)
 
 
-async def export(
-    settings: Settings, n_clicks: int | None, view: dict[str, Any] | None, lang: str | None
-) -> tuple[Any, str]:
+async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
+    """(the download, the note: none when it worked)."""
     if not n_clicks:
         raise PreventUpdate
-    lang, shown = checked_lang(lang), TraceView.from_store(view)
+    shown = TraceView.from_store(view)
     try:
         async with trace_client(settings, shown.loop, timeout_s=10) as client:
             doc = await client.export(shown.window_s)
     except TraceError as err:
-        return no_update, failed(err, lang, shown.loop)
+        return no_update, failure(err, shown.loop)
     name = f"looplens-trace-{shown.loop}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), ""
+    return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), None
+
+
+def refusal_note(err: ActionRefused, _lang: str) -> dict[str, Any]:
+    """The guard's refusal as a note, shown like any outcome."""
+    return note(err.code, ok=False, **err.params)
 
 
 def register(app: Dash, settings: Settings) -> None:
@@ -124,47 +136,53 @@ def register(app: Dash, settings: Settings) -> None:
     _register_loop_actions(app, settings, guard)
     _register_task_actions(app, settings, guard)
 
+    async def show(data: Any, lang: str | None) -> Any:
+        return show_note(data, checked_lang(lang))
+
+    app.callback(
+        Output(ids.TRACE_MESSAGE, "children"),
+        Input(ids.TRACE_NOTE, "data"),
+        Input(ids.LANG, "value"),  # the message follows a switch of language
+    )(show)
+
 
 def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
     """Block the loop, run pool jobs (actions: through the guard), download the window."""
 
     app.callback(
-        Output(ids.TRACE_MESSAGE, "children"),
+        Output(ids.TRACE_NOTE, "data"),
         Input(ids.TRACE_BLOCK, "n_clicks"),
         State(ids.TRACE_BLOCK_MS, "value"),
         State(ids.TRACE_VIEW, "data"),
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(guarded(guard, "block", partial(block, settings)))
+    )(guarded(guard, "block", partial(block, settings), refusal_note))
 
     app.callback(
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
         Input(ids.TRACE_JOBS, "n_clicks"),
         State(ids.TRACE_VIEW, "data"),
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(guarded(guard, "jobs", partial(jobs, settings)))
+    )(guarded(guard, "jobs", partial(jobs, settings), refusal_note))
 
-    async def download(n_clicks: int | None, view: dict[str, Any] | None, lang: str | None) -> tuple[Any, str]:
-        return await export(settings, n_clicks, view, lang)
+    async def download(n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
+        return await export(settings, n_clicks, view)
 
-    async def forget(_loop: Any) -> str:
-        return ""  # an action's outcome belongs to the loop it was asked of
+    async def forget(_loop: Any) -> None:
+        return None  # an action's outcome belongs to the loop it was asked of
 
     app.callback(
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.TRACE_LOOP, "value"),
-        prevent_initial_call=True,
+        Output(ids.TRACE_NOTE, "data", allow_duplicate=True), Input(ids.TRACE_LOOP, "value"), prevent_initial_call=True
     )(forget)
 
     app.callback(
         Output(ids.TRACE_DOWNLOAD, "data"),
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
         Input(ids.TRACE_EXPORT, "n_clicks"),
         State(ids.TRACE_VIEW, "data"),
-        State(ids.LANG, "value"),
         prevent_initial_call=True,
     )(download)
 
@@ -185,22 +203,22 @@ def _register_task_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         prevent_initial_call=True,
     )(pick_task)
 
-    async def show_task(picked: dict[str, Any] | None, _message: Any, lang: str | None) -> tuple[Any, dict[str, str]]:
+    async def show_task(picked: dict[str, Any] | None, _note: Any, lang: str | None) -> tuple[Any, dict[str, str]]:
         return await inspect(settings, picked, lang)
 
     app.callback(
         Output(ids.TRACE_INSPECT, "children"),
         Output(ids.TRACE_CANCEL, "style"),
         Input(ids.TRACE_TASK, "data"),
-        Input(ids.TRACE_MESSAGE, "children"),
-        State(ids.LANG, "value"),
+        Input(ids.TRACE_NOTE, "data"),  # after an action (a cancel), the task as it is now
+        Input(ids.LANG, "value"),  # the panel's words follow a switch of language
     )(show_task)
 
     app.callback(
-        Output(ids.TRACE_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
         Input(ids.TRACE_CANCEL, "n_clicks"),
         State(ids.TRACE_TASK, "data"),
         State(ids.LANG, "value"),
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
-    )(guarded(guard, "cancel", partial(cancel, settings)))
+    )(guarded(guard, "cancel", partial(cancel, settings), refusal_note))

@@ -4,11 +4,13 @@ task, download the export).
 
 The stream is one WebSocket callback per page visit. The page layout gives each visit a
 stream number, both the stream's Input (so mounting the page starts it) and part of the
-view store; a stream whose number is no longer the page's returns (the page was left,
-or ``callbacks.watchdog`` started a newer one after its beats stopped). Each turn asks
-the page for its view with ``get_prop`` — the acknowledgement that the last push was
-taken (at most one update in flight) — then asks the trace service for the rows since
-its cursor and pushes them as a Patch.
+view store; a stream returns when the browser is no longer at ``PAGE_PATH`` (the page
+was left: its components are gone) or the view's number is no longer its own
+(``callbacks.streaming``'s watchdog started a newer one after its beats stopped). Each
+turn asks the page for its view with ``get_prop`` — the acknowledgement that the last
+push was taken (at most one update in flight) — then asks the trace service for the
+rows since its cursor and pushes them as a Patch, once the next acknowledgement shows
+the page is still there.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 import time
 from typing import Any
 
-from dash import Dash, Input, Output, State, set_props
+from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 import ids
@@ -30,10 +32,11 @@ from services.core.settings import Settings
 from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView, known_loop
-from views.tracing import counters_text, make_slow_table, make_trace_figure, make_trace_patch, message
+from views.tracing import counters_text, make_slow_table, make_trace_figure, make_trace_patch, message, note
 
 logger = logging.getLogger(__name__)
 
+PAGE_PATH = "/trace"
 PUSH_S = 0.25  # a stream asks the trace service for new rows this often
 COUNTERS_EVERY_S = 1.0
 RETRY_S = 2.0  # the trace service did not answer: ask again after this long
@@ -64,10 +67,13 @@ def make_view(
     return view, "btn btn-pause paused" if paused else "btn btn-pause"
 
 
+def error_key(err: TraceError, loop: str) -> str:
+    """The message key of what went wrong asking ``loop``'s trace service."""
+    return "trace.err.unavailable_sensor" if isinstance(err, TraceUnavailable) and loop == "sensor" else err.code
+
+
 def error_text(err: TraceError, lang: str, loop: str) -> str:
-    if isinstance(err, TraceUnavailable) and loop == "sensor":
-        return t("trace.err.unavailable_sensor", lang)
-    return t(err.code, lang, **MESSAGE_PARAMS)
+    return t(error_key(err, loop), lang, **MESSAGE_PARAMS)
 
 
 def trace_client(settings: Settings, loop: str, timeout_s: float = 3.0) -> TraceClient:
@@ -77,6 +83,11 @@ def trace_client(settings: Settings, loop: str, timeout_s: float = 3.0) -> Trace
 
 def failed(err: TraceError, lang: str, loop: str) -> Any:
     return message(error_text(err, lang, loop), ok=False)
+
+
+def failure(err: TraceError, loop: str) -> dict[str, Any]:
+    """What went wrong, as an action's note (``views.tracing.show_note``)."""
+    return note(error_key(err, loop), ok=False, **MESSAGE_PARAMS)
 
 
 def loop_of(data: dict[str, Any] | None) -> str:
@@ -89,6 +100,7 @@ def loop_of(data: dict[str, Any] | None) -> str:
 
 class _Stream(PageStream):
     page = "trace"
+    path = PAGE_PATH
 
     def __init__(self, client: TraceClient, settings: Settings, number: int) -> None:
         self.number = number
@@ -97,6 +109,7 @@ class _Stream(PageStream):
         self.session: TraceSession | None = None
         self._counters_at = 0.0
         self._watched_at = 0.0
+        self._retry_at = 0.0  # after a failed turn: when to ask the trace service again
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return (
@@ -104,25 +117,33 @@ class _Stream(PageStream):
         )  # else the page was left, or a newer stream serves it
 
     async def turn(self, data: dict[str, Any] | None) -> None:
-        await self.step(TraceView.from_store(data), checked_lang((data or {}).get("lang")))
+        await self.step(TraceView.from_store(data))
 
     async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
         lang = checked_lang((data or {}).get("lang"))
         if isinstance(err, TraceError):
-            set_props(ids.TRACE_STATUS, {"children": error_text(err, lang, TraceView.from_store(data).loop)})
+            self.push(ids.TRACE_STATUS, {"children": error_text(err, lang, TraceView.from_store(data).loop)})
         else:
             logger.exception("trace stream step failed; rebuilding")
-            set_props(ids.TRACE_STATUS, {"children": t("trace.err.stream", lang)})
+            self.push(ids.TRACE_STATUS, {"children": t("trace.err.stream", lang)})
         self.session = None
-        await asyncio.sleep(RETRY_S)
+        self._retry_at = time.monotonic() + RETRY_S  # the message goes out now, the next try then
 
-    async def step(self, view: TraceView, lang: str) -> None:
-        session = self.session
+    async def step(self, view: TraceView) -> None:
+        """A new picture (the first, or another loop, window, threshold or language: every
+        word in it follows), or the rows since the last; then the table and counters."""
+        if (wait := self._retry_at - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        session, lang = self.session, view.lang
         if session is None or not view.same_picture(session.view):
             self.client.use(self.settings.trace_url_of(view.loop))
-            self.session = session = TraceSession(view)
+            self.session = TraceSession(view)
+            if session is not None and session.view.loop == view.loop:
+                self.session.stats = session.stats  # the rate it measured holds until the next one
+            session = self.session
             update = session.feed(await self.client.poll(-1, view.window_s))
-            set_props(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
+            self.push(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
+            self._counters_at = 0.0  # its counters and status now, in its language
         else:
             paused_before, session.view = session.view.paused, view
             if view.paused != paused_before:
@@ -134,12 +155,12 @@ class _Stream(PageStream):
                     await self.client.watch()
                 return
             update = session.feed(await self.client.poll(session.cursor, view.window_s))
-            set_props(ids.TRACE_GRAPH, {"figure": make_trace_patch(update, view.window_s)})
+            self.push(ids.TRACE_GRAPH, {"figure": make_trace_patch(update, view.window_s)})
         if update.slow_changed:
-            set_props(ids.TRACE_SLOW, {"children": make_slow_table(session.slow_rows(), view.slow_ms, lang)})
+            self.push(ids.TRACE_SLOW, {"children": make_slow_table(session.slow_rows(), view.slow_ms, lang)})
         if time.monotonic() - self._counters_at >= COUNTERS_EVERY_S:
             self._counters_at = time.monotonic()
-            set_props(ids.TRACE_COUNTERS, {"children": counters_text(session, lang)})
+            self.push(ids.TRACE_COUNTERS, {"children": counters_text(session, lang)})
             self.push_status(lang)
 
     def push_status(self, lang: str) -> None:
@@ -156,7 +177,7 @@ class _Stream(PageStream):
                 window=view.window_s,
             )
         )
-        set_props(ids.TRACE_STATUS, {"children": text})
+        self.push(ids.TRACE_STATUS, {"children": text})
 
 
 async def stream(settings: Settings, number: int | None) -> None:
@@ -211,3 +232,12 @@ def register(app: Dash, settings: Settings) -> None:
         state="looplensTrace",
     )
     follow_language(app, ids.TRACE_VIEW)
+
+    # Leaving the page empties its view at once, before its layout goes: a stream that asks
+    # meanwhile ends instead of pushing to components about to be gone.
+    app.clientside_callback(
+        f"(path) => path === '{PAGE_PATH}' ? window.dash_clientside.no_update : null",
+        Output(ids.TRACE_VIEW, "data", allow_duplicate=True),
+        Input(ids.PAGES_LOCATION, "pathname"),
+        prevent_initial_call=True,
+    )

@@ -65,13 +65,17 @@ def _panels() -> html.Div:
     cancel = html.Button(
         T("trace.cancel"), id=ids.TRACE_CANCEL, className="btn btn-warn", style=HIDDEN, disabled=read_only()
     )
+    slow = html.Div(  # on a narrow screen the table scrolls sideways: a region keyboards can reach
+        id=ids.TRACE_SLOW,
+        className="table-scroll",
+        tabIndex="0",
+        role="region",
+        **{"aria-labelledby": ids.TRACE_SLOW_TITLE},  # type: ignore[arg-type]  # aria-* is not in Div's typed signature
+    )
     return html.Div(
         className="trace-panels",
         children=[
-            html.Section(
-                [T("trace.slow.title", html.H2), html.Div(id=ids.TRACE_SLOW, className="table-scroll")],
-                className="card",
-            ),
+            html.Section([html.H2(T("trace.slow.title"), id=ids.TRACE_SLOW_TITLE), slow], className="card"),
             html.Section([T("trace.inspect.title", html.H2), html.Div(id=ids.TRACE_INSPECT), cancel], className="card"),
         ],
     )
@@ -92,6 +96,7 @@ def layout(**_query: str) -> html.Div:
             _panels(),
             dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
             dcc.Store(id=ids.TRACE_TASK),
+            dcc.Store(id=ids.TRACE_NOTE),
             dcc.Store(id=ids.TRACE_STREAM, data=number),
             dcc.Store(id=ids.TRACE_ENDED),
             dcc.Store(id=ids.TRACE_BEAT),

@@ -23,6 +23,8 @@ STYLE = {  # series → how its traces look
     "lag": {"mode": "lines", "line": {"width": 1.5, "color": "#9467bd"}},
 }
 EMPTY_LAYOUT = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
+TICKS, HOVER_TIME = "%H:%M:%S", "%H:%M:%S.%L"
+TASK_STATES = ("pending", "running", "waiting", "done", "cancelled", "raised")  # Tracer.task_info's
 
 
 def x_window(end_ms: float, window_s: int) -> list[float]:
@@ -56,7 +58,10 @@ def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Fi
     fig.update_layout(
         **EMPTY_LAYOUT, height=620, hovermode="closest", uirevision=session.view.window_s, clickmode="event"
     )
-    fig.update_xaxes(type="date", range=x_window(update.end_ms, session.view.window_s))
+    # clock times, not a date under the first tick ("Nov 27, 2026"): the same in every language
+    fig.update_xaxes(
+        type="date", range=x_window(update.end_ms, session.view.window_s), tickformat=TICKS, hoverformat=HOVER_TIME
+    )
     fig.update_yaxes(type="category", categoryorder="category descending", row=1, col=1)
     fig.update_yaxes(title_text=t("trace.lag", lang), rangemode="tozero", row=2, col=1)
     return fig
@@ -83,6 +88,12 @@ def _clock(ms: float) -> str:
     return datetime.fromtimestamp(ms / 1000).strftime("%H:%M:%S.%f")[:-3]
 
 
+def breakable(name: str) -> list[Any]:
+    """A dotted name that may wrap after each dot (``TraceHub.block.<locals>.f``)."""
+    parts = name.split(".")
+    return [item for part in parts[:-1] for item in (f"{part}.", html.Wbr())] + [parts[-1]]
+
+
 def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> Any:
     if not rows:
         return html.P(t("trace.slow.none", lang, ms=f"{slow_ms:g}"), className="muted")
@@ -92,7 +103,7 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> An
             [
                 html.Td(_clock(r["at_ms"])),
                 html.Td(r["lane"]),
-                html.Td(r["name"], className="mono"),
+                html.Td(breakable(r["name"]), className="mono"),
                 html.Td(f"{r['ms']:.1f}", className="num"),
                 html.Td(f"{r['late_ms']:.1f}", className="num"),
                 html.Td(r["kind"]),
@@ -106,7 +117,9 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> An
 
 def counters_text(session: TraceSession, lang: str) -> str:
     s = session.stats
-    rate, pct = s.get("events_per_s", 0), s.get("overhead_pct", 0)
+    rate, pct = s.get("events_per_s"), s.get("overhead_pct")
+    if rate is None or pct is None:  # the trace service's first answer: no rate to show yet, not zeros
+        return t("trace.counters.measuring", lang)
     # the C hot path on the collector costs well under a thousandth of a percent: say so
     # rather than round it to zero
     overhead = "< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %"
@@ -120,9 +133,15 @@ def counters_text(session: TraceSession, lang: str) -> str:
     )
 
 
+def task_state(state: str, lang: str) -> str:
+    """A task's state (``services.tracing.tracer``'s words) in ``lang``; another as it came."""
+    return t(f"trace.state.{state}", lang) if state in TASK_STATES else state
+
+
 def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
     stack = info.get("stack") or []
-    rows = [("name", info["name"]), ("coro", info["coro"]), ("site", info["site"]), ("state", info["state"])]
+    site = info["site"] or t("trace.inspect.site_unknown", lang)
+    rows = [("name", info["name"]), ("coro", info["coro"]), ("site", site), ("state", task_state(info["state"], lang))]
     return [
         html.Dl(
             [
@@ -140,3 +159,18 @@ def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
 def message(text: str, ok: bool = True) -> html.Span:
     """An action's outcome under the buttons: plain when it worked, highlighted when not."""
     return html.Span(text, className="msg-ok" if ok else "msg-error")
+
+
+def note(key: str, ok: bool = True, **params: Any) -> dict[str, Any]:
+    """An action's outcome as data — a message key and its values — for a page that shows
+    it in whatever language it is in (``show_note``)."""
+    return {"key": key, "params": params, "ok": ok}
+
+
+def show_note(data: Any, lang: str) -> Any:
+    """A note as the page's message in ``lang``; nothing for none (or a store that holds
+    something else: it is the browser's)."""
+    if not isinstance(data, dict) or not isinstance(data.get("key"), str):
+        return ""
+    params = data.get("params")
+    return message(t(data["key"], lang, **(params if isinstance(params, dict) else {})), ok=data.get("ok") is True)

@@ -592,6 +592,18 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.col.ms": {"en": "Duration (ms)", "zh": "耗时（毫秒）"},
     "trace.col.late": {"en": "Late (ms)", "zh": "延迟（毫秒）"},
     "trace.col.kind": {"en": "Scheduled by", "zh": "调度方式"},
+    "trace.lane.plain": {"en": "callbacks", "zh": "普通回调"},
+    "trace.lane.worker": {"en": "worker {pid}", "zh": "工作进程 {pid}"},
+    "trace.step": {"en": "step {coro}", "zh": "推进 {coro}"},
+    "trace.kind.done": {"en": "done callback", "zh": "完成回调"},
+    "trace.hover.callback": {
+        "en": "{name}<br>{lane} · {ms} ms · late {late} ms · {kind}",
+        "zh": "{name}<br>{lane} · {ms} ms · 延迟 {late} ms · {kind}",
+    },
+    "trace.hover.job": {
+        "en": "{name} (job {number})<br>worker pid {pid} · {ms} ms",
+        "zh": "{name}（任务 {number}）<br>工作进程 pid {pid} · {ms} ms",
+    },
     "trace.inspect.title": {"en": "Task", "zh": "任务"},
     "trace.inspect.hint": {
         "en": "Click a tick in the timeline to inspect its task.",
@@ -607,6 +619,13 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.inspect.state": {"en": "State", "zh": "状态"},
     "trace.inspect.stack": {"en": "Await stack", "zh": "等待栈"},
     "trace.inspect.no_stack": {"en": "(none: the task is not suspended)", "zh": "（无：任务未挂起）"},
+    "trace.inspect.site_unknown": {"en": "(created before tracing began)", "zh": "（在追踪开始之前创建）"},
+    "trace.state.pending": {"en": "pending", "zh": "未结束"},
+    "trace.state.running": {"en": "running", "zh": "运行中"},
+    "trace.state.waiting": {"en": "waiting", "zh": "等待中"},
+    "trace.state.done": {"en": "done", "zh": "已完成"},
+    "trace.state.cancelled": {"en": "cancelled", "zh": "已取消"},
+    "trace.state.raised": {"en": "raised an exception", "zh": "抛出了异常"},
     "trace.cancel": {"en": "Cancel task", "zh": "取消任务"},
     "trace.cancelled": {
         "en": "Cancelled {name}. The collector starts a new poll task for the station a period later.",
@@ -625,6 +644,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "正在追踪{loop}事件循环（pid {pid}）· {window} 秒窗口",
     },
     "trace.status.paused": {"en": "Paused · the loop is still being traced", "zh": "已暂停 · 仍在持续追踪"},
+    "trace.counters.measuring": {
+        "en": "Measuring events/s and the tracer's cost…",
+        "zh": "正在测量每秒事件数与追踪开销……",
+    },
     "trace.counters": {
         "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
         "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",

@@ -178,7 +178,8 @@ class TraceHub:
         stats = self.tracer.statistics()
         recorded, at = self._sent
         self._sent = (stats.recorded, now)
-        rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else 0.0
+        # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
+        rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else None
         since = now - window_ns if after < 0 else now - 5_000_000_000
         return {
             "pid": self.tracer.pid,
@@ -194,8 +195,8 @@ class TraceHub:
                 "recorded": stats.recorded,
                 "dropped": stats.dropped,
                 "tasks": stats.tasks,
-                "events_per_s": round(rate, 1),
-                "overhead_pct": round(rate * self.row_cost_ns / 1e7, 4),
+                "events_per_s": None if rate is None else round(rate, 1),
+                "overhead_pct": None if rate is None else round(rate * self.row_cost_ns / 1e7, 4),
                 "capacity": stats.capacity,
             },
         }

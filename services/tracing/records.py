@@ -30,7 +30,8 @@ class TaskRecord:
 
     @property
     def site(self) -> str:
-        return f"{self.site_code.co_filename}:{self.site_line}" if self.site_code else "(created before tracing began)"
+        """file:line where the task was created; "" when that was before tracing began."""
+        return f"{self.site_code.co_filename}:{self.site_line}" if self.site_code else ""
 
 
 @dataclass(frozen=True)

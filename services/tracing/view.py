@@ -1,5 +1,6 @@
 """What the Trace page shows, from the trace service's answers: timeline points per series,
-the slow-callback table and counters. No Dash here; ``views.tracing`` draws it.
+the slow-callback table and counters, their words in the page's language (a new language
+is a new picture). No Dash here; ``views.tracing`` draws it.
 
 The timeline is pushed incrementally, like the Live page: each series has two traces
 ("chunks"). New points go to the head chunk; when it is full, the other chunk — by then
@@ -13,7 +14,8 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.tracing.columns import KIND_NAMES
+from services.core.i18n import DEFAULT_LANG, LANGS, t
+from services.tracing.columns import DONE_CALLBACK, KIND_NAMES
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
 
 SERIES = ("ticks", "busy", "slow", "jobs", "lag")
@@ -25,6 +27,7 @@ BUSY_NS = 500_000  # a callback this long also gets a bar, not only a tick
 SLOW_SHOWN = 15
 JOBS_KEPT = 2000
 SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
+STEP = "step "  # how the tracer names a task's step: this, then the task's coroutine (Tracer.name_of)
 
 
 # A row of the trace service: see TraceHub._row.
@@ -40,6 +43,22 @@ def known_loop(loop: Any) -> str:
     return loop if loop in LOOPS else LOOPS[0]
 
 
+def kind_name(kind: int, lang: str) -> str:
+    """How a callback was scheduled: asyncio's own name, or words for a done callback."""
+    return t("trace.kind.done", lang) if kind == DONE_CALLBACK else KIND_NAMES[kind]
+
+
+def lane_of(row: list[Any], lang: str) -> str:
+    """A row's lane: its task's name, or the lane of plain callbacks (not a task's)."""
+    return row[LANE] if row[TASK] else t("trace.lane.plain", lang)
+
+
+def name_of(row: list[Any], lang: str) -> str:
+    """A row's callback: a task's step says so in ``lang``; other names are code's own."""
+    name = str(row[NAME])
+    return t("trace.step", lang, coro=name[len(STEP) :]) if row[TASK] and name.startswith(STEP) else name
+
+
 @dataclass(frozen=True)
 class TraceView:
     """The page's settings, as its store holds them."""
@@ -50,6 +69,7 @@ class TraceView:
     slow_ms: float = 100.0
     paused: bool = False
     stream: int = 0  # the number of the stream meant to serve the page
+    lang: str = DEFAULT_LANG  # the page's language: the words in the picture
 
     @classmethod
     def from_store(cls, data: dict[str, Any] | None) -> TraceView:
@@ -63,14 +83,16 @@ class TraceView:
             slow_ms=slow if slow in SLOW_MARKS_MS else 100,
             paused=bool(data.get("paused")),
             stream=int(data.get("stream") or 0),
+            lang=data["lang"] if data.get("lang") in LANGS else DEFAULT_LANG,
         )
 
     def same_picture(self, other: TraceView) -> bool:
-        return (self.loop, self.window_s, self.hide_internal, self.slow_ms) == (
+        return (self.loop, self.window_s, self.hide_internal, self.slow_ms, self.lang) == (
             other.loop,
             other.window_s,
             other.hide_internal,
             other.slow_ms,
+            other.lang,
         )
 
 
@@ -130,26 +152,33 @@ class TraceSession:
         self._offset_ns = int(answer["wall_offset_ns"])
         self.pid = int(answer["pid"])
         self.cursor = int(answer["cursor"])
-        self.stats = dict(answer["stats"], skipped=answer.get("skipped", 0))
+        known = {key: value for key, value in answer["stats"].items() if value is not None}  # None: not yet
+        self.stats = {**self.stats, **known, "skipped": answer.get("skipped", 0)}
         points = {s: Points() for s in SERIES}
         slow_ns = self.view.slow_ms * 1e6
         slow_changed = first
         if first:
             for row in answer.get("slow", ()):
                 self.slow.append(row)
+        lang = self.view.lang
         for row in answer["rows"]:
             if self.view.hide_internal and row[INTERNAL]:
                 continue
-            duration = row[END] - row[START]
-            text = (
-                f"{row[NAME]}<br>{row[LANE]} · {duration / 1e6:.3f} ms · "
-                f"late {row[LATE] / 1e6:.3f} ms · {KIND_NAMES[row[KIND]]}"
+            duration, lane = row[END] - row[START], lane_of(row, lang)
+            text = t(
+                "trace.hover.callback",
+                lang,
+                name=name_of(row, lang),
+                lane=lane,
+                ms=f"{duration / 1e6:.3f}",
+                late=f"{row[LATE] / 1e6:.3f}",
+                kind=kind_name(row[KIND], lang),
             )
-            points["ticks"].add(self._ms(row[START]), row[LANE], text, row[TASK])
+            points["ticks"].add(self._ms(row[START]), lane, text, row[TASK])
             if duration >= slow_ns:
-                points["slow"].segment(self._ms(row[START]), self._ms(row[END]), row[LANE], text, row[TASK])
+                points["slow"].segment(self._ms(row[START]), self._ms(row[END]), lane, text, row[TASK])
             elif duration >= BUSY_NS:
-                points["busy"].segment(self._ms(row[START]), self._ms(row[END]), row[LANE], text, row[TASK])
+                points["busy"].segment(self._ms(row[START]), self._ms(row[END]), lane, text, row[TASK])
             if duration >= SLOW_FLOOR_MS * 1e6 and not first:
                 self.slow.append(row)
                 slow_changed = True
@@ -170,13 +199,9 @@ class TraceSession:
             self._jobs[number] = None
             if len(self._jobs) > JOBS_KEPT:
                 self._jobs.popitem(last=False)
-            jobs.segment(
-                self._ms(start),
-                self._ms(end),
-                f"worker {pid}",
-                f"{name} (job {number})<br>worker pid {pid} · {(end - start) / 1e6:.1f} ms",
-                0,
-            )
+            lang = self.view.lang
+            text = t("trace.hover.job", lang, name=name, number=number, pid=pid, ms=f"{(end - start) / 1e6:.1f}")
+            jobs.segment(self._ms(start), self._ms(end), t("trace.lane.worker", lang, pid=pid), text, 0)
 
     def _place(self, points: dict[str, Points], first: bool) -> tuple[dict[str, int], set[str]]:
         """Which chunk trace each series' new points go to, and the series whose chunks start
@@ -206,15 +231,16 @@ class TraceSession:
             for r in reversed(self.slow)
             if r[END] - r[START] >= threshold and not (self.view.hide_internal and r[INTERNAL])
         ]
+        lang = self.view.lang
         return [
             {
                 "at_ms": self._ms(r[START]),
-                "lane": r[LANE],
-                "name": r[NAME],
+                "lane": lane_of(r, lang),
+                "name": name_of(r, lang),
                 "task": r[TASK],
                 "ms": round((r[END] - r[START]) / 1e6, 1),
                 "late_ms": round(r[LATE] / 1e6, 1),
-                "kind": KIND_NAMES[r[KIND]],
+                "kind": kind_name(r[KIND], lang),
             }
             for r in rows[:SLOW_SHOWN]
         ]

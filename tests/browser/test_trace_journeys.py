@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 import ids
@@ -37,6 +38,21 @@ const box = gd.getBoundingClientRect();
 const px = xa._offset + xa.c2p(xa.d2c(best)), py = ya._offset + ya.c2p(ya.d2c(lane));
 if (px < xa._offset || px > xa._offset + xa._length) return null;
 return {x: Math.round(box.left + px), y: Math.round(box.top + py)};  // in the viewport
+"""
+
+
+# Dash only warns (console.warn, which get_logs does not see) when a push finds no component.
+KEEP_WARNINGS = """
+window.looplensWarnings = [];
+const warn = console.warn;
+console.warn = (...args) => { window.looplensWarnings.push(args.map(String).join(' ')); warn(...args); };
+"""
+
+
+AXES = """
+const gd = document.querySelector('#trace-graph .js-plotly-plot');
+if (!gd || !gd._fullLayout || !gd._fullLayout.yaxis2) return null;
+return {lag: gd._fullLayout.yaxis2.title.text, ticks: gd._fullLayout.xaxis2.tickformat};  // the clock's axis
 """
 
 
@@ -173,6 +189,85 @@ def test_a_reload_and_a_language_switch_keep_one_stream(start, settings, collect
     assert_clean(duo)
 
 
+def test_switching_to_chinese_turns_the_timeline_table_and_task_panel_chinese_at_once(start, settings, collector):
+    duo = open_trace(start, settings)
+    duo.find_element(f"#{ids.TRACE_JOBS}").click()
+    wait_until(lambda: any(y for y in points(duo, "jobs")["y"]), 15, "a worker lane")
+    box = duo.find_element(f"#{ids.TRACE_BLOCK_MS}")
+    duo.clear_input(box)
+    box.send_keys("250")
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "watch for the red bar", timeout=5)
+    pause_and_click_a_tick(duo, "poll-harbin")
+    duo.wait_for_text_to_equal(".task-name", "poll-harbin", timeout=5)
+    duo.find_element(f"#{ids.LANG} input[value='zh']").click()
+    duo.wait_for_text_to_equal(".task-facts dt", "名称", timeout=5)  # the open panel, asked again
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "请留意红色横条与延迟尖峰", timeout=5)  # the last outcome
+    assert duo.find_element(".task-state").text in ("等待中", "运行中")
+    wait_until(lambda: duo.driver.execute_script(AXES)["lag"] == "循环延迟（毫秒）", 5, "the lag axis in Chinese")
+    assert duo.driver.execute_script(AXES)["ticks"] == "%H:%M:%S"  # a clock, no English date under it
+    wait_until(lambda: "普通回调" in lanes(duo) and "callbacks" not in lanes(duo), 5, "the plain callbacks' lane")
+    assert all(y.startswith("工作进程 ") for y in points(duo, "jobs")["y"] if y)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "调度方式", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "推进 TraceHub.block", timeout=1)
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "已暂停", timeout=2)
+    wait_until(lambda: "事件" in duo.find_element(f"#{ids.TRACE_COUNTERS}").text, 2, "the counters in Chinese")
+    assert_clean(duo)
+
+
+def test_a_fresh_load_in_chinese_is_chinese_from_the_first_counters_on(start, settings, collector):
+    duo = start(settings, "/")
+    duo.find_element(f"#{ids.LANG} input[value='zh']").click()  # the browser keeps the choice
+    duo.wait_for_text_to_equal("a[href='/trace']", "追踪", timeout=5)
+    duo.driver.get(duo.server_url + "/trace")
+    duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "正在测量", timeout=10)  # not "0 events/s"
+    wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 20, "lanes")
+    assert duo.driver.execute_script(AXES)["lag"] == "循环延迟（毫秒）" and "普通回调" in lanes(duo)
+    duo.wait_for_contains_text(f"#{ids.TRACE_COUNTERS}", "每秒", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "正在追踪采集进程事件循环", timeout=2)
+    slow = duo.find_element(f"#{ids.TRACE_SLOW}").text  # a busy machine makes slow callbacks of its own
+    assert "暂无 100 毫秒及以上的回调" in slow or "调度方式" in slow
+    duo.wait_for_contains_text(f"#{ids.TRACE_INSPECT}", "点击时间线上的刻度", timeout=2)
+    assert_clean(duo)
+
+
+SLOW_REGION = """
+const region = document.getElementById(arguments[0]);
+const name = document.getElementById(region.getAttribute('aria-labelledby'));
+region.focus();
+return {sideways: region.scrollWidth - region.clientWidth, page: document.documentElement.scrollWidth,
+        tabindex: region.getAttribute('tabindex'), role: region.getAttribute('role'),
+        name: name && name.textContent, focused: document.activeElement === region};
+"""
+
+
+def screen(duo, width: int, height: int) -> None:
+    """Lay the page out as on a screen that wide (a window's size leaves room for nothing else)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+def test_the_slow_table_shows_every_column_at_1280_px_and_scrolls_by_keyboard_on_a_phone(start, settings, collector):
+    duo = open_trace(start, settings)
+    screen(duo, 1280, 900)
+    duo.find_element(f"#{ids.TRACE_JOBS}").click()
+    duo.find_element(f"#{ids.TRACE_BLOCK}").click()  # 300 ms: a slow row with the longest names there are
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 300 ms", timeout=10)
+    for lang, name in (("en", "Slow callbacks"), ("zh", "慢回调")):
+        duo.find_element(f"#{ids.LANG} input[value='{lang}']").click()
+        duo.wait_for_text_to_equal(f"#{ids.TRACE_SLOW_TITLE}", name, timeout=5)
+        time.sleep(0.5)  # its rows, redrawn
+        shown = duo.driver.execute_script(SLOW_REGION, ids.TRACE_SLOW)
+        assert shown["sideways"] <= 0 and shown["page"] <= 1280, f"the slow table is cut at 1280 px in {lang}"
+    screen(duo, 390, 844)
+    time.sleep(0.5)
+    shown = duo.driver.execute_script(SLOW_REGION, ids.TRACE_SLOW)
+    assert shown["page"] <= 390  # only the table's own region scrolls sideways
+    assert (shown["tabindex"], shown["role"], shown["name"], shown["focused"]) == ("0", "region", "慢回调", True)
+    assert_clean(duo)
+
+
 def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_exports(start, settings, collector, tmp_path):
     duo = open_trace(start, settings)
     downloads = downloads_to(duo, tmp_path)
@@ -213,4 +308,26 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
     duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 200 ms", timeout=5)
     duo.find_element(f"#{ids.TRACE_LOOP} input[value='collector']").click()  # the sensor loop's news is not its
     wait_until(lambda: duo.find_element(f"#{ids.TRACE_MESSAGE}").text == "", 5, "the last loop's message to go")
+    assert_clean(duo)
+
+
+def open_streams() -> float | None:
+    return REGISTRY.get_sample_value("looplens_open_streams", {"page": "trace"})
+
+
+def test_leaving_the_page_ends_its_stream_without_pushing_to_what_is_gone(start, settings, collector):
+    duo = open_trace(start, settings)
+    duo.driver.execute_script(KEEP_WARNINGS)  # page changes keep the window: no reload
+    wait_until(lambda: open_streams() == 1, 5, "the page's one stream")
+    for _ in range(3):  # a stream is mid-turn (awaiting the trace service) at any moment
+        duo.find_element("a.brand").click()
+        wait_until(lambda: open_streams() == 0, 5, "the stream to end with its page")
+        time.sleep(0.5)
+        duo.find_element("a[href='/trace']").click()
+        wait_until(lambda: sum(name.startswith("poll-") for name in lanes(duo)) >= 10, 10, "lanes again")
+    duo.find_element("a.brand").click()
+    wait_until(lambda: open_streams() == 0, 5, "the stream to end with its page")
+    time.sleep(1)
+    warnings = duo.driver.execute_script("return window.looplensWarnings")
+    assert [w for w in warnings if w.startswith("SET_PROPS")] == []  # nothing pushed to the gone page
     assert_clean(duo)

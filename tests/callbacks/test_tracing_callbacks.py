@@ -7,12 +7,13 @@ import asyncio
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks.trace_actions import block, clicked_task, inspect, parse_block_ms
+from callbacks.trace_actions import block, clicked_task, inspect, parse_block_ms, refusal_note
 from callbacks.tracing import make_view
 from scripts.server import free_port
+from services.core.errors import ActionRefused
 from services.core.settings import Settings
 from services.tracing.view import TraceSession, TraceView
-from views.tracing import counters_text
+from views.tracing import counters_text, show_note
 
 
 def test_the_view_keeps_the_stream_number_and_reads_the_slider_as_log_marks():
@@ -65,11 +66,11 @@ def test_bad_block_input_and_a_missing_trace_service_are_messages_not_errors(tmp
     # nothing listens at either loop's trace
     settings = Settings(data_dir=tmp_path, trace_port=free_port(), sensor_url=f"http://127.0.0.1:{free_port()}")
     collector, sensor = {"loop": "collector"}, {"loop": "sensor"}
-    bad = asyncio.run(block(settings, 1, "lots", collector, "en"))
+    bad = show_note(asyncio.run(block(settings, 1, "lots", collector, "en")), "en")
     assert "1 to 5000" in bad.children and bad.className == "msg-error"
-    down = asyncio.run(block(settings, 1, "200", collector, "en"))
+    down = show_note(asyncio.run(block(settings, 1, "200", collector, "en")), "en")
     assert "collector is not running" in down.children and down.className == "msg-error"
-    down = asyncio.run(block(settings, 1, "200", sensor, "en"))
+    down = show_note(asyncio.run(block(settings, 1, "200", sensor, "en")), "en")
     assert "sensor service does not answer" in down.children and down.className == "msg-error"
     panel, cancel_style = asyncio.run(inspect(settings, {"loop": "collector", "serial": 5}, "zh"))
     assert "追踪服务无响应" in panel.children and cancel_style == {"display": "none"}
@@ -77,6 +78,19 @@ def test_bad_block_input_and_a_missing_trace_service_are_messages_not_errors(tmp
     assert "传感器服务未返回追踪数据" in panel.children and cancel_style == {"display": "none"}
     with pytest.raises(PreventUpdate):
         asyncio.run(block(settings, None, "200", collector, "en"))
+
+
+def test_an_actions_message_is_shown_in_the_language_the_page_has_now(tmp_path):
+    settings = Settings(data_dir=tmp_path, trace_port=free_port(), sensor_url=f"http://127.0.0.1:{free_port()}")
+    bad = asyncio.run(block(settings, 1, "lots", {"loop": "collector"}, "en"))  # asked in English
+    assert show_note(bad, "en").children == "Block for a whole number of ms from 1 to 5000."
+    assert show_note(bad, "zh").children == "阻塞时长须为 1 到 5000 之间的整数毫秒。"  # then the page switched
+    down = asyncio.run(block(settings, 1, "200", {"loop": "sensor"}, "en"))
+    assert show_note(down, "zh").children.startswith("传感器服务未返回追踪数据")
+    refused = refusal_note(ActionRefused("guard.rate", limit=20), "en")
+    assert show_note(refused, "zh").children == "操作过于频繁：每分钟最多 20 次，请稍后再试。"
+    assert show_note(refused, "zh").className == "msg-error"
+    assert show_note(None, "zh") == "" and show_note({"key": 5}, "en") == ""  # none, or not a note
 
 
 def test_the_tracer_cost_counter_shows_small_costs_instead_of_zero():

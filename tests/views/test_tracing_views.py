@@ -70,6 +70,29 @@ def test_the_timeline_has_two_traces_per_series_lanes_on_top_and_lag_below():
     assert shown.layout.yaxis2.title.text == "Loop lag (ms)"
 
 
+def test_in_chinese_the_lanes_hovers_and_times_of_the_timeline_are_chinese():
+    session, update = first_update(TraceView(window_s=15, slow_ms=100, lang="zh"))
+    fig = make_trace_figure(update, session, "zh")
+    ticks = fig.data[trace_index("ticks", 0)]
+    assert ticks.hovertext[0] == "推进 poll-beijing<br>poll-beijing · 0.100 ms · 延迟 0.000 ms · call_soon"
+    assert fig.data[trace_index("jobs", 0)].y[0] == "工作进程 999"
+    assert "（任务 1）<br>工作进程 pid 999 · 60.0 ms" in fig.data[trace_index("jobs", 0)].hovertext[0]
+    assert fig.layout.xaxis.tickformat == "%H:%M:%S"  # a clock, no "Nov 27, 2026" under it
+    assert fig.layout.xaxis.hoverformat == "%H:%M:%S.%L"
+    done = [9, 3, 2_000_000_000, 2_000_100_000, 0, 0, "callbacks", "Future._done", False]  # a plain callback
+    plain = session.feed(answer([done], 9, 3000))
+    assert plain.points["ticks"].y == ["普通回调"]  # the lane of plain callbacks, not a task's
+    assert plain.points["ticks"].text[0].endswith("· 完成回调")
+    english, update = first_update(TraceView(lang="en"))
+    assert english.feed(answer([done], 9, 3000)).points["ticks"].y == ["callbacks"]
+    assert make_trace_figure(update, english, "en").data[trace_index("jobs", 0)].y[0] == "worker 999"
+
+
+def test_a_new_language_is_a_new_picture():
+    assert not TraceView(lang="en").same_picture(TraceView(lang="zh"))
+    assert TraceView.from_store({"lang": "zh"}).lang == "zh" and TraceView.from_store({"lang": "xx"}).lang == "en"
+
+
 def test_a_patch_extends_the_head_chunks_with_only_the_new_points():
     session, _ = first_update()
     update = session.feed(answer([row(4, 1100, 0.1), row(5, 1200, 0.1)], 5, 2000, lag=[(1_500_000_000, 1_000_000)]))
@@ -106,6 +129,32 @@ def test_the_slow_table_lists_the_newest_slow_callbacks_first_and_at_most_a_scre
     newest = datetime.fromtimestamp(wall_ms(19_000) / 1000).strftime("%H:%M:%S.%f")[:-3]
     assert texts(body[0])[:2] == [newest, "poll-beijing"]
     assert texts(table.children[0]) == ["Time", "Task", "Callback", "Duration (ms)", "Late (ms)", "Scheduled by"]
+    callback = body[0].children[2]
+    assert "".join(texts(callback)) == "step poll-beijing"
+    long = make_slow_table([{**session.slow_rows()[0], "name": "step TraceHub.block.<locals>.f"}], 100, "en")
+    cell = long.children[1].children[0].children[2].children  # it may wrap after each dot
+    assert [type(c).__name__ if not isinstance(c, str) else c for c in cell] == [
+        "step TraceHub.",
+        "Wbr",
+        "block.",
+        "Wbr",
+        "<locals>.",
+        "Wbr",
+        "f",
+    ]
+
+
+def test_the_slow_table_in_chinese_names_steps_lanes_and_kinds_in_chinese():
+    session = TraceSession(TraceView(slow_ms=100, lang="zh"))
+    session.feed(answer([], 0, 0))
+    step = [1, 0, 0, 300_000_000, 1_000_000, 7, "block the loop 300 ms #1", "step TraceHub.block_the_loop", False]
+    done = [2, 3, 400_000_000, 520_000_000, 0, 0, "callbacks", "Future._schedule_callbacks", False]
+    session.feed(answer([step, done], 2, 1000))
+    table = make_slow_table(session.slow_rows(), 100, "zh")
+    newest, oldest = (["".join(texts(td)) for td in tr.children] for tr in table.children[1].children)
+    assert newest[1:] == ["普通回调", "Future._schedule_callbacks", "120.0", "0.0", "完成回调"]
+    assert oldest[1:] == ["block the loop 300 ms #1", "推进 TraceHub.block_the_loop", "300.0", "1.0", "call_soon"]
+    assert texts(table.children[0]) == ["时间", "任务", "回调", "耗时（毫秒）", "延迟（毫秒）", "调度方式"]
 
 
 def test_no_slow_callback_says_so_with_the_threshold_in_the_page_language():
@@ -120,6 +169,17 @@ def test_counters_never_round_a_tiny_tracer_overhead_to_zero():
     assert tiny == "2400 events/s · tracer < 0.001 % of a core · 3 dropped · 12 tasks known"
     session.stats = {"events_per_s": 2400, "overhead_pct": 2.345, "dropped": 0, "tasks": 12}
     assert "≈ 2.3 %" in counters_text(session, "zh") and "每秒 2400 个事件" in counters_text(session, "zh")
+
+
+def test_counters_say_measuring_until_the_trace_service_has_a_rate():
+    session = TraceSession(TraceView())
+    assert counters_text(session, "en") == "Measuring events/s and the tracer's cost…"  # nothing asked yet
+    first = {"events_per_s": None, "overhead_pct": None, "dropped": 0, "tasks": 44}  # a page's first answer
+    session.feed(answer([], 0, 1000, stats=first))
+    assert counters_text(session, "en") == "Measuring events/s and the tracer's cost…"
+    assert counters_text(session, "zh") == "正在测量每秒事件数与追踪开销……"
+    session.feed(answer([], 0, 2000, stats={"events_per_s": 150.0, "overhead_pct": 0.0004, "dropped": 0, "tasks": 44}))
+    assert counters_text(session, "en").startswith("150 events/s · tracer < 0.001 % of a core")
 
 
 def test_the_task_panel_shows_the_await_stack_or_says_there_is_none():
@@ -138,3 +198,23 @@ def test_the_task_panel_shows_the_await_stack_or_says_there_is_none():
     assert waiting[2].children == "app_poll at collector.py:90\nsleep at tasks.py:1"
     running = make_task_panel({**info, "stack": []}, "zh")
     assert running[2].children == "（无：任务未挂起）" and texts(running[0])[0] == "名称"
+
+
+def test_the_task_panel_in_chinese_says_its_state_and_an_unknown_creation_site_in_chinese():
+    info = {"name": "poll-1", "coro": "app_poll", "site": "", "state": "waiting", "stack": []}
+    assert texts(make_task_panel(info, "zh")[0]) == [
+        "名称",
+        "poll-1",
+        "协程",
+        "app_poll",
+        "创建位置",
+        "（在追踪开始之前创建）",
+        "状态",
+        "等待中",
+    ]
+    assert texts(make_task_panel({**info, "state": "cancelled"}, "en")[0])[5:] == [
+        "(created before tracing began)",
+        "State",
+        "cancelled",
+    ]
+    assert texts(make_task_panel({**info, "state": "something new"}, "zh")[0])[-1] == "something new"

@@ -49,6 +49,7 @@ def test_a_watched_loop_shows_its_tasks_and_hides_internals_on_request():
         assert not hub.tracer.attached  # nobody watching: untraced
         first = await client.poll(-1, 5)
         assert hub.tracer.attached
+        assert first["stats"]["events_per_s"] is None and first["stats"]["overhead_pct"] is None  # no rate yet
         await asyncio.sleep(0.3)
         answer = await client.poll(first["cursor"], 5)
         lanes = {row[LANE] for row in answer["rows"]}
