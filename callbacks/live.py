@@ -21,7 +21,7 @@ import time
 import unicodedata
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, no_update, set_props
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
@@ -186,7 +186,7 @@ def frozen_at(shown: dict[str, Any], now: float) -> tuple[float, int | None]:
 
 
 class _Stream(PageStream):
-    """One page's stream: pushes snapshots and deltas through ``set_props``."""
+    """One page's stream: pushes snapshots and deltas (``push``: sent once the page acknowledges and is still there)."""
 
     page = "live"
 
@@ -218,7 +218,7 @@ class _Stream(PageStream):
     async def failed(self, err: Exception, data: dict[str, Any] | None) -> None:
         logger.exception("live stream step failed; rebuilding")
         lang = checked_lang((data or {}).get("lang"))
-        set_props(ids.LIVE_STATUS, {"children": t("live.err.stream", lang)})
+        self.push(ids.LIVE_STATUS, {"children": t("live.err.stream", lang)})
         self.session = None
         await asyncio.sleep(1.0)
 
@@ -236,19 +236,19 @@ class _Stream(PageStream):
         self.push_snapshot(snap)
 
     def push_snapshot(self, snap: Snapshot) -> None:
-        set_props(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
+        self.push(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
         self._window_end = snap.end
-        set_props(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
+        self.push(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
         text, class_name = banner(
             {s.station: s.alerts for s in snap.stations if s.alerts}, self.stations, snap.view.lang
         )
-        set_props(ids.LIVE_BANNER, {"children": text, "className": class_name})
+        self.push(ids.LIVE_BANNER, {"children": text, "className": class_name})
         self.push_shown(snap.view.paused)
         self.push_status(force=True)
 
     def push_shown(self, paused: bool) -> None:
         assert self.session is not None
-        set_props(ids.LIVE_SHOWN, {"data": {"end": self.session.end, "cursor": self.session.cursor, "paused": paused}})
+        self.push(ids.LIVE_SHOWN, {"data": {"end": self.session.end, "cursor": self.session.cursor, "paused": paused}})
 
     def push_delta(self, delta: Delta) -> None:
         session = self.session
@@ -259,15 +259,15 @@ class _Stream(PageStream):
         # redraws a second become 1 (5 min) or fewer, which a slow or busy browser needs.
         step = max(WINDOW_STEP_S, view.range_s / WINDOW_STEPS)
         if delta.appends or delta.resets or delta.status or delta.end - self._window_end >= step:
-            set_props(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
+            self.push(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
             self._window_end = delta.end
         for (station, field), text in delta.cards.items():
-            set_props(ids.live_card_field(station, field), {"children": text})
+            self.push(ids.live_card_field(station, field), {"children": text})
         for station, (offline, alerts) in delta.status.items():
-            set_props(ids.live_card(station), {"className": card_class(offline, alerts)})
+            self.push(ids.live_card(station), {"className": card_class(offline, alerts)})
         if delta.alerting is not None:
             text, class_name = banner(delta.alerting, self.stations, view.lang)
-            set_props(ids.LIVE_BANNER, {"children": text, "className": class_name})
+            self.push(ids.LIVE_BANNER, {"children": text, "className": class_name})
         self.push_status()
 
     def push_status(self, force: bool = False) -> None:
@@ -285,7 +285,7 @@ class _Stream(PageStream):
             text = t(
                 "live.status.streaming", view.lang, n=len(view.stations), period=f"{self.settings.collector_period_s:g}"
             )
-        set_props(ids.LIVE_STATUS, {"children": text})
+        self.push(ids.LIVE_STATUS, {"children": text})
 
     async def wait_for_rows(self, limit_s: float) -> list[Any]:
         """Rows stored since the cursor, waiting up to ``limit_s`` for some."""

@@ -43,6 +43,14 @@ def wait_until(predicate, timeout: float = 10, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+# Run in the page: console warnings are kept in window.looplensWarnings (get_logs sees errors only).
+KEEP_WARNINGS = """
+window.looplensWarnings = [];
+const warn = console.warn;
+console.warn = (...args) => { window.looplensWarnings.push(args.map(String).join(' ')); warn(...args); };
+"""
+
+
 SHOWN = """
 const gd = document.querySelector('#live-graph .js-plotly-plot');
 if (!gd || !gd.data || !gd.data.length) return null;

@@ -14,7 +14,7 @@ from selenium.webdriver.common.keys import Keys
 import ids
 from services.live.store import ReadingStore
 from services.live.view import to_unit, x_value
-from tests.browser.helpers import assert_accessible, assert_clean, downloads_to, shown, wait_until
+from tests.browser.helpers import KEEP_WARNINGS, assert_accessible, assert_clean, downloads_to, shown, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -170,4 +170,18 @@ def test_export_downloads_what_the_screen_shows(start, settings, collector, tmp_
         assert all(t.utcoffset() is not None for t in times)
         assert [t.strftime("%Y-%m-%d %H:%M:%S") for t in times] == on_screen[station]
     assert "temperature_c" in rows[0]
+    assert_clean(duo)
+
+
+def test_leaving_live_pushes_nothing_to_the_gone_page(start, settings, collector):
+    duo = start(settings, "/live")
+    duo.driver.execute_script(KEEP_WARNINGS)  # page changes keep the window: no reload
+    for _ in range(4):  # the stream is mid-turn (waiting for rows) at any moment
+        wait_until(lambda: shown(duo) and len(shown(duo)[0]["x"]) > 2, 15, "points")
+        duo.find_element("a.brand").click()
+        duo.wait_for_element("main h1")
+        time.sleep(1.2)  # a turn or two of the old stream, had it gone on
+        duo.find_element(".nav-links a[href='/live']").click()
+    warnings = duo.driver.execute_script("return window.looplensWarnings")
+    assert [w for w in warnings if w.startswith("SET_PROPS")] == []
     assert_clean(duo)

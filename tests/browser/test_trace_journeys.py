@@ -12,7 +12,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
 import ids
 from services.tracing.view import trace_index
-from tests.browser.helpers import assert_clean, downloads_to, wait_until
+from tests.browser.helpers import KEEP_WARNINGS, assert_clean, downloads_to, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -42,13 +42,6 @@ return {x: Math.round(box.left + px), y: Math.round(box.top + py)};  // in the v
 
 
 # Dash only warns (console.warn, which get_logs does not see) when a push finds no component.
-KEEP_WARNINGS = """
-window.looplensWarnings = [];
-const warn = console.warn;
-console.warn = (...args) => { window.looplensWarnings.push(args.map(String).join(' ')); warn(...args); };
-"""
-
-
 AXES = """
 const gd = document.querySelector('#trace-graph .js-plotly-plot');
 if (!gd || !gd._fullLayout || !gd._fullLayout.yaxis2) return null;
