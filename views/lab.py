@@ -83,12 +83,7 @@ def make_results(data: dict[str, Any] | None, lang: str) -> list[Any]:
         )
         for r in data["rows"]
     ]
-    notes = [
-        html.P(
-            t("lab.ideal", lang, ideal=f"{data['ideal_s']:.2f}", ceiling=f"{data['ceiling']:.0f}", cores=CORES),
-            className="muted",
-        )
-    ]
+    notes = _ideal_notes(data, lang)
     if data.get("identical") is not None:
         ok = data["identical"]
         notes.append(
@@ -121,6 +116,33 @@ def make_results(data: dict[str, Any] | None, lang: str) -> list[Any]:
         key = "lab.collector" if gap <= 1.5 * period else "lab.collector_late"
         notes.append(html.P(t(key, lang, gap=f"{gap:.2f}", period=f"{period:g}"), className="muted lab-collector"))
     return [html.Table([html.Thead(head), html.Tbody(body)], className="slow-table lab-table"), *notes]
+
+
+def _ideal_notes(data: dict[str, Any], lang: str) -> list[Any]:
+    """How the ideal is made, how steady its ceiling was, and why a run beat it, if one did."""
+    ceiling = {
+        "ceiling": f"{data['ceiling']:,.0f}",
+        "low": f"{data['ceiling_low']:,.0f}",
+        "median": f"{data['ceiling_median']:,.0f}",
+        "rounds": data["ceiling_rounds"],
+    }
+    model = f"{data['model_s']:.2f}"
+    notes = [html.P(t("lab.ideal", lang, model=model, cores=CORES, **ceiling), className="muted lab-ideal")]
+    beaten = [r for r in data["rows"] if r.get("beat_model")]
+    for r in beaten:
+        why = t(
+            f"lab.beat.{data['model_term']}",
+            lang,
+            engine=engine_name(r["engine"], lang),
+            wall=f"{r['wall_s']:.2f}",
+            model=model,
+            rate=f"{r['throughput']:,.0f}",
+            ceiling=ceiling["ceiling"],
+        )
+        notes.append(html.P(why, className="lab-beat"))
+    if beaten:
+        notes.append(html.P(t("lab.ideal_lowered", lang, ideal=f"{data['ideal_s']:.2f}"), className="lab-beat"))
+    return notes
 
 
 def progress_text(data: dict[str, Any] | None, lang: str) -> str:

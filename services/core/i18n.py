@@ -427,8 +427,33 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.col.ratio": {"en": "× ideal", "zh": "× 理想值"},
     "lab.col.failed": {"en": "Failed", "zh": "失败"},
     "lab.ideal": {
-        "en": "Ideal {ideal} s = max(L, N / {ceiling} req/s measured on loopback, N·C / {cores} cores).",
-        "zh": "理想值 {ideal} 秒 = max(L, N / 回环实测 {ceiling} 次/秒, N·C / {cores} 核)。",
+        "en": "Ideal {model} s = max(L, N / {ceiling} req/s, N·C / {cores} cores). {ceiling} req/s is the loopback "
+        "request ceiling: the best of {rounds} rounds measured before the engines, which ranged from {low} to "
+        "{ceiling} req/s (median {median}).",
+        "zh": "理想值 {model} 秒 = max(L, N / {ceiling} 次/秒, N·C / {cores} 核)。{ceiling} 次/秒是回环请求上限："
+        "运行引擎前测量 {rounds} 轮中最好的一轮，各轮介于 {low} 至 {ceiling} 次/秒之间（中位数 {median}）。",
+    },
+    "lab.beat.io": {
+        "en": "{engine} took {wall} s, less than the model's {model} s: it fetched {rate} items/s, more than the "
+        "{ceiling} req/s the loopback answered before the engines — the machine was busier while the ceiling was "
+        "measured.",
+        "zh": "{engine} 用时 {wall} 秒，少于模型的 {model} 秒：它每秒获取 {rate} 项，超过运行引擎前回环测得的 "
+        "{ceiling} 次/秒——测量上限时机器更忙。",
+    },
+    "lab.beat.cpu": {
+        "en": "{engine} took {wall} s, less than the model's {model} s: the C ms of CPU work per item were "
+        "calibrated before the engines, while the machine was busier, so the work ran faster than C ms here.",
+        "zh": "{engine} 用时 {wall} 秒，少于模型的 {model} 秒：每项 C 毫秒的 CPU 工作量是在运行引擎前校准的，"
+        "当时机器更忙，所以这里实际用时不到 C 毫秒。",
+    },
+    "lab.beat.latency": {
+        "en": "{engine} took {wall} s, less than the model's {model} s — one service latency L, which no fetch "
+        "can beat: this timing is suspect.",
+        "zh": "{engine} 用时 {wall} 秒，少于模型的 {model} 秒——即一次服务延迟 L，任何获取都不可能更快：此计时可疑。",
+    },
+    "lab.ideal_lowered": {
+        "en": "So the ideal here is the fastest run's own time, {ideal} s, and no engine shows below 1×.",
+        "zh": "因此这里的理想值取最快一次运行本身的 {ideal} 秒，没有引擎低于 1×。",
     },
     "lab.identical": {"en": "✔ Every engine returned identical readings.", "zh": "✔ 所有引擎返回的读数完全一致。"},
     "lab.different": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.lab.ceiling import Ceiling
 from services.lab.run import LabResult
 from services.lab.workload import EngineRun, Item, Workload
 from tests.views.helpers import texts
@@ -19,10 +20,13 @@ def items(n: int, pid: int, step_ms: float, reading: tuple[Any, ...] | None = RE
     ]
 
 
-def lab_data(*runs: EngineRun, running: EngineRun | None = None, **extra: Any) -> dict[str, Any]:
+def lab_data(
+    *runs: EngineRun, running: EngineRun | None = None, ceiling: float = 1000.0, **extra: Any
+) -> dict[str, Any]:
     workload = Workload(n=4, latency_ms=50, cpu_ms=0, workers=2, sensor_url="http://127.0.0.1:9", stations=("beijing",))
     engines = [r.engine for r in runs] + ([running.engine] if running else [])
-    result = LabResult(workload, engines, origin_ns=0, ceiling=1000.0, runs=list(runs), running=running)
+    rounds = Ceiling((0.8 * ceiling, ceiling, 0.95 * ceiling))
+    result = LabResult(workload, engines, origin_ns=0, ceiling=rounds, runs=list(runs), running=running)
     return {**result.as_dict(), **extra}
 
 
@@ -46,8 +50,23 @@ def test_the_results_table_has_a_row_per_finished_engine_in_the_page_language():
         ["asyncio + aiohttp", "0.06", "0.02", "67", "1.20×", "0"],
     ]
     notes = [texts(p)[0] for p in results[1:]]
-    assert notes[0].startswith("理想值 0.05 秒") and "1000 次/秒" in notes[0]
+    assert notes[0].startswith("理想值 0.05 秒") and "1,000 次/秒" in notes[0]
+    assert "3 轮" in notes[0] and "800 至 1,000 次/秒" in notes[0]  # the ceiling's spread
     assert notes[1] == "✔ 所有引擎返回的读数完全一致。"
+
+
+def test_a_run_that_beats_the_model_is_explained_and_never_shows_below_one():
+    data = lab_data(sequential(), asyncio_run(), ceiling=40.0)  # the model: N / 40 req/s = 0.10 s; asyncio took 0.06
+    for lang, why in (
+        ("en", "asyncio + aiohttp took 0.06 s, less than the model's 0.10 s: it fetched 67 items/s, more than the 40"),
+        ("zh", "asyncio + aiohttp 用时 0.06 秒，少于模型的 0.10 秒：它每秒获取 67 项，超过运行引擎前回环测得的 40"),
+    ):
+        results = make_results(data, lang)
+        assert [row[4] for row in table_rows(results)] == ["3.33×", "1.00×"]  # against asyncio's own time
+        beat = [texts(p)[0] for p in results[1:] if p.className == "lab-beat"]
+        assert len(beat) == 2 and beat[0].startswith(why), beat
+    assert [shape.y0 for shape in make_bars(data, "en").layout.shapes] == [0.06]  # the ideal line: never above a bar
+    assert not [p for p in make_results(lab_data(sequential(), asyncio_run()), "en") if p.className == "lab-beat"]
 
 
 def test_engines_that_disagree_or_fail_are_called_out():
