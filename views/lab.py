@@ -146,6 +146,14 @@ def _ideal_notes(data: dict[str, Any], lang: str) -> list[Any]:
 
 
 def progress_text(data: dict[str, Any] | None, lang: str) -> str:
-    if not data or not data.get("running"):
+    """Where a run is — measuring the ceiling, engine k of m with its items, all done — so
+    it only ever moves forward."""
+    if not data or not (data.get("running") or data.get("rows")):
         return t("lab.starting", lang)
-    return t("lab.progress", lang, engine=engine_name(data["running"], lang), done=data["done"], n=data["n"])
+    steps = len(data["engines"])
+    if not data.get("running"):
+        return t("lab.progress_done", lang, steps=steps)
+    engine = engine_name(data["running"], lang)
+    return t(
+        "lab.progress", lang, step=len(data["rows"]) + 1, steps=steps, engine=engine, done=data["done"], n=data["n"]
+    )

@@ -415,11 +415,15 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.engine.asyncio": {"en": "asyncio + aiohttp", "zh": "asyncio + aiohttp"},
     "lab.engine.process_per_item": {"en": "a Process per item (≤ 50)", "zh": "每项一个 Process（≤ 50）"},
     "lab.engine.gevent": {"en": "gevent (own process)", "zh": "gevent（独立进程）"},
-    "lab.progress": {"en": "Running {engine}: {done} of {n} items…", "zh": "正在运行 {engine}：{done}/{n} 项……"},
-    "lab.starting": {
-        "en": "Measuring the loopback request ceiling, then starting…",
-        "zh": "正在测量回环请求上限，随后开始……",
+    "lab.progress": {
+        "en": "Engine {step} of {steps}, {engine}: {done} of {n} items…",
+        "zh": "第 {step}/{steps} 个引擎，{engine}：已完成 {done}/{n} 项……",
     },
+    "lab.progress_done": {
+        "en": "All {steps} engines done; drawing the results…",
+        "zh": "全部 {steps} 个引擎已完成，正在绘制结果……",
+    },
+    "lab.starting": {"en": "Measuring the loopback request ceiling…", "zh": "正在测量回环请求上限……"},
     "lab.col.engine": {"en": "Engine", "zh": "引擎"},
     "lab.col.wall": {"en": "Wall (s)", "zh": "耗时（秒）"},
     "lab.col.cpu": {"en": "CPU (s)", "zh": "CPU（秒）"},

@@ -28,7 +28,7 @@ from services.lab.ceiling import Ceiling, request_ceiling
 from services.lab.engines import identical_readings, run_engine
 from services.lab.lanes import swimlanes
 from services.lab.loop_trace import loop_trace_name
-from services.lab.workload import EngineRun, Item, Workload, served_stations
+from services.lab.workload import EngineRun, Workload, served_stations
 from services.live.meta import heartbeat_at
 
 logger = logging.getLogger(__name__)
@@ -195,8 +195,9 @@ def run_lab(
     loop_trace: Path | None = None,
 ) -> LabResult:
     """Every chosen engine over the same (fixed) workload, one after another; ``progress``
-    sees the result so far at most every ``every_s`` while items finish; ``loop_trace``:
-    see the module docstring."""
+    sees the result so far as each engine starts, at most every ``every_s`` while items
+    finish, and once all are done — never a step back; ``loop_trace``: see the module
+    docstring."""
     w.check(engines)
     if not w.stations:
         raise LabInputError("lab.err.no_stations")
@@ -205,8 +206,8 @@ def run_lab(
     result = LabResult(w, engines, time.perf_counter_ns(), ceiling)  # the clock starts after measuring
     lock, last = threading.Lock(), [0.0]
 
-    def report(_item: Item) -> None:
-        if progress is not None and time.monotonic() - last[0] >= every_s:
+    def tell(every: float = 0.0) -> None:
+        if progress is not None and time.monotonic() - last[0] >= every:
             with lock:
                 last[0] = time.monotonic()
                 progress(result)
@@ -214,12 +215,12 @@ def run_lab(
     with _HeartbeatWatch(heartbeat or (lambda: None)) as watch:
         for engine in engines:
             result.running = EngineRun(engine)
-            run = run_engine(engine, w, report, run=result.running, loop_trace=loop_trace)
+            tell()
+            run = run_engine(engine, w, lambda _item: tell(every_s), run=result.running, loop_trace=loop_trace)
             with lock:
                 result.runs.append(run)
-                result.running = None
-            if progress is not None:
-                progress(result)
+                result.running = None  # no progress here: the next engine's start is the next step
+        tell()
     result.collector_gap_s = watch.longest_gap()
     return result
 

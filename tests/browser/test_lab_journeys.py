@@ -47,7 +47,7 @@ def test_a_comparison_fills_the_swimlanes_and_the_table(start, settings, collect
     set_input(duo, ids.LAB_LATENCY, "150")
     pick_engines(duo, {"sequential", "threads", "asyncio", "processes"})
     duo.find_element(f"#{ids.LAB_RUN}").click()
-    duo.wait_for_contains_text(f"#{ids.LAB_PROGRESS}", "Running", timeout=15)
+    duo.wait_for_contains_text(f"#{ids.LAB_PROGRESS}", "Engine 1 of 4, sequential", timeout=15)
     wait_until(lambda: "sequential" in lanes(duo), 10, "swimlanes while it runs")
     wait_until(lambda: len(duo.driver.find_elements("css selector", ".lab-row")) == 4, 60, "the table")
     rows = [r.text for r in duo.driver.find_elements("css selector", ".lab-row")]

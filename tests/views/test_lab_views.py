@@ -132,6 +132,25 @@ def test_bars_compare_each_engine_with_the_ideal_line():
 
 def test_progress_names_the_running_engine_and_its_count():
     data = lab_data(sequential(), running=EngineRun("asyncio", items=items(3, 101, 2)))
-    assert progress_text(data, "en") == "Running asyncio + aiohttp: 3 of 4 items…"
-    assert progress_text(data, "zh") == "正在运行 asyncio + aiohttp：3/4 项……"
-    assert progress_text(None, "en").startswith("Measuring the loopback request ceiling")  # before any engine
+    assert progress_text(data, "en") == "Engine 2 of 2, asyncio + aiohttp: 3 of 4 items…"
+    assert progress_text(data, "zh") == "第 2/2 个引擎，asyncio + aiohttp：已完成 3/4 项……"
+    assert progress_text(None, "en") == "Measuring the loopback request ceiling…"  # before any engine
+
+
+def test_progress_never_goes_back_to_the_ceiling_between_engines():
+    steps = [
+        None,  # the run has started: the ceiling
+        lab_data(running=EngineRun("sequential")),
+        lab_data(running=EngineRun("sequential", items=items(2, 101, 50))),
+        lab_data(sequential(), running=EngineRun("asyncio")),
+        lab_data(sequential(), asyncio_run()),  # the last engine has finished
+    ]
+    shown = [progress_text(data, "en") for data in steps]
+    assert shown == [
+        "Measuring the loopback request ceiling…",
+        "Engine 1 of 1, sequential: 0 of 4 items…",
+        "Engine 1 of 1, sequential: 2 of 4 items…",
+        "Engine 2 of 2, asyncio + aiohttp: 0 of 4 items…",
+        "All 2 engines done; drawing the results…",
+    ]
+    assert progress_text(lab_data(sequential()), "zh") == "全部 1 个引擎已完成，正在绘制结果……"
