@@ -111,10 +111,10 @@ def run_job(
 
     def progress(result: LabResult | None) -> None:
         if result is None:
-            set_progress([t("lab.starting", lang), make_lanes_figure(None), os.getpid()])
+            set_progress([t("lab.starting", lang), make_lanes_figure(None, lang), os.getpid()])
             return
         data = result.as_dict()
-        set_progress([progress_text(data, lang), make_lanes_figure(data), os.getpid()])
+        set_progress([progress_text(data, lang), make_lanes_figure(data, lang), os.getpid()])
 
     return run_lab_job(job, settings, progress)
 
@@ -164,7 +164,7 @@ async def render(data: dict[str, Any] | None, lang: str | None) -> tuple[Any, ..
         "",
         make_results(data, lang),
         make_bars(data, lang),
-        make_lanes_figure(data),
+        make_lanes_figure(data, lang),
         SHOWN if loop_trace_file(data) else HIDDEN,
     )
 

@@ -16,12 +16,33 @@ pytestmark = pytest.mark.browser
 LANES = """
 const gd = document.querySelector('#lab-lanes .js-plotly-plot');
 if (!gd || !gd.data) return [];
-return gd.data.map(t => ({name: t.name, y: (t.y || []).filter(y => y)}));
+return gd.data.map(t => ({engine: t.legendgroup || t.name, y: (t.y || []).filter(y => y)}));
+"""
+DRAWN = """
+const box = (selector) => {
+  const el = document.querySelector('#lab-lanes ' + selector);
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+};
+return {
+  labels: [...document.querySelectorAll('#lab-lanes .ytick text')].map(t => t.textContent).filter(t => t),
+  legend: box('.legend'),
+  toolbar: box('.modebar'),
+};
 """
 
 
 def lanes(duo) -> dict[str, set[str]]:
-    return {t["name"]: set(t["y"]) for t in duo.driver.execute_script(LANES)}
+    """Each engine's lanes, as the browser has them."""
+    shown: dict[str, set[str]] = {}
+    for trace in duo.driver.execute_script(LANES):
+        shown.setdefault(trace["engine"], set()).update(trace["y"])
+    return shown
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
 
 
 def set_input(duo, component_id: str, value: str) -> None:
@@ -106,4 +127,21 @@ def test_a_traced_asyncio_run_offers_its_loop_trace_for_perfetto(start, settings
     events = json.loads(path.read_text())["traceEvents"]
     tracks = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
     assert sum(name.startswith("fetch ") for name in tracks) == 40
+    assert_clean(duo)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_lane_is_labelled_and_the_legend_keeps_clear_of_the_toolbar(start, settings, collector, width):
+    duo = start(settings, "/lab")
+    duo.driver.set_window_size(width, 1000)
+    set_input(duo, ids.LAB_N, "24")
+    set_input(duo, ids.LAB_LATENCY, "150")
+    pick_engines(duo, {"threads", "processes", "asyncio"})
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    wait_until(lambda: len(duo.driver.find_elements("css selector", ".lab-row")) == 3, 60, "the table")
+    count = sum(len(ys) for ys in lanes(duo).values())
+    assert count > 24  # 8 threads, 8 processes and the asyncio slots
+    drawn = wait_until(lambda: (d := duo.driver.execute_script(DRAWN))["legend"] and d, 5, "the legend")
+    assert len(drawn["labels"]) == count, drawn["labels"]  # Plotly skipped none
+    assert drawn["toolbar"] and not overlap(drawn["legend"], drawn["toolbar"])
     assert_clean(duo)

@@ -101,33 +101,48 @@ def test_the_asyncio_loop_summary_and_the_collector_note_follow_the_run():
     assert not [p for p in unknown if p.className == "muted lab-collector"]
 
 
-def test_the_empty_swimlanes_figure_draws_nothing():
+def test_the_empty_swimlanes_figure_draws_nothing_not_even_axes():
     for data in (None, {}, lab_data(running=EngineRun("threads"))):
-        fig = make_lanes_figure(data)
+        fig = make_lanes_figure(data, "zh")
         assert fig.data == () and fig.layout.showlegend is False
-        assert fig.layout.height == 320
+        assert fig.layout.height == 320 and fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
 
 
-def test_swimlanes_have_one_trace_per_engine_with_its_own_colour_and_a_lane_per_worker():
+def test_swimlanes_have_a_legend_entry_per_engine_in_its_colour_and_a_lane_per_worker():
     data = lab_data(sequential(), running=asyncio_run())  # the engine under way shows too
-    fig = make_lanes_figure(data)
-    assert [tr.name for tr in fig.data] == ["sequential", "asyncio"]
-    assert [tr.line.color for tr in fig.data] == [COLORS["sequential"], COLORS["asyncio"]]
-    assert len({tr.line.color for tr in fig.data}) == 2
-    assert set(fig.data[0].y) - {None} == {"sequential · pid 101"}  # one after another: one lane
-    assert len(set(fig.data[1].y) - {None}) == 4  # overlapping coroutines: spread over slots
+    fig = make_lanes_figure(data, "en")
+    legend = [(tr.name, tr.line.color) for tr in fig.data if tr.showlegend]
+    assert legend == [("sequential", COLORS["sequential"]), ("asyncio", COLORS["asyncio"])]
+    assert [tr.legendgroup for tr in fig.data] == ["sequential"] + ["asyncio"] * 4  # one after another: one lane
+    assert {tr.line.color for tr in fig.data if tr.legendgroup == "asyncio"} == {COLORS["asyncio"]}
     assert fig.data[0].x[:3] == (0.0, 0.05, None)  # seconds from the run's start, a gap between bars
-    assert fig.layout.showlegend is True
 
 
-def test_bars_compare_each_engine_with_the_ideal_line():
+def test_every_lane_is_labelled_in_the_page_language_and_the_legend_sits_under_the_plot():
+    data = lab_data(sequential(), asyncio_run())
+    fig = make_lanes_figure(data, "zh")
+    y = fig.layout.yaxis
+    lanes = [lane["label"] for lane in data["lanes"]]
+    assert y.tickmode == "array" and list(y.tickvals) == lanes  # Plotly skips none of them
+    assert list(y.ticktext) == ["顺序执行 · 进程 101"] + [f"asyncio · 进程 101 #{k}" for k in (1, 2, 3, 4)]
+    assert fig.layout.height >= 17 * len(lanes) + 100  # room for each label, the axis and the legend
+    assert [tr.name for tr in fig.data if tr.showlegend] == ["顺序执行", "asyncio"]
+    assert fig.layout.xaxis.title.text == "自运行开始的秒数"
+    assert fig.data[0].hovertemplate == "顺序执行 · 进程 101<br>开始后 %{x:.3f} 秒<extra></extra>"
+    legend = fig.layout.legend  # at the figure's foot, not at its top where the toolbar is
+    assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == ("h", "container", 0, "bottom")
+
+
+def test_bars_compare_each_engine_with_the_ideal_line_in_the_page_language():
     fig = make_bars(lab_data(sequential(), asyncio_run()), "zh")
     bars = fig.data[0]
-    assert list(bars.x) == ["sequential", "asyncio"] and list(bars.y) == [0.2, 0.06]
-    assert list(bars.text) == ["0.20 s", "0.06 s"]
+    assert list(bars.x) == ["顺序执行", "asyncio"] and list(bars.y) == [0.2, 0.06]
+    assert list(bars.text) == ["0.20 秒", "0.06 秒"]
     assert [shape.y0 for shape in fig.layout.shapes] == [0.05]
-    assert "0.05 s" in fig.layout.annotations[0].text
+    assert fig.layout.annotations[0].text == "理想值 0.05 秒"
     assert fig.layout.yaxis.title.text == "耗时（秒）"
+    assert bars.hovertemplate == "%{x}: %{y:.2f} 秒<extra></extra>"
+    assert make_bars(lab_data(sequential()), "en").layout.annotations[0].text == "ideal 0.05 s"
 
 
 def test_progress_names_the_running_engine_and_its_count():
