@@ -57,6 +57,7 @@ def _children() -> list[Any]:
         ),
         action_note(),
         html.Div(id=ids.LAB_MESSAGE, className="trace-message", role="status"),
+        html.Div(id=ids.LAB_OUTCOME, className="trace-message", role="status"),
         html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
         graph(ids.LAB_LANES, EMPTY_LAYOUT, "trace-graph"),
         html.Div(
@@ -68,5 +69,7 @@ def _children() -> list[Any]:
         ),
         dcc.Store(id=ids.LAB_JOB),
         dcc.Store(id=ids.LAB_RESULT),
+        dcc.Store(id=ids.LAB_PROGRESS_DATA),
         dcc.Store(id=ids.LAB_RUN_PID),
+        dcc.Store(id=ids.LAB_NOTE),
     ]

@@ -145,3 +145,53 @@ def test_every_lane_is_labelled_and_the_legend_keeps_clear_of_the_toolbar(start,
     assert len(drawn["labels"]) == count, drawn["labels"]  # Plotly skipped none
     assert drawn["toolbar"] and not overlap(drawn["legend"], drawn["toolbar"])
     assert_clean(duo)
+
+
+SHOWN_TEXT = """
+const page = document.querySelector('.page-lab');
+const svg = [...page.querySelectorAll('svg text')].map(t => t.textContent);
+return [page.innerText, ...svg].join('\\n');
+"""
+# What a 中文 Lab page may keep in Latin letters: library and API names, and the names
+# threads have in Python ("lab_3", or "Thread-5 (run)" where the test server runs the job)
+LATIN_NAMES = re.compile(r"asyncio|aiohttp|gevent|Process|add_done_callback|CPU|max|Perfetto")
+THREAD_NAMES = re.compile(r"lab_\d+|Thread-\d+ \(\w+\)")
+
+
+def latin_words(duo) -> set[str]:
+    words = re.findall(r"[A-Za-z_]{3,}\w*", THREAD_NAMES.sub("", duo.driver.execute_script(SHOWN_TEXT)))
+    return {word for word in words if not LATIN_NAMES.fullmatch(word)}
+
+
+def switch(duo, lang: str) -> None:
+    duo.find_element(f"#{ids.LANG} input[value='{lang}']").click()
+
+
+def test_the_whole_lab_page_follows_the_language_switch_at_once(start, settings, collector):
+    duo = start(settings, "/lab")
+    duo.driver.set_window_size(1280, 1000)
+    switch(duo, "zh")  # a 中文 page before the run
+    set_input(duo, ids.LAB_N, "12")
+    set_input(duo, ids.LAB_LATENCY, "300")
+    pick_engines(duo, {"sequential", "threads", "asyncio"})
+    duo.find_element(f"#{ids.LAB_RUN}").click()
+    duo.wait_for_contains_text(f"#{ids.LAB_PROGRESS}", "第 1/3 个引擎，顺序执行", timeout=15)
+    switch(duo, "en")  # mid-run: the progress line follows at once
+    duo.wait_for_contains_text(f"#{ids.LAB_PROGRESS}", "Engine 1 of 3, sequential", timeout=2)
+    switch(duo, "zh")
+    wait_until(lambda: len(duo.driver.find_elements("css selector", ".lab-row")) == 3, 60, "the table")
+    duo.wait_for_contains_text(".lab-ideal", "理想值", timeout=5)
+    wait_until(lambda: not latin_words(duo), 5, "a page in 中文")
+    assert [r.text.split()[0] for r in duo.driver.find_elements("css selector", ".lab-row")] == [
+        "顺序执行",
+        "线程池",
+        "asyncio",
+    ]
+    switch(duo, "en")  # after the run: the table, the notes and both figures, at once
+    duo.wait_for_contains_text(".lab-ideal", "Ideal", timeout=2)
+    shown = duo.driver.execute_script(SHOWN_TEXT)
+    assert "Wall (s)" in shown and "Seconds from the start of the run" in shown and "ideal " in shown
+    assert not re.search(r"[\u4e00-\u9fff]", shown.replace("中文", "")), shown  # no Chinese left
+    switch(duo, "zh")
+    wait_until(lambda: not latin_words(duo), 2, "the page in 中文 again")
+    assert_clean(duo)
