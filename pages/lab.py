@@ -56,7 +56,9 @@ def _children() -> list[Any]:
             extra_class="lab-buttons",
         ),
         action_note(),
-        html.Div(id=ids.LAB_MESSAGE, className="trace-message", role="status"),
+        html.Div(  # what a click did, and how the last run ended: one line each, one place
+            [html.Div(id=ids.LAB_MESSAGE), html.Div(id=ids.LAB_OUTCOME)], className="trace-message", role="status"
+        ),
         html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
         graph(ids.LAB_LANES, EMPTY_LAYOUT, "trace-graph"),
         html.Div(
@@ -68,5 +70,7 @@ def _children() -> list[Any]:
         ),
         dcc.Store(id=ids.LAB_JOB),
         dcc.Store(id=ids.LAB_RESULT),
+        dcc.Store(id=ids.LAB_PROGRESS_DATA),
         dcc.Store(id=ids.LAB_RUN_PID),
+        dcc.Store(id=ids.LAB_NOTE),
     ]

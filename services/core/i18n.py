@@ -491,11 +491,27 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.engine.asyncio": {"en": "asyncio + aiohttp", "zh": "asyncio + aiohttp"},
     "lab.engine.process_per_item": {"en": "a Process per item (≤ 50)", "zh": "每项一个 Process（≤ 50）"},
     "lab.engine.gevent": {"en": "gevent (own process)", "zh": "gevent（独立进程）"},
-    "lab.progress": {"en": "Running {engine}: {done} of {n} items…", "zh": "正在运行 {engine}：{done}/{n} 项……"},
-    "lab.starting": {
-        "en": "Measuring the loopback request ceiling, then starting…",
-        "zh": "正在测量回环请求上限，随后开始……",
+    "lab.short.sequential": {"en": "sequential", "zh": "顺序执行"},
+    "lab.short.threads": {"en": "threads", "zh": "线程池"},
+    "lab.short.processes": {"en": "processes", "zh": "进程池"},
+    "lab.short.asyncio": {"en": "asyncio", "zh": "asyncio"},
+    "lab.short.process_per_item": {"en": "process per item", "zh": "每项一个进程"},
+    "lab.short.gevent": {"en": "gevent", "zh": "gevent"},
+    "lab.lane": {"en": "{engine} · pid {pid}", "zh": "{engine} · 进程 {pid}"},
+    "lab.lane_thread": {"en": "{engine} · pid {pid} · {thread}", "zh": "{engine} · 进程 {pid} · {thread}"},
+    "lab.lanes_x": {"en": "Seconds from the start of the run", "zh": "自运行开始的秒数"},
+    "lab.hover": {"en": "{x} s from the start", "zh": "开始后 {x} 秒"},
+    "lab.seconds": {"en": "{s} s", "zh": "{s} 秒"},
+    "lab.ideal_line": {"en": "ideal {s} s", "zh": "理想值 {s} 秒"},
+    "lab.progress": {
+        "en": "Engine {step} of {steps}, {engine}: {done} of {n} items…",
+        "zh": "第 {step}/{steps} 个引擎，{engine}：已完成 {done}/{n} 项……",
     },
+    "lab.progress_done": {
+        "en": "All {steps} engines done; drawing the results…",
+        "zh": "全部 {steps} 个引擎已完成，正在绘制结果……",
+    },
+    "lab.starting": {"en": "Measuring the loopback request ceiling…", "zh": "正在测量回环请求上限……"},
     "lab.col.engine": {"en": "Engine", "zh": "引擎"},
     "lab.col.wall": {"en": "Wall (s)", "zh": "耗时（秒）"},
     "lab.col.cpu": {"en": "CPU (s)", "zh": "CPU（秒）"},
@@ -503,8 +519,33 @@ TEXT: dict[str, dict[str, str]] = {
     "lab.col.ratio": {"en": "× ideal", "zh": "× 理想值"},
     "lab.col.failed": {"en": "Failed", "zh": "失败"},
     "lab.ideal": {
-        "en": "Ideal {ideal} s = max(L, N / {ceiling} req/s measured on loopback, N·C / {cores} cores).",
-        "zh": "理想值 {ideal} 秒 = max(L, N / 回环实测 {ceiling} 次/秒, N·C / {cores} 核)。",
+        "en": "Ideal {model} s = max(L, N / {ceiling} req/s, N·C / {cores} cores). {ceiling} req/s is the loopback "
+        "request ceiling: the best of {rounds} rounds measured before the engines, which ranged from {low} to "
+        "{ceiling} req/s (median {median}).",
+        "zh": "理想值 {model} 秒 = max(L, N / {ceiling} 次/秒, N·C / {cores} 核)。{ceiling} 次/秒是回环请求上限："
+        "运行引擎前测量 {rounds} 轮中最好的一轮，各轮介于 {low} 至 {ceiling} 次/秒之间（中位数 {median}）。",
+    },
+    "lab.beat.io": {
+        "en": "{engine} took {wall} s, less than the model's {model} s: it fetched {rate} items/s, more than the "
+        "{ceiling} req/s the loopback answered before the engines — the machine was busier while the ceiling was "
+        "measured.",
+        "zh": "{engine} 用时 {wall} 秒，少于模型的 {model} 秒：它每秒获取 {rate} 项，超过运行引擎前回环测得的 "
+        "{ceiling} 次/秒——测量上限时机器更忙。",
+    },
+    "lab.beat.cpu": {
+        "en": "{engine} took {wall} s, less than the model's {model} s: the C ms of CPU work per item were "
+        "calibrated before the engines, while the machine was busier, so the work ran faster than C ms here.",
+        "zh": "{engine} 用时 {wall} 秒，少于模型的 {model} 秒：每项 C 毫秒的 CPU 工作量是在运行引擎前校准的，"
+        "当时机器更忙，所以这里实际用时不到 C 毫秒。",
+    },
+    "lab.beat.latency": {
+        "en": "{engine} took {wall} s, less than the model's {model} s — one service latency L, which no fetch "
+        "can beat: this timing is suspect.",
+        "zh": "{engine} 用时 {wall} 秒，少于模型的 {model} 秒——即一次服务延迟 L，任何获取都不可能更快：此计时可疑。",
+    },
+    "lab.ideal_lowered": {
+        "en": "So the ideal here is the fastest run's own time, {ideal} s, and no engine shows below 1×.",
+        "zh": "因此这里的理想值取最快一次运行本身的 {ideal} 秒，没有引擎低于 1×。",
     },
     "lab.identical": {"en": "✔ Every engine returned identical readings.", "zh": "✔ 所有引擎返回的读数完全一致。"},
     "lab.different": {

@@ -10,7 +10,10 @@ from services.lab.workload import Item
 @dataclass(frozen=True)
 class Lane:
     engine: str
-    label: str
+    label: str  # the lane's key (engine, pid, thread, slot), in no language: the page words it
+    pid: int
+    thread: str  # "" on the main thread, and for coroutines and greenlets
+    slot: int  # 1, 2 … where items overlap on one worker (coroutines, greenlets), else 0
     x: list[float | None]  # seconds from the run's start: start, end, gap per item
     y: list[str | None]
 
@@ -30,16 +33,17 @@ def swimlanes(engine: str, items: list[Item], origin_ns: int, max_items: int = 6
             slots.append(0)
         slots[slot] = item.end_ns
         placed.append((item, slot))
-    rows: dict[str, list[Item]] = {}
+    rows: dict[tuple[int, str, int], list[Item]] = {}
     for item, slot in placed:
-        label = f"{engine} · pid {item.pid}" + (f" · {item.thread}" if item.thread not in ("MainThread", "") else "")
-        if len(free_at[(item.pid, item.thread)]) > 1:
-            label += f" #{slot + 1}"
-        rows.setdefault(label, []).append(item)
+        thread = "" if item.thread in ("MainThread", "") else item.thread
+        rows.setdefault((item.pid, thread, slot + 1 if len(free_at[(item.pid, item.thread)]) > 1 else 0), []).append(
+            item
+        )
     lanes = []
-    for label, row in list(rows.items())[:max_lanes]:
+    for (pid, thread, slot), row in list(rows.items())[:max_lanes]:
+        label = f"{engine} · pid {pid}" + (f" · {thread}" if thread else "") + (f" #{slot}" if slot else "")
         xs: list[float | None] = []
         for item in row:
             xs += [(item.start_ns - origin_ns) / 1e9, (item.end_ns - origin_ns) / 1e9, None]
-        lanes.append(Lane(engine, label, xs, [label, label, None] * len(row)))
+        lanes.append(Lane(engine, label, pid, thread, slot, xs, [label, label, None] * len(row)))
     return lanes

@@ -1,7 +1,7 @@
 """A whole lab run, in a process of its own (the page runs it as a background job).
 
-``run_lab`` measures the loopback request ceiling, then runs the chosen engines one after
-another over the same fixed workload and reports progress. ``run_job`` wraps it in the
+``run_lab`` measures the loopback request ceiling (``services.lab.ceiling``), then runs
+the chosen engines one after another over the same fixed workload and reports progress. ``run_job`` wraps it in the
 run's policy: one run per server at a time (a lock file holding the run's pid), a lower
 priority (``NICE``) so the collector keeps its period, and a watch of the collector's
 heartbeat during the run. The run leads its own process group, so ``stop_run`` stops
@@ -24,10 +24,11 @@ from typing import Any
 
 from services.core.errors import LabInputError
 from services.core.settings import Settings
+from services.lab.ceiling import Ceiling, request_ceiling
 from services.lab.engines import identical_readings, run_engine
 from services.lab.lanes import swimlanes
 from services.lab.loop_trace import loop_trace_name
-from services.lab.workload import EngineRun, Item, Workload, request_ceiling, served_stations
+from services.lab.workload import EngineRun, Workload, served_stations
 from services.live.meta import heartbeat_at
 
 logger = logging.getLogger(__name__)
@@ -95,18 +96,30 @@ class LabResult:
     workload: Workload
     engines: list[str]
     origin_ns: int
-    ceiling: float  # loopback requests per second, measured at the start of the run
+    ceiling: Ceiling  # loopback requests per second, measured before the engines
     runs: list[EngineRun] = field(default_factory=list)
     running: EngineRun | None = None  # the engine under way (progress only)
     collector_gap_s: float | None = None  # longest time between collector heartbeats seen
 
     @property
+    def model_s(self) -> float:
+        """The model's floor (``Workload.ideal_s``) at the measured ceiling."""
+        return self.workload.ideal_s(self.ceiling.rate)
+
+    @property
     def ideal_s(self) -> float:
-        return self.workload.ideal_s(self.ceiling)
+        """The model's floor, or the time of the fastest complete run when one beat it: an
+        ideal is never above what a run achieved (the page says why it was lowered)."""
+        return min([self.model_s, *(r.wall_s for r in self.runs if self.complete(r))])
+
+    def complete(self, run: EngineRun) -> bool:
+        """Every item fetched and parsed (a run of failures can be quick, and proves nothing)."""
+        return not run.error and len(run.items) == self.workload.n and not any(i.error for i in run.items)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for the page: a row per finished engine and the swimlanes so far."""
-        ideal = self.ideal_s
+        ideal, model = self.ideal_s, self.model_s
+        terms = self.workload.ideal_terms(self.ceiling.rate)
         shown = self.runs + ([self.running] if self.running else [])
         return {
             "n": self.workload.n,
@@ -114,7 +127,12 @@ class LabResult:
             "cpu_ms": self.workload.cpu_ms,
             "workers": self.workload.workers,
             "ideal_s": ideal,
-            "ceiling": self.ceiling,
+            "model_s": model,
+            "model_term": max(terms, key=lambda term: terms[term]),
+            "ceiling": self.ceiling.rate,
+            "ceiling_low": self.ceiling.low,
+            "ceiling_median": self.ceiling.median,
+            "ceiling_rounds": len(self.ceiling.rounds),
             "engines": self.engines,
             "running": self.running.engine if self.running else None,
             "done": len(self.running.items) if self.running else 0,
@@ -125,6 +143,7 @@ class LabResult:
                     "cpu_s": r.cpu_s,
                     "throughput": r.throughput,
                     "ratio": r.wall_s / ideal if ideal else 0.0,
+                    "beat_model": self.complete(r) and r.wall_s < model,
                     "items": len(r.items),
                     "failed": sum(1 for item in r.items if item.error),
                     "error": r.error,
@@ -176,8 +195,9 @@ def run_lab(
     loop_trace: Path | None = None,
 ) -> LabResult:
     """Every chosen engine over the same (fixed) workload, one after another; ``progress``
-    sees the result so far at most every ``every_s`` while items finish; ``loop_trace``:
-    see the module docstring."""
+    sees the result so far as each engine starts, at most every ``every_s`` while items
+    finish, and once all are done — never a step back; ``loop_trace``: see the module
+    docstring."""
     w.check(engines)
     if not w.stations:
         raise LabInputError("lab.err.no_stations")
@@ -186,8 +206,8 @@ def run_lab(
     result = LabResult(w, engines, time.perf_counter_ns(), ceiling)  # the clock starts after measuring
     lock, last = threading.Lock(), [0.0]
 
-    def report(_item: Item) -> None:
-        if progress is not None and time.monotonic() - last[0] >= every_s:
+    def tell(every: float = 0.0) -> None:
+        if progress is not None and time.monotonic() - last[0] >= every:
             with lock:
                 last[0] = time.monotonic()
                 progress(result)
@@ -195,12 +215,12 @@ def run_lab(
     with _HeartbeatWatch(heartbeat or (lambda: None)) as watch:
         for engine in engines:
             result.running = EngineRun(engine)
-            run = run_engine(engine, w, report, run=result.running, loop_trace=loop_trace)
+            tell()
+            run = run_engine(engine, w, lambda _item: tell(every_s), run=result.running, loop_trace=loop_trace)
             with lock:
                 result.runs.append(run)
-                result.running = None
-            if progress is not None:
-                progress(result)
+                result.running = None  # no progress here: the next engine's start is the next step
+        tell()
     result.collector_gap_s = watch.longest_gap()
     return result
 

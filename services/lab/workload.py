@@ -10,7 +10,6 @@ it runs, timed on the machine's monotonic clock.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -20,8 +19,6 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field, replace
 from typing import Any
-
-import aiohttp
 
 from services.core.errors import LabInputError
 
@@ -78,11 +75,18 @@ class Workload:
     def station(self, index: int) -> str:
         return self.stations[index % len(self.stations)]
 
+    def ideal_terms(self, request_ceiling: float) -> dict[str, float]:
+        """The model's three floors, in seconds: one service latency (all I/O overlapped),
+        every request at the loopback request ceiling, all CPU work spread over every core."""
+        return {
+            "latency": self.latency_ms / 1000,
+            "io": self.n / request_ceiling if request_ceiling else 0.0,
+            "cpu": self.n * self.cpu_ms / 1000 / CORES,
+        }
+
     def ideal_s(self, request_ceiling: float) -> float:
-        """The floor no engine can beat: all I/O overlapped (bounded by the loopback request
-        ceiling), or all CPU work spread over every core, whichever is longer."""
-        io = max(self.latency_ms / 1000, self.n / request_ceiling if request_ceiling else 0.0)
-        return max(io, self.n * self.cpu_ms / 1000 / CORES)
+        """The model's floor: the longest of ``ideal_terms``."""
+        return max(self.ideal_terms(request_ceiling).values())
 
 
 @dataclass
@@ -166,21 +170,3 @@ def item_work(w: Workload, index: int) -> Item:
 
 def timed_parse(body: str, units: int) -> tuple[tuple[str, int, float, float], int]:
     return parse(body, units), os.getpid()
-
-
-def request_ceiling(sensor_url: str, station: str, n: int = 400) -> float:
-    """Loopback requests per second the sensor service answers at zero latency, measured
-    now with an unbounded aiohttp fan-out."""
-
-    async def burst() -> float:
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
-
-            async def one() -> None:
-                async with session.get(f"{sensor_url}/stations/{station}?latency_ms=0") as resp:
-                    await resp.read()
-
-            start = time.perf_counter()
-            await asyncio.gather(*(one() for _ in range(n)))
-            return n / (time.perf_counter() - start)
-
-    return asyncio.run(burst())

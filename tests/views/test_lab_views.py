@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.lab.ceiling import Ceiling
 from services.lab.run import LabResult
 from services.lab.workload import EngineRun, Item, Workload
 from tests.views.helpers import texts
@@ -19,10 +20,13 @@ def items(n: int, pid: int, step_ms: float, reading: tuple[Any, ...] | None = RE
     ]
 
 
-def lab_data(*runs: EngineRun, running: EngineRun | None = None, **extra: Any) -> dict[str, Any]:
+def lab_data(
+    *runs: EngineRun, running: EngineRun | None = None, ceiling: float = 1000.0, **extra: Any
+) -> dict[str, Any]:
     workload = Workload(n=4, latency_ms=50, cpu_ms=0, workers=2, sensor_url="http://127.0.0.1:9", stations=("beijing",))
     engines = [r.engine for r in runs] + ([running.engine] if running else [])
-    result = LabResult(workload, engines, origin_ns=0, ceiling=1000.0, runs=list(runs), running=running)
+    rounds = Ceiling((0.8 * ceiling, ceiling, 0.95 * ceiling))
+    result = LabResult(workload, engines, origin_ns=0, ceiling=rounds, runs=list(runs), running=running)
     return {**result.as_dict(), **extra}
 
 
@@ -46,8 +50,23 @@ def test_the_results_table_has_a_row_per_finished_engine_in_the_page_language():
         ["asyncio + aiohttp", "0.06", "0.02", "67", "1.20×", "0"],
     ]
     notes = [texts(p)[0] for p in results[1:]]
-    assert notes[0].startswith("理想值 0.05 秒") and "1000 次/秒" in notes[0]
+    assert notes[0].startswith("理想值 0.05 秒") and "1,000 次/秒" in notes[0]
+    assert "3 轮" in notes[0] and "800 至 1,000 次/秒" in notes[0]  # the ceiling's spread
     assert notes[1] == "✔ 所有引擎返回的读数完全一致。"
+
+
+def test_a_run_that_beats_the_model_is_explained_and_never_shows_below_one():
+    data = lab_data(sequential(), asyncio_run(), ceiling=40.0)  # the model: N / 40 req/s = 0.10 s; asyncio took 0.06
+    for lang, why in (
+        ("en", "asyncio + aiohttp took 0.06 s, less than the model's 0.10 s: it fetched 67 items/s, more than the 40"),
+        ("zh", "asyncio + aiohttp 用时 0.06 秒，少于模型的 0.10 秒：它每秒获取 67 项，超过运行引擎前回环测得的 40"),
+    ):
+        results = make_results(data, lang)
+        assert [row[4] for row in table_rows(results)] == ["3.33×", "1.00×"]  # against asyncio's own time
+        beat = [texts(p)[0] for p in results[1:] if p.className == "lab-beat"]
+        assert len(beat) == 2 and beat[0].startswith(why), beat
+    assert [shape.y0 for shape in make_bars(data, "en").layout.shapes] == [0.06]  # the ideal line: never above a bar
+    assert not [p for p in make_results(lab_data(sequential(), asyncio_run()), "en") if p.className == "lab-beat"]
 
 
 def test_engines_that_disagree_or_fail_are_called_out():
@@ -82,37 +101,71 @@ def test_the_asyncio_loop_summary_and_the_collector_note_follow_the_run():
     assert not [p for p in unknown if p.className == "muted lab-collector"]
 
 
-def test_the_empty_swimlanes_figure_draws_nothing():
+def test_the_empty_swimlanes_figure_draws_nothing_not_even_axes():
     for data in (None, {}, lab_data(running=EngineRun("threads"))):
-        fig = make_lanes_figure(data)
+        fig = make_lanes_figure(data, "zh")
         assert fig.data == () and fig.layout.showlegend is False
-        assert fig.layout.height == 320
+        assert fig.layout.height == 320 and fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
 
 
-def test_swimlanes_have_one_trace_per_engine_with_its_own_colour_and_a_lane_per_worker():
+def test_swimlanes_have_a_legend_entry_per_engine_in_its_colour_and_a_lane_per_worker():
     data = lab_data(sequential(), running=asyncio_run())  # the engine under way shows too
-    fig = make_lanes_figure(data)
-    assert [tr.name for tr in fig.data] == ["sequential", "asyncio"]
-    assert [tr.line.color for tr in fig.data] == [COLORS["sequential"], COLORS["asyncio"]]
-    assert len({tr.line.color for tr in fig.data}) == 2
-    assert set(fig.data[0].y) - {None} == {"sequential · pid 101"}  # one after another: one lane
-    assert len(set(fig.data[1].y) - {None}) == 4  # overlapping coroutines: spread over slots
+    fig = make_lanes_figure(data, "en")
+    legend = [(tr.name, tr.line.color) for tr in fig.data if tr.showlegend]
+    assert legend == [("sequential", COLORS["sequential"]), ("asyncio", COLORS["asyncio"])]
+    assert [tr.legendgroup for tr in fig.data] == ["sequential"] + ["asyncio"] * 4  # one after another: one lane
+    assert {tr.line.color for tr in fig.data if tr.legendgroup == "asyncio"} == {COLORS["asyncio"]}
     assert fig.data[0].x[:3] == (0.0, 0.05, None)  # seconds from the run's start, a gap between bars
-    assert fig.layout.showlegend is True
 
 
-def test_bars_compare_each_engine_with_the_ideal_line():
+def test_every_lane_is_labelled_in_the_page_language_and_the_legend_sits_under_the_plot():
+    data = lab_data(sequential(), asyncio_run())
+    fig = make_lanes_figure(data, "zh")
+    y = fig.layout.yaxis
+    lanes = [lane["label"] for lane in data["lanes"]]
+    assert y.tickmode == "array" and list(y.tickvals) == lanes  # Plotly skips none of them
+    assert list(y.ticktext) == ["顺序执行 · 进程 101"] + [f"asyncio · 进程 101 #{k}" for k in (1, 2, 3, 4)]
+    assert fig.layout.height >= 17 * len(lanes) + 100  # room for each label, the axis and the legend
+    assert [tr.name for tr in fig.data if tr.showlegend] == ["顺序执行", "asyncio"]
+    assert fig.layout.xaxis.title.text == "自运行开始的秒数"
+    assert fig.data[0].hovertemplate == "顺序执行 · 进程 101<br>开始后 %{x:.3f} 秒<extra></extra>"
+    legend = fig.layout.legend  # at the figure's foot, not at its top where the toolbar is
+    assert (legend.orientation, legend.yref, legend.y, legend.yanchor) == ("h", "container", 0, "bottom")
+
+
+def test_bars_compare_each_engine_with_the_ideal_line_in_the_page_language():
     fig = make_bars(lab_data(sequential(), asyncio_run()), "zh")
     bars = fig.data[0]
-    assert list(bars.x) == ["sequential", "asyncio"] and list(bars.y) == [0.2, 0.06]
-    assert list(bars.text) == ["0.20 s", "0.06 s"]
+    assert list(bars.x) == ["顺序执行", "asyncio"] and list(bars.y) == [0.2, 0.06]
+    assert list(bars.text) == ["0.20 秒", "0.06 秒"]
     assert [shape.y0 for shape in fig.layout.shapes] == [0.05]
-    assert "0.05 s" in fig.layout.annotations[0].text
+    assert fig.layout.annotations[0].text == "理想值 0.05 秒"
     assert fig.layout.yaxis.title.text == "耗时（秒）"
+    assert bars.hovertemplate == "%{x}: %{y:.2f} 秒<extra></extra>"
+    assert make_bars(lab_data(sequential()), "en").layout.annotations[0].text == "ideal 0.05 s"
 
 
 def test_progress_names_the_running_engine_and_its_count():
     data = lab_data(sequential(), running=EngineRun("asyncio", items=items(3, 101, 2)))
-    assert progress_text(data, "en") == "Running asyncio + aiohttp: 3 of 4 items…"
-    assert progress_text(data, "zh") == "正在运行 asyncio + aiohttp：3/4 项……"
-    assert progress_text(None, "en").startswith("Measuring the loopback request ceiling")  # before any engine
+    assert progress_text(data, "en") == "Engine 2 of 2, asyncio + aiohttp: 3 of 4 items…"
+    assert progress_text(data, "zh") == "第 2/2 个引擎，asyncio + aiohttp：已完成 3/4 项……"
+    assert progress_text(None, "en") == "Measuring the loopback request ceiling…"  # before any engine
+
+
+def test_progress_never_goes_back_to_the_ceiling_between_engines():
+    steps = [
+        None,  # the run has started: the ceiling
+        lab_data(running=EngineRun("sequential")),
+        lab_data(running=EngineRun("sequential", items=items(2, 101, 50))),
+        lab_data(sequential(), running=EngineRun("asyncio")),
+        lab_data(sequential(), asyncio_run()),  # the last engine has finished
+    ]
+    shown = [progress_text(data, "en") for data in steps]
+    assert shown == [
+        "Measuring the loopback request ceiling…",
+        "Engine 1 of 1, sequential: 0 of 4 items…",
+        "Engine 1 of 1, sequential: 2 of 4 items…",
+        "Engine 2 of 2, asyncio + aiohttp: 0 of 4 items…",
+        "All 2 engines done; drawing the results…",
+    ]
+    assert progress_text(lab_data(sequential()), "zh") == "全部 1 个引擎已完成，正在绘制结果……"

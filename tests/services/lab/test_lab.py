@@ -48,6 +48,16 @@ def test_overlapping_items_are_spread_over_slots_and_the_clock_is_shared(sensor)
     assert run.wall_s < 20 * 0.2 / 2  # they really overlapped
 
 
+def test_a_runs_progress_only_moves_forward(sensor):
+    w = Workload(6, 20, 0, 2, sensor.url, served_stations(sensor.url))
+    seen: list[tuple[int, str | None]] = []  # (engines done, engine running)
+    engines = ["threads", "asyncio", "processes"]
+    run_lab(w, engines, lambda r: seen.append((len(r.runs), r.running and r.running.engine)))
+    steps = list(dict.fromkeys(seen))  # each step once, in order
+    assert steps == [(0, "threads"), (1, "asyncio"), (2, "processes"), (3, None)]  # never "nothing running" mid-run
+    assert seen == sorted(seen, key=lambda step: step[0])
+
+
 def test_a_run_reports_progress_and_watches_the_collector(sensor):
     w = Workload(8, 300, 0, 2, sensor.url, served_stations(sensor.url))  # over a second: several heartbeat samples
     seen: list[str | None] = []
