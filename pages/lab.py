@@ -49,7 +49,13 @@ def _children() -> list[Any]:
             id=ids.LAB_TRACE, value=[], className="field check", options=[{"label": T("lab.trace"), "value": "trace"}]
         ),
         buttons(
-            html.Button(T("lab.run"), id=ids.LAB_RUN, className="btn btn-primary", disabled=read_only()),
+            html.Button(
+                T("lab.run"),
+                id=ids.LAB_RUN,
+                className="btn btn-primary",
+                disabled=read_only(),
+                **{"data-focus-next": ids.LAB_CANCEL},  # type: ignore[arg-type]  # assets/a11y.js: to Cancel while it runs
+            ),
             html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style=HIDDEN),
             html.Button(T("lab.trace_get"), id=ids.LAB_TRACE_GET, className="btn", style=HIDDEN),
             dcc.Download(id=ids.LAB_TRACE_FILE),
@@ -60,12 +66,12 @@ def _children() -> list[Any]:
             [html.Div(id=ids.LAB_MESSAGE), html.Div(id=ids.LAB_OUTCOME)], className="trace-message", role="status"
         ),
         html.Div(id=ids.LAB_PROGRESS, className="progress", style=HIDDEN),
-        graph(ids.LAB_LANES, EMPTY_LAYOUT, "trace-graph"),
+        graph(ids.LAB_LANES, EMPTY_LAYOUT, "trace-graph", summary="lab.lanes_summary"),
         html.Div(
             className="lab-panels",
             children=[
                 html.Section(id=ids.LAB_TABLE, className="card table-scroll"),
-                html.Section(graph(ids.LAB_BARS, EMPTY_LAYOUT), className="card"),
+                html.Section(graph(ids.LAB_BARS, EMPTY_LAYOUT, summary="lab.bars_summary"), className="card"),
             ],
         ),
         dcc.Store(id=ids.LAB_JOB),

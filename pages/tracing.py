@@ -92,7 +92,7 @@ def layout(**_query: str) -> html.Div:
             _actions(),
             html.Div(id=ids.TRACE_MESSAGE, className="trace-message", role="status"),
             html.Div(id=ids.TRACE_COUNTERS, className="trace-counters"),
-            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph"),
+            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
             _panels(),
             dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
             dcc.Store(id=ids.TRACE_TASK),

@@ -166,6 +166,22 @@ TEXT: dict[str, dict[str, str]] = {
     "dropdown.no_options_found": {"en": "No options found", "zh": "没有匹配的选项"},
     "dropdown.select_all": {"en": "Select all", "zh": "全选"},
     "dropdown.deselect_all": {"en": "Deselect all", "zh": "全部取消"},
+    "lab.lanes_summary": {
+        "en": "Chart: one lane per worker (thread, process or task) of each engine, a bar per item while it ran;"
+        " the results table below gives each engine's time and its ratio to the ideal.",
+        "zh": "图表：每个引擎的每个工作者（线程、进程或任务）一行，每个条目运行时画一段；下方结果表列出各引擎的用时及其与理想值之比。",
+    },
+    "lab.bars_summary": {
+        "en": "Chart: each engine's total time as a bar, with the ideal as a line; the same numbers are in the results table.",
+        "zh": "图表：每个引擎的总用时为一根柱子，理想值为一条线；同样的数字在结果表中。",
+    },
+    "trace.chart_summary": {
+        "en": "Chart: the event loop over the chosen window — a lane per task, a tick per callback, red bars for slow"
+        " ones, worker processes' jobs and the loop lag below. The counters above and the slow-callback table give"
+        " the same in text.",
+        "zh": "图表：所选时间窗口内的事件循环——每个任务一行，每个回调一个刻度，慢回调为红色横条，下方是工作进程的任务和循环延迟。"
+        "上方计数和慢回调表以文字给出同样的信息。",
+    },
     "demos.chart_summary": {
         "en": "Chart: when each step of the demo ran, one row per worker or task; the log above lists the same steps in order.",
         "zh": "图表：示例中每一步的运行时间，每行一个工作者或任务；上方日志按顺序列出同样的步骤。",

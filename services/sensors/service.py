@@ -173,7 +173,7 @@ class SensorService:
     async def start(self) -> None:
         self._runner = web.AppRunner(self.make_app(), access_log=None, shutdown_timeout=SHUTDOWN_S)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=BACKLOG)
         await site.start()
         if self.port == 0:
             self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # aiohttp keeps the bound socket private
@@ -266,9 +266,21 @@ def main(argv: list[str] | None = None) -> None:
     if args.parent_pid:
         app.cleanup_ctx.append(partial(_exit_with_parent, args.parent_pid))
     web.run_app(
-        app, host=args.host, port=args.port, print=None, access_log=None, shutdown_timeout=SHUTDOWN_S, loop=loop
+        app,
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=SHUTDOWN_S,
+        loop=loop,
+        backlog=BACKLOG,
     )
 
+
+# Connections waiting to be accepted: aiohttp's default (128) overflows when the lab opens
+# hundreds at once, and each dropped handshake waits a second for TCP to retry (measured:
+# ListenOverflows and TCPSynRetrans rise together), which is not the engine's doing.
+BACKLOG = 2048
 
 # aiohttp runs each request in a task of this coroutine: the service's own work, in a trace
 REQUEST_TASKS = frozenset({"RequestHandler._handle_request"})

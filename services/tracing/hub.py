@@ -243,7 +243,7 @@ class TraceHub:
         if self._block_tasks:
             raise TraceRefused("trace.err.busy")  # one block at a time: the loop is not a toy
         self._blocks += 1
-        name = f"block the loop {ms:g} ms #{self._blocks}"
+        name = f"block-loop-{ms:g}ms-{self._blocks}"  # an identifier: the same in both languages
 
         async def block_the_loop() -> None:
             await asyncio.sleep(0)  # answer the request first

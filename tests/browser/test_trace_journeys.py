@@ -112,14 +112,14 @@ def test_blocking_the_loop_shows_a_slow_step_a_lag_spike_and_a_table_row(start, 
     duo.clear_input(box)
     box.send_keys("250")
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()
-    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 250 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block-loop-250ms", timeout=5)
     wait_until(
-        lambda: any(y and y.startswith("block the loop 250 ms") for y in points(duo, "slow")["y"]),
+        lambda: any(y and y.startswith("block-loop-250ms") for y in points(duo, "slow")["y"]),
         5,
         "a red bar on the blocking task's lane",
     )
     wait_until(lambda: max(points(duo, "lag")["y"] or [0]) >= 250 - 50 - 5, 5, "the lag spike")
-    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block-loop-250ms", timeout=5)
     duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "25", timeout=1)
     assert_clean(duo)
 
@@ -190,7 +190,7 @@ def test_switching_to_chinese_turns_the_timeline_table_and_task_panel_chinese_at
     duo.clear_input(box)
     box.send_keys("250")
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()
-    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 250 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block-loop-250ms", timeout=5)
     duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "watch for the red bar", timeout=5)
     pause_and_click_a_tick(duo, "poll-harbin")
     duo.wait_for_text_to_equal(".task-name", "poll-harbin", timeout=5)
@@ -246,7 +246,7 @@ def test_the_slow_table_shows_every_column_at_1280_px_and_scrolls_by_keyboard_on
     screen(duo, 1280, 900)
     duo.find_element(f"#{ids.TRACE_JOBS}").click()
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()  # 300 ms: a slow row with the longest names there are
-    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 300 ms", timeout=10)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block-loop-300ms", timeout=10)
     for lang, name in (("en", "Slow callbacks"), ("zh", "慢回调")):
         duo.find_element(f"#{ids.LANG} input[value='{lang}']").click()
         duo.wait_for_text_to_equal(f"#{ids.TRACE_SLOW_TITLE}", name, timeout=5)
@@ -284,8 +284,8 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
     duo.clear_input(box)
     box.send_keys("200")
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()
-    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 200 ms", timeout=5)
-    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block the loop 200 ms", timeout=10)
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block-loop-200ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", "block-loop-200ms", timeout=10)
 
     duo.find_element(f"#{ids.TRACE_EXPORT}").click()
     path: Path = wait_until(
@@ -298,7 +298,7 @@ def test_the_sensor_services_loop_traces_its_requests_inspects_blocks_and_export
     }
     assert any(n.startswith("GET /stations/harbin") for n in names) and not any(n.startswith("poll-") for n in names)
     duo.find_element(f"#{ids.TRACE_BLOCK}").click()
-    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block the loop 200 ms", timeout=5)
+    duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "block-loop-200ms", timeout=5)
     duo.find_element(f"#{ids.TRACE_LOOP} input[value='collector']").click()  # the sensor loop's news is not its
     wait_until(lambda: duo.find_element(f"#{ids.TRACE_MESSAGE}").text == "", 5, "the last loop's message to go")
     assert_clean(duo)

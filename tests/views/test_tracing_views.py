@@ -147,13 +147,13 @@ def test_the_slow_table_lists_the_newest_slow_callbacks_first_and_at_most_a_scre
 def test_the_slow_table_in_chinese_names_steps_lanes_and_kinds_in_chinese():
     session = TraceSession(TraceView(slow_ms=100, lang="zh"))
     session.feed(answer([], 0, 0))
-    step = [1, 0, 0, 300_000_000, 1_000_000, 7, "block the loop 300 ms #1", "step TraceHub.block_the_loop", False]
+    step = [1, 0, 0, 300_000_000, 1_000_000, 7, "block-loop-300ms-1", "step TraceHub.block_the_loop", False]
     done = [2, 3, 400_000_000, 520_000_000, 0, 0, "callbacks", "Future._schedule_callbacks", False]
     session.feed(answer([step, done], 2, 1000))
     table = make_slow_table(session.slow_rows(), 100, "zh")
     newest, oldest = (["".join(texts(td)) for td in tr.children] for tr in table.children[1].children)
     assert newest[1:] == ["普通回调", "Future._schedule_callbacks", "120.0", "0.0", "完成回调"]
-    assert oldest[1:] == ["block the loop 300 ms #1", "推进 TraceHub.block_the_loop", "300.0", "1.0", "call_soon"]
+    assert oldest[1:] == ["block-loop-300ms-1", "推进 TraceHub.block_the_loop", "300.0", "1.0", "call_soon"]
     assert texts(table.children[0]) == ["时间", "任务", "回调", "耗时（毫秒）", "延迟（毫秒）", "调度方式"]
 
 
