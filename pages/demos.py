@@ -17,7 +17,7 @@ def _demo(name: str, off: bool) -> html.Div:
         id={"type": ids.DEMO_RUN, "demo": name},
         className="btn",
         disabled=off,
-        **{"data-focus-next": ids.DEMO_STATUS},  # type: ignore[arg-type]  # assets/a11y.js: focus waits there while it runs
+        **{"data-focus-next": ids.DEMO_STATUS},  # type: ignore[arg-type]  # see views.controls.run_button
     )
     return html.Div(
         [T(f"demo.{name}.title", html.H2), T(f"demo.{name}.about", html.P), run], className="card demo-card"

@@ -6,7 +6,7 @@ from dash import dcc, html
 import ids
 from services.lab.workload import ENGINES
 from views import HIDDEN
-from views.controls import action_note, buttons, graph, read_only, text_box
+from views.controls import action_note, buttons, field, graph, read_only, run_button, text_box
 from views.i18n import T
 from views.lab import EMPTY_LAYOUT
 
@@ -32,30 +32,21 @@ def _children() -> list[Any]:
                 text_box("lab.workers", ids.LAB_WORKERS, "8"),
             ],
         ),
-        html.Div(
-            className="field",
-            children=[
-                T("lab.engines"),
-                dcc.Checklist(
-                    id=ids.LAB_ENGINES,
-                    value=DEFAULT_ENGINES,
-                    inline=True,
-                    className="engine-list",
-                    options=[{"label": T(f"lab.engine.{e}"), "value": e} for e in ENGINES],
-                ),
-            ],
+        field(
+            "lab.engines",
+            dcc.Checklist(
+                id=ids.LAB_ENGINES,
+                value=DEFAULT_ENGINES,
+                inline=True,
+                className="engine-list",
+                options=[{"label": T(f"lab.engine.{e}"), "value": e} for e in ENGINES],
+            ),
         ),
         dcc.Checklist(
             id=ids.LAB_TRACE, value=[], className="field check", options=[{"label": T("lab.trace"), "value": "trace"}]
         ),
         buttons(
-            html.Button(
-                T("lab.run"),
-                id=ids.LAB_RUN,
-                className="btn btn-primary",
-                disabled=read_only(),
-                **{"data-focus-next": ids.LAB_CANCEL},  # type: ignore[arg-type]  # assets/a11y.js: to Cancel while it runs
-            ),
+            run_button("lab.run", ids.LAB_RUN, ids.LAB_CANCEL, className="btn btn-primary", disabled=read_only()),
             html.Button(T("lab.cancel"), id=ids.LAB_CANCEL, className="btn", style=HIDDEN),
             html.Button(T("lab.trace_get"), id=ids.LAB_TRACE_GET, className="btn", style=HIDDEN),
             dcc.Download(id=ids.LAB_TRACE_FILE),

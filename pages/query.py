@@ -3,6 +3,7 @@ from dash import dcc, html
 
 import ids
 from views import HIDDEN
+from views.controls import run_button
 from views.i18n import T
 
 dash.register_page(__name__, path="/query", title="Query · looplens", name="Query", order=1)
@@ -25,12 +26,7 @@ layout = html.Div(
                     spellCheck=False,
                     className="query-input",
                 ),
-                html.Button(
-                    T("query.submit"),
-                    id=ids.QUERY_SUBMIT,
-                    className="btn btn-primary",
-                    **{"data-focus-next": ids.QUERY_CANCEL},  # type: ignore[arg-type]  # assets/a11y.js: to Cancel while it runs
-                ),
+                run_button("query.submit", ids.QUERY_SUBMIT, ids.QUERY_CANCEL, className="btn btn-primary"),
                 html.Button(T("query.cancel"), id=ids.QUERY_CANCEL, className="btn", style=HIDDEN),
             ],
         ),

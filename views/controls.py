@@ -49,6 +49,12 @@ def scroll_box(table: Any, label: str) -> html.Div:
     return html.Div(table, className="table-scroll", tabIndex="0", role="region", **{"aria-label": label})  # type: ignore[arg-type]  # aria-* props are not in Div's typed signature
 
 
+def run_button(label_key: str, component_id: Any, focus_next: str, **props: Any) -> html.Button:
+    """A button that starts long work: while it is disabled (running), the keyboard's focus
+    waits on ``focus_next`` (its Cancel, or the running status), then comes back (assets/a11y.js)."""
+    return html.Button(T(label_key), id=component_id, **{"data-focus-next": focus_next, **props})
+
+
 def buttons(*children: Any, extra_class: str = "") -> html.Div:
     return html.Div(list(children), className=f"buttons {extra_class}".strip())
 

@@ -4,21 +4,14 @@ need its token; it cancels a task on the loop's own thread and makes no load of 
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import subprocess
 import sys
 import textwrap
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from services.core.children import ROOT
-from services.tracing.routes import TOKEN_HEADER
+from tests.services.tracing.programs import ask, program
 
 BLOCKING = """
 import asyncio, sys, time
@@ -40,36 +33,10 @@ asyncio.run(main())
 """
 
 
-@contextmanager
-def traced(tmp_path: Path, command: list[str], start: str = "", block_s: float = 5.0) -> Iterator[tuple]:
-    """Run the blocking program; yield (process, agent url, token) once the agent listens."""
-    script = tmp_path / "app.py"
-    script.write_text(textwrap.dedent(BLOCKING.format(start=start)))
-    process = subprocess.Popen(
-        [*command, str(script), str(block_s)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},  # as the README says, for a program run anywhere
-    )
-    try:
-        banner = process.stderr.readline()
-        found = re.search(r"at (http://127\.0\.0\.1:\d+)/trace .*: (\S+)$", banner)
-        assert found, f"no agent banner: {banner!r} {process.stderr.read() if process.poll() is not None else ''}"
-        yield process, found.group(1), found.group(2)
-    finally:
-        process.kill()
-        process.wait()
-
-
-def ask(url: str, token: str = "", method: str = "GET") -> tuple[int, dict]:
-    request = urllib.request.Request(url, method=method, headers={TOKEN_HEADER: token} if token else {})
-    try:
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+def traced(tmp_path: Path, command: list[str], start: str = "", block_s: float = 5.0):
+    """Run the blocking program; (process, agent url, token) once the agent listens."""
+    source = textwrap.dedent(BLOCKING.format(start=start))
+    return program(tmp_path / "app.py", source, command, [str(block_s)])
 
 
 def test_a_script_run_traced_shows_its_tasks_and_the_agent_answers_while_its_loop_blocks(tmp_path):
@@ -148,14 +115,7 @@ uvloop.run(main())
 
 
 def test_a_program_on_uvloop_is_traced_and_the_agent_says_what_it_cannot_see_there(tmp_path):
-    script = tmp_path / "uv.py"
-    script.write_text(UVLOOP)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+    with program(tmp_path / "uv.py", UVLOOP, [sys.executable]) as (process, url, token):
         assert process.stdout.readline() == "ready\n"
         _, answer = ask(f"{url}/trace?window_s=10", token)
         assert {"uv-worker-0", "uv-worker-1"} <= {row[6] for row in answer["rows"]}
@@ -163,9 +123,6 @@ def test_a_program_on_uvloop_is_traced_and_the_agent_says_what_it_cannot_see_the
         _, diagnosis = ask(f"{url}/trace/diagnosis", token)
         line = 1 + UVLOOP.splitlines().index("    time.sleep(0.3)  # UVLOOP BLOCK")
         assert [f["params"]["where"] for f in diagnosis["findings"]] == [f"uv.py:{line} (main)"]
-    finally:
-        process.kill()
-        process.wait()
 
 
 def test_the_agent_imports_nothing_but_the_standard_library_and_aiohttp():
@@ -199,13 +156,7 @@ asyncio.run(main())
 
 
 def test_the_tree_says_who_made_whom_and_who_awaits_whom(tmp_path):
-    script = tmp_path / "family.py"
-    script.write_text(FAMILY)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "looplens", "trace", str(script)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+    with program(tmp_path / "family.py", FAMILY, [sys.executable, "-m", "looplens", "trace"]) as (process, url, token):
         assert process.stdout.readline() == "ready\n"
         tasks = {t["name"]: t for t in ask(f"{url}/trace/tree", token)[1]["tasks"]}
         serial = {name: t["serial"] for name, t in tasks.items()}
@@ -215,6 +166,3 @@ def test_the_tree_says_who_made_whom_and_who_awaits_whom(tmp_path):
         assert sorted(tasks["fan-out"]["awaits"]) == sorted(serial[f"leaf-{n}"] for n in range(3))  # a gather
         assert tasks["waiter"]["awaits"] == [serial["fan-out"]]  # await other
         assert tasks[main]["parent"] == 0 and all(t["alive"] for t in tasks.values())
-    finally:
-        process.kill()
-        process.wait()

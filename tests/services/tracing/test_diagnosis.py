@@ -3,20 +3,14 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import subprocess
 import sys
 import textwrap
-import urllib.request
 from typing import Any
 
 import pytest
 
-from services.core.children import ROOT
 from services.core.i18n import t
-from services.tracing.routes import TOKEN_HEADER
+from tests.services.tracing.programs import ask, program
 
 SCENARIOS = """
 import asyncio, gc, sys, time
@@ -95,26 +89,13 @@ asyncio.run(main(sys.argv[1]))
 
 
 def findings(tmp_path, scenario: str, route: str = "/diagnosis?window_s=30") -> Any:
-    script = tmp_path / "app.py"
-    script.write_text(textwrap.dedent(SCENARIOS))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "looplens", "trace", str(script), scenario],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+    """What the agent says at ``route`` of the program running ``scenario`` (its findings
+    for the diagnosis)."""
+    command = [sys.executable, "-m", "looplens", "trace"]
+    with program(tmp_path / "app.py", textwrap.dedent(SCENARIOS), command, [scenario]) as (process, url, token):
         assert process.stdout.readline() == "ready\n"
-        request = urllib.request.Request(f"{url}/trace{route}", headers={TOKEN_HEADER: token})
-        with urllib.request.urlopen(request, timeout=5) as answer:
-            found = json.loads(answer.read())
-            return found["findings"] if route.startswith("/diagnosis") else found
-    finally:
-        process.kill()
-        process.wait()
+        _, found = ask(f"{url}/trace{route}", token)
+        return found["findings"] if route.startswith("/diagnosis") else found
 
 
 def line_of(marker: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pytest
 from services.core.children import ROOT
 from services.tracing.recording import Recorder, Recording, RecordingError
 from services.tracing.routes import TOKEN_HEADER
+from tests.services.tracing.programs import BANNER
 
 PROGRAM = """
 import asyncio, sys, time
@@ -45,7 +45,7 @@ def run(tmp_path, name: str, steps: int) -> tuple[Recording, dict[int, list]]:
     command = [sys.executable, "-m", "looplens", "trace", "--record", str(out), str(tmp_path / "app.py"), str(steps)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
-    url, token = re.search(r"at (http://\S+)/trace .*: (\S+)$", process.stderr.readline()).groups()
+    url, token = BANNER.search(process.stderr.readline()).groups()
     live: dict[int, list] = {}
     cursor = -1
     while process.poll() is None:
