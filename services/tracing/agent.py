@@ -59,7 +59,7 @@ from services.tracing.columns import Callback
 from services.tracing.culprit import SAMPLE_S, STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
 from services.tracing.family import task_tree
-from services.tracing.hub import TraceHub, row_cost_ns
+from services.tracing.hub import TraceHub, answer_since, row_cost_ns, window_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
 from services.tracing.primitives import Primitives, primitive_events
@@ -91,7 +91,7 @@ class AgentHub(TraceHub):
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
         answer = super().poll(after, window_s)
-        since = answer["now_ns"] - int((min(max(window_s, 1.0), MAX_WINDOW_S) if after < 0 else 5) * 1e9)
+        since = answer_since(answer["now_ns"], after, window_s)
         return {**answer, "limits": self.limits, "primitives": self.primitives.snapshot(since)}
 
     def listen(self) -> None:
@@ -112,12 +112,8 @@ class AgentHub(TraceHub):
         doc = super().export(window_s)
         origin = doc["otherData"]["start_ns"]
         for event in doc["traceEvents"]:
-            culprit = (
-                self.culprits.of(event["args"]["seq"])
-                if event.get("ph") == "X" and "seq" in event.get("args", {})
-                else None
-            )
-            if culprit:
+            seq = event.get("args", {}).get("seq") if event.get("ph") == "X" else None
+            if seq is not None and (culprit := self.culprits.of(seq)):
                 event["args"]["stuck_at"] = "{}:{} ({})".format(*culprit["where"])
                 event["args"]["stack"] = ["{}:{} ({})".format(*frame) for frame in culprit["stack"]]
         doc["traceEvents"] += primitive_events(self.tracer.pid, self.primitives.snapshot(origin), origin)
@@ -125,7 +121,7 @@ class AgentHub(TraceHub):
 
     def diagnosis(self, window_s: float) -> dict[str, Any]:
         """Findings about the last ``window_s`` seconds (``diagnosis``)."""
-        since = time.perf_counter_ns() - int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+        since = time.perf_counter_ns() - window_ns(window_s)
         rows = [c for c in self.tracer.callbacks(-1) if c.end_ns >= since]
 
         def name(c: Callback) -> str:  # "blocker · step blocking": the task, then what ran

@@ -168,10 +168,10 @@ class TraceHub:
         ``MAX_ROWS`` at most, plus jobs, lag and counters. Attaches the tracer if needed."""
         self.watched()
         now = time.perf_counter_ns()
-        window_ns = int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+        window = window_ns(window_s)
         rows = [c for c in self.tracer.callbacks(-1 if after < 0 else after) if c.end_ns]
         if after < 0:
-            rows = [c for c in rows if c.end_ns >= now - window_ns]
+            rows = [c for c in rows if c.end_ns >= now - window]
         skipped = max(0, len(rows) - MAX_ROWS)
         rows = rows[skipped:]
         self._keep_slow(rows)
@@ -180,7 +180,7 @@ class TraceHub:
         self._sent = (stats.recorded, now)
         # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
         rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else None
-        since = now - window_ns if after < 0 else now - 5_000_000_000
+        since = answer_since(now, after, window_s)
         return {
             "pid": self.tracer.pid,
             "now_ns": now,
@@ -279,9 +279,20 @@ class TraceHub:
     def export(self, window_s: float) -> dict[str, Any]:
         self.watched()
         end = time.perf_counter_ns()
-        start = end - int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+        start = end - window_ns(window_s)
         rows = [c for c in self.tracer.callbacks(-1) if c.end_ns]  # the whole ring, not a cursor
         return chrome_trace(self.tracer, start, end, jobs=self._jobs(), callbacks=rows)
+
+
+def window_ns(window_s: float) -> int:
+    """A page's window, held to 1 s … ``MAX_WINDOW_S``, in ns."""
+    return int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
+
+
+def answer_since(now: int, after: int, window_s: float) -> int:
+    """From when an answer carries jobs, lag and other samples: a new page's whole window,
+    a following answer's last 5 s."""
+    return now - (window_ns(window_s) if after < 0 else 5_000_000_000)
 
 
 def _job_done(result: int) -> None:

@@ -6,20 +6,13 @@ a clear message."""
 from __future__ import annotations
 
 import gzip
-import json
-import os
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from services.core.children import ROOT
 from services.tracing.recording import Recorder, Recording, RecordingError
-from services.tracing.routes import TOKEN_HEADER
-from tests.services.tracing.programs import BANNER
+from tests.services.tracing.programs import ask, program
 
 PROGRAM = """
 import asyncio, sys, time
@@ -40,30 +33,25 @@ asyncio.run(main())
 def run(tmp_path, name: str, steps: int) -> tuple[Recording, dict[int, list]]:
     """Run the program recorded, polling its trace as a page does; (the recording, the rows
     the page was given by seq)."""
-    (tmp_path / "app.py").write_text(PROGRAM)
     out = tmp_path / f"{name}.llrec"
-    command = [sys.executable, "-m", "looplens", "trace", "--record", str(out), str(tmp_path / "app.py"), str(steps)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, env=env)
-    url, token = BANNER.search(process.stderr.readline()).groups()
     live: dict[int, list] = {}
     cursor = -1
-    while process.poll() is None:
-        try:
-            request = urllib.request.Request(f"{url}/trace?after={cursor}", headers={TOKEN_HEADER: token})
-            with urllib.request.urlopen(request, timeout=5) as answer:
-                page = json.loads(answer.read())
-        except urllib.error.HTTPError as err:
-            assert err.code == 409  # no loop yet
-            time.sleep(0.05)
-            continue
-        except OSError:
-            break  # the program ended between two polls
-        live |= {row[0]: row for row in page["rows"]}
-        cursor = page["cursor"]
-        time.sleep(0.2)
-    assert process.wait(timeout=30) == 0
-    assert "recorded " in process.stderr.read()
+    command = [sys.executable, "-m", "looplens", "trace", "--record", str(out)]
+    with program(tmp_path / "app.py", PROGRAM, command, [str(steps)]) as (process, url, token):
+        while process.poll() is None:
+            try:
+                status, page = ask(f"{url}/trace?after={cursor}", token)
+            except OSError:
+                break  # the program ended between two polls
+            if status == 409:  # no loop yet
+                time.sleep(0.05)
+                continue
+            assert status == 200, page
+            live |= {row[0]: row for row in page["rows"]}
+            cursor = page["cursor"]
+            time.sleep(0.2)
+        assert process.wait(timeout=30) == 0
+        assert "recorded " in process.stderr.read()
     return Recording(out), live
 
 
