@@ -135,8 +135,8 @@ class AgentHub(TraceHub):
         ]
         return {"findings": [f.as_dict() for f in findings]}
 
-    def _row(self, c: Callback) -> list[Any]:
-        row = super()._row(c)
+    def _row(self, c: Callback, names: dict[tuple[int, int], tuple[str, str, bool]] | None = None) -> list[Any]:
+        row = super()._row(c, names)
         if c.duration_ns >= STUCK_NS and (culprit := self.culprits.of(c.seq)) is not None:
             row.append(culprit)
         return row

@@ -8,6 +8,8 @@ import asyncio
 import os
 from array import array
 from concurrent.futures import Future as ConcurrentFuture
+from itertools import compress
+from operator import sub
 from typing import Any, NamedTuple
 
 DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
@@ -82,6 +84,39 @@ class CallbackRing(Ring):
         (self.seq, self.kind, self.scheduled, self.due, self.start, self.end, self.task, self.parent, self.code) = (
             self.columns
         )
+
+    def callback(self, seq: int, include_pending: bool = False) -> Callback | None:
+        """Row ``seq`` (None: overwritten since, or not yet started and ``include_pending`` off)."""
+        row = seq % self.capacity
+        if self.seq[row] != seq or (not include_pending and self.start[row] == 0):
+            return None
+        return Callback(
+            seq,
+            self.kind[row],
+            self.scheduled[row],
+            self.due[row],
+            self.start[row],
+            self.end[row],
+            self.task[row],
+            self.parent[row],
+            self.code[row],
+        )
+
+    def scan(self, first: int, stop: int, slow_ns: int, ended_after_ns: int = 0) -> tuple[int, list[int]]:
+        """How many rows with ``first <= seq < stop`` have finished (after ``ended_after_ns``),
+        and the seqs of all finished ones that ran ``slow_ns`` or longer, read from the columns
+        at C speed without building a row each (a reader passing over rows it will not send
+        still finds the slow ones among them). A running row's end is 0: never slow."""
+        finished, slow = 0, list[int]()
+        floor = max(ended_after_ns, 1)
+        while first < stop:
+            row = first % self.capacity
+            end_row = min(row + stop - first, self.capacity)
+            ends = self.end[row:end_row]
+            finished += sum(map(floor.__le__, ends)) if ended_after_ns > 0 else len(ends) - ends.count(0)
+            slow += compress(self.seq[row:end_row], map(slow_ns.__le__, map(sub, ends, self.start[row:end_row])))
+            first += end_row - row
+        return finished, slow
 
 
 class TaskRing(Ring):

@@ -43,6 +43,7 @@ from services.tracing.tracer import LoopTracer
 logger = logging.getLogger(__name__)
 
 MAX_ROWS = 6000  # rows one answer carries at most (the newest are kept)
+SLOW_FLOOR_NS = int(SLOW_FLOOR_MS * 1e6)
 POOL_WORKERS = 2
 INTERNAL_KEPT = 20_000  # cached "is this loop machinery?" answers
 PLAIN_LANE = "callbacks"
@@ -148,18 +149,16 @@ class TraceHub:
     def lane(self, c: Callback) -> str:
         return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
 
-    def _row(self, c: Callback) -> list[Any]:
-        return [
-            c.seq,
-            c.kind,
-            c.start_ns,
-            c.end_ns,
-            max(0, c.late_ns),
-            c.task,
-            self.lane(c),
-            self.tracer.name_of(c),
-            self.internal(c),
-        ]
+    def _row(self, c: Callback, names: dict[tuple[int, int], tuple[str, str, bool]] | None = None) -> list[Any]:
+        """A row as pages read it; ``names`` memoises the naming within one answer (its rows
+        mostly step the same few tasks and callbacks)."""
+        key = (c.task, 0 if c.task else c.code)
+        named = names.get(key) if names is not None else None
+        if named is None:
+            named = (self.lane(c), self.tracer.name_of(c), self.internal(c))
+            if names is not None:
+                names[key] = named
+        return [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *named]
 
     # -- what a page asks -------------------------------------------------------------
 
@@ -169,13 +168,15 @@ class TraceHub:
         self.watched()
         now = time.perf_counter_ns()
         window = window_ns(window_s)
-        rows = [c for c in self.tracer.callbacks(-1 if after < 0 else after) if c.end_ns]
+        after = max(after, -1)
+        rows = [c for c in self.tracer.callbacks(after, newest=MAX_ROWS) if c.end_ns]
         if after < 0:
             rows = [c for c in rows if c.end_ns >= now - window]
-        skipped = max(0, len(rows) - MAX_ROWS)
-        rows = rows[skipped:]
-        self._keep_slow(rows)
         stats = self.tracer.statistics()
+        cut = rows[0].seq if rows else stats.recorded
+        skipped, slow = self.tracer.passed_over(after, cut, now - window if after < 0 else 0, SLOW_FLOOR_NS)
+        names: dict[tuple[int, int], tuple[str, str, bool]] = {}
+        self._keep_slow([*slow, *rows], names)
         recorded, at = self._sent
         self._sent = (stats.recorded, now)
         # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
@@ -186,7 +187,7 @@ class TraceHub:
             "now_ns": now,
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
             "cursor": rows[-1][0] if rows else max(after, stats.recorded - 1),
-            "rows": [self._row(c) for c in rows],
+            "rows": [self._row(c, names) for c in rows],
             "skipped": skipped,
             "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
             "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],
@@ -201,10 +202,10 @@ class TraceHub:
             },
         }
 
-    def _keep_slow(self, rows: list[Callback]) -> None:
+    def _keep_slow(self, rows: list[Callback], names: dict[tuple[int, int], tuple[str, str, bool]]) -> None:
         for c in rows:
-            if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_MS * 1e6:
-                self._slow.append(self._row(c))
+            if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_NS:
+                self._slow.append(self._row(c, names))
         if rows:
             self._slow_after = max(self._slow_after, rows[-1].seq)
 

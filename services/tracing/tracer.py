@@ -270,33 +270,32 @@ class LoopTracer:
             min(self._lag_n, LAG_CAPACITY),
         )
 
-    def callbacks(self, after_seq: int = -1, include_pending: bool = False) -> list[Callback]:
-        """Rows with ``seq > after_seq`` still in the ring, oldest first; taking them moves
-        the reader's cursor (rows the ring overwrote before this are counted as dropped)."""
+    def callbacks(
+        self, after_seq: int = -1, include_pending: bool = False, newest: int | None = None
+    ) -> list[Callback]:
+        """Rows with ``seq > after_seq`` still in the ring, oldest first (only the ``newest``
+        of them, if given); taking them moves the reader's cursor (rows the ring overwrote
+        before this are counted as dropped)."""
         first = max(after_seq + 1, self._box[NEXT_SEQ] - self.capacity, 0)
         if after_seq + 1 < first:
             self._dropped += max(0, first - max(after_seq + 1, self._read))
-        self._read = max(self._read, self._box[NEXT_SEQ])
-        cols = self._cols
-        out = []
-        for seq in range(first, self._box[NEXT_SEQ]):
-            row = seq % self.capacity
-            if cols.seq[row] != seq or (not include_pending and cols.start[row] == 0):
-                continue
-            out.append(
-                Callback(
-                    seq,
-                    cols.kind[row],
-                    cols.scheduled[row],
-                    cols.due[row],
-                    cols.start[row],
-                    cols.end[row],
-                    cols.task[row],
-                    cols.parent[row],
-                    cols.code[row],
-                )
-            )
-        return out
+        stop = self._box[NEXT_SEQ]
+        self._read = max(self._read, stop)
+        if newest is not None:
+            first = max(first, stop - newest)
+        rows = (self._cols.callback(seq, include_pending) for seq in range(first, stop))
+        return [c for c in rows if c is not None]
+
+    def passed_over(
+        self, after_seq: int, before_seq: int, ended_after_ns: int, slow_ns: int
+    ) -> tuple[int, list[Callback]]:
+        """For a reader that took only the newest rows: how many finished rows between
+        ``after_seq`` and ``before_seq`` it did not take (those that ended after
+        ``ended_after_ns``), and the slow ones among them all."""
+        first = max(after_seq + 1, self._box[NEXT_SEQ] - self.capacity, 0)
+        count, slow = self._cols.scan(first, before_seq, slow_ns, ended_after_ns)
+        rows = (self._cols.callback(seq) for seq in slow)
+        return count, [c for c in rows if c is not None]
 
     def slow(self, threshold_ns: int = SLOW_NS, after_seq: int = -1) -> list[Callback]:
         return [c for c in self.callbacks(after_seq) if c.duration_ns >= threshold_ns]

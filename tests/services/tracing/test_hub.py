@@ -12,9 +12,9 @@ import pytest
 from scripts.server import free_port
 from services.core.errors import TraceRefused, TraceUnavailable
 from services.tracing.client import TraceClient
-from services.tracing.hub import TraceHub
+from services.tracing.hub import MAX_ROWS, TraceHub
 from services.tracing.routes import serve_trace
-from services.tracing.view import CHUNK, END, INTERNAL, LANE, START, TraceSession, TraceView
+from services.tracing.view import CHUNK, END, INTERNAL, LANE, NAME, START, TraceSession, TraceView
 
 
 async def app_poll(period: float) -> None:
@@ -249,3 +249,27 @@ def test_closing_the_hub_cancels_a_block_it_started():
     started = time.perf_counter()
     assert asyncio.run(body()) == []
     assert time.perf_counter() - started < 1.5  # the 2 s block never ran
+
+
+def test_a_flood_sends_the_newest_rows_counts_the_rest_and_keeps_its_slow_ones():
+    async def body(hub, client, polls):
+        cursor = hub.poll(-1, 5)["cursor"]
+
+        def stuck() -> None:
+            time.sleep(0.004)  # a 4 ms callback, then far more rows than one answer carries
+
+        asyncio.get_running_loop().call_soon(stuck)
+        await asyncio.sleep(0)
+        for _ in range(3):
+            for _ in range(MAX_ROWS):
+                asyncio.get_running_loop().call_soon(int)
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
+        answer = hub.poll(cursor, 5)
+        assert MAX_ROWS - 50 <= len(answer["rows"]) <= MAX_ROWS  # the newest (less those still due)
+        assert answer["skipped"] >= 2 * MAX_ROWS  # counted, not sent
+        assert all(r[0] > cursor for r in answer["rows"]) and answer["rows"][-1][0] == answer["cursor"]
+        slow = [r for r in hub.poll(-1, 5)["slow"] if r[END] - r[START] >= 4e6]
+        assert "stuck" in [r[NAME].rsplit(".", 1)[-1] for r in slow]  # passed over, still kept as slow
+
+    asyncio.run(with_service(body))
