@@ -14,6 +14,8 @@ windows of one browser (windows, not tabs: a background tab is hidden, and a hid
 neither draws nor shows anything, so its latency would mean nothing); one tab with the CPU
 throttled 6×.
 Prints p50/p95/p99 latency, readings lost and duplicated, bytes per update, server CPU,
+the floor — a bare ``Plotly.react`` of the same figure in the same page, no Dash — against
+which the targets are set (p50 ≤ floor + 15 ms, p99 ≤ 2 × floor + 30 ms, floor = its p50),
 JS heap (retained, after a forced GC) and server RSS at start and end (and every minute,
 in runs longer than one).
 Usage: python bench/stream_latency.py [seconds per run, default 60] [all (default) | one: the
@@ -221,6 +223,8 @@ def run(
                     f"{label} page {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
                     f"p95 {pct(sizes, 95):.0f}  max {max(sizes)}"
                 )
+        if windows == 1:
+            _against_floor(label, floor_ms(driver), lat)
         print(
             f"{label}: server CPU {cpu:.1f} % of one core  RSS {rss0:.0f} → {rss1:.0f} MB  "
             f"JS heap {start_heap:.1f} → {end_heap:.1f} MB"
@@ -229,8 +233,55 @@ def run(
         driver.quit()
 
 
+# The floor: what one redraw of the same figure costs this browser with no Dash and no
+# socket — a bare Plotly.react of a copy of the page's figure, one point longer each time,
+# in a plain div of the same size on the same page.
+FLOOR = """
+const [n, done] = [arguments[0], arguments[arguments.length - 1]];
+(async () => {
+  const gd = document.querySelector('#live-graph .js-plotly-plot');
+  const div = document.createElement('div');
+  Object.assign(div.style, {width: gd.offsetWidth + 'px', height: gd.offsetHeight + 'px'});
+  document.body.appendChild(div);
+  const data = JSON.parse(JSON.stringify(gd.data));
+  const layout = JSON.parse(JSON.stringify(gd.layout));
+  await Plotly.newPlot(div, data, layout);
+  const times = [];
+  for (let i = 1; i <= n; i++) {
+    for (const t of data) {
+      if (t.x && t.x.length) { t.x = t.x.concat([t.x[t.x.length - 1]]); t.y = t.y.concat([t.y[t.y.length - 1]]); }
+    }
+    layout.datarevision = i;
+    const t0 = performance.now();
+    await Plotly.react(div, data, layout);
+    times.push(performance.now() - t0);
+    await new Promise(r => setTimeout(r, 30));
+  }
+  Plotly.purge(div);
+  div.remove();
+  done(times);
+})();
+"""
+
+
+def floor_ms(driver, n: int = 40) -> list[float]:
+    driver.set_script_timeout(120)
+    return list(driver.execute_async_script(FLOOR, n))
+
+
 SHOWN = """const gd = document.querySelector('#live-graph .js-plotly-plot');
 return gd.data.map(t => t.x || []);"""
+
+
+def _against_floor(label: str, floor: list[float], lat: list[float]) -> None:
+    """The page's stored → drawn latency against the bare redraw, with the issue's targets."""
+    f50, f99 = pct(floor, 50), pct(floor, 99)
+    p50, p99 = pct(lat, 50), pct(lat, 99)
+    print(
+        f"{label}: floor (bare Plotly.react of the same figure) p50 {f50:.0f} ms  p99 {f99:.0f} ms;  "
+        f"p50 {p50:.0f} ms vs floor + 15 = {f50 + 15:.0f} ({'met' if p50 <= f50 + 15 else 'missed'}),  "
+        f"p99 {p99:.0f} ms vs 2 × floor + 30 = {2 * f50 + 30:.0f} ({'met' if p99 <= 2 * f50 + 30 else 'missed'})"
+    )
 
 
 def _duplicates(traces: list[list[str]]) -> int:

@@ -1,41 +1,38 @@
-"""Query page: check the typed name, run the fetch as a background job, show the result.
+"""Query page: check the typed name, fetch in a worker process, push the result.
 
-submit ──► QUERY_JOB ──► run_job (worker process) ──► QUERY_RESULT ──► render
-   └─ bad input ─────────────────────────────────────► QUERY_RESULT
-cancel ─► kills the job's process, QUERY_RESULT = "cancelled"
+submit ──► QUERY_JOB ──► run (WebSocket callback) ──► the job pool's worker ──► QUERY_RESULT ──► render
+   └─ bad input ─────────────────────────────────────────────────────────────► QUERY_RESULT
+cancel ─► kills the job's worker, QUERY_RESULT = "cancelled"
+
+The run callback awaits the worker's pipe: each attempt's progress is set on the page as it
+starts and the result is the callback's answer the moment it exists (no job polling).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import time
-from collections.abc import Callable
+import secrets
 from functools import partial
 from typing import Any
 
-from dash import Dash, Input, Output, State, no_update
+from dash import Dash, Input, Output, State, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.i18n import checked_lang
-from services.core.children import die_with_parent
 from services.core.errors import QueryInputError
-from services.core.i18n import t
+from services.core.jobpool import JobCancelled, JobPool, PoolBusy
 from services.core.settings import Settings
 from services.live.meta import polled_stations
-from services.live.store import ReadingStore
-from services.ops.guard import JOB_SLOTS, job_slot
-from services.sensors.query import QueryFailure, QueryOutcome, fetch_station
+from services.ops.guard import JOB_SLOTS
+from services.ops.query_job import query_job
+from services.sensors.query import QueryFailure
 from services.sensors.stations import BY_ID, Station, resolve
 from views import HIDDEN, SHOWN
 from views.query import make_result
 
 logger = logging.getLogger(__name__)
-
-ENGINE = "dash background job (diskcache)"
-STORE_ENGINE = "dash background job (diskcache) · reading store"
 
 
 def other_sensors(settings: Settings) -> list[Station]:
@@ -58,66 +55,31 @@ async def submit(
     except QueryInputError as err:
         return no_update, QueryFailure.from_error(err).as_dict()
     nonce = (previous_job or {}).get("nonce", 0) + 1  # a new job even for the same station
-    return {"station": station.id, "name": station.name_en, "nonce": nonce}, None
+    return {"station": station.id, "name": station.name_en, "nonce": nonce, "id": secrets.token_hex(8)}, None
 
 
-def stored_reading(settings: Settings, job: dict[str, Any]) -> dict[str, Any]:
-    """A sensor of another source: its newest stored reading (sources push; nothing to ask)."""
-    started = time.perf_counter()
-    with ReadingStore(settings.store_path) as store:
-        row = store.latest(str(job["station"]))
-    if row is None:
-        return QueryFailure("error.no_reading", {"name": job.get("name", "")}, job["station"]).as_dict()
-    return QueryOutcome(
-        station_id=row.station,
-        temperature_c=row.temperature_c,
-        humidity_pct=row.humidity_pct,
-        observed_ts=row.ts,
-        web_pid=os.getppid(),
-        worker_pid=os.getpid(),
-        engine=STORE_ENGINE,
-        attempts=1,
-        latency_ms=round((time.perf_counter() - started) * 1000, 1),
-        name=str(job.get("name", "")),
-    ).as_dict()
-
-
-async def run_job(
-    settings: Settings, set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None
-) -> dict[str, Any]:
-    """Runs in the job's own process: fetch the reading, report attempts as progress."""
-    if not job or not isinstance(job.get("station"), str):
+async def run(pool: JobPool, settings: Settings, job: dict[str, Any] | None, lang: str | None) -> Any:
+    """The job's result, from a worker of ``pool``; its progress is set on the page meanwhile."""
+    if not job or not isinstance(job.get("station"), str) or not isinstance(job.get("id"), str):
         raise PreventUpdate  # nothing to run
-    die_with_parent(os.getppid())  # a job dies with its web worker: it holds the worker's listening socket
-    if job["station"] not in BY_ID:
-        return stored_reading(settings, job)
-    lang = checked_lang(lang)
-    station = BY_ID[job["station"]]
-    worker_pid = os.getpid()
 
-    def on_attempt(attempt: int, total: int) -> None:
-        set_progress(
-            t("query.progress", lang, station=station.name(lang), pid=worker_pid, attempt=attempt, total=total)
-        )
+    def progress(text: str) -> None:
+        set_props(ids.QUERY_PROGRESS, {"children": text})
 
-    with job_slot(settings.jobs_dir / "slots", "query") as mine:
-        if not mine:
-            return QueryFailure("guard.busy", {"limit": JOB_SLOTS["query"]}, station.id).as_dict()
-        try:
-            outcome = await fetch_station(
-                station.id,
-                settings,
-                engine=ENGINE,
-                web_pid=os.getppid(),  # the job process is a child of the web worker
-                on_attempt=on_attempt,
-            )
-        except Exception:  # a bug, not a sensor fault: log it, show a human message
-            logger.exception("query job for %s crashed", station.id)
-            outcome = QueryFailure(code="error.internal", params={}, station_id=station.id)
-    return outcome.as_dict()
+    try:
+        return await pool.run(job["id"], query_job, settings, job, checked_lang(lang), on_progress=progress)
+    except JobCancelled:
+        return no_update  # the cancel callback has said so
+    except PoolBusy:
+        return QueryFailure("guard.busy", {"limit": pool.size}, job["station"]).as_dict()
+    except RuntimeError:
+        logger.exception("query job for %s failed", job["station"])
+        return QueryFailure("error.internal", {}, job["station"]).as_dict()
 
 
-async def cancelled(_clicks: int | None) -> dict[str, Any]:
+async def cancel(pool: JobPool, _clicks: int | None, job: dict[str, Any] | None) -> dict[str, Any]:
+    if job and isinstance(job.get("id"), str):
+        pool.cancel(job["id"])
     return QueryFailure(code="error.cancelled", params={}).as_dict()
 
 
@@ -127,6 +89,7 @@ async def render(result: dict[str, Any] | None, lang: str | None) -> tuple[Any, 
 
 
 def register(app: Dash, settings: Settings) -> None:
+    pool = JobPool(JOB_SLOTS["query"])  # this web worker's: its workers start on first need
     app.callback(
         Output(ids.QUERY_JOB, "data"),
         Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
@@ -135,41 +98,41 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.QUERY_RETRY, "n_clicks"),
         State(ids.QUERY_INPUT, "value"),
         State(ids.QUERY_JOB, "data"),
+        websocket=True,  # every hop of a query goes over the page's socket: no request per hop
         prevent_initial_call=True,
     )(partial(submit, settings))
-
-    async def run_job_with_settings(
-        set_progress: Callable[[str], None], job: dict[str, Any] | None, lang: str | None
-    ) -> dict[str, Any]:
-        return await run_job(settings, set_progress, job, lang)
 
     app.callback(
         Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
         Input(ids.QUERY_JOB, "data"),
         State(ids.LANG, "value"),
-        background=True,
-        interval=settings.job_poll_ms,
-        progress=[Output(ids.QUERY_PROGRESS, "children")],
-        progress_default=[""],
         running=[
             (Output(ids.QUERY_SUBMIT, "disabled"), True, False),
             (Output(ids.QUERY_RETRY, "disabled"), True, False),
             (Output(ids.QUERY_CANCEL, "style"), SHOWN, HIDDEN),
             (Output(ids.QUERY_PROGRESS, "style"), SHOWN, HIDDEN),
+            (Output(ids.QUERY_PROGRESS, "children"), "", ""),
         ],
-        cancel=[Input(ids.QUERY_CANCEL, "n_clicks")],
+        websocket=True,  # the cancel below comes over the same socket, to this worker
         prevent_initial_call=True,
-    )(run_job_with_settings)
+    )(partial(run, pool, settings))
 
+    async def warm(_opened: Any) -> None:
+        pool.warm()  # on this worker: the page's socket, its jobs and their cancel all come here
+
+    app.callback(Input(ids.QUERY_INPUT, "id"), websocket=True)(warm)
     app.callback(
         Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
         Input(ids.QUERY_CANCEL, "n_clicks"),
+        State(ids.QUERY_JOB, "data"),
+        websocket=True,
         prevent_initial_call=True,
-    )(cancelled)
+    )(partial(cancel, pool))
 
     app.callback(
         Output(ids.QUERY_OUTPUT, "children"),
         Output(ids.QUERY_RETRY, "style"),
         Input(ids.QUERY_RESULT, "data"),
         Input(ids.LANG, "value"),
+        websocket=True,
     )(render)

@@ -9,10 +9,12 @@ from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.i18n import translate
-from callbacks.query import HIDDEN, SHOWN, render, run_job, submit
+from callbacks.query import HIDDEN, SHOWN, render, run, submit
+from services.core.jobpool import JobPool
 from services.core.settings import Settings
 from services.live.meta import write_sources
 from services.live.store import ReadingStore
+from services.ops.query_job import query_job
 from services.sensors.model import reading_at
 from services.sensors.stations import BY_ID
 from services.sources.model import SourceReading
@@ -34,9 +36,10 @@ def text_of(component) -> str:
 
 def test_submit_turns_a_known_name_into_a_new_job_each_time():
     job, result = asyncio.run(submit(NO_STORE, 1, None, None, " 北京 ", None))
-    assert job == {"station": "beijing", "name": "Beijing", "nonce": 1} and result is None
+    assert {k: job[k] for k in ("station", "name", "nonce")} == {"station": "beijing", "name": "Beijing", "nonce": 1}
+    assert result is None
     job2, _ = asyncio.run(submit(NO_STORE, 2, None, None, "beijing", job))
-    assert job2 == {"station": "beijing", "name": "Beijing", "nonce": 2}  # same station again still runs
+    assert (job2["station"], job2["nonce"]) == ("beijing", 2) and job2["id"] != job["id"]  # same station again runs
 
 
 @pytest.mark.parametrize(
@@ -56,20 +59,33 @@ def test_submit_answers_bad_input_at_once_without_starting_a_job(typed, code):
     assert result["ok"] is False and result["code"] == code
 
 
-def test_run_job_fetches_the_reading_and_reports_progress(settings):
+@pytest.fixture
+def pool():
+    jobs = JobPool(2)
+    yield jobs
+    jobs.close()
+
+
+def in_worker(pool, settings, job, lang, progress):
+    return asyncio.run(pool.run("job-1", query_job, settings, job, lang, on_progress=progress.append))
+
+
+def test_the_job_fetches_the_reading_in_a_worker_process_and_reports_progress(pool, settings):
     progress = []
-    result = asyncio.run(run_job(settings, progress.append, {"station": "shanghai", "nonce": 1}, "en"))
+    result = in_worker(pool, settings, {"station": "shanghai", "nonce": 1}, "en", progress)
     assert result["ok"] is True
     expected = reading_at(BY_ID["shanghai"], result["observed_ts"], SEED)
     assert (result["temperature_c"], result["humidity_pct"]) == (expected.temperature_c, expected.humidity_pct)
-    assert result["worker_pid"] == os.getpid() and result["attempts"] == 1
-    assert progress == [f"Fetching Shanghai in worker process {os.getpid()} — attempt 1 of 3…"]
+    assert result["worker_pid"] != os.getpid() and result["web_pid"] == os.getpid() and result["attempts"] == 1
+    assert progress == [f"Fetching Shanghai in worker process {result['worker_pid']} — attempt 1 of 3…"]
+    again = in_worker(pool, settings, {"station": "beijing", "nonce": 2}, "en", [])
+    assert again["worker_pid"] == result["worker_pid"]  # the worker is kept for the next job
 
 
-def test_run_job_turns_a_sensor_fault_into_a_retryable_message(settings, sensor):
+def test_the_job_turns_a_sensor_fault_into_a_retryable_message(pool, settings, sensor):
     sensor.set_faults({"stations": {"lab-2": {"error_rate": 1, "latency_ms": 1}}})
     progress = []
-    result = asyncio.run(run_job(settings, progress.append, {"station": "lab-2", "nonce": 1}, "zh"))
+    result = in_worker(pool, settings, {"station": "lab-2", "nonce": 1}, "zh", progress)
     assert result == {
         "code": "error.sensor_server_error",
         "params": {"attempts": 3, "status": 503},
@@ -82,9 +98,10 @@ def test_run_job_turns_a_sensor_fault_into_a_retryable_message(settings, sensor)
     assert retry_style == SHOWN
 
 
-def test_run_job_without_a_job_does_nothing(settings):
-    with pytest.raises(PreventUpdate):
-        asyncio.run(run_job(settings, lambda _: None, None, "en"))
+def test_run_without_a_job_does_nothing(pool, settings):
+    for job in (None, {"station": "beijing"}, {"station": 3, "id": "x"}):
+        with pytest.raises(PreventUpdate):
+            asyncio.run(run(pool, settings, job, "en"))
 
 
 def test_render_shows_the_sentence_in_english_and_chinese_with_provenance():
@@ -140,7 +157,11 @@ def test_a_sensor_of_another_source_is_found_by_name_and_answered_from_the_store
         store.add([(SourceReading("home", "living/th", 1_700_000_000, humidity_pct=44.0), 1_700_000_000_000)])
     job, result = asyncio.run(submit(settings, 1, None, None, "living room", None))
     assert job["station"] == "home:living/th" and result is None
-    answer = asyncio.run(run_job(settings, [].append, job, "en"))
+    jobs = JobPool(1)
+    try:
+        answer = in_worker(jobs, settings, job, "en", [])
+    finally:
+        jobs.close()
     assert (answer["ok"], answer["humidity_pct"], answer["temperature_c"]) == (True, 44.0, None)
     shown = text_of(asyncio.run(render(answer, "en"))[0])
     assert "Current humidity 44.0 %" in shown and "Living room" in shown
