@@ -2,4 +2,5 @@
 
 from looplens.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a spawned worker process imports this module as its main
+    raise SystemExit(main())
