@@ -70,6 +70,13 @@ def _higher(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
 
 
+@dataclass
+class Advance:
+    changed: set[str]  # sensors whose row may show something new
+    status: set[str]  # of them, those whose status changed
+    rebuild: bool = False  # a new day: today's min/max start again
+
+
 class FleetBoard:
     """``board.rebuild(now)``; then each turn ``board.advance(store.since(board.cursor, keys), now)``."""
 
@@ -134,8 +141,8 @@ class FleetBoard:
 
     # -- following what arrives -----------------------------------------------------------
 
-    def advance(self, rows: Iterable[Row], now: float) -> tuple[set[str], bool]:
-        """(sensors whose row may have changed, whether the page needs a rebuild: a new day)."""
+    def advance(self, rows: Iterable[Row], now: float) -> Advance:
+        """What changed with ``rows`` (those stored since ``cursor``) and the time."""
         touched: set[str] = set()
         for row in rows:
             self.cursor = max(self.cursor, row.id)
@@ -149,11 +156,12 @@ class FleetBoard:
             if row.ts >= sensor.ts:
                 self._take(sensor, row)
         if day_start(now) != self.day:
-            return set(self.keys), True
+            return Advance(set(self.keys), set(), rebuild=True)
         if int(now) // FIVE_MINUTES * FIVE_MINUTES != self.spark_bucket:
             self.read_sparks(now)
             touched = set(self.keys)
-        return touched | self.update_status(now), False
+        status = self.update_status(now)
+        return Advance(touched | status, status)
 
     def _take(self, sensor: SensorState, row: Row) -> None:
         sensor.ts, sensor.seen_ms = row.ts, max(sensor.seen_ms or 0, row.stored_ms)

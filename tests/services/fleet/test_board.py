@@ -62,8 +62,8 @@ def test_new_rows_update_values_extremes_and_status(store):
     after = store.max_id()
     add(store, "a", now + 1, 26.0)
     add(store, "b", now + 1, 10.0)
-    changed, rebuild = fleet.advance(store.since(after, list(STATIONS)), now + 1.5)
-    assert not rebuild and changed >= {"home:a", "home:b"}
+    step = fleet.advance(store.since(after, list(STATIONS)), now + 1.5)
+    assert not step.rebuild and step.changed >= {"home:a", "home:b"} and "home:a" in step.status
     a = fleet.row("home:a", "en", now + 1.5)
     assert (a["t"], a["hi"], a["status"]) == (26.0, 26.0, "alert")
     assert a["state"].startswith("alert since ")
@@ -75,9 +75,9 @@ def test_a_silent_sensor_goes_offline_after_three_periods_and_comes_back(store):
     add(store, "a", now, 21.0)
     fleet = board(store)
     fleet.rebuild(now)
-    assert fleet.advance([], now + 2.9)[0] == set()
-    changed, _ = fleet.advance([], now + 3.5)
-    assert changed == {"home:a"} and fleet.sensors["home:a"].status == "offline"
+    assert fleet.advance([], now + 2.9).changed == set()
+    step = fleet.advance([], now + 3.5)
+    assert step.changed == step.status == {"home:a"} and fleet.sensors["home:a"].status == "offline"
     assert fleet.sensors["home:a"].since == pytest.approx(now)
     cursor = store.max_id()
     add(store, "a", now + 4, 21.5)
@@ -101,7 +101,7 @@ def test_a_new_day_asks_for_a_rebuild(store):
     midnight = day_start(1_790_000_000)
     fleet = board(store)
     fleet.rebuild(midnight - 10)
-    assert fleet.advance([], midnight + 10)[1] is True
+    assert fleet.advance([], midnight + 10).rebuild is True
 
 
 def test_status_text_gives_the_date_for_another_day():

@@ -1,0 +1,172 @@
+"""Fleet page: its filters (checked here, applied by the grid in the browser), alert
+thresholds, the language of the table, the rows ticked and Open on Live, and the push
+stream (``callbacks.fleet_stream``) with its watchdog."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from dash import Dash, Input, Output, Patch, State, no_update
+from dash.exceptions import PreventUpdate
+
+import ids
+from callbacks.fleet_stream import PAGE_PATH, stream
+from callbacks.i18n import checked_lang, follow_language
+from callbacks.streaming import register_watchdog
+from services.core.errors import FleetInputError, LiveInputError
+from services.core.i18n import t
+from services.core.settings import Settings
+from services.fleet.filters import FleetFilter
+from services.live.meta import polled_stations
+from services.live.view import MAX_STATIONS, Thresholds
+from views.fleet import column_defs, grid_options
+
+ANY = "*"  # pages.fleet's "all"
+MAX_ID_CHARS = 200  # a sensor key is far shorter: anything longer is not one of ours
+
+
+def make_filter(settings: Settings, text: Any, source: Any, status: Any, lang: Any) -> tuple[Any, Any, str]:
+    """(the grid's options patch with the quick filter, its filter model, a message)."""
+    sources = {s.source for s in polled_stations(settings).values()}
+    try:
+        chosen = FleetFilter.parse(text, None if source == ANY else source, None if status == ANY else status, sources)
+    except FleetInputError as err:
+        return no_update, no_update, t(err.code, checked_lang(lang), **err.params)
+    options = Patch()
+    options["quickFilterText"] = chosen.text
+    return options, chosen.filter_model(), ""
+
+
+def make_thresholds(values: tuple[Any, ...], lang: Any, view: dict[str, Any] | None) -> tuple[Any, str]:
+    """(the view with these alert limits, a message); a bad box keeps the last good limits."""
+    lang = checked_lang(lang)
+    raw = dict(zip(("temp_low", "temp_high", "hum_low", "hum_high"), values, strict=True))
+    try:
+        limits = Thresholds.parse(raw, "C").as_dict()
+    except LiveInputError as err:
+        field = err.params.get("field")
+        return no_update, t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
+    if view is None:
+        raise PreventUpdate  # the page is going
+    return {**view, "thresholds": limits, "lang": lang}, ""
+
+
+def live_link(selected: Any, lang: Any) -> tuple[Any, str]:
+    """(where Open on Live goes, a message): ``/live?stations=a,b`` for the ticked rows."""
+    lang = checked_lang(lang)
+    keys = [r["id"] for r in selected or () if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    keys = [k for k in dict.fromkeys(keys) if 0 < len(k) <= MAX_ID_CHARS and "," not in k]
+    if not keys:
+        return no_update, t("fleet.err.none_selected", lang)
+    if len(keys) > MAX_STATIONS:
+        return no_update, t("fleet.err.too_many", lang, limit=MAX_STATIONS)
+    return "/live?" + urllib.parse.urlencode({"stations": ",".join(keys)}, safe=",:"), ""
+
+
+def selected_text(selected: Any, lang: Any) -> str:
+    n = len(selected) if isinstance(selected, list) else 0
+    return t("fleet.selected", checked_lang(lang), n=n) if n else ""
+
+
+def register(app: Dash, settings: Settings) -> None:
+    async def filters(text: Any, source: Any, status: Any, lang: Any) -> tuple[Any, Any, str]:
+        return make_filter(settings, text, source, status, lang)
+
+    app.callback(
+        Output(ids.FLEET_GRID, "dashGridOptions"),
+        Output(ids.FLEET_GRID, "filterModel"),
+        Output(ids.FLEET_MESSAGE, "children"),
+        Input(ids.FLEET_FIND, "value"),
+        Input(ids.FLEET_SOURCE, "value"),
+        Input(ids.FLEET_STATE, "value"),
+        State(ids.LANG, "value"),
+    )(filters)
+
+    async def thresholds(*args: Any) -> tuple[Any, str]:
+        *values, lang, view = args
+        return make_thresholds(tuple(values), lang, view)
+
+    app.callback(
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Output(ids.FLEET_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.FLEET_TEMP_LOW, "value"),
+        Input(ids.FLEET_TEMP_HIGH, "value"),
+        Input(ids.FLEET_HUM_LOW, "value"),
+        Input(ids.FLEET_HUM_HIGH, "value"),
+        State(ids.LANG, "value"),
+        State(ids.FLEET_VIEW, "data"),
+        prevent_initial_call="initial_duplicate",  # the first one gives the stream the language
+    )(thresholds)
+
+    async def language(lang: Any) -> tuple[Any, Any]:
+        lang = checked_lang(lang)
+        options = Patch()
+        options["localeText"] = grid_options(lang)["localeText"]
+        return column_defs(lang), options
+
+    app.callback(
+        Output(ids.FLEET_GRID, "columnDefs"),
+        Output(ids.FLEET_GRID, "dashGridOptions", allow_duplicate=True),
+        Input(ids.LANG, "value"),
+        prevent_initial_call="initial_duplicate",
+    )(language)
+
+    async def selection(selected: Any, lang: Any) -> str:
+        return selected_text(selected, lang)
+
+    app.callback(Output(ids.FLEET_SELECTED, "children"), Input(ids.FLEET_GRID, "selectedRows"),
+                 Input(ids.LANG, "value"))(selection)  # fmt: skip
+
+    async def open_live(n_clicks: int | None, selected: Any, lang: Any) -> tuple[Any, str]:
+        if not n_clicks:
+            raise PreventUpdate
+        return live_link(selected, lang)
+
+    app.callback(
+        Output(ids.FLEET_GO, "href"),
+        Output(ids.FLEET_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.FLEET_OPEN, "n_clicks"),
+        State(ids.FLEET_GRID, "selectedRows"),
+        State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )(open_live)
+    register_stream(app, settings)
+
+
+def register_stream(app: Dash, settings: Settings) -> None:
+    async def fleet_stream(number: int | None) -> int:
+        if not number:
+            raise PreventUpdate  # only for a page visit
+        await stream(settings, number)
+        return number
+
+    app.callback(Output(ids.FLEET_ENDED, "data"), Input(ids.FLEET_STREAM, "data"), websocket=True, persistent=True)(
+        fleet_stream
+    )
+    register_watchdog(app, interval=ids.FLEET_WATCHDOG, beat=ids.FLEET_BEAT, stream=ids.FLEET_STREAM,
+                      view=ids.FLEET_VIEW, status=ids.FLEET_STATUS, state="looplensFleet")  # fmt: skip
+    follow_language(app, ids.FLEET_VIEW)
+    # The rows on screen, so a push carries theirs first; told only when they change.
+    app.clientside_callback(
+        f"""(tick, view) => {{
+            const none = window.dash_clientside.no_update;
+            let shown = [];
+            try {{
+                shown = dash_ag_grid.getApi('{ids.FLEET_GRID}').getRenderedNodes().map(n => n.id).slice(0, 200);
+            }} catch (e) {{ return none; }}
+            if (!view || JSON.stringify(shown) === JSON.stringify(view.shown || [])) return none;
+            return Object.assign({{}}, view, {{shown: shown}});
+        }}""",
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Input(ids.FLEET_WATCHDOG, "n_intervals"),
+        State(ids.FLEET_VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    # Leaving the page empties its view at once: a stream that asks meanwhile ends.
+    app.clientside_callback(
+        f"(path) => path === '{PAGE_PATH}' ? window.dash_clientside.no_update : null",
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Input(ids.PAGES_LOCATION, "pathname"),
+        prevent_initial_call=True,
+    )
