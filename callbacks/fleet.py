@@ -147,9 +147,10 @@ def register_stream(app: Dash, settings: Settings) -> None:
     register_watchdog(app, interval=ids.FLEET_WATCHDOG, beat=ids.FLEET_BEAT, stream=ids.FLEET_STREAM,
                       view=ids.FLEET_VIEW, status=ids.FLEET_STATUS, state="looplensFleet")  # fmt: skip
     follow_language(app, ids.FLEET_VIEW)
-    # The rows on screen, so a push carries theirs first; told only when they change.
+    # The rows on screen, so a push carries theirs first: looked at each beat of the stream,
+    # told only when they change.
     app.clientside_callback(
-        f"""(tick, view) => {{
+        f"""(beat, view) => {{
             const none = window.dash_clientside.no_update;
             let shown = [];
             try {{
@@ -159,7 +160,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
             return Object.assign({{}}, view, {{shown: shown}});
         }}""",
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
-        Input(ids.FLEET_WATCHDOG, "n_intervals"),
+        Input(ids.FLEET_BEAT, "data"),
         State(ids.FLEET_VIEW, "data"),
         prevent_initial_call=True,
     )
