@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 
 import ids
 from callbacks.fleet_stream import PAGE_PATH, stream
-from callbacks.i18n import checked_lang, follow_language
+from callbacks.i18n import checked_lang
 from callbacks.streaming import register_watchdog
 from services.core.errors import FleetInputError, LiveInputError
 from services.core.i18n import t
@@ -20,17 +20,21 @@ from services.core.settings import Settings
 from services.fleet.filters import FleetFilter
 from services.live.meta import polled_stations
 from services.live.view import MAX_STATIONS, Thresholds
-from views.fleet import column_defs, grid_options
+from views.fleet import ANY, make_grid, source_choices
 
-ANY = "*"  # pages.fleet's "all"
 MAX_ID_CHARS = 200  # a sensor key is far shorter: anything longer is not one of ours
+
+
+def checked_filter(settings: Settings, text: Any, source: Any, status: Any) -> FleetFilter:
+    """The filter the boxes say; FleetInputError when one cannot be used."""
+    sources = {s.source for s in polled_stations(settings).values()}
+    return FleetFilter.parse(text, None if source == ANY else source, None if status == ANY else status, sources)
 
 
 def make_filter(settings: Settings, text: Any, source: Any, status: Any, lang: Any) -> tuple[Any, Any, str]:
     """(the grid's options patch with the quick filter, its filter model, a message)."""
-    sources = {s.source for s in polled_stations(settings).values()}
     try:
-        chosen = FleetFilter.parse(text, None if source == ANY else source, None if status == ANY else status, sources)
+        chosen = checked_filter(settings, text, source, status)
     except FleetInputError as err:
         return no_update, no_update, t(err.code, checked_lang(lang), **err.params)
     options = Patch()
@@ -50,6 +54,23 @@ def make_thresholds(values: tuple[Any, ...], lang: Any, view: dict[str, Any] | N
     if view is None:
         raise PreventUpdate  # the page is going
     return {**view, "thresholds": limits, "lang": lang}, ""
+
+
+def make_language(
+    settings: Settings, lang: Any, filters: tuple[Any, Any, Any], view: Any
+) -> tuple[Any, list[dict[str, str]], Any]:
+    """(a grid in ``lang`` keeping the filters shown, the source choices and the view in ``lang``). The view changes
+    in the same answer as the grid, so the stream sends the rows to the new grid, not the old."""
+    lang = checked_lang(lang)
+    try:
+        chosen = checked_filter(settings, *filters)
+    except FleetInputError:
+        chosen = FleetFilter()  # its message is shown already
+    grid = make_grid(lang, chosen.text, chosen.filter_model())
+    choices = source_choices(sorted({s.source for s in polled_stations(settings).values()}), lang)
+    if not isinstance(view, dict):
+        return grid, choices, no_update
+    return grid, choices, {**view, "lang": lang, "grid": int(view.get("grid") or 0) + 1}  # a new grid: rows again
 
 
 def live_link(selected: Any, lang: Any) -> tuple[Any, str]:
@@ -99,18 +120,27 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call="initial_duplicate",  # the first one gives the stream the language
     )(thresholds)
 
-    async def language(lang: Any) -> tuple[Any, Any]:
-        lang = checked_lang(lang)
-        options = Patch()
-        options["localeText"] = grid_options(lang)["localeText"]
-        return column_defs(lang), options
+    async def language(lang: Any, text: Any, source: Any, status: Any, view: Any) -> tuple[Any, Any, Any]:
+        return make_language(settings, lang, (text, source, status), view)
 
     app.callback(
-        Output(ids.FLEET_GRID, "columnDefs"),
-        Output(ids.FLEET_GRID, "dashGridOptions", allow_duplicate=True),
+        Output(ids.FLEET_TABLE, "children"),
+        Output(ids.FLEET_SOURCE, "options"),
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Input(ids.LANG, "value"),
+        State(ids.FLEET_FIND, "value"),
+        State(ids.FLEET_SOURCE, "value"),
+        State(ids.FLEET_STATE, "value"),
+        State(ids.FLEET_VIEW, "data"),
         prevent_initial_call="initial_duplicate",
     )(language)
+
+    register_selection(app)
+    register_stream(app, settings)
+
+
+def register_selection(app: Dash) -> None:
+    """The count of rows ticked, and Open on Live."""
 
     async def selection(selected: Any, lang: Any) -> str:
         return selected_text(selected, lang)
@@ -131,7 +161,6 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.LANG, "value"),
         prevent_initial_call=True,
     )(open_live)
-    register_stream(app, settings)
 
 
 def register_stream(app: Dash, settings: Settings) -> None:
@@ -146,7 +175,6 @@ def register_stream(app: Dash, settings: Settings) -> None:
     )
     register_watchdog(app, interval=ids.FLEET_WATCHDOG, beat=ids.FLEET_BEAT, stream=ids.FLEET_STREAM,
                       view=ids.FLEET_VIEW, status=ids.FLEET_STATUS, state="looplensFleet")  # fmt: skip
-    follow_language(app, ids.FLEET_VIEW)
     # The rows on screen, so a push carries theirs first: looked at each beat of the stream,
     # told only when they change.
     app.clientside_callback(
@@ -162,6 +190,23 @@ def register_stream(app: Dash, settings: Settings) -> None:
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Input(ids.FLEET_BEAT, "data"),
         State(ids.FLEET_VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    # The rows that changed, as a transaction on the rows the grid has (AG Grid refuses an
+    # update of a row it has not: a grid made anew for a language gets every row next).
+    app.clientside_callback(
+        f"""(rows, applied) => {{
+            const none = window.dash_clientside.no_update;
+            let api = null;
+            try {{ api = dash_ag_grid.getApi('{ids.FLEET_GRID}'); }} catch (e) {{ return none; }}
+            if (!rows || !rows.length || !api || api.isDestroyed()) return none;
+            const update = rows.filter(r => api.getRowNode(r.id));
+            if (update.length) api.applyTransaction({{update: update}});
+            return (applied || 0) + update.length;
+        }}""",
+        Output(ids.FLEET_APPLIED, "data"),
+        Input(ids.FLEET_ROWS, "data"),
+        State(ids.FLEET_APPLIED, "data"),
         prevent_initial_call=True,
     )
     # Leaving the page empties its view at once: a stream that asks meanwhile ends.

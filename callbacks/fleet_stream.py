@@ -1,6 +1,7 @@
 """The Fleet page's push stream: one WebSocket callback per page visit (see
 ``callbacks.streaming``). A rebuild sends the whole table and the heat strip; then, at
-most once a second, a ``rowTransaction`` that updates only the rows that changed, within
+most once a second, the rows that changed (a transaction the page applies to the rows
+its grid has: a grid made anew for another language meanwhile has none yet), within
 the outbox's byte budget: rows whose status changed first, then the rows on screen (the
 page reports them), then those waiting longest."""
 
@@ -35,7 +36,8 @@ MAX_SHOWN = 200  # rows a page may say it shows (a tall screen shows ~60)
 
 
 def view_of(data: dict[str, Any] | None) -> tuple[str, Thresholds, list[str]]:
-    """(language, thresholds, rows on screen) from the page's view store, checked."""
+    """(language, thresholds, rows on screen) from the page's view store, checked. (Its
+    ``grid`` number changes when the page makes a new grid, which needs every row again.)"""
     data = data or {}
     limits = data.get("thresholds") or {}
     try:
@@ -59,7 +61,7 @@ class FleetStream(PageStream):
         self.settings, self.store, self.number = settings, store, number
         self.board: FleetBoard | None = None
         self.outbox = Outbox(max_rows=1)
-        self.lang, self.thresholds = "", Thresholds()
+        self.lang, self.thresholds, self.grid = "", Thresholds(), None
         self._pushed_at = self._status_at = self._meta_at = self._heat_at = 0.0
         self._status_text = ""
 
@@ -68,8 +70,9 @@ class FleetStream(PageStream):
 
     async def turn(self, data: dict[str, Any] | None) -> None:
         lang, thresholds, shown = view_of(data)
-        if self.board is None or (lang, thresholds) != (self.lang, self.thresholds):
-            self.lang, self.thresholds = lang, thresholds
+        grid = (data or {}).get("grid")
+        if self.board is None or (lang, thresholds, grid) != (self.lang, self.thresholds, self.grid):
+            self.lang, self.thresholds, self.grid = lang, thresholds, grid
             await self.rebuild()
             return
         if (wait := self._pushed_at + PUSH_S - time.monotonic()) > 0:
@@ -142,7 +145,7 @@ class FleetStream(PageStream):
         self.outbox.offer(board.row(key, self.lang, now) for key in step.changed)
         updates: list[tuple[str, dict[str, Any]]] = []
         if rows := self.outbox.take(first=step.status, shown=shown):
-            updates.append((ids.FLEET_GRID, {"rowTransaction": {"update": rows, "async": False}}))
+            updates.append((ids.FLEET_ROWS, {"data": rows}))  # applied to the rows the grid has
         if time.monotonic() - self._heat_at >= HEAT_EVERY_S:
             figure, lead = self._heat(now)
             updates += [(ids.FLEET_HEAT, {"figure": figure}), (ids.FLEET_HEAT_LEAD, {"children": lead})]

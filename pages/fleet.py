@@ -4,22 +4,21 @@ import dash
 from dash import dcc, html
 
 import ids
+from services.core.i18n import DEFAULT_LANG
 from services.fleet.filters import STATUSES
 from services.live.meta import polled_stations
 from views.controls import buttons, field, graph, head, segmented, text_box
-from views.fleet import EMPTY_LAYOUT, make_grid
+from views.fleet import ANY, EMPTY_LAYOUT, make_grid, source_choices
 from views.i18n import T
 
 dash.register_page(__name__, path="/fleet", title="Fleet · looplens", name="Fleet", order=2)
-
-ANY = "*"  # the choices' "all": an empty value would read as "nothing chosen"
 
 
 def _filters(sources: list[str]) -> html.Div:
     """Free text (as typed), a source, a status; the grid filters in the browser."""
     states = [{"label": T("fleet.any", slot="state"), "value": ANY}]
     states += [{"label": T(f"fleet.status.{s}", slot="filter"), "value": s} for s in STATUSES]
-    choices = [{"label": T("fleet.any", slot="source"), "value": ANY}] + [{"label": s, "value": s} for s in sources]
+    choices = source_choices(sources, DEFAULT_LANG)
     return html.Div(
         className="live-controls",
         children=[
@@ -60,7 +59,7 @@ def layout(**_query: str) -> html.Div:
                 html.Span(id=ids.FLEET_SELECTED, className="fleet-selected", role="status"),
             ),
             html.Div(id=ids.FLEET_MESSAGE, className="live-message", role="alert"),
-            html.Div(make_grid(), className="fleet-table"),
+            html.Div(make_grid(), id=ids.FLEET_TABLE, className="fleet-table"),
             html.Section(
                 [
                     T("fleet.heat.title", html.H2),
@@ -73,6 +72,8 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.FLEET_VIEW, data={"stream": number}),
             dcc.Store(id=ids.FLEET_STREAM, data=number),
             dcc.Store(id=ids.FLEET_ENDED),
+            dcc.Store(id=ids.FLEET_ROWS),
+            dcc.Store(id=ids.FLEET_APPLIED, data=0),
             dcc.Store(id=ids.FLEET_BEAT),
             dcc.Interval(id=ids.FLEET_WATCHDOG, interval=1000),
         ],

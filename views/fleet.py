@@ -16,6 +16,7 @@ from services.live.view import x_value
 from services.sensors.stations import Station
 from views.i18n import date_axis
 
+ANY = "*"  # the filters' "all": an empty value would read as "nothing chosen"
 EMPTY_LAYOUT: dict[str, Any] = {"height": 260, "margin": {"l": 10, "r": 10, "t": 10, "b": 30}}
 ROW_HEIGHT = 36
 
@@ -65,8 +66,6 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
 
 # AG Grid's own words a user of this table may meet (its overlays, its ARIA), in Chinese.
 _GRID_ZH = {
-    "noRowsToShow": "没有匹配的传感器。",
-    "loadingOoo": "加载中…",
     "ariaRowSelect": "按空格键选择此行",
     "ariaRowDeselect": "按空格键取消选择此行",
     "ariaRowToggleSelection": "按空格键切换行的选择",
@@ -114,20 +113,23 @@ _GRID_ZH = {
     "blank": "为空",
     "notBlank": "不为空",
 }
-_GRID_EN = {"noRowsToShow": "No sensor matches.", "loadingOoo": "Loading…"}
 
 
 def grid_options(lang: str) -> dict[str, Any]:
     """Options that follow the language (its words) beside the fixed ones."""
-    return {"localeText": _GRID_ZH if lang == "zh" else _GRID_EN}
+    overlays = {"noRowsToShow": t("fleet.no_rows", lang), "noMatchingRows": t("fleet.no_rows", lang),
+                "loadingOoo": t("fleet.loading", lang)}  # fmt: skip
+    return {"localeText": {**(_GRID_ZH if lang == "zh" else {}), **overlays}}
 
 
-def make_grid(lang: str = DEFAULT_LANG) -> dag.AgGrid:
-    """The table: virtualised rows, keyed by sensor, so a push updates only the rows it carries."""
+def make_grid(lang: str = DEFAULT_LANG, quick: str = "", filter_model: dict[str, Any] | None = None) -> dag.AgGrid:
+    """The table: virtualised rows, keyed by sensor, so a push updates only the rows it carries.
+    AG Grid takes its own words once, when it is made: a new language makes a new grid."""
     return dag.AgGrid(
         id=ids.FLEET_GRID,
         columnDefs=column_defs(lang),
         rowData=[],
+        filterModel=filter_model or {},
         getRowId="params.data.id",
         defaultColDef={
             "sortable": True,
@@ -144,12 +146,18 @@ def make_grid(lang: str = DEFAULT_LANG) -> dag.AgGrid:
             "animateRows": False,
             "suppressCellFocus": False,
             "ensureDomOrder": True,
-            "quickFilterText": "",
+            "quickFilterText": quick,
             "overlayLoadingTemplate": None,
         },
         style={"height": "560px", "width": "100%"},
         className="fleet-grid",
     )
+
+
+def source_choices(sources: list[str], lang: str) -> list[dict[str, str]]:
+    """The source filter's choices: all, then each source by its name (plain text: a dropdown
+    shows its chosen label as it was given)."""
+    return [{"label": t("fleet.any", lang), "value": ANY}] + [{"label": s, "value": s} for s in sources]
 
 
 def make_heat_figure(strip: HeatStrip, stations: dict[str, Station], lang: str) -> go.Figure:

@@ -969,7 +969,6 @@ TEXT: dict[str, dict[str, str]] = {
     "fleet.col.hi": {"en": "Today max °C", "zh": "今日最高 °C"},
     "fleet.col.status": {"en": "Status", "zh": "状态"},
     "fleet.col.battery": {"en": "Battery %", "zh": "电量 %"},
-    "fleet.grid": {"en": "Sensors", "zh": "传感器列表"},
     "fleet.no_rows": {"en": "No sensor matches.", "zh": "没有匹配的传感器。"},
     "fleet.loading": {"en": "Loading…", "zh": "加载中…"},
     "fleet.open": {"en": "Open on Live", "zh": "在实时页打开"},
