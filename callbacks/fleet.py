@@ -15,7 +15,7 @@ from callbacks.fleet_stream import PAGE_PATH, stream
 from callbacks.i18n import checked_lang
 from callbacks.streaming import register_watchdog
 from services.core.errors import FleetInputError, LiveInputError
-from services.core.i18n import t
+from services.core.i18n import DEFAULT_LANG, t
 from services.core.settings import Settings
 from services.fleet.filters import FleetFilter
 from services.live.meta import polled_stations
@@ -66,10 +66,12 @@ def make_language(
         chosen = checked_filter(settings, *filters)
     except FleetInputError:
         chosen = FleetFilter()  # its message is shown already
-    grid = make_grid(lang, chosen.text, chosen.filter_model())
     choices = source_choices(sorted({s.source for s in polled_stations(settings).values()}), lang)
     if not isinstance(view, dict):
-        return grid, choices, no_update
+        raise PreventUpdate  # the page is going
+    if "grid" not in view and lang == DEFAULT_LANG and chosen == FleetFilter():
+        return no_update, choices, {**view, "lang": lang, "grid": 0}  # the page's first grid is this one
+    grid = make_grid(lang, chosen.text, chosen.filter_model())
     return grid, choices, {**view, "lang": lang, "grid": int(view.get("grid") or 0) + 1}  # a new grid: rows again
 
 
@@ -117,7 +119,7 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.FLEET_HUM_HIGH, "value"),
         State(ids.LANG, "value"),
         State(ids.FLEET_VIEW, "data"),
-        prevent_initial_call="initial_duplicate",  # the first one gives the stream the language
+        prevent_initial_call=True,
     )(thresholds)
 
     async def language(lang: Any, text: Any, source: Any, status: Any, view: Any) -> tuple[Any, Any, Any]:
@@ -202,6 +204,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
             if (!rows || !rows.length || !api || api.isDestroyed()) return none;
             const update = rows.filter(r => api.getRowNode(r.id));
             if (update.length) api.applyTransaction({{update: update}});
+            window.looplensFleetApplied = (window.looplensFleetApplied || 0) + update.length;  // a bench reads it
             return (applied || 0) + update.length;
         }}""",
         Output(ids.FLEET_APPLIED, "data"),

@@ -32,6 +32,7 @@ PUSH_S = 1.0  # at most one update a second
 STATUS_EVERY_S = 2.0
 META_EVERY_S = 5.0  # batteries, availability, and sensors a source found meanwhile
 HEAT_EVERY_S = 300.0  # a new hourly mean at most this often matters to the strip
+VIEW_WAIT_S = 0.02
 MAX_SHOWN = 200  # rows a page may say it shows (a tall screen shows ~60)
 
 
@@ -69,6 +70,9 @@ class FleetStream(PageStream):
         return data is not None and data.get("stream") == self.number
 
     async def turn(self, data: dict[str, Any] | None) -> None:
+        if "grid" not in (data or {}):
+            await asyncio.sleep(VIEW_WAIT_S)  # the page has not yet said its language (and grid)
+            return
         lang, thresholds, shown = view_of(data)
         grid = (data or {}).get("grid")
         if self.board is None or (lang, thresholds, grid) != (self.lang, self.thresholds, self.grid):
@@ -93,8 +97,14 @@ class FleetStream(PageStream):
         await asyncio.sleep(1.0)
 
     async def rebuild(self) -> None:
+        """The whole table, or, for the page's first grid (drawn with its rows by the page
+        itself), nothing at once: every row is then offered to the outbox, which sends
+        the ones on screen first."""
         rows, figure, lead = await asyncio.to_thread(self._build)
-        self.push(ids.FLEET_GRID, {"rowData": rows})
+        if self.grid:
+            self.push(ids.FLEET_GRID, {"rowData": rows})
+        else:
+            self.outbox.offer(rows)
         self.push(ids.FLEET_HEAT, {"figure": figure})
         self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
         self._pushed_at = time.monotonic()
@@ -114,7 +124,7 @@ class FleetStream(PageStream):
         self.board, self._meta_at = board, time.monotonic()
         self.outbox = Outbox(max_rows=len(board.keys))
         rows = board.rows(self.lang, now)
-        self.outbox.reset(rows)
+        self.outbox.reset(rows if self.grid else [])
         figure, lead = self._heat(now)
         return rows, figure, lead
 

@@ -1,12 +1,17 @@
 import time
+from typing import Any
 
 import dash
 from dash import dcc, html
 
 import ids
 from services.core.i18n import DEFAULT_LANG
+from services.core.settings import Settings
+from services.fleet.board import first_rows
 from services.fleet.filters import STATUSES
 from services.live.meta import polled_stations
+from services.live.store import ReadingStore
+from services.sensors.stations import Station
 from views.controls import buttons, field, graph, head, segmented, text_box
 from views.fleet import ANY, EMPTY_LAYOUT, make_grid, source_choices
 from views.i18n import T
@@ -43,9 +48,18 @@ def _thresholds() -> html.Details:
     return html.Details([summary, html.Div(boxes, className="thresholds")], className="threshold-box")
 
 
+def _rows(settings: Settings, stations: dict[str, Station]) -> list[dict[str, Any]]:
+    """Every row now, so the table is drawn with the page (its stream keeps it current)."""
+    if not settings.store_path.exists():
+        return []
+    with ReadingStore(settings.store_path) as store:
+        return first_rows(store, stations, settings.collector_period_s, DEFAULT_LANG)
+
+
 def layout(**_query: str) -> html.Div:
     settings = dash.get_app().server.state.settings
-    sources = sorted({s.source for s in polled_stations(settings).values()})
+    stations = polled_stations(settings)
+    sources = sorted({s.source for s in stations.values()})
     number = time.time_ns() // 1000  # this visit's first stream: above any earlier visit's
     return html.Div(
         className="page page-fleet",
@@ -59,7 +73,7 @@ def layout(**_query: str) -> html.Div:
                 html.Span(id=ids.FLEET_SELECTED, className="fleet-selected", role="status"),
             ),
             html.Div(id=ids.FLEET_MESSAGE, className="live-message", role="alert"),
-            html.Div(make_grid(), id=ids.FLEET_TABLE, className="fleet-table"),
+            html.Div(make_grid(rows=_rows(settings, stations)), id=ids.FLEET_TABLE, className="fleet-table"),
             html.Section(
                 [
                     T("fleet.heat.title", html.H2),

@@ -122,13 +122,18 @@ def grid_options(lang: str) -> dict[str, Any]:
     return {"localeText": {**(_GRID_ZH if lang == "zh" else {}), **overlays}}
 
 
-def make_grid(lang: str = DEFAULT_LANG, quick: str = "", filter_model: dict[str, Any] | None = None) -> dag.AgGrid:
+def make_grid(
+    lang: str = DEFAULT_LANG,
+    quick: str = "",
+    filter_model: dict[str, Any] | None = None,
+    rows: list[dict[str, Any]] | None = None,
+) -> dag.AgGrid:
     """The table: virtualised rows, keyed by sensor, so a push updates only the rows it carries.
     AG Grid takes its own words once, when it is made: a new language makes a new grid."""
     return dag.AgGrid(
         id=ids.FLEET_GRID,
         columnDefs=column_defs(lang),
-        rowData=[],
+        rowData=rows or [],
         filterModel=filter_model or {},
         getRowId="params.data.id",
         defaultColDef={

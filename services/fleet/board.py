@@ -16,6 +16,7 @@ else *ok*; offline and alert say since when.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -237,3 +238,13 @@ def status_text(status: str, since: float | None, lang: str, now: float) -> str:
     same_day = day_start(since) == day_start(now)
     when = at.strftime("%H:%M" if same_day else "%m-%d %H:%M")
     return t(f"fleet.status.{status}_since", lang, time=when)
+
+
+def first_rows(
+    store: ReadingStore, stations: Mapping[str, Station], period_s: float, lang: str
+) -> list[dict[str, Any]]:
+    """Every row as the page first shows it (before its stream has started)."""
+    board = FleetBoard(store, stations, period_s=period_s)
+    now = time.time()
+    board.rebuild(now)
+    return board.rows(lang, now)

@@ -57,7 +57,9 @@ def test_thresholds_go_into_the_view_and_a_bad_one_is_told():
     assert view is no_update and message
 
 
-def test_a_new_language_makes_a_new_grid_and_the_view_says_so(settings):
+def test_the_first_grid_stays_in_english_and_a_new_language_makes_a_new_one(settings):
+    grid, _choices, view = make_language(settings, "en", ("", "*", "*"), {"stream": 1})
+    assert grid is no_update and view == {"stream": 1, "grid": 0, "lang": "en"}
     grid, choices, view = make_language(settings, "zh", ("sim", "*", "*"), {"stream": 1, "grid": 2})
     assert view == {"stream": 1, "grid": 3, "lang": "zh"}
     assert grid.columnDefs[0]["headerName"] == "传感器" and grid.dashGridOptions["quickFilterText"] == "sim"
