@@ -140,6 +140,7 @@ FLEET_HUM_HIGH = "fleet-hum-high"
 FLEET_TABLE = "fleet-table"  # the grid's place: a new language makes a new grid there
 FLEET_GRID = "fleet-grid"
 FLEET_ROWS = "fleet-rows"  # store, set by the stream: the rows that changed, for the grid's transaction
+FLEET_ROWS_SENT = "fleet-rows-sent"  # store, set by the stream after the rows: the push number that applies them
 FLEET_APPLIED = "fleet-applied"  # store: how many pushed rows the grid has taken (a bench reads it)
 FLEET_OPEN = "fleet-open"
 FLEET_SELECTED = "fleet-selected"

@@ -197,7 +197,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
     # The rows that changed, as a transaction on the rows the grid has (AG Grid refuses an
     # update of a row it has not: a grid made anew for a language gets every row next).
     app.clientside_callback(
-        f"""(rows, applied) => {{
+        f"""(sent, rows, applied) => {{
             const none = window.dash_clientside.no_update;
             let api = null;
             try {{ api = dash_ag_grid.getApi('{ids.FLEET_GRID}'); }} catch (e) {{ return none; }}
@@ -208,7 +208,8 @@ def register_stream(app: Dash, settings: Settings) -> None:
             return (applied || 0) + update.length;
         }}""",
         Output(ids.FLEET_APPLIED, "data"),
-        Input(ids.FLEET_ROWS, "data"),
+        Input(ids.FLEET_ROWS_SENT, "data"),
+        State(ids.FLEET_ROWS, "data"),
         State(ids.FLEET_APPLIED, "data"),
         prevent_initial_call=True,
     )

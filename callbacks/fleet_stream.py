@@ -65,6 +65,8 @@ class FleetStream(PageStream):
         self.lang, self.thresholds, self.grid = "", Thresholds(), None
         self._pushed_at = self._status_at = self._meta_at = self._heat_at = 0.0
         self._status_text = ""
+        self._sent = 0  # pushes of changed rows
+        self._page_rows = True  # the page's first grid came with its rows: send only what differs
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return data is not None and data.get("stream") == self.number
@@ -76,6 +78,7 @@ class FleetStream(PageStream):
         lang, thresholds, shown = view_of(data)
         grid = (data or {}).get("grid")
         if self.board is None or (lang, thresholds, grid) != (self.lang, self.thresholds, self.grid):
+            self._page_rows = self._page_rows and grid == 0
             self.lang, self.thresholds, self.grid = lang, thresholds, grid
             await self.rebuild()
             return
@@ -101,10 +104,11 @@ class FleetStream(PageStream):
         itself), nothing at once: every row is then offered to the outbox, which sends
         the ones on screen first."""
         rows, figure, lead = await asyncio.to_thread(self._build)
-        if self.grid:
-            self.push(ids.FLEET_GRID, {"rowData": rows})
-        else:
+        if self._page_rows:
+            self._page_rows = False
             self.outbox.offer(rows)
+        else:
+            self.push(ids.FLEET_GRID, {"rowData": rows})
         self.push(ids.FLEET_HEAT, {"figure": figure})
         self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
         self._pushed_at = time.monotonic()
@@ -124,7 +128,7 @@ class FleetStream(PageStream):
         self.board, self._meta_at = board, time.monotonic()
         self.outbox = Outbox(max_rows=len(board.keys))
         rows = board.rows(self.lang, now)
-        self.outbox.reset(rows if self.grid else [])
+        self.outbox.reset([] if self._page_rows else rows)
         figure, lead = self._heat(now)
         return rows, figure, lead
 
@@ -155,7 +159,10 @@ class FleetStream(PageStream):
         self.outbox.offer(board.row(key, self.lang, now) for key in step.changed)
         updates: list[tuple[str, dict[str, Any]]] = []
         if rows := self.outbox.take(first=step.status, shown=shown):
-            updates.append((ids.FLEET_ROWS, {"data": rows}))  # applied to the rows the grid has
+            # The rows go into a store no callback takes as Input, then a push number that one does:
+            # Dash's undo history keeps every value a pushed Input had, which would be every row.
+            self._sent += 1
+            updates += [(ids.FLEET_ROWS, {"data": rows}), (ids.FLEET_ROWS_SENT, {"data": self._sent})]
         if time.monotonic() - self._heat_at >= HEAT_EVERY_S:
             figure, lead = self._heat(now)
             updates += [(ids.FLEET_HEAT, {"figure": figure}), (ids.FLEET_HEAT_LEAD, {"children": lead})]

@@ -87,6 +87,7 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.FLEET_STREAM, data=number),
             dcc.Store(id=ids.FLEET_ENDED),
             dcc.Store(id=ids.FLEET_ROWS),
+            dcc.Store(id=ids.FLEET_ROWS_SENT, data=0),
             dcc.Store(id=ids.FLEET_APPLIED, data=0),
             dcc.Store(id=ids.FLEET_BEAT),
             dcc.Interval(id=ids.FLEET_WATCHDOG, interval=1000),
