@@ -1,17 +1,24 @@
 """Fleet page callbacks called as plain functions: bad filters and selections are told in
-the page's language, never raised; Open on Live links the ticked sensors."""
+the page's language, never raised; Open on Live links the ticked sensors; a push carries only
+the rows that changed, those on screen first, within its budget."""
 
 from __future__ import annotations
 
+import json
+import time
 import urllib.parse
 
 import pytest
 from dash import no_update
 
+import ids
 from callbacks.fleet import live_link, make_filter, make_language, make_thresholds, selected_text
-from callbacks.fleet_stream import view_of
+from callbacks.fleet_stream import FleetStream, view_of
+from scripts.fleet_feed import Reading
 from services.core.settings import Settings
+from services.live.store import ReadingStore
 from services.live.view import MAX_STATIONS
+from services.sensors.stations import fleet
 
 
 @pytest.fixture
@@ -69,3 +76,21 @@ def test_the_first_grid_stays_in_english_and_a_new_language_makes_a_new_one(sett
 def test_the_stream_reads_only_what_it_can_use_from_the_view():
     lang, thresholds, shown = view_of({"lang": "xx", "thresholds": {"temp_high": "hot"}, "shown": ["a", 3] * 300})
     assert lang == "en" and thresholds.temp_high is None and shown == ["a"] * 100  # of the first 200
+
+
+def test_a_push_carries_only_changed_rows_within_its_budget_and_never_as_an_input(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", sensor_stations=2000)
+    now = time.time()
+    with ReadingStore(settings.store_path) as store:
+        store.add([(Reading(s.id, now - 1, 20.0, 50.0), int(now * 1000)) for s in fleet(2000)])
+        stream = FleetStream(settings, store, 1)
+        stream.lang, stream.grid, stream._page_rows = "en", 1, False
+        stream._build()
+        store.add([(Reading(s.id, now, 21.0, 50.0), int(now * 1000)) for s in fleet(2000)[:500]])
+        updates = dict(stream.follow(shown=["sim-0400"]))
+        rows = updates[ids.FLEET_ROWS]["data"]
+        assert updates[ids.FLEET_ROWS_SENT] == {"data": 1}
+        assert rows[0]["id"] == "sim-0400" and all(r["t"] == 21.0 for r in rows)  # on screen first, only changed
+        assert sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in rows) <= 15_000
+        assert stream.statistics()["waiting"] == 500 - len(rows)
+        assert dict(stream.follow(shown=[])).get(ids.FLEET_ROWS, {"data": []})["data"][0]["t"] == 21.0  # the rest next
