@@ -36,31 +36,33 @@ def _number(field: str, lang: str, width: int = 100, digits: int = 1) -> dict[st
 def column_defs(lang: str) -> list[dict[str, Any]]:
     """The table's columns, titled in ``lang``. The status column sorts and filters on the
     status itself and shows it in words, with since when."""
-    return [
-        {"field": "name", "headerName": t("fleet.col.name", lang), "minWidth": 120, "flex": 2, "pinned": "left"},
-        {"field": "source", "headerName": t("fleet.col.source", lang), "minWidth": 100, "flex": 1},
+    status = {
+        "field": "status",
+        "headerName": t("fleet.col.status", lang),
+        "valueFormatter": {"function": "params.data ? params.data.state : ''"},
+        "cellClassRules": {f"fleet-{s}": f"params.value === '{s}'" for s in ("alert", "offline", "never")},
+        "minWidth": 150,
+        "flex": 2,
+    }
+    spark = {
+        "field": "spark",
+        "headerName": t("fleet.col.spark", lang),
+        "cellRenderer": "FleetSpark",
+        "cellDataType": False,
+        "sortable": False,
+        "filter": False,
+        "width": 120,
+    }
+    return [  # what a narrow screen shows first comes first: name, then the numbers and status
+        {"field": "name", "headerName": t("fleet.col.name", lang), "width": 140, "pinned": "left"},
         _number("t", lang),
-        _number("h", lang, 90, 0),
-        {
-            "field": "spark",
-            "headerName": t("fleet.col.spark", lang),
-            "cellRenderer": "FleetSpark",
-            "cellDataType": False,
-            "sortable": False,
-            "filter": False,
-            "width": 120,
-        },
+        _number("h", lang, 110, 0),
+        status,
+        spark,
         _number("lo", lang, 120),
         _number("hi", lang, 120),
-        {
-            "field": "status",
-            "headerName": t("fleet.col.status", lang),
-            "valueFormatter": {"function": "params.data ? params.data.state : ''"},
-            "cellClassRules": {f"fleet-{s}": f"params.value === '{s}'" for s in ("alert", "offline", "never")},
-            "minWidth": 150,
-            "flex": 2,
-        },
-        _number("battery", lang, 90, 0),
+        {"field": "source", "headerName": t("fleet.col.source", lang), "minWidth": 100, "flex": 1},
+        _number("battery", lang, 110, 0),
     ]
 
 
@@ -181,8 +183,7 @@ def make_heat_figure(strip: HeatStrip, stations: dict[str, Station], lang: str) 
             ygap=1,
         )
     )
-    figure.update_layout(
-        height=max(220, 60 + 14 * len(strip.keys)),
+    figure.update_layout(  # as tall as its box (assets/style.css: room for 40 rows)
         margin={"l": 10, "r": 10, "t": 10, "b": 30},
         yaxis={"autorange": "reversed", "automargin": True, "tickfont": {"size": 10}},
         xaxis={"type": "date", **date_axis(lang)},
