@@ -12,6 +12,7 @@ from views.i18n import T
 NAV = (
     ("nav.home", "/"),
     ("nav.live", "/live"),
+    ("nav.fleet", "/fleet"),
     ("nav.trace", "/trace"),
     ("nav.lab", "/lab"),
     ("nav.demos", "/demos"),

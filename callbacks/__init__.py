@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import demos, i18n, lab, live, query, sources, trace_actions, tracing
+from callbacks import demos, fleet, i18n, lab, live, query, sources, trace_actions, tracing
 from services.core.settings import Settings
 
 
@@ -17,6 +17,7 @@ def register_all(app: Dash, settings: Settings) -> None:
     i18n.register(app, settings)
     query.register(app, settings)
     live.register(app, settings)
+    fleet.register(app, settings)
     tracing.register(app, settings)
     trace_actions.register(app, settings)
     lab.register(app, settings)

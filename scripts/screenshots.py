@@ -78,15 +78,18 @@ def main(base: str, out: Path) -> None:
             driver.get(base + "/sources")
             time.sleep(3)
             _shot(driver, out, f"sources-{label}")
+            driver.get(base + "/fleet")
+            time.sleep(3)
+            _shot(driver, out, f"fleet-{label}")
             _pages_in_chinese(driver, base, out, label)
         finally:
             driver.quit()
 
 
 def _pages_in_chinese(driver: webdriver.Chrome, base: str, out: Path, label: str) -> None:
-    """Live, Trace, Lab, Demos and Sources again, in 中文."""
+    """Live, Fleet, Trace, Lab, Demos and Sources again, in 中文."""
     driver.find_element(By.CSS_SELECTOR, "#lang input[value='zh']").click()
-    for name in ("live", "trace", "lab", "demos", "sources"):
+    for name in ("live", "fleet", "trace", "lab", "demos", "sources"):
         driver.get(f"{base}/{name}")
         time.sleep(3)
         if name == "demos":
@@ -100,6 +103,7 @@ DOC_PAGES = (
     ("home", "/"),
     ("query", "/query"),
     ("live", "/live"),
+    ("fleet", "/fleet"),
     ("trace", "/trace"),
     ("lab", "/lab"),
     ("demos", "/demos"),
@@ -123,7 +127,7 @@ def docs(base: str, out: Path) -> None:
             if name == "demos":
                 driver.find_element(By.CSS_SELECTOR, "button[id*='call_chain']").click()
                 time.sleep(4)
-            time.sleep(3 if name in ("live", "trace", "sources") else 0)
+            time.sleep(3 if name in ("live", "fleet", "trace", "sources") else 0)
             _shot(driver, out, name)
     finally:
         driver.quit()

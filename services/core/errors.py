@@ -15,6 +15,7 @@
     ├── LabInputError            a lab workload the lab will not run (limits)
     ├── SourceInputError         a source's settings that cannot be used (sources.err.*)
     ├── ActionRefused            an action the guard did not let through (why: guard.*)
+    ├── FleetInputError          a Fleet page filter or selection that cannot be used (fleet.err.*)
     └── TraceError               a Trace page request could not be carried out
         ├── TraceUnavailable     the trace service did not answer
         └── TraceRefused         it answered no
@@ -143,3 +144,7 @@ class TraceUnavailable(TraceError):
 
 class TraceRefused(_KeyedError, TraceError):
     """The trace service answered no; ``code`` is its reason (``trace.err.*``)."""
+
+
+class FleetInputError(_KeyedError):
+    """A Fleet page filter or selection that cannot be used; ``code`` says which and why."""

@@ -16,6 +16,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.lab": {"en": "Lab", "zh": "实验室"},
     "nav.demos": {"en": "Demos", "zh": "示例"},
     "nav.sources": {"en": "Sources", "zh": "数据源"},
+    "nav.fleet": {"en": "Fleet", "zh": "总览"},
     # who may act (services.ops.guard)
     "guard.read_only": {
         "en": "Read-only: actions that change the running system are off here.",
@@ -943,6 +944,65 @@ TEXT: dict[str, dict[str, str]] = {
     "sources.reject.internal": {"en": "could not be read (see the log)", "zh": "无法读取（见日志）"},
     "sources.reject.no_state_topic": {"en": "discovery config without a state topic", "zh": "发现配置缺少状态主题"},
     "sources.reject.template": {"en": "template not supported", "zh": "不支持该模板"},
+    # the Fleet page (every sensor at once)
+    "fleet.title": {"en": "Every sensor", "zh": "全部传感器"},
+    "fleet.lead": {
+        "en": "Every sensor of every source: sort, filter, tick a few and open them on Live.",
+        "zh": "所有数据源的全部传感器：可排序、筛选，勾选几个后在实时页打开。",
+    },
+    "fleet.find": {"en": "Find", "zh": "查找"},
+    "fleet.source": {"en": "Source", "zh": "数据源"},
+    "fleet.status": {"en": "Status", "zh": "状态"},
+    "fleet.any": {"en": "All", "zh": "全部"},
+    "fleet.status.ok": {"en": "ok", "zh": "正常"},
+    "fleet.status.alert": {"en": "alert", "zh": "告警"},
+    "fleet.status.offline": {"en": "offline", "zh": "离线"},
+    "fleet.status.never": {"en": "never seen", "zh": "从未出现"},
+    "fleet.status.alert_since": {"en": "alert since {time}", "zh": "{time} 起告警"},
+    "fleet.status.offline_since": {"en": "offline since {time}", "zh": "{time} 起离线"},
+    "fleet.col.name": {"en": "Sensor", "zh": "传感器"},
+    "fleet.col.source": {"en": "Source", "zh": "数据源"},
+    "fleet.col.t": {"en": "Temp. °C", "zh": "温度 °C"},
+    "fleet.col.h": {"en": "Humidity %", "zh": "湿度 %"},
+    "fleet.col.spark": {"en": "Last hour", "zh": "近一小时"},
+    "fleet.col.lo": {"en": "Today min °C", "zh": "今日最低 °C"},
+    "fleet.col.hi": {"en": "Today max °C", "zh": "今日最高 °C"},
+    "fleet.col.status": {"en": "Status", "zh": "状态"},
+    "fleet.col.battery": {"en": "Battery %", "zh": "电量 %"},
+    "fleet.no_rows": {"en": "No sensor matches.", "zh": "没有匹配的传感器。"},
+    "fleet.loading": {"en": "Loading…", "zh": "加载中…"},
+    "fleet.open": {"en": "Open on Live", "zh": "在实时页打开"},
+    "fleet.selected": {"en": "{n} selected", "zh": "已选 {n} 个"},
+    "fleet.thresholds": {"en": "Alert thresholds (°C, %RH)", "zh": "告警阈值（°C、%RH）"},
+    "fleet.streaming": {
+        "en": "{n} sensors · {ok} ok · {alert} alert · {offline} offline · {never} never seen",
+        "zh": "{n} 个传感器 · 正常 {ok} · 告警 {alert} · 离线 {offline} · 从未出现 {never}",
+    },
+    "fleet.err.text": {
+        "en": "The search text cannot hold control or invisible characters.",
+        "zh": "查找文字不能包含控制字符或不可见字符。",
+    },
+    "fleet.err.text_long": {"en": "Search text: at most {limit} characters.", "zh": "查找文字最多 {limit} 个字符。"},
+    "fleet.err.source": {"en": "No source of that name.", "zh": "没有该名称的数据源。"},
+    "fleet.err.status": {"en": "No such status.", "zh": "没有该状态。"},
+    "fleet.err.none_selected": {"en": "Tick one or more sensors first.", "zh": "请先勾选一个或多个传感器。"},
+    "fleet.err.too_many": {
+        "en": "Live shows at most {limit} sensors at once: tick fewer.",
+        "zh": "实时页一次最多显示 {limit} 个传感器：请少选一些。",
+    },
+    "fleet.err.stream": {"en": "The table stopped updating; rebuilding…", "zh": "表格已停止更新；正在重建…"},
+    "fleet.heat.title": {"en": "Who stands out: the last 24 hours", "zh": "谁与众不同：近 24 小时"},
+    "fleet.heat.lead": {
+        "en": "The {n} sensors (of {total}) furthest from the fleet's median of each hour; colour: the hour's mean temperature.",
+        "zh": "{total} 个传感器中与每小时全体中位数相差最大的 {n} 个；颜色：该小时的平均温度。",
+    },
+    "fleet.heat.empty": {"en": "No hourly statistics yet.", "zh": "还没有小时统计。"},
+    "fleet.heat.hover": {"en": "%{y} · %{x}: %{z:.1f} °C", "zh": "%{y} · %{x}：%{z:.1f} °C"},
+    "fleet.heat.summary": {
+        "en": "Heat strip: one row per sensor that stands out, one column per hour, coloured by its mean temperature; "
+        "the table above gives every sensor's values in text.",
+        "zh": "热力条：每行一个与众不同的传感器，每列一小时，颜色为该小时的平均温度；上方表格以文字给出每个传感器的数值。",
+    },
 }
 
 

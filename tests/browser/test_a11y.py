@@ -16,7 +16,7 @@ from tests.browser.helpers import assert_accessible, assert_clean, latin_words, 
 
 pytestmark = pytest.mark.browser
 
-PAGES = ("/", "/live", "/trace", "/lab", "/query", "/demos", "/sources", "/nowhere")
+PAGES = ("/", "/live", "/fleet", "/trace", "/lab", "/query", "/demos", "/sources", "/nowhere")
 
 # Names a Chinese reader sees in Latin letters too: products and protocols, units, the
 # language's own name, and Python's (asyncio's, gevent's) names for what the demos show.
@@ -38,6 +38,9 @@ def settle(duo, path: str) -> None:
             15,
             f"{path}'s chart",
         )
+    if path == "/fleet":
+        wait_until(lambda: duo.driver.execute_script("return document.querySelectorAll('.ag-row').length"), 15,
+                   "the fleet's rows")  # fmt: skip
 
 
 def no_english(duo) -> bool:

@@ -21,6 +21,7 @@ MAY_IMPORT = {
     "lab": {"core", "tracing", "live"},
     "demos": {"core", "tracing"},
     "ops": {"core", "sensors", "sources", "live", "tracing"},
+    "fleet": {"core", "sensors", "live"},
 }
 SOURCES = ("app.py", "shell.py", "ids.py", "services", "callbacks", "views", "pages", "looplens")
 LONG_FILES = {"services/core/i18n.py"}  # the message table: one entry per message

@@ -1,0 +1,227 @@
+"""Long history and the fleet: how fast history is seeded, how big the store gets, how fast
+the pages open on it and what they cost while they stay open.
+
+Sections (each a function returning rows of the table ``main`` prints; add one by adding
+a function and naming it in ``SECTIONS``):
+
+``fleet``: seeds N sensors × D days of readings every 60 s (synthetic, straight into the
+store: the rollups' triggers run as for any write) and reports the seeding rate and the
+store's size; serves the production app (gunicorn.conf.py, 1 worker, no embedded
+collector) while ``scripts.fleet_feed.FleetFeed`` stores a reading of every sensor every
+second; then in headless Chromium (1280 × 900): the first paint of /fleet (navigation →
+the grid's first rows drawn, three fresh loads), the bytes the server sends the page per
+second over the run (counted on the wire by a loopback proxy between browser and server:
+WebSocket frames as sent, compression included), the rows the grid took, and the JS heap
+(``Runtime.getHeapUsage`` after a forced GC) at the start, every minute and at the end.
+
+Usage: python bench/history.py [fleet] [--sensors 2000] [--days 2] [--minutes 3]
+Targets: first paint ≤ 1.5 s; push ≤ 20 KB/s with 2,000 sensors; heap flat over the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.chrome import headless_chrome  # noqa: E402
+from scripts.fleet_feed import FleetFeed, seed_history  # noqa: E402
+from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
+from services.sensors.stations import fleet  # noqa: E402
+
+Row = tuple[str, str, str]  # (what, measured, target)
+FIRST_PAINT_TARGET_S, PUSH_TARGET_KBS = 1.5, 20.0
+
+# Runs in every document before its own scripts: the moment the grid first shows a row.
+PAINT_PROBE = """
+(() => {
+  const look = () => {
+    if (document.querySelector('#fleet-grid .ag-center-cols-container .ag-row')) {
+      window.__fleetPaint = performance.now();
+    } else { requestAnimationFrame(look); }
+  };
+  requestAnimationFrame(look);
+})();
+"""
+
+
+# -- a byte-counting proxy between the browser and the server ---------------------------------
+
+
+class CountingProxy:
+    """Loopback TCP proxy on its own thread; ``down`` counts bytes server → browser."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port, self.port, self.down = target_port, free_port(), 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="proxy", daemon=True)
+        self._server: asyncio.Server | None = None
+
+    def start(self) -> CountingProxy:
+        self._thread.start()
+        serve = asyncio.start_server(self._client, "127.0.0.1", self.port)
+        self._server = asyncio.run_coroutine_threadsafe(serve, self._loop).result(5)
+        return self
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter, count: bool) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    if count:
+                        self.down += len(data)
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer, False), pipe(up_reader, writer, True))
+
+
+# -- the server ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serve(data: Path, sensors: int) -> Iterator[int]:
+    """The production app (1 worker, the collector's place taken by the feed); its port."""
+    port = free_port()
+    env = gunicorn_env(port, free_port(), 1, str(data), LOOPLENS_SENSOR_STATIONS=str(sensors),
+                       LOOPLENS_EMBEDDED_COLLECTOR="false")  # fmt: skip
+    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not _ready(f"http://127.0.0.1:{port}/readyz"):
+            assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
+            time.sleep(0.3)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+# -- the browser --------------------------------------------------------------------------------
+
+
+def first_paint(driver, url: str) -> float:
+    """Seconds from navigation to the grid's first row drawn, in a fresh load of ``url``."""
+    driver.get("about:blank")
+    driver.get(url)
+    deadline = time.monotonic() + 30
+    while (paint := driver.execute_script("return window.__fleetPaint || null")) is None:
+        assert time.monotonic() < deadline, "the grid drew no row"
+        time.sleep(0.05)
+    return float(paint) / 1000
+
+
+def heap_mb(driver) -> float:
+    driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
+    return driver.execute_cdp_cmd("Runtime.getHeapUsage", {})["usedSize"] / 1e6
+
+
+def grid_rows(driver) -> int:
+    """Rows the grid has taken from pushes since the page loaded (the page counts them)."""
+    return int(driver.execute_script("return window.looplensFleetApplied || 0"))
+
+
+# -- the fleet section --------------------------------------------------------------------------
+
+
+def fleet_section(args: argparse.Namespace) -> list[Row]:
+    data = Path(tempfile.mkdtemp(prefix="looplens-history-"))
+    stations = fleet(args.sensors)
+    started = time.monotonic()
+    rows = seed_history(data / "readings.sqlite3", stations, args.days)
+    seeded_s = time.monotonic() - started
+    size_mb = sum(p.stat().st_size for p in data.glob("readings.sqlite3*")) / 1e6
+    out: list[Row] = [
+        (f"seed {args.sensors} sensors × {args.days:g} d at 60 s", f"{rows:,} rows in {seeded_s:.0f} s", ""),
+        ("seeding rate (rollups kept by triggers)", f"{rows / seeded_s:,.0f} rows/s", ""),
+        ("  → 30 days would take", f"{30 * 86_400 / 60 * args.sensors / (rows / seeded_s) / 60:.0f} min", ""),
+        ("store on disk", f"{size_mb:,.0f} MB ({size_mb / args.days:,.0f} MB/day)", ""),
+    ]
+    with serve(data, args.sensors) as port, FleetFeed(data / "readings.sqlite3", stations) as feed:
+        proxy = CountingProxy(port).start()
+        driver = headless_chrome(1280, 900)
+        try:
+            out += browse(driver, f"http://127.0.0.1:{proxy.port}/fleet", proxy, args.minutes, feed)
+        finally:
+            driver.quit()
+            proxy.close()
+    return out
+
+
+def browse(driver, url: str, proxy: CountingProxy, minutes: float, feed: FleetFeed) -> list[Row]:
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PAINT_PROBE})
+    paints = [first_paint(driver, url) for _ in range(3)]
+    time.sleep(5)  # settled: the first rebuild and its catch-up are behind
+    heaps = [heap_mb(driver)]
+    rows0, bytes0, rounds0, t0 = grid_rows(driver), proxy.down, feed.rounds, time.monotonic()
+    per_minute: list[float] = []
+    while (elapsed := time.monotonic() - t0) < minutes * 60:
+        time.sleep(min(60.0, minutes * 60 - elapsed))
+        per_minute.append((proxy.down - bytes0) / (time.monotonic() - t0) / 1000)
+        heaps.append(heap_mb(driver))
+    seconds = time.monotonic() - t0
+    kbs = (proxy.down - bytes0) / seconds / 1000
+    return [
+        ("first paint of /fleet (3 loads)", " / ".join(f"{p:.2f} s" for p in paints), f"≤ {FIRST_PAINT_TARGET_S} s"),
+        (f"pushed, {seconds:.0f} s with every sensor updating", f"{kbs:.1f} KB/s", f"≤ {PUSH_TARGET_KBS:g} KB/s"),
+        ("  per minute", " ".join(f"{k:.1f}" for k in per_minute) + " KB/s", ""),
+        ("rows the grid took", f"{(grid_rows(driver) - rows0) / seconds:.0f} rows/s", ""),
+        ("readings stored meanwhile", f"{(feed.rounds - rounds0) * len(feed.stations) / seconds:,.0f} /s", ""),
+        ("JS heap after GC, start → each minute", " → ".join(f"{h:.1f}" for h in heaps) + " MB", "flat"),
+        ("  change over the run", f"{heaps[-1] - heaps[0]:+.1f} MB ({statistics.mean(heaps):.1f} MB mean)", ""),
+    ]
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {"fleet": fleet_section}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sections", nargs="*", metavar="section", help=f"of {', '.join(SECTIONS)} (default: all)")
+    parser.add_argument("--sensors", type=int, default=2000)
+    parser.add_argument("--days", type=float, default=2.0, help="history to seed (the issue: 30)")
+    parser.add_argument("--minutes", type=float, default=3.0, help="how long /fleet stays open (the issue: 10)")
+    args = parser.parse_args()
+    table: list[Row] = []
+    unknown = set(args.sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"no section {', '.join(sorted(unknown))}: the sections are {', '.join(SECTIONS)}")
+    for name in args.sections or SECTIONS:
+        table += [(f"[{name}]", "", ""), *SECTIONS[name](args)]
+    width = max(len(r[0]) for r in table)
+    for what, measured, target in table:
+        print(f"{what:<{width}}  {measured:<40} {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Fleet page: its filters (checked here, applied by the grid in the browser), alert
+thresholds, the language of the table, the rows ticked and Open on Live, and the push
+stream (``callbacks.fleet_stream``) with its watchdog."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from dash import Dash, Input, Output, Patch, State, no_update
+from dash.exceptions import PreventUpdate
+
+import ids
+from callbacks.fleet_stream import PAGE_PATH, stream
+from callbacks.i18n import checked_lang
+from callbacks.streaming import register_watchdog
+from services.core.errors import FleetInputError, LiveInputError
+from services.core.i18n import DEFAULT_LANG, t
+from services.core.settings import Settings
+from services.fleet.filters import FleetFilter
+from services.live.meta import polled_stations
+from services.live.view import MAX_STATIONS, Thresholds
+from views.fleet import ANY, make_grid, source_choices
+
+MAX_ID_CHARS = 200  # a sensor key is far shorter: anything longer is not one of ours
+
+
+def checked_filter(settings: Settings, text: Any, source: Any, status: Any) -> FleetFilter:
+    """The filter the boxes say; FleetInputError when one cannot be used."""
+    sources = {s.source for s in polled_stations(settings).values()}
+    return FleetFilter.parse(text, None if source == ANY else source, None if status == ANY else status, sources)
+
+
+def make_filter(settings: Settings, text: Any, source: Any, status: Any, lang: Any) -> tuple[Any, Any, str]:
+    """(the grid's options patch with the quick filter, its filter model, a message)."""
+    try:
+        chosen = checked_filter(settings, text, source, status)
+    except FleetInputError as err:
+        return no_update, no_update, t(err.code, checked_lang(lang), **err.params)
+    options = Patch()
+    options["quickFilterText"] = chosen.text
+    return options, chosen.filter_model(), ""
+
+
+def make_thresholds(values: tuple[Any, ...], lang: Any, view: dict[str, Any] | None) -> tuple[Any, str]:
+    """(the view with these alert limits, a message); a bad box keeps the last good limits."""
+    lang = checked_lang(lang)
+    raw = dict(zip(("temp_low", "temp_high", "hum_low", "hum_high"), values, strict=True))
+    try:
+        limits = Thresholds.parse(raw, "C").as_dict()
+    except LiveInputError as err:
+        field = err.params.get("field")
+        return no_update, t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
+    if view is None:
+        raise PreventUpdate  # the page is going
+    return {**view, "thresholds": limits, "lang": lang}, ""
+
+
+def make_language(
+    settings: Settings, lang: Any, filters: tuple[Any, Any, Any], view: Any
+) -> tuple[Any, list[dict[str, str]], Any]:
+    """(a grid in ``lang`` keeping the filters shown, the source choices and the view in ``lang``). The view changes
+    in the same answer as the grid, so the stream sends the rows to the new grid, not the old."""
+    lang = checked_lang(lang)
+    try:
+        chosen = checked_filter(settings, *filters)
+    except FleetInputError:
+        chosen = FleetFilter()  # its message is shown already
+    choices = source_choices(sorted({s.source for s in polled_stations(settings).values()}), lang)
+    if not isinstance(view, dict):
+        raise PreventUpdate  # the page is going
+    if "grid" not in view and lang == DEFAULT_LANG and chosen == FleetFilter():
+        return no_update, choices, {**view, "lang": lang, "grid": 0}  # the page's first grid is this one
+    grid = make_grid(lang, chosen.text, chosen.filter_model())
+    return grid, choices, {**view, "lang": lang, "grid": int(view.get("grid") or 0) + 1}  # a new grid: rows again
+
+
+def live_link(selected: Any, lang: Any) -> tuple[Any, str]:
+    """(where Open on Live goes, a message): ``/live?stations=a,b`` for the ticked rows."""
+    lang = checked_lang(lang)
+    keys = [r["id"] for r in selected or () if isinstance(r, dict) and isinstance(r.get("id"), str)]
+    keys = [k for k in dict.fromkeys(keys) if 0 < len(k) <= MAX_ID_CHARS and "," not in k]
+    if not keys:
+        return no_update, t("fleet.err.none_selected", lang)
+    if len(keys) > MAX_STATIONS:
+        return no_update, t("fleet.err.too_many", lang, limit=MAX_STATIONS)
+    return "/live?" + urllib.parse.urlencode({"stations": ",".join(keys)}, safe=",:"), ""
+
+
+def selected_text(selected: Any, lang: Any) -> str:
+    n = len(selected) if isinstance(selected, list) else 0
+    return t("fleet.selected", checked_lang(lang), n=n) if n else ""
+
+
+def register(app: Dash, settings: Settings) -> None:
+    async def filters(text: Any, source: Any, status: Any, lang: Any) -> tuple[Any, Any, str]:
+        return make_filter(settings, text, source, status, lang)
+
+    app.callback(
+        Output(ids.FLEET_GRID, "dashGridOptions"),
+        Output(ids.FLEET_GRID, "filterModel"),
+        Output(ids.FLEET_MESSAGE, "children"),
+        Input(ids.FLEET_FIND, "value"),
+        Input(ids.FLEET_SOURCE, "value"),
+        Input(ids.FLEET_STATE, "value"),
+        State(ids.LANG, "value"),
+    )(filters)
+
+    async def thresholds(*args: Any) -> tuple[Any, str]:
+        *values, lang, view = args
+        return make_thresholds(tuple(values), lang, view)
+
+    app.callback(
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Output(ids.FLEET_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.FLEET_TEMP_LOW, "value"),
+        Input(ids.FLEET_TEMP_HIGH, "value"),
+        Input(ids.FLEET_HUM_LOW, "value"),
+        Input(ids.FLEET_HUM_HIGH, "value"),
+        State(ids.LANG, "value"),
+        State(ids.FLEET_VIEW, "data"),
+        prevent_initial_call=True,
+    )(thresholds)
+
+    async def language(lang: Any, text: Any, source: Any, status: Any, view: Any) -> tuple[Any, Any, Any]:
+        return make_language(settings, lang, (text, source, status), view)
+
+    app.callback(
+        Output(ids.FLEET_TABLE, "children"),
+        Output(ids.FLEET_SOURCE, "options"),
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Input(ids.LANG, "value"),
+        State(ids.FLEET_FIND, "value"),
+        State(ids.FLEET_SOURCE, "value"),
+        State(ids.FLEET_STATE, "value"),
+        State(ids.FLEET_VIEW, "data"),
+        prevent_initial_call="initial_duplicate",
+    )(language)
+
+    register_selection(app)
+    register_stream(app, settings)
+
+
+def register_selection(app: Dash) -> None:
+    """The count of rows ticked, and Open on Live."""
+
+    async def selection(selected: Any, lang: Any) -> str:
+        return selected_text(selected, lang)
+
+    app.callback(Output(ids.FLEET_SELECTED, "children"), Input(ids.FLEET_GRID, "selectedRows"),
+                 Input(ids.LANG, "value"))(selection)  # fmt: skip
+
+    async def open_live(n_clicks: int | None, selected: Any, lang: Any) -> tuple[Any, str]:
+        if not n_clicks:
+            raise PreventUpdate
+        return live_link(selected, lang)
+
+    app.callback(
+        Output(ids.FLEET_GO, "href"),
+        Output(ids.FLEET_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.FLEET_OPEN, "n_clicks"),
+        State(ids.FLEET_GRID, "selectedRows"),
+        State(ids.LANG, "value"),
+        prevent_initial_call=True,
+    )(open_live)
+
+
+def register_stream(app: Dash, settings: Settings) -> None:
+    async def fleet_stream(number: int | None) -> int:
+        if not number:
+            raise PreventUpdate  # only for a page visit
+        await stream(settings, number)
+        return number
+
+    app.callback(Output(ids.FLEET_ENDED, "data"), Input(ids.FLEET_STREAM, "data"), websocket=True, persistent=True)(
+        fleet_stream
+    )
+    register_watchdog(app, interval=ids.FLEET_WATCHDOG, beat=ids.FLEET_BEAT, stream=ids.FLEET_STREAM,
+                      view=ids.FLEET_VIEW, status=ids.FLEET_STATUS, state="looplensFleet")  # fmt: skip
+    # The rows on screen, so a push carries theirs first: looked at each beat of the stream,
+    # told only when they change.
+    app.clientside_callback(
+        f"""(beat, view) => {{
+            const none = window.dash_clientside.no_update;
+            let shown = [];
+            try {{
+                shown = dash_ag_grid.getApi('{ids.FLEET_GRID}').getRenderedNodes().map(n => n.id).slice(0, 200);
+            }} catch (e) {{ return none; }}
+            if (!view || JSON.stringify(shown) === JSON.stringify(view.shown || [])) return none;
+            return Object.assign({{}}, view, {{shown: shown}});
+        }}""",
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Input(ids.FLEET_BEAT, "data"),
+        State(ids.FLEET_VIEW, "data"),
+        prevent_initial_call=True,
+    )
+    # The rows that changed, as a transaction on the rows the grid has (AG Grid refuses an
+    # update of a row it has not: a grid made anew for a language gets every row next).
+    app.clientside_callback(
+        f"""(sent, rows, applied) => {{
+            const none = window.dash_clientside.no_update;
+            let api = null;
+            try {{ api = dash_ag_grid.getApi('{ids.FLEET_GRID}'); }} catch (e) {{ return none; }}
+            if (!rows || !rows.length || !api || api.isDestroyed()) return none;
+            const update = rows.filter(r => api.getRowNode(r.id));
+            if (update.length) api.applyTransaction({{update: update}});
+            window.looplensFleetApplied = (window.looplensFleetApplied || 0) + update.length;  // a bench reads it
+            return (applied || 0) + update.length;
+        }}""",
+        Output(ids.FLEET_APPLIED, "data"),
+        Input(ids.FLEET_ROWS_SENT, "data"),
+        State(ids.FLEET_ROWS, "data"),
+        State(ids.FLEET_APPLIED, "data"),
+        prevent_initial_call=True,
+    )
+    # Leaving the page empties its view at once: a stream that asks meanwhile ends.
+    app.clientside_callback(
+        f"(path) => path === '{PAGE_PATH}' ? window.dash_clientside.no_update : null",
+        Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
+        Input(ids.PAGES_LOCATION, "pathname"),
+        prevent_initial_call=True,
+    )

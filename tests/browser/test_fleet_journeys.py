@@ -1,0 +1,104 @@
+"""Fleet page journeys: 2,000 simulated sensors written into the store every second (a
+synthetic feed: polling 2,000 stations over HTTP would take the test machine's cores),
+the real app, headless Chromium."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+import ids
+from scripts.fleet_feed import FleetFeed
+from services.core.settings import Settings
+from services.sensors.stations import fleet
+from tests.browser.helpers import assert_clean, wait_until
+
+pytestmark = pytest.mark.browser
+
+SENSORS = 2000
+
+
+@pytest.fixture
+def big(tmp_path):
+    """Settings for a fleet of 2,000, and the feed writing their readings every second."""
+    settings = Settings(data_dir=tmp_path / "data", sensor_stations=SENSORS, trace_port=0)
+    with FleetFeed(settings.store_path, fleet(SENSORS), period_s=settings.collector_period_s) as feed:
+        wait_until(lambda: feed.rounds >= 1, 10, "the first readings")
+        yield settings, feed
+
+
+def grid(duo, expression: str):
+    """``expression`` over AG Grid's API (``api``) in the page; None until the grid is up."""
+    api = f"dash_ag_grid.getApi('{ids.FLEET_GRID}')"
+    return duo.driver.execute_script(f"try {{ const api = {api}; return {expression}; }} catch (e) {{ return null; }}")
+
+
+def displayed(duo) -> list[dict]:
+    rows = "[...Array(api.getDisplayedRowCount()).keys()].map(i => api.getDisplayedRowAtIndex(i).data)"
+    return grid(duo, rows) or []
+
+
+def click(duo, selector: str) -> None:
+    """Click what ``selector`` finds, brought to the middle of the window first (the small test
+    window has Dash's dev-tools bar along its bottom)."""
+    element = duo.find_element(selector)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def open_fleet(start, settings):
+    duo = start(settings, "/")
+    duo.find_element("a[href='/fleet']").click()
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    return duo
+
+
+def test_filter_by_text_and_status_sort_and_a_silent_sensor_shows_offline(start, big):
+    settings, feed = big
+    duo = open_fleet(start, settings)
+    box = duo.find_element(f"#{ids.FLEET_FIND}")
+    box.send_keys("sim-19")
+    wait_until(lambda: len(displayed(duo)) == 100, 5, "the rows matching the text")
+    assert all("sim-19" in row["name"] for row in displayed(duo))
+    for _ in range(4):  # longer than a search can be: told so, the last filter stays
+        box.send_keys("x" * 20)  # (in bursts, as a person types: 50 keys in one go overflow React)
+        time.sleep(0.1)
+    duo.wait_for_contains_text(f"#{ids.FLEET_MESSAGE}", "at most 60 characters", timeout=5)
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(Keys.BACKSPACE)
+    wait_until(lambda: len(displayed(duo)) == SENSORS, 5, "every row again")
+    assert duo.find_element(f"#{ids.FLEET_MESSAGE}").text == ""
+
+    duo.find_element(f"#{ids.FLEET_STATE} input[value='offline']").click()
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == 0, 5, "no sensor offline")
+    silenced_at = time.monotonic()
+    feed.silence("sim-0500")
+    wait_until(lambda: [r["id"] for r in displayed(duo)] == ["sim-0500"], 8, "the silent sensor, offline")
+    assert time.monotonic() - silenced_at < 3 * settings.collector_period_s + 3  # 3 periods, then the next push
+    assert displayed(duo)[0]["state"].startswith("offline since ")
+
+    duo.find_element(f"#{ids.FLEET_STATE} input[value='*']").click()
+    wait_until(lambda: len(displayed(duo)) == SENSORS, 5, "every row again")
+    click(duo, ".ag-header-cell[col-id='t'] .ag-header-cell-label")  # ascending
+    wait_until(lambda: grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc", 5, "sorted")
+    temps = [row["t"] for row in displayed(duo) if row["t"] is not None]
+    assert temps[:50] == sorted(temps)[:50] and temps[0] == min(temps)
+    assert_clean(duo)
+
+
+def test_tick_two_sensors_and_open_them_on_live(start, big):
+    settings, _feed = big
+    duo = open_fleet(start, settings)
+    duo.find_element(f"#{ids.FLEET_OPEN}").click()  # nothing ticked yet: told what to do
+    duo.wait_for_contains_text(f"#{ids.FLEET_MESSAGE}", "Tick one or more sensors", timeout=5)
+    for n, row in enumerate(("shanghai", "shenzhen"), 1):
+        click(duo, f".ag-pinned-left-cols-container .ag-row[row-id='{row}'] input[type=checkbox]")
+        duo.wait_for_text_to_equal(f"#{ids.FLEET_SELECTED}", f"{n} selected", timeout=5)
+    duo.find_element(f"#{ids.FLEET_OPEN}").click()
+    wait_until(lambda: "/live?stations=shanghai,shenzhen" in duo.driver.current_url, 5, "Live's address")
+    wait_until(lambda: "Shanghai" in duo.find_element(f"#{ids.LIVE_STATIONS}").text, 10, "Live's stations")
+    chosen = duo.find_element(f"#{ids.LIVE_STATIONS}").text
+    assert "Shenzhen" in chosen and "Beijing" not in chosen
+    assert_clean(duo)

@@ -1,0 +1,96 @@
+"""Fleet page callbacks called as plain functions: bad filters and selections are told in
+the page's language, never raised; Open on Live links the ticked sensors; a push carries only
+the rows that changed, those on screen first, within its budget."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+
+import pytest
+from dash import no_update
+
+import ids
+from callbacks.fleet import live_link, make_filter, make_language, make_thresholds, selected_text
+from callbacks.fleet_stream import FleetStream, view_of
+from scripts.fleet_feed import Reading
+from services.core.settings import Settings
+from services.live.store import ReadingStore
+from services.live.view import MAX_STATIONS
+from services.sensors.stations import fleet
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=tmp_path / "data", sensor_stations=20)
+
+
+def test_a_good_filter_patches_the_quick_filter_and_sets_the_model(settings):
+    options, model, message = make_filter(settings, "sim", "simulator", "offline", "en")
+    assert message == "" and model["status"]["filter"] == "offline"
+    assert options.to_plotly_json()["operations"][0]["params"]["value"] == "sim"
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "status", "words"),
+    [
+        ("x" * 61, "*", "*", "最多 60"),
+        ("\x07", "*", "*", "控制字符"),
+        ("", "nowhere", "*", "数据源"),
+        ("", "*", "zzz", "状态"),
+    ],
+)
+def test_a_bad_filter_is_told_in_the_language_and_changes_nothing(settings, text, source, status, words):
+    options, model, message = make_filter(settings, text, source, status, "zh")
+    assert options is no_update and model is no_update and words in message
+
+
+def test_open_on_live_links_the_ticked_sensors_and_refuses_none_or_too_many():
+    href, message = live_link([{"id": "beijing"}, {"id": "home:kitchen"}, {"id": "beijing"}], "en")
+    assert message == "" and urllib.parse.urlsplit(href).path == "/live"
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(href).query) == {"stations": ["beijing,home:kitchen"]}
+    assert live_link([], "zh")[1] == "请先勾选一个或多个传感器。"
+    assert live_link([{"nope": 1}, "junk", None], "en")[0] is no_update
+    too_many = [{"id": f"sim-{i:04d}"} for i in range(MAX_STATIONS + 1)]
+    assert str(MAX_STATIONS) in live_link(too_many, "en")[1]
+    assert selected_text([{"id": "a"}, {"id": "b"}], "zh") == "已选 2 个" and selected_text(None, "en") == ""
+
+
+def test_thresholds_go_into_the_view_and_a_bad_one_is_told():
+    view, message = make_thresholds(("", "30", "", ""), "en", {"stream": 5})
+    assert message == "" and view["thresholds"]["temp_high"] == 30.0 and view["stream"] == 5
+    view, message = make_thresholds(("40", "30", "", ""), "en", {"stream": 5})
+    assert view is no_update and message
+
+
+def test_the_first_grid_stays_in_english_and_a_new_language_makes_a_new_one(settings):
+    grid, _choices, view = make_language(settings, "en", ("", "*", "*"), {"stream": 1})
+    assert grid is no_update and view == {"stream": 1, "grid": 0, "lang": "en"}
+    grid, choices, view = make_language(settings, "zh", ("sim", "*", "*"), {"stream": 1, "grid": 2})
+    assert view == {"stream": 1, "grid": 3, "lang": "zh"}
+    assert grid.columnDefs[0]["headerName"] == "传感器" and grid.dashGridOptions["quickFilterText"] == "sim"
+    assert choices[0]["label"] == "全部"
+
+
+def test_the_stream_reads_only_what_it_can_use_from_the_view():
+    lang, thresholds, shown = view_of({"lang": "xx", "thresholds": {"temp_high": "hot"}, "shown": ["a", 3] * 300})
+    assert lang == "en" and thresholds.temp_high is None and shown == ["a"] * 100  # of the first 200
+
+
+def test_a_push_carries_only_changed_rows_within_its_budget_and_never_as_an_input(tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", sensor_stations=2000)
+    now = time.time()
+    with ReadingStore(settings.store_path) as store:
+        store.add([(Reading(s.id, now - 1, 20.0, 50.0), int(now * 1000)) for s in fleet(2000)])
+        stream = FleetStream(settings, store, 1)
+        stream.lang, stream.grid, stream._page_rows = "en", 1, False
+        stream._build()
+        store.add([(Reading(s.id, now, 21.0, 50.0), int(now * 1000)) for s in fleet(2000)[:500]])
+        updates = dict(stream.follow(shown=["sim-0400"]))
+        rows = updates[ids.FLEET_ROWS]["data"]
+        assert updates[ids.FLEET_ROWS_SENT] == {"data": 1}
+        assert rows[0]["id"] == "sim-0400" and all(r["t"] == 21.0 for r in rows)  # on screen first, only changed
+        assert sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in rows) <= 15_000
+        assert stream.statistics()["waiting"] == 500 - len(rows)
+        assert dict(stream.follow(shown=[])).get(ids.FLEET_ROWS, {"data": []})["data"][0]["t"] == 21.0  # the rest next
