@@ -75,6 +75,13 @@ TRACE_SLOW_TITLE = "trace-slow-title"  # the slow table's heading, which names i
 TRACE_TASK = "trace-task"  # store: the serial of the task being inspected
 TRACE_INSPECT = "trace-inspect"
 TRACE_CANCEL = "trace-cancel"
+TRACE_AGENTS = "trace-agents"  # store (the browser's): the agents this page added, [{"id", "url"}], no token
+TRACE_AGENT_URL = "trace-agent-url"
+TRACE_AGENT_TOKEN = "trace-agent-token"
+TRACE_AGENT_ADD = "trace-agent-add"
+TRACE_DIAGNOSIS = "trace-diagnosis"
+TRACE_DIAGNOSIS_TITLE = "trace-diagnosis-title"
+TRACE_FINDING = "trace-finding"  # pattern id type: a finding's "show its rows" button ({"type", "index"})
 
 LAB_N = "lab-n"
 LAB_LATENCY = "lab-latency"

@@ -16,6 +16,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
+from callbacks import trace_agents
 from callbacks.guard import guarded
 from callbacks.i18n import checked_lang
 from callbacks.tracing import failed, failure, loop_of, trace_client
@@ -23,6 +24,7 @@ from services.core.errors import ActionRefused, TraceError
 from services.core.i18n import t
 from services.core.settings import Settings
 from services.ops.guard import Guard
+from services.tracing.agents import is_agent
 from services.tracing.limits import MAX_BLOCK_MS, MESSAGE_PARAMS
 from services.tracing.view import TraceView
 from views import HIDDEN, SHOWN
@@ -107,9 +109,10 @@ async def cancel(
     loop = loop_of(picked)
     try:
         async with trace_client(settings, loop) as client:
-            return note("trace.cancelled", name=await client.cancel(serial))
+            name = await client.cancel(serial)
     except TraceError as err:
         return failure(err, loop)
+    return note("trace.cancelled_agent" if is_agent(loop) else "trace.cancelled", name=name)
 
 
 async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -122,7 +125,7 @@ async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] 
             doc = await client.export(shown.window_s)
     except TraceError as err:
         return no_update, failure(err, shown.loop)
-    name = f"looplens-trace-{shown.loop}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    name = f"looplens-trace-{shown.loop.replace(':', '-')}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), None
 
 
@@ -135,6 +138,7 @@ def register(app: Dash, settings: Settings) -> None:
     guard = Guard(settings)
     _register_loop_actions(app, settings, guard)
     _register_task_actions(app, settings, guard)
+    trace_agents.register(app, settings, guard)
 
     async def show(data: Any, lang: str | None) -> Any:
         return show_note(data, checked_lang(lang))
@@ -171,11 +175,16 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
     async def download(n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
         return await export(settings, n_clicks, view)
 
-    async def forget(_loop: Any) -> None:
-        return None  # an action's outcome belongs to the loop it was asked of
+    async def forget(_loop: Any, shown: Any) -> Any:
+        """An action's outcome belongs to the loop it was asked of (an agent's arrival is
+        news of the loop it switched to)."""
+        return no_update if isinstance(shown, dict) and shown.get("key") == "trace.agent.added" else None
 
     app.callback(
-        Output(ids.TRACE_NOTE, "data", allow_duplicate=True), Input(ids.TRACE_LOOP, "value"), prevent_initial_call=True
+        Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
+        Input(ids.TRACE_LOOP, "value"),
+        State(ids.TRACE_NOTE, "data"),
+        prevent_initial_call=True,
     )(forget)
 
     app.callback(

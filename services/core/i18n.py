@@ -751,6 +751,64 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The trace stream hit a problem and is restarting…",
         "zh": "追踪数据流出现问题，正在重新启动……",
     },
+    # the Trace page's agents (services.tracing.agents) and diagnosis
+    "trace.loop.agent": {"en": "agent {address}", "zh": "代理 {address}"},
+    "trace.agent.title": {"en": "Trace your own program", "zh": "追踪你自己的程序"},
+    "trace.agent.hint": {
+        "en": "Run it with looplens trace app.py, then give the address and token the agent prints.",
+        "zh": "用 looplens trace app.py 运行它，再填入代理打印的地址和令牌。",
+    },
+    "trace.agent.url": {"en": "Agent URL", "zh": "代理地址"},
+    "trace.agent.token": {"en": "Agent token", "zh": "代理令牌"},
+    "trace.agent.add": {"en": "Add agent", "zh": "添加代理"},
+    "trace.agent.added": {
+        "en": "Added the agent at {address} (pid {pid}): it is in the loop switch now.",
+        "zh": "已添加位于 {address} 的代理（pid {pid}）：它已在事件循环切换中。",
+    },
+    "trace.err.agent_url": {
+        "en": "An agent's URL is http://host:port, as the agent prints it.",
+        "zh": "代理地址的格式为 http://主机:端口，与代理打印的一致。",
+    },
+    "trace.err.agent_token_form": {
+        "en": "Give the agent's token: the one it printed at start.",
+        "zh": "请填写代理的令牌：它启动时打印的那个。",
+    },
+    "trace.err.agent_token": {
+        "en": "The agent refused the token: give the one it printed at start.",
+        "zh": "代理拒绝了该令牌：请填写它启动时打印的令牌。",
+    },
+    "trace.err.agent_unreachable": {
+        "en": "The agent does not answer: is the program still running, at that address?",
+        "zh": "代理无响应：程序是否仍在运行？地址是否正确？",
+    },
+    "trace.err.agent_unknown": {
+        "en": "This agent is no longer known here: add it again with its URL and token.",
+        "zh": "这里已不再记录该代理：请用其地址和令牌重新添加。",
+    },
+    "trace.err.forbidden": {"en": "The trace service refused the operator token.", "zh": "追踪服务拒绝了操作员令牌。"},
+    "trace.cancelled_agent": {"en": "Cancelled {name}.", "zh": "已取消 {name}。"},
+    "trace.status.agent": {
+        "en": "Tracing the program at {address} (pid {pid}) · {window} s window",
+        "zh": "正在追踪位于 {address} 的程序（pid {pid}）· {window} 秒窗口",
+    },
+    "trace.col.stuck": {"en": "Stuck at", "zh": "卡在"},
+    "trace.stack": {"en": "stack", "zh": "调用栈"},
+    "trace.diag.title": {"en": "Diagnosis", "zh": "诊断"},
+    "trace.diag.none": {
+        "en": "No finding: nothing looks wrong in the last {window} s.",
+        "zh": "没有发现：最近 {window} 秒内没有异常。",
+    },
+    "trace.diag.own": {
+        "en": "Findings are made for an agent's program; pick one in the loop switch, or add one.",
+        "zh": "诊断针对代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
+    },
+    "trace.diag.waiting": {"en": "Asking the agent for findings…", "zh": "正在向代理请求诊断……"},
+    "trace.diag.times": {"en": "({n} times)", "zh": "（{n} 次）"},
+    "trace.diag.show": {"en": "Show on the timeline", "zh": "在时间线上显示"},
+    "trace.diag.shown": {
+        "en": "{n} rows highlighted on the timeline and in the slow table.",
+        "zh": "已在时间线和慢回调表中突出显示 {n} 个回调。",
+    },
     "sources.title": {"en": "Sources", "zh": "数据源"},
     "sources.lead": {
         "en": "Where readings come from: the simulator, your MQTT broker (Zigbee2MQTT, Tasmota, ESPHome, Shelly, Home Assistant discovery), Open-Meteo weather or a Home Assistant server. Changes apply without a restart.",

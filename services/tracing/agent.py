@@ -63,6 +63,7 @@ from services.tracing.hub import TraceHub, answer_since, row_cost_ns, window_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
 from services.tracing.primitives import Primitives, primitive_events
+from services.tracing.program import machinery
 from services.tracing.recording import Tape
 from services.tracing.routes import TOKEN_HEADER, control_refusal, trace_routes
 
@@ -88,6 +89,9 @@ class AgentHub(TraceHub):
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
         self._handler = loop.get_exception_handler()
         self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
+
+    def internal(self, c: Callback) -> bool:
+        return machinery(self, c)  # the program's code is its own, not looplens's
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
         answer = super().poll(after, window_s)
