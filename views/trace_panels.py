@@ -48,6 +48,7 @@ def diagnosis_section() -> html.Section:
     )
 
 
+STEP = " · step "  # how the agent names a task's step in a finding: the task, then this, then its coroutine
 SAME = ("where", "name", "by", "site", "task", "error", "message")  # what makes two findings one
 
 
@@ -64,9 +65,19 @@ def grouped(findings: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, l
     return list(groups.values())
 
 
+def said(name: Any, lang: str) -> Any:
+    """A callback's name as the agent gives it ("Task-8 · step main"), its step in ``lang``."""
+    if not isinstance(name, str) or STEP not in name:
+        return name
+    lane, _, coro = name.partition(STEP)
+    return f"{lane} · {t('trace.step', lang, coro=coro)}"
+
+
 def _finding(index: int, finding: dict[str, Any], count: int, seqs: list[int], lang: str) -> html.Li:
     given = finding.get("params")
-    params: dict[str, Any] = given if isinstance(given, dict) else {}
+    params: dict[str, Any] = {
+        k: said(v, lang) if k in ("name", "by") else v for k, v in (given if isinstance(given, dict) else {}).items()
+    }
     text_id = f"trace-finding-text-{index}"
     show = (
         html.Button(

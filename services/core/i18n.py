@@ -756,7 +756,7 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.agent.title": {"en": "Trace your own program", "zh": "追踪你自己的程序"},
     "trace.agent.hint": {
         "en": "Run it with looplens trace app.py, then give the address and token the agent prints.",
-        "zh": "用 looplens trace app.py 运行它，再填入代理打印的地址和令牌。",
+        "zh": "在程序中调用 looplens.agent.start()，或用 looplens 的追踪命令运行它，再填入代理打印的地址和令牌。",
     },
     "trace.agent.url": {"en": "Agent URL", "zh": "代理地址"},
     "trace.agent.token": {"en": "Agent token", "zh": "代理令牌"},

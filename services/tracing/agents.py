@@ -93,11 +93,12 @@ class AgentBook:
         """Keep an agent; its new key."""
         self._cache.expire()
         while len(self._cache) >= KEPT + 1:  # + the "dropped" counter
-            oldest, _ = self._cache.peekitem(last=False)
-            if oldest == "dropped":
-                break
+            oldest, value = self._cache.peekitem(last=False)
             self._cache.delete(oldest)
-            self._cache.incr("dropped")
+            if oldest == "dropped":  # the counter is no agent: kept, as the newest item
+                self._cache.set("dropped", value)
+                continue
+            self._cache.incr("dropped", default=0)
         key = "p" + secrets.token_urlsafe(12)  # never "s<n>", a settings' agent
         self._cache.set(f"a:{key}", (url, token), expire=KEEP_S)
         self._cache.add("dropped", 0)
