@@ -128,18 +128,23 @@ def breakable(name: str) -> list[Any]:
     return [item for part in parts[:-1] for item in (f"{part}.", html.Wbr())] + [parts[-1]]
 
 
+def stuck_line(culprit: dict[str, Any]) -> str:
+    path, line, function = culprit["where"][:3]
+    return f"{os.path.basename(str(path))}:{line} ({function})"
+
+
+def stack_details(culprit: dict[str, Any], lang: str) -> html.Details:
+    """The loop thread's stack when it was stuck, opened on demand."""
+    stack = "\n".join(f"{frame[0]}:{frame[1]} ({frame[2]})" for frame in culprit.get("stack") or ())
+    return html.Details([html.Summary(t("trace.stack", lang)), html.Pre(stack, className="task-stack")])
+
+
 def stuck_cell(culprit: dict[str, Any] | None, lang: str) -> Any:
     """Where an agent saw a slow callback stuck: file:line (function), its stack on demand."""
     if not culprit or not culprit.get("where"):
         return html.Td("")
-    path, line, function = culprit["where"][:3]
-    stack = "\n".join(f"{frame[0]}:{frame[1]} ({frame[2]})" for frame in culprit.get("stack") or ())
     return html.Td(
-        [
-            html.Span(f"{os.path.basename(str(path))}:{line} ({function})", className="stuck-at"),
-            html.Details([html.Summary(t("trace.stack", lang)), html.Pre(stack, className="task-stack")]),
-        ],
-        className="mono stuck",
+        [html.Span(stuck_line(culprit), className="stuck-at"), stack_details(culprit, lang)], className="mono stuck"
     )
 
 
@@ -196,6 +201,9 @@ def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
     stack = info.get("stack") or []
     site = info["site"] or t("trace.inspect.site_unknown", lang)
     rows = [("name", info["name"]), ("coro", info["coro"]), ("site", site), ("state", task_state(info["state"], lang))]
+    stuck = info.get("stuck") if isinstance(info.get("stuck"), dict) and info["stuck"].get("where") else None
+    if stuck:  # an agent saw one of its steps stuck
+        rows.append(("stuck", t("trace.inspect.stuck_at", lang, where=stuck_line(stuck), ms=stuck.get("ms", "?"))))
     return [
         html.Dl(
             [
@@ -205,6 +213,7 @@ def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
             ],
             className="task-facts",
         ),
+        *((stack_details(stuck, lang),) if stuck else ()),
         html.Div(t("trace.inspect.stack", lang), className="task-stack-title"),
         html.Pre("\n".join(stack) if stack else t("trace.inspect.no_stack", lang), className="task-stack"),
     ]

@@ -792,6 +792,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "正在追踪位于 {address} 的程序（pid {pid}）· {window} 秒窗口",
     },
     "trace.col.stuck": {"en": "Stuck at", "zh": "卡在"},
+    "trace.inspect.stuck": {"en": "Last stuck", "zh": "上次卡住"},
+    "trace.inspect.stuck_at": {"en": "{where} for {ms} ms", "zh": "{where}，{ms} 毫秒"},
     "trace.stack": {"en": "stack", "zh": "调用栈"},
     "trace.diag.title": {"en": "Diagnosis", "zh": "诊断"},
     "trace.diag.none": {

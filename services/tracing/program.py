@@ -7,9 +7,10 @@ for the app's loops, is the reverse: looplens's sources are the app.)"""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from services.tracing.columns import Callback
-from services.tracing.culprit import _LIBRARY
+from services.tracing.culprit import _LIBRARY, Culprits
 from services.tracing.hub import _APP_SOURCES, INTERNAL_KEPT, TraceHub
 
 
@@ -34,3 +35,12 @@ def machinery(hub: TraceHub, c: Callback) -> bool:
             hub._internal.clear()  # noqa: SLF001
         hub._internal[key] = known  # noqa: SLF001
     return known
+
+
+def last_stuck(culprits: Culprits, rows: list[Callback], serial: int) -> dict[str, Any] | None:
+    """Where task ``serial``'s newest long step was stuck (``culprit``), with how long it
+    ran; None if none of its steps was sampled."""
+    for c in reversed(rows):
+        if c.task == serial and c.seq in culprits.kept and (culprit := culprits.of(c.seq)) is not None:
+            return {**culprit, "ms": round(c.duration_ns / 1e6, 1)}
+    return None

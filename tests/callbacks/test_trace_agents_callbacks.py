@@ -134,6 +134,9 @@ def test_on_an_agent_load_is_refused_and_a_task_is_inspected_cancelled_and_expor
     consumer = next(t["serial"] for t in tree["tasks"] if "consumer" in t["coro"])
     panel, shown = asyncio.run(inspect(settings, {"loop": loop, "serial": consumer}, "en"))
     assert "consumer" in str(panel) and shown != {"display": "none"}  # an agent's tasks can be cancelled
+    till = next(t["serial"] for t in tree["tasks"] if "till" in t["coro"])
+    panel, _shown = asyncio.run(inspect(settings, {"loop": loop, "serial": till}, "en"))
+    assert "Last stuck" in str(panel) and BLOCK_LINE in str(panel)  # where its newest long step was stuck
     download, note = asyncio.run(export(settings, 1, view))
     doc = json.loads(download["content"])
     assert any(BLOCK_LINE.split(":")[1] in e.get("args", {}).get("stuck_at", "") for e in doc["traceEvents"])
