@@ -81,6 +81,9 @@ TRACE_AGENT_TOKEN = "trace-agent-token"
 TRACE_AGENT_ADD = "trace-agent-add"
 TRACE_DIAGNOSIS = "trace-diagnosis"
 TRACE_DIAGNOSIS_TITLE = "trace-diagnosis-title"
+TRACE_TREE = "trace-tree"
+TRACE_TREE_TITLE = "trace-tree-title"
+TRACE_TREE_TASK = "trace-tree-task"  # pattern id type: a task's name in the tree ({"type", "index": serial})
 TRACE_FINDING = "trace-finding"  # pattern id type: a finding's "show its rows" button ({"type", "index"})
 
 LAB_N = "lab-n"

@@ -19,7 +19,7 @@ from dash.exceptions import PreventUpdate
 import ids
 from callbacks.guard import guarded
 from callbacks.i18n import checked_lang
-from callbacks.tracing import error_key
+from callbacks.tracing import error_key, loop_of
 from services.core.errors import ActionRefused, TraceError, TraceRefused
 from services.core.i18n import t
 from services.core.settings import Settings
@@ -124,6 +124,19 @@ def register(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
     )(guarded(guard, "agent", partial(add_agent, settings), refused_add))
+
+    async def inspect_from_tree(_clicks: list[Any], view: dict[str, Any] | None) -> dict[str, Any]:
+        picked = ctx.triggered_id
+        if not isinstance(picked, dict) or not ctx.triggered or not ctx.triggered[0].get("value"):
+            raise PreventUpdate  # a name that appeared, not one pressed
+        return {"loop": loop_of(view), "serial": int(picked["index"])}
+
+    app.callback(
+        Output(ids.TRACE_TASK, "data", allow_duplicate=True),
+        Input({"type": ids.TRACE_TREE_TASK, "index": ALL}, "n_clicks"),
+        State(ids.TRACE_VIEW, "data"),
+        prevent_initial_call=True,
+    )(inspect_from_tree)
 
     async def show_finding(_clicks: list[Any], values: list[Any]) -> tuple[Patch, dict[str, Any]]:
         seqs = picked_finding(values)

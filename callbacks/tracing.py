@@ -35,6 +35,7 @@ from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView
 from views.trace_panels import make_diagnosis
+from views.trace_tree import make_task_tree
 from views.tracing import (
     counters_text,
     make_focus_patch,
@@ -143,6 +144,7 @@ class _Stream(PageStream):
         self._focus: tuple[int, ...] = ()  # the rows highlighted in what was pushed
         self._diagnosis_at = 0.0
         self._findings: dict[str, Any] | None = None  # the last pushed
+        self._tree: dict[str, Any] | None = None
         self._counters_at = 0.0
         self._watched_at = 0.0
         self._retry_at = 0.0  # after a failed turn: when to ask the trace service again
@@ -181,7 +183,7 @@ class _Stream(PageStream):
             update = session.feed(await self.client.poll(-1, view.window_s))
             self.push(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
             self._counters_at = self._diagnosis_at = 0.0  # its counters, status and findings now, in its language
-            self._focus, self._findings = view.focus, None
+            self._focus, self._findings, self._tree = view.focus, None, None
         else:
             paused_before, session.view = session.view.paused, view
             if view.paused != paused_before:
@@ -215,7 +217,9 @@ class _Stream(PageStream):
         return make_slow_table(session.slow_rows(), view.slow_ms, view.lang, set(view.focus))
 
     async def diagnose(self, session: TraceSession, lang: str) -> None:
-        """An agent's findings, every ``DIAGNOSIS_EVERY_S``; for the app's own loops, where to find some."""
+        """An agent's findings and task tree, every ``DIAGNOSIS_EVERY_S``, each pushed when it
+        changed (a panel pushed again loses the keyboard's focus in it); for the app's own
+        loops, once, where to find them."""
         if time.monotonic() - self._diagnosis_at < DIAGNOSIS_EVERY_S:
             return
         self._diagnosis_at = time.monotonic()
@@ -223,11 +227,16 @@ class _Stream(PageStream):
         if not self.where.agent:
             self._diagnosis_at = float("inf")  # said once per picture
             self.push(ids.TRACE_DIAGNOSIS, {"children": make_diagnosis(None, session.limits, view.window_s, lang)})
+            self.push(ids.TRACE_TREE, {"children": make_task_tree(None, lang)})
             return
         found = await self.client.diagnosis(view.window_s)
-        if found != self._findings:  # the same again: its buttons stay (and the keyboard's focus on them)
+        if found != self._findings:
             self._findings = found
             self.push(ids.TRACE_DIAGNOSIS, {"children": make_diagnosis(found, session.limits, view.window_s, lang)})
+        tree = await self.client.tree()
+        if tree != self._tree:
+            self._tree = tree
+            self.push(ids.TRACE_TREE, {"children": make_task_tree(tree, lang)})
 
     def push_status(self, lang: str) -> None:
         assert self.session is not None

@@ -8,7 +8,7 @@ from services.tracing.view import LOOPS, SLOW_MARKS_MS, WINDOWS_S
 from views import HIDDEN
 from views.controls import action_note, buttons, field, graph, head, read_only, segmented, text_box
 from views.i18n import T
-from views.trace_panels import agent_form, diagnosis_section
+from views.trace_panels import agent_form, diagnosis_section, tree_section
 from views.tracing import EMPTY_LAYOUT
 
 dash.register_page(__name__, path="/trace", title="Trace · looplens", name="Trace", order=2)
@@ -93,7 +93,10 @@ def layout(**_query: str) -> html.Div:
             _actions(),
             html.Div(id=ids.TRACE_MESSAGE, className="trace-message", role="status"),
             html.Div(id=ids.TRACE_COUNTERS, className="trace-counters"),
-            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
+            html.Div(
+                [graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"), tree_section()],
+                className="trace-main",
+            ),
             diagnosis_section(),
             _panels(),
             agent_form(),

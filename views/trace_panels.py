@@ -73,6 +73,19 @@ def said(name: Any, lang: str) -> Any:
     return f"{lane} · {t('trace.step', lang, coro=coro)}"
 
 
+def tree_section() -> html.Section:
+    """Beside the timeline: an agent's tasks, each under the one that made it (a region
+    the keyboard can reach and scroll)."""
+    tree = html.Div(
+        id=ids.TRACE_TREE,
+        className="tree-scroll",
+        tabIndex="0",
+        role="region",
+        **{"aria-labelledby": ids.TRACE_TREE_TITLE},  # type: ignore[arg-type]  # aria-* is not in Div's typed signature
+    )
+    return html.Section([html.H2(T("trace.tree.title"), id=ids.TRACE_TREE_TITLE), tree], className="card trace-tree")
+
+
 def _finding(index: int, finding: dict[str, Any], count: int, seqs: list[int], lang: str) -> html.Li:
     given = finding.get("params")
     params: dict[str, Any] = {

@@ -796,6 +796,14 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.inspect.stuck_at": {"en": "{where} for {ms} ms", "zh": "{where}，{ms} 毫秒"},
     "trace.stack": {"en": "stack", "zh": "调用栈"},
     "trace.diag.title": {"en": "Diagnosis", "zh": "诊断"},
+    "trace.tree.title": {"en": "Tasks: who made whom", "zh": "任务：谁创建了谁"},
+    "trace.tree.own": {
+        "en": "The task tree comes from an agent's program: pick one in the loop switch, or add one.",
+        "zh": "任务树来自代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
+    },
+    "trace.tree.none": {"en": "No task yet.", "zh": "还没有任务。"},
+    "trace.tree.awaits": {"en": "awaits {names}", "zh": "等待 {names}"},
+    "trace.tree.more": {"en": "… and {n} more tasks not shown.", "zh": "……另有 {n} 个任务未显示。"},
     "trace.diag.none": {
         "en": "No finding: nothing looks wrong in the last {window} s.",
         "zh": "没有发现：最近 {window} 秒内没有异常。",

@@ -9,6 +9,8 @@ import time
 import pytest
 
 import ids
+from app import create_app
+from scripts.server import free_port
 from tests.browser.helpers import assert_clean, wait_until
 from tests.browser.test_trace_journeys import lanes, points
 from tests.callbacks.test_trace_agents_callbacks import BLOCK_LINE, QUEUE_LINE, SHOP
@@ -22,6 +24,19 @@ return gd && gd.layout && gd.layout.shapes ? gd.layout.shapes.length : 0;
 """
 
 
+@pytest.fixture
+def open_page(dash_duo):
+    """The app on a port of its own (the default one may be another test run's on this
+    machine), at ``path``."""
+
+    def _open(settings, path: str):
+        dash_duo.start_server(create_app(settings), debug=True, dev_tools_hot_reload=False, port=free_port())
+        dash_duo.wait_for_page(url=dash_duo.server_url + path)
+        return dash_duo
+
+    return _open
+
+
 def add_agent(duo, url: str, token: str) -> None:
     box = duo.wait_for_element(f"#{ids.TRACE_AGENT_URL}", timeout=10)
     duo.clear_input(box)
@@ -32,9 +47,9 @@ def add_agent(duo, url: str, token: str) -> None:
     duo.find_element(f"#{ids.TRACE_AGENT_ADD}").click()
 
 
-def test_add_a_programs_agent_see_its_tasks_where_it_blocks_and_its_findings_linked_to_rows(start, settings, tmp_path):
+def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_rows(open_page, settings, tmp_path):
     with program(tmp_path / "shop.py", SHOP, [sys.executable, "-m", "looplens", "trace"]) as (process, url, token):
-        duo = start(settings, "/trace")
+        duo = open_page(settings, "/trace")
         duo.driver.set_window_size(1280, 1000)
         add_agent(duo, url, "not-its-token")
         duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "The agent refused the token", timeout=10)
@@ -53,6 +68,13 @@ def test_add_a_programs_agent_see_its_tasks_where_it_blocks_and_its_findings_lin
         wait_until(lambda: duo.driver.execute_script(SHAPES) > 0, 5, "bands over its rows on the timeline")
         wait_until(lambda: duo.find_elements(".slow-row.focus"), 5, "its rows in the slow table")
         assert all(BLOCK_LINE in row.text for row in duo.find_elements(".slow-row.focus"))
+
+        wait_until(lambda: any(b.text == "Task-8" for b in duo.find_elements(".tree-task")), 5, "the task tree")
+        next(
+            b for b in duo.find_elements(".tree-task") if b.text == "Task-8"
+        ).click()  # the blocking task, from the tree
+        duo.wait_for_text_to_equal(".task-name", "Task-8", timeout=5)
+        duo.wait_for_contains_text(f"#{ids.TRACE_INSPECT}", BLOCK_LINE, timeout=5)  # where it was last stuck
 
         duo.find_element(f"#{ids.TRACE_BLOCK}").click()  # an agent makes no load of its own
         duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "makes no load of its own", timeout=5)

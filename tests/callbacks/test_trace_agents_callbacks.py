@@ -119,6 +119,9 @@ def test_the_stream_on_an_agent_shows_its_lanes_where_it_blocked_and_its_finding
     findings = str(pushed["trace-diagnosis"]["children"])
     assert "A blocking call held the loop for" in findings and BLOCK_LINE in findings
     assert f"The queue made at {QUEUE_LINE} stayed full" in findings
+    tree = str(pushed["trace-tree"]["children"])
+    assert all(f"'{coro}'" in tree or coro in tree for coro in ("producer", "consumer", "till"))
+    assert "awaits Task-6, Task-7, Task-8" in tree  # main's gather
     status = stream_turn(settings, loop)  # the status comes with the counters
     assert f"pid {process.pid}" in str(status.get("trace-status", ""))
 

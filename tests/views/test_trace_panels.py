@@ -8,6 +8,7 @@ from typing import Any
 from services.tracing.view import TraceSession, TraceView
 from tests.views import helpers
 from views.trace_panels import make_diagnosis
+from views.trace_tree import make_task_tree
 from views.tracing import focus_shapes, make_slow_table
 
 
@@ -68,3 +69,22 @@ def test_a_findings_rows_are_bands_on_the_timeline_even_when_short():
     assert band["x0"] == 1000.0 and band["x1"] >= 1000.0 + 15_000 / 300 and band["yref"] == "y domain"
     assert focus_shapes([], 15) == []
     assert TraceView.from_store({"focus": [1, True, "2", 3]}).focus == (1, 3)  # whole numbers only
+
+
+def test_the_task_tree_nests_each_task_under_its_maker_and_says_what_it_awaits():
+    tree = {"tasks": [
+        {"serial": 1, "name": "looplens: lag probe", "coro": "_lag_probe", "alive": True, "parent": 0, "awaits": []},
+        {"serial": 5, "name": "Task-5", "coro": "main", "alive": True, "parent": 0, "awaits": [6, 7]},
+        {"serial": 6, "name": "Task-6", "coro": "producer", "alive": True, "parent": 5, "awaits": []},
+        {"serial": 7, "name": "Task-7", "coro": "consumer", "alive": False, "parent": 5, "awaits": []},
+    ]}  # fmt: skip
+    (shown, more) = make_task_tree(tree, "en")
+    (root,) = shown.children  # the tracer's own task is not the program's
+    summary, below = root.children.children
+    assert "Task-5" in texts(summary) and "awaits Task-6, Task-7" in texts(summary)
+    assert [item.children[0].children for item in below.children] == ["Task-6", "Task-7"]
+    assert below.children[1].className == "tree-node tree-done" and more is None
+    assert summary.children[0].id["index"] == 5  # its name inspects it
+    assert "等待 Task-6, Task-7" in texts(make_task_tree(tree, "zh"))
+    assert "comes from an agent's program" in texts(make_task_tree(None, "en"))
+    assert texts(make_task_tree({"tasks": []}, "en")) == "No task yet."
