@@ -17,7 +17,7 @@ from views.i18n import T
 
 def agent_form() -> html.Section:
     """URL and token of an agent (the token box never shows what was typed back)."""
-    url = dcc.Input(id=ids.TRACE_AGENT_URL, type="url", placeholder="http://127.0.0.1:40171", className="agent-url")
+    url = dcc.Input(id=ids.TRACE_AGENT_URL, type="text", placeholder="127.0.0.1:40171", className="agent-url")
     token = dcc.Input(id=ids.TRACE_AGENT_TOKEN, type="password", autoComplete="off", className="agent-token")
     return html.Section(
         [

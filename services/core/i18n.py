@@ -766,8 +766,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "已添加位于 {address} 的代理（pid {pid}）：它已在事件循环切换中。",
     },
     "trace.err.agent_url": {
-        "en": "An agent's URL is http://host:port, as the agent prints it.",
-        "zh": "代理地址的格式为 http://主机:端口，与代理打印的一致。",
+        "en": "An agent's URL is host:port (or http://host:port), as the agent prints it.",
+        "zh": "代理地址应为 主机:端口，即代理打印的 HTTP 地址。",
     },
     "trace.err.agent_token_form": {
         "en": "Give the agent's token: the one it printed at start.",

@@ -50,9 +50,11 @@ def address(url: str) -> str:
 
 
 def checked_url(text: object) -> str:
-    """An agent's base URL (``http://host:port``, a trailing ``/trace`` dropped), or
+    """An agent's base URL (``http://host:port``; host:port alone is taken as HTTP, a
+    trailing ``/trace`` is dropped), or
     ``TraceRefused("trace.err.agent_url")``."""
     url = str(text or "").strip().rstrip("/")
+    url = url if "://" in url or not url else f"http://{url}"  # host:port alone is plain HTTP
     url = url[: -len("/trace")] if url.endswith("/trace") else url
     try:
         parts = urlsplit(url)

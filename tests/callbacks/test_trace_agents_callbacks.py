@@ -83,7 +83,7 @@ def test_adding_an_agent_checks_it_switches_to_it_and_never_sends_its_token_back
     [
         ("agent", "wrong", "The agent refused the token"),
         ("nowhere", "any", "The agent does not answer"),
-        ("http://127.0.0.1", "any", "An agent's URL is http://host:port"),
+        ("http://127.0.0.1", "any", "An agent's URL is host:port"),
         ("agent", "", "Give the agent's token"),
     ],
 )

@@ -19,7 +19,7 @@ from services.tracing.program import program_file
         ("http://127.0.0.1:40171", "http://127.0.0.1:40171"),
         (" http://127.0.0.1:40171/trace ", "http://127.0.0.1:40171"),  # as the agent prints it
         ("https://box.lan:9/", "https://box.lan:9"),
-        ("127.0.0.1:40171", None),
+        ("127.0.0.1:40171", "http://127.0.0.1:40171"),  # plain HTTP, as the placeholder shows
         ("http://127.0.0.1", None),  # no port
         ("ftp://127.0.0.1:21", None),
         ("http://127.0.0.1:99999", None),
