@@ -35,7 +35,8 @@ def _node(task: dict[str, Any], children: dict[int, list[dict[str, Any]]], names
     if not below:
         return html.Li(head, className=state)
     inner = html.Ul([_node(child, children, names, lang) for child in below])
-    return html.Li(html.Details([html.Summary(head), inner], open=True), className=state)
+    made = html.Summary(t("trace.tree.made", lang, n=len(below)), className="tree-made")  # no button inside: a toggle
+    return html.Li([*head, html.Details([made, inner], open=True)], className=state)
 
 
 def make_task_tree(tree: dict[str, Any] | None, lang: str) -> list[Any]:

@@ -802,6 +802,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "任务树来自代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
     },
     "trace.tree.none": {"en": "No task yet.", "zh": "还没有任务。"},
+    "trace.tree.made": {"en": "the {n} it made", "zh": "它创建的 {n} 个任务"},
     "trace.tree.awaits": {"en": "awaits {names}", "zh": "等待 {names}"},
     "trace.tree.more": {"en": "… and {n} more tasks not shown.", "zh": "……另有 {n} 个任务未显示。"},
     "trace.diag.none": {

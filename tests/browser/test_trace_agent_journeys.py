@@ -11,7 +11,7 @@ import pytest
 import ids
 from app import create_app
 from scripts.server import free_port
-from tests.browser.helpers import assert_clean, wait_until
+from tests.browser.helpers import assert_accessible, assert_clean, lay_out_at, switch_language, wait_until
 from tests.browser.test_trace_journeys import lanes, points
 from tests.callbacks.test_trace_agents_callbacks import BLOCK_LINE, QUEUE_LINE, SHOP
 from tests.services.tracing.programs import program
@@ -85,5 +85,12 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         duo.find_element(f"#{ids.TRACE_LOOP} input[value^='agent:']").click()
         wait_until(lambda: "Task-8" in lanes(duo), 10, "its lanes again")
         assert points(duo, "slow") is not None
+        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=10)
+        wait_until(lambda: duo.find_elements(".tree-task"), 5, "the task tree")
+        for width in (1280, 390):  # the agent's panels too: no serious axe finding, in either language
+            lay_out_at(duo, width)
+            for lang in ("zh", "en"):
+                switch_language(duo, lang)
+                assert_accessible(duo)
         time.sleep(0.5)
         assert_clean(duo)

@@ -80,11 +80,13 @@ def test_the_task_tree_nests_each_task_under_its_maker_and_says_what_it_awaits()
     ]}  # fmt: skip
     (shown, more) = make_task_tree(tree, "en")
     (root,) = shown.children  # the tracer's own task is not the program's
-    summary, below = root.children.children
-    assert "Task-5" in texts(summary) and "awaits Task-6, Task-7" in texts(summary)
+    name, _coro, awaits, made = root.children
+    summary, below = made.children
+    assert name.children == "Task-5" and texts(awaits) == " · awaits Task-6, Task-7"
+    assert texts(summary) == "the 2 it made"  # a toggle of its own: no button inside it
     assert [item.children[0].children for item in below.children] == ["Task-6", "Task-7"]
     assert below.children[1].className == "tree-node tree-done" and more is None
-    assert summary.children[0].id["index"] == 5  # its name inspects it
+    assert name.id["index"] == 5  # its name inspects it
     assert "等待 Task-6, Task-7" in texts(make_task_tree(tree, "zh"))
     assert "comes from an agent's program" in texts(make_task_tree(None, "en"))
     assert texts(make_task_tree({"tasks": []}, "en")) == "No task yet."
