@@ -35,6 +35,7 @@ from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView
 from views.trace_panels import make_diagnosis
+from views.trace_tracks import make_tracks_figure, tracks_graph
 from views.trace_tree import make_task_tree
 from views.tracing import (
     counters_text,
@@ -145,6 +146,7 @@ class _Stream(PageStream):
         self._diagnosis_at = 0.0
         self._findings: dict[str, Any] | None = None  # the last pushed
         self._tree: dict[str, Any] | None = None
+        self._tracks_shown = False
         self._counters_at = 0.0
         self._watched_at = 0.0
         self._retry_at = 0.0  # after a failed turn: when to ask the trace service again
@@ -184,6 +186,7 @@ class _Stream(PageStream):
             self.push(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
             self._counters_at = self._diagnosis_at = 0.0  # its counters, status and findings now, in its language
             self._focus, self._findings, self._tree = view.focus, None, None
+            self._tracks_shown = self._tracks_shown and self.where.agent  # another language: drawn anew
         else:
             paused_before, session.view = session.view.paused, view
             if view.paused != paused_before:
@@ -209,8 +212,24 @@ class _Stream(PageStream):
         await self.diagnose(session, lang)
         if time.monotonic() - self._counters_at >= COUNTERS_EVERY_S:
             self._counters_at = time.monotonic()
+            self.push_tracks(session, lang)
             self.push(ids.TRACE_COUNTERS, {"children": counters_text(session, lang)})
             self.push_status(lang)
+
+    def push_tracks(self, session: TraceSession, lang: str) -> None:
+        """An agent's counter tracks and executor lanes, redrawn each second (they are few):
+        the first time a graph made while shown (one made hidden keeps a wrong size), then
+        its figure; none: no graph."""
+        figure = make_tracks_figure(session, lang) if self.where.agent else None
+        if figure is None:
+            if self._tracks_shown:
+                self.push(ids.TRACE_TRACKS_BOX, {"children": []})
+            self._tracks_shown = False
+        elif self._tracks_shown:
+            self.push(ids.TRACE_TRACKS, {"figure": figure})
+        else:
+            self.push(ids.TRACE_TRACKS_BOX, {"children": tracks_graph(figure, lang)})
+            self._tracks_shown = True
 
     def slow_table(self, session: TraceSession) -> Any:
         view = session.view

@@ -94,7 +94,15 @@ def layout(**_query: str) -> html.Div:
             html.Div(id=ids.TRACE_MESSAGE, className="trace-message", role="status"),
             html.Div(id=ids.TRACE_COUNTERS, className="trace-counters"),
             html.Div(
-                [graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"), tree_section()],
+                [
+                    html.Div(
+                        [
+                            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
+                            html.Div(id=ids.TRACE_TRACKS_BOX),  # an agent's tracks, once it has some
+                        ]
+                    ),
+                    tree_section(),
+                ],
                 className="trace-main",
             ),
             diagnosis_section(),

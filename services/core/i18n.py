@@ -796,6 +796,25 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.inspect.stuck_at": {"en": "{where} for {ms} ms", "zh": "{where}，{ms} 毫秒"},
     "trace.stack": {"en": "stack", "zh": "调用栈"},
     "trace.diag.title": {"en": "Diagnosis", "zh": "诊断"},
+    "trace.tracks_summary": {
+        "en": "Chart: the agent's queues, locks, semaphores and events over the window (a queue's size and its"
+        " waiting putters and getters, a lock's holder and waiters), and its executor jobs by thread.",
+        "zh": "图表：所选时间窗口内代理所见的队列、锁、信号量和事件（队列长度及等待放入、等待取出的任务数，"
+        "锁的持有与等待者），以及按线程排列的执行器任务。",
+    },
+    "trace.track.queue": {"en": "queue made at {site}", "zh": "队列（创建于 {site}）"},
+    "trace.track.lock": {"en": "lock made at {site}", "zh": "锁（创建于 {site}）"},
+    "trace.track.semaphore": {"en": "semaphore made at {site}", "zh": "信号量（创建于 {site}）"},
+    "trace.track.event": {"en": "event made at {site}", "zh": "事件（创建于 {site}）"},
+    "trace.track.executor": {"en": "executor jobs, by thread", "zh": "执行器任务（按线程）"},
+    "trace.track.size": {"en": "size", "zh": "长度"},
+    "trace.track.putters": {"en": "waiting to put", "zh": "等待放入"},
+    "trace.track.getters": {"en": "waiting to get", "zh": "等待取出"},
+    "trace.track.held": {"en": "held", "zh": "已持有"},
+    "trace.track.waiters": {"en": "waiting", "zh": "等待者"},
+    "trace.track.free": {"en": "free slots", "zh": "空闲名额"},
+    "trace.track.set": {"en": "set", "zh": "已设置"},
+    "trace.track.job": {"en": "{name} · {ms} ms", "zh": "{name} · {ms} 毫秒"},
     "trace.tree.title": {"en": "Tasks: who made whom", "zh": "任务：谁创建了谁"},
     "trace.tree.own": {
         "en": "The task tree comes from an agent's program: pick one in the loop switch, or add one.",

@@ -18,6 +18,7 @@ from services.core.i18n import DEFAULT_LANG, LANGS, t
 from services.tracing.agents import OWN_LOOPS, known_loop
 from services.tracing.columns import DONE_CALLBACK, KIND_NAMES
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.tracks import Tracks
 
 SERIES = ("ticks", "busy", "slow", "jobs", "lag")
 # Points per chunk (a line segment takes 3: start, end, gap); the figure holds at most 2×.
@@ -145,6 +146,8 @@ class TraceSession:
         self.pid = 0
         self.stats: dict[str, Any] = {}
         self.limits: list[str] = []
+        self.end_ms = 0.0
+        self.tracks = Tracks()  # an agent's queues, locks … and executor jobs
         self.slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
         self._offset_ns = 0
         self._heads = {s: [0, 0] for s in SERIES}  # series → [head chunk, points in it]
@@ -152,6 +155,10 @@ class TraceSession:
         self._lag_after = 0
         self.spans: OrderedDict[int, tuple[float, float, str]] = OrderedDict()  # seq → start, end ms, lane
         self.spans_dropped = 0
+
+    def ms(self, ns: int) -> float:
+        """The page's clock (wall-clock epoch ms) of a time on the traced machine."""
+        return self._ms(ns)
 
     def _ms(self, ns: int) -> float:
         """perf_counter ns of the traced machine → wall-clock epoch ms (the page's x axis)."""
@@ -162,6 +169,8 @@ class TraceSession:
         self._offset_ns = int(answer["wall_offset_ns"])
         self.pid = int(answer["pid"])
         self.limits = [str(key) for key in answer.get("limits") or ()][:10]  # what an agent cannot see here
+        self.tracks.feed(answer.get("primitives"))
+        self.end_ms = self._ms(int(answer["now_ns"]))
         self.cursor = int(answer["cursor"])
         known = {key: value for key, value in answer["stats"].items() if value is not None}  # None: not yet
         self.stats = {**self.stats, **known, "skipped": answer.get("skipped", 0)}

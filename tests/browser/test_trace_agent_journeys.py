@@ -61,6 +61,7 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", BLOCK_LINE, timeout=10)  # the culprit line
         duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=10)
         duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", f"The queue made at {QUEUE_LINE}", timeout=10)
+        duo.wait_for_contains_text(f"#{ids.TRACE_TRACKS_BOX}", f"queue made at {QUEUE_LINE}", timeout=5)  # its track
 
         duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still
         duo.find_element(".findings button").click()  # the blocking call's rows

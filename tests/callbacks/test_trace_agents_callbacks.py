@@ -119,6 +119,10 @@ def test_the_stream_on_an_agent_shows_its_lanes_where_it_blocked_and_its_finding
     findings = str(pushed["trace-diagnosis"]["children"])
     assert "A blocking call held the loop for" in findings and BLOCK_LINE in findings
     assert f"The queue made at {QUEUE_LINE} stayed full" in findings
+    (chart, _caption) = pushed["trace-tracks-box"]["children"].children  # the queue's counter track
+    assert chart.figure.layout.annotations[0].text == f"queue made at {QUEUE_LINE}"
+    size = chart.figure.data[0]
+    assert max(size.y) == 3 and size.x[-1] <= pushed["trace-graph"]["figure"].layout.xaxis.range[1] + 1000  # one clock
     tree = str(pushed["trace-tree"]["children"])
     assert all(f"'{coro}'" in tree or coro in tree for coro in ("producer", "consumer", "till"))
     assert "awaits Task-6, Task-7, Task-8" in tree  # main's gather
