@@ -10,12 +10,14 @@ import sys
 import time
 
 import pytest
+from pydantic import SecretStr
 
 from callbacks.trace_actions import block, cancel, export, inspect, jobs
 from callbacks.trace_agents import add_agent, loop_options, page_agents
 from callbacks.tracing import _Stream, trace_client
 from scripts.server import free_port
-from services.core.settings import Settings
+from services.core.errors import TraceError
+from services.core.settings import Settings, TraceAgent
 from services.tracing.view import TraceView
 from tests.services.tracing.programs import ask, program
 from views.tracing import show_note
@@ -150,3 +152,23 @@ def test_on_an_agent_load_is_refused_and_a_task_is_inspected_cancelled_and_expor
     assert download["filename"].startswith("looplens-trace-agent-p") and note is None
     done = asyncio.run(cancel(settings, 1, {"loop": loop, "serial": consumer}, "en"))
     assert show_note(done, "en").children.startswith("Cancelled Task-")
+
+
+def test_a_settings_agent_that_is_not_there_or_forgotten_is_a_status_message_not_a_traceback(tmp_path):
+    gone = TraceAgent(url=f"http://127.0.0.1:{free_port()}", token=SecretStr("t"), name="shop")
+    settings = Settings(data_dir=tmp_path, trace_agents=(gone,))
+    assert loop_options(settings, None, "en")[-1] == {"label": "agent shop", "value": "agent:s0"}
+
+    async def status(loop: str) -> str:
+        async with trace_client(settings, "collector") as client:
+            stream = _Stream(client, settings, 1)
+            stream._outbox = []
+            view = {"loop": loop, "lang": "zh", "stream": 1}
+            try:
+                await stream.step(TraceView.from_store(view))
+            except TraceError as err:
+                await stream.failed(err, view)
+            return str(dict(stream._outbox)["trace-status"]["children"])
+
+    assert asyncio.run(status("agent:s0")) == "代理无响应：程序是否仍在运行？地址是否正确？"
+    assert asyncio.run(status("agent:pforgotten")) == "这里已不再记录该代理：请用其地址和令牌重新添加。"
