@@ -83,6 +83,7 @@ TRACE_DIAGNOSIS = "trace-diagnosis"
 TRACE_DIAGNOSIS_TITLE = "trace-diagnosis-title"
 TRACE_TRACKS = "trace-tracks"  # graph: an agent's counter tracks and executor lanes
 TRACE_TRACKS_BOX = "trace-tracks-box"  # shown only when there is a track to draw
+TRACE_MAIN = "trace-main"  # the timeline, and the task tree beside it for an agent
 TRACE_TREE = "trace-tree"
 TRACE_TREE_TITLE = "trace-tree-title"
 TRACE_TREE_TASK = "trace-tree-task"  # pattern id type: a task's name in the tree ({"type", "index": serial})

@@ -184,6 +184,7 @@ class _Stream(PageStream):
             session = self.session
             update = session.feed(await self.client.poll(-1, view.window_s))
             self.push(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
+            self.push(ids.TRACE_MAIN, {"className": "trace-main with-tree" if self.where.agent else "trace-main"})
             self._counters_at = self._diagnosis_at = 0.0  # its counters, status and findings now, in its language
             self._focus, self._findings, self._tree = view.focus, None, None
             self._tracks_shown = self._tracks_shown and self.where.agent  # another language: drawn anew

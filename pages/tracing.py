@@ -103,7 +103,8 @@ def layout(**_query: str) -> html.Div:
                     ),
                     tree_section(),
                 ],
-                className="trace-main",
+                id=ids.TRACE_MAIN,
+                className="trace-main",  # "trace-main with-tree" on an agent's loop
             ),
             diagnosis_section(),
             _panels(),

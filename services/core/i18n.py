@@ -625,11 +625,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "An asyncio loop of the app, callback by callback: the collector's, which runs every "
         "source (the simulator's polls, an MQTT client, HTTP fetches), or the sensor service's. Each tick is one callback the "
         "loop ran, on the lane of the task it stepped; bars are callbacks longer than 0.5 ms, "
-        "red ones are slow. Click a tick to inspect its task.",
+        "red ones are slow. Click a tick to inspect its task. Or any asyncio program of yours, through its agent (below).",
         "zh": "应用的一个 asyncio 事件循环，逐个回调呈现：采集进程的（运行每个数据源：模拟器轮询、MQTT 客户端、HTTP 请求），"
         "或传感器服务的。"
         "每个刻度是事件循环执行的一个回调，"
-        "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。",
+        "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。"
+        "也可以通过代理追踪你自己的任何 asyncio 程序（见下方）。",
     },
     "trace.loop": {"en": "Loop", "zh": "事件循环"},
     "trace.loop.collector": {"en": "collector", "zh": "采集进程"},
