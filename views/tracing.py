@@ -161,7 +161,7 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str, focus
             [
                 html.Td(_clock(r["at_ms"])),
                 html.Td(r["lane"]),
-                html.Td(breakable(r["name"]), className="mono"),
+                html.Td(html.Code(breakable(r["name"])), className="mono"),  # code: a name in the program
                 html.Td(f"{r['ms']:.1f}", className="num"),
                 html.Td(f"{r['late_ms']:.1f}", className="num"),
                 html.Td(r["kind"]),
