@@ -129,6 +129,27 @@ async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] 
     return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), None
 
 
+async def record(
+    settings: Settings, action: str, n_clicks: int | None, view: dict[str, Any] | None, _lang: str | None
+) -> dict[str, Any]:
+    """The note of starting or stopping an agent's recording (it writes beside the program)."""
+    if not n_clicks:
+        raise PreventUpdate
+    loop = loop_of(view)
+    if not is_agent(loop):
+        return note("trace.record.agent_only", ok=False)
+    try:
+        async with trace_client(settings, loop) as client:
+            done = await client.record(action)
+    except TraceError as err:
+        return failure(err, loop)
+    if action == "start":
+        return note("trace.record.started", path=done.get("path"))
+    if not done.get("path"):
+        return note("trace.record.none")
+    return note("trace.record.stopped", path=done["path"], written=done.get("written", 0))
+
+
 def refusal_note(err: ActionRefused, _lang: str) -> dict[str, Any]:
     """The guard's refusal as a note, shown like any outcome."""
     return note(err.code, ok=False, **err.params)
@@ -171,6 +192,16 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         State(ids.OPERATOR_TOKEN, "value"),
         prevent_initial_call=True,
     )(guarded(guard, "jobs", partial(jobs, settings), refusal_note))
+
+    for button, action in ((ids.TRACE_RECORD, "start"), (ids.TRACE_RECORD_STOP, "stop")):
+        app.callback(
+            Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
+            Input(button, "n_clicks"),
+            State(ids.TRACE_VIEW, "data"),
+            State(ids.LANG, "value"),
+            State(ids.OPERATOR_TOKEN, "value"),
+            prevent_initial_call=True,
+        )(guarded(guard, "record", partial(record, settings, action), refusal_note))
 
     async def download(n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
         return await export(settings, n_clicks, view)

@@ -55,6 +55,8 @@ def _actions() -> html.Div:
                 html.Button(T("trace.block"), id=ids.TRACE_BLOCK, className="btn btn-warn", disabled=off),
                 html.Button(T("trace.jobs"), id=ids.TRACE_JOBS, className="btn", disabled=off),
                 html.Button(T("trace.export"), id=ids.TRACE_EXPORT, className="btn"),
+                html.Button(T("trace.record"), id=ids.TRACE_RECORD, className="btn", disabled=off),
+                html.Button(T("trace.record_stop"), id=ids.TRACE_RECORD_STOP, className="btn", disabled=off),
                 dcc.Download(id=ids.TRACE_DOWNLOAD),
             ),
             action_note(),

@@ -787,6 +787,18 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "这里已不再记录该代理：请用其地址和令牌重新添加。",
     },
     "trace.err.forbidden": {"en": "The trace service refused the operator token.", "zh": "追踪服务拒绝了操作员令牌。"},
+    "trace.record": {"en": "Record", "zh": "录制"},
+    "trace.record_stop": {"en": "Stop recording", "zh": "停止录制"},
+    "trace.record.agent_only": {
+        "en": "Recording is for an agent's program: pick one in the loop switch, or add one.",
+        "zh": "录制针对代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
+    },
+    "trace.record.started": {
+        "en": "Recording the program to {path} (compressed, bounded) until Stop recording or its exit.",
+        "zh": "正在把程序录制到 {path}（压缩、有上限），直到停止录制或程序退出。",
+    },
+    "trace.record.stopped": {"en": "Recorded {written} s to {path}.", "zh": "已录制 {written} 秒到 {path}。"},
+    "trace.record.none": {"en": "Nothing was being recorded.", "zh": "当前没有在录制。"},
     "trace.cancelled_agent": {"en": "Cancelled {name}.", "zh": "已取消 {name}。"},
     "trace.status.agent": {
         "en": "Tracing the program at {address} (pid {pid}) · {window} s window",

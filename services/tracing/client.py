@@ -82,5 +82,9 @@ class TraceClient:
         """An agent's task tree (``services.tracing.family``)."""
         return await self._call("GET", "/trace/tree")
 
+    async def record(self, action: str) -> dict[str, Any]:
+        """An agent's recording: "start" (its file) or "stop" (its file and what it wrote)."""
+        return await self._call("POST", f"/trace/record/{'stop' if action == 'stop' else 'start'}")
+
     async def export(self, window_s: float) -> dict[str, Any]:
         return await self._call("GET", "/trace/export", window_s=window_s)

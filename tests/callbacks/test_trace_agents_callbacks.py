@@ -8,16 +8,18 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from callbacks.trace_actions import block, cancel, export, inspect, jobs
+from callbacks.trace_actions import block, cancel, export, inspect, jobs, record
 from callbacks.trace_agents import add_agent, loop_options, page_agents
 from callbacks.tracing import _Stream, trace_client
 from scripts.server import free_port
 from services.core.errors import TraceError
 from services.core.settings import Settings, TraceAgent
+from services.tracing.recording import Recording
 from services.tracing.view import TraceView
 from tests.services.tracing.programs import ask, program
 from views.tracing import show_note
@@ -43,7 +45,7 @@ async def till():
 
 async def main():
     queue = asyncio.Queue(maxsize=3)
-    await asyncio.gather(producer(queue), consumer(queue), till())
+    await asyncio.gather(producer(queue), consumer(queue), till(), return_exceptions=True)  # one cancelled: on
 
 asyncio.run(main())
 """
@@ -172,3 +174,25 @@ def test_a_settings_agent_that_is_not_there_or_forgotten_is_a_status_message_not
 
     assert asyncio.run(status("agent:s0")) == "代理无响应：程序是否仍在运行？地址是否正确？"
     assert asyncio.run(status("agent:pforgotten")) == "这里已不再记录该代理：请用其地址和令牌重新添加。"
+
+
+def test_an_agents_program_is_recorded_from_the_page_and_the_apps_own_loops_say_why_not(tmp_path, shop):
+    _process, url, token = shop
+    settings = Settings(data_dir=tmp_path)
+    _agents, note, loop, _box = added(settings, url, token)
+    assert note["ok"], note
+    own = asyncio.run(record(settings, "start", 1, {"loop": "collector"}, "en"))
+    assert show_note(own, "en").children.startswith("Recording is for an agent's program")
+    started = asyncio.run(record(settings, "start", 1, {"loop": loop}, "en"))
+    assert started["ok"], started
+    path = Path(started["params"]["path"])
+    try:
+        assert show_note(started, "zh").children.startswith(f"正在把程序录制到 {path}")
+        time.sleep(1.2)
+        stopped = asyncio.run(record(settings, "stop", 1, {"loop": loop}, "en"))
+        assert show_note(stopped, "en").children == f"Recorded {stopped['params']['written']} s to {path}."
+        assert Recording(path).summary()  # a recording that reads back
+        again = asyncio.run(record(settings, "stop", 1, {"loop": loop}, "en"))
+        assert show_note(again, "en").children == "Nothing was being recorded."
+    finally:
+        path.unlink(missing_ok=True)  # written beside the program
