@@ -96,7 +96,7 @@ def tracks_graph(figure: go.Figure, lang: str) -> html.Figure:
     chart = dcc.Graph(
         id=ids.TRACE_TRACKS,
         figure=figure,
-        config={"displaylogo": False, "responsive": True, "showSendToCloud": False},
+        config={"displayModeBar": False, "responsive": True},  # its titles have the top; it zooms by dragging
         className="trace-graph",
     )
     return html.Figure(
