@@ -16,6 +16,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
+from callbacks import trace_agents
 from callbacks.guard import guarded
 from callbacks.i18n import checked_lang
 from callbacks.tracing import failed, failure, loop_of, trace_client
@@ -23,6 +24,7 @@ from services.core.errors import ActionRefused, TraceError
 from services.core.i18n import t
 from services.core.settings import Settings
 from services.ops.guard import Guard
+from services.tracing.agents import is_agent
 from services.tracing.limits import MAX_BLOCK_MS, MESSAGE_PARAMS
 from services.tracing.view import TraceView
 from views import HIDDEN, SHOWN
@@ -107,9 +109,10 @@ async def cancel(
     loop = loop_of(picked)
     try:
         async with trace_client(settings, loop) as client:
-            return note("trace.cancelled", name=await client.cancel(serial))
+            name = await client.cancel(serial)
     except TraceError as err:
         return failure(err, loop)
+    return note("trace.cancelled_agent" if is_agent(loop) else "trace.cancelled", name=name)
 
 
 async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
@@ -122,8 +125,29 @@ async def export(settings: Settings, n_clicks: int | None, view: dict[str, Any] 
             doc = await client.export(shown.window_s)
     except TraceError as err:
         return no_update, failure(err, shown.loop)
-    name = f"looplens-trace-{shown.loop}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    name = f"looplens-trace-{shown.loop.replace(':', '-')}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     return dcc.send_string(json.dumps(doc, separators=(",", ":")), name, type="application/json"), None
+
+
+async def record(
+    settings: Settings, action: str, n_clicks: int | None, view: dict[str, Any] | None, _lang: str | None
+) -> dict[str, Any]:
+    """The note of starting or stopping an agent's recording (it writes beside the program)."""
+    if not n_clicks:
+        raise PreventUpdate
+    loop = loop_of(view)
+    if not is_agent(loop):
+        return note("trace.record.agent_only", ok=False)
+    try:
+        async with trace_client(settings, loop) as client:
+            done = await client.record(action)
+    except TraceError as err:
+        return failure(err, loop)
+    if action == "start":
+        return note("trace.record.started", path=done.get("path"))
+    if not done.get("path"):
+        return note("trace.record.none")
+    return note("trace.record.stopped", path=done["path"], written=done.get("written", 0))
 
 
 def refusal_note(err: ActionRefused, _lang: str) -> dict[str, Any]:
@@ -135,6 +159,7 @@ def register(app: Dash, settings: Settings) -> None:
     guard = Guard(settings)
     _register_loop_actions(app, settings, guard)
     _register_task_actions(app, settings, guard)
+    trace_agents.register(app, settings, guard)
 
     async def show(data: Any, lang: str | None) -> Any:
         return show_note(data, checked_lang(lang))
@@ -168,14 +193,29 @@ def _register_loop_actions(app: Dash, settings: Settings, guard: Guard) -> None:
         prevent_initial_call=True,
     )(guarded(guard, "jobs", partial(jobs, settings), refusal_note))
 
+    for button, action in ((ids.TRACE_RECORD, "start"), (ids.TRACE_RECORD_STOP, "stop")):
+        app.callback(
+            Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
+            Input(button, "n_clicks"),
+            State(ids.TRACE_VIEW, "data"),
+            State(ids.LANG, "value"),
+            State(ids.OPERATOR_TOKEN, "value"),
+            prevent_initial_call=True,
+        )(guarded(guard, "record", partial(record, settings, action), refusal_note))
+
     async def download(n_clicks: int | None, view: dict[str, Any] | None) -> tuple[Any, Any]:
         return await export(settings, n_clicks, view)
 
-    async def forget(_loop: Any) -> None:
-        return None  # an action's outcome belongs to the loop it was asked of
+    async def forget(_loop: Any, shown: Any) -> Any:
+        """An action's outcome belongs to the loop it was asked of (an agent's arrival is
+        news of the loop it switched to)."""
+        return no_update if isinstance(shown, dict) and shown.get("key") == "trace.agent.added" else None
 
     app.callback(
-        Output(ids.TRACE_NOTE, "data", allow_duplicate=True), Input(ids.TRACE_LOOP, "value"), prevent_initial_call=True
+        Output(ids.TRACE_NOTE, "data", allow_duplicate=True),
+        Input(ids.TRACE_LOOP, "value"),
+        State(ids.TRACE_NOTE, "data"),
+        prevent_initial_call=True,
     )(forget)
 
     app.callback(

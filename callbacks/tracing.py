@@ -1,5 +1,6 @@
-"""Trace page: its settings, the push stream of a loop's trace (the collector's or the
-sensor service's), and the actions on that loop (block it, pool jobs, inspect and cancel a
+"""Trace page: its settings, the push stream of a loop's trace (the collector's, the
+sensor service's, or an agent's in a traced program: ``services.tracing.agents``), with an
+agent's findings beside it, and the actions on that loop (block it, pool jobs, inspect and cancel a
 task, download the export).
 
 The stream is one WebSocket callback per page visit. The page layout gives each visit a
@@ -26,19 +27,32 @@ from dash.exceptions import PreventUpdate
 import ids
 from callbacks.i18n import checked_lang, follow_language
 from callbacks.streaming import PageStream, register_watchdog
-from services.core.errors import TraceError, TraceUnavailable
+from services.core.errors import TraceError, TraceForbidden, TraceUnavailable
 from services.core.i18n import t
 from services.core.settings import Settings
+from services.tracing.agents import Endpoint, book_of, endpoint, is_agent, known_loop
 from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
-from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView, known_loop
-from views.tracing import counters_text, make_slow_table, make_trace_figure, make_trace_patch, message, note
+from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView
+from views.trace_panels import make_diagnosis
+from views.trace_tracks import make_tracks_figure, tracks_graph
+from views.trace_tree import make_task_tree
+from views.tracing import (
+    counters_text,
+    make_focus_patch,
+    make_slow_table,
+    make_trace_figure,
+    make_trace_patch,
+    message,
+    note,
+)
 
 logger = logging.getLogger(__name__)
 
 PAGE_PATH = "/trace"
 PUSH_S = 0.25  # a stream asks the trace service for new rows this often
 COUNTERS_EVERY_S = 1.0
+DIAGNOSIS_EVERY_S = 2.0  # an agent's findings are asked for this often
 RETRY_S = 2.0  # the trace service did not answer: ask again after this long
 WATCH_EVERY_S = 5.0  # a paused page tells the trace service it is still watched this often
 
@@ -54,21 +68,28 @@ def make_view(
 ) -> tuple[dict[str, Any], str]:
     """(view store, pause button class); ``slow_mark`` is the slider's position."""
     paused = bool(n_pause and n_pause % 2)
+    loop = known_loop(loop)
+    kept = previous if previous and previous.get("loop") == loop else {}  # a finding's rows, on its own loop
     slow_ms = SLOW_MARKS_MS[slow_mark] if isinstance(slow_mark, int) and 0 <= slow_mark < len(SLOW_MARKS_MS) else 100
     view = {
-        "loop": known_loop(loop),
+        "loop": loop,
         "window_s": window_s,
         "hide_internal": bool(internal),
         "slow_ms": slow_ms,
         "paused": paused,
         "lang": checked_lang(lang),
         "stream": (previous or {}).get("stream", 0),
+        "focus": kept.get("focus") or [],
     }
     return view, "btn btn-pause paused" if paused else "btn btn-pause"
 
 
 def error_key(err: TraceError, loop: str) -> str:
     """The message key of what went wrong asking ``loop``'s trace service."""
+    if is_agent(loop):
+        if isinstance(err, TraceUnavailable):
+            return "trace.err.agent_unreachable"
+        return "trace.err.agent_token" if isinstance(err, TraceForbidden) else err.code
     return "trace.err.unavailable_sensor" if isinstance(err, TraceUnavailable) and loop == "sensor" else err.code
 
 
@@ -76,9 +97,22 @@ def error_text(err: TraceError, lang: str, loop: str) -> str:
     return t(error_key(err, loop), lang, **MESSAGE_PARAMS)
 
 
+def endpoint_of(settings: Settings, loop: str) -> Endpoint:
+    """Where ``loop`` is served (an agent's from the shared book); ``TraceRefused`` if unknown."""
+    if not is_agent(loop):
+        return endpoint(settings, None, loop)  # own loops need no book
+    book = book_of(settings)
+    try:
+        return endpoint(settings, book, loop)
+    finally:
+        book.close()
+
+
 def trace_client(settings: Settings, loop: str, timeout_s: float = 3.0) -> TraceClient:
-    """A client of that loop's trace service, with the operator token its control routes ask for."""
-    return TraceClient(settings.trace_url_of(loop), timeout_s, settings.operator_token.get_secret_value())
+    """A client of that loop's trace service, with the token its routes ask for (the
+    operator's for the app's own, an agent's own for an agent's)."""
+    where = endpoint_of(settings, loop)
+    return TraceClient(where.url, timeout_s, where.token)
 
 
 def failed(err: TraceError, lang: str, loop: str) -> Any:
@@ -107,6 +141,12 @@ class _Stream(PageStream):
         self.client = client
         self.settings = settings
         self.session: TraceSession | None = None
+        self.where = Endpoint(client.base_url, "", agent=False)
+        self._focus: tuple[int, ...] = ()  # the rows highlighted in what was pushed
+        self._diagnosis_at = 0.0
+        self._findings: dict[str, Any] | None = None  # the last pushed
+        self._tree: dict[str, Any] | None = None
+        self._tracks_shown = False
         self._counters_at = 0.0
         self._watched_at = 0.0
         self._retry_at = 0.0  # after a failed turn: when to ask the trace service again
@@ -136,46 +176,98 @@ class _Stream(PageStream):
             await asyncio.sleep(wait)
         session, lang = self.session, view.lang
         if session is None or not view.same_picture(session.view):
-            self.client.use(self.settings.trace_url_of(view.loop))
+            self.where = endpoint_of(self.settings, view.loop)
+            self.client.use(self.where.url, self.where.token)
             self.session = TraceSession(view)
             if session is not None and session.view.loop == view.loop:
                 self.session.stats = session.stats  # the rate it measured holds until the next one
             session = self.session
             update = session.feed(await self.client.poll(-1, view.window_s))
             self.push(ids.TRACE_GRAPH, {"figure": make_trace_figure(update, session, lang)})
-            self._counters_at = 0.0  # its counters and status now, in its language
+            self.push(ids.TRACE_MAIN, {"className": "trace-main with-tree" if self.where.agent else "trace-main"})
+            self._counters_at = self._diagnosis_at = 0.0  # its counters, status and findings now, in its language
+            self._focus, self._findings, self._tree = view.focus, None, None
+            self._tracks_shown = self._tracks_shown and self.where.agent  # another language: drawn anew
         else:
             paused_before, session.view = session.view.paused, view
             if view.paused != paused_before:
                 self.push_status(lang)
             await asyncio.sleep(PUSH_S)
             if view.paused:  # the picture stays; the tracer must not detach meanwhile
+                if view.focus != self._focus:  # a finding picked meanwhile: its rows, highlighted
+                    self.push(ids.TRACE_GRAPH, {"figure": make_focus_patch(session.focused(), view.window_s)})
+                    self.push(ids.TRACE_SLOW, {"children": self.slow_table(session)})
+                    self._focus = view.focus
                 if time.monotonic() - self._watched_at >= WATCH_EVERY_S:
                     self._watched_at = time.monotonic()
                     await self.client.watch()
                 return
             update = session.feed(await self.client.poll(session.cursor, view.window_s))
-            self.push(ids.TRACE_GRAPH, {"figure": make_trace_patch(update, view.window_s)})
+            refocus = view.focus != self._focus
+            shapes = session.focused() if refocus or update.fresh else None
+            self.push(ids.TRACE_GRAPH, {"figure": make_trace_patch(update, view.window_s, shapes)})
+            self._focus = view.focus
+            update.slow_changed |= refocus
         if update.slow_changed:
-            self.push(ids.TRACE_SLOW, {"children": make_slow_table(session.slow_rows(), view.slow_ms, lang)})
+            self.push(ids.TRACE_SLOW, {"children": self.slow_table(session)})
+        await self.diagnose(session, lang)
         if time.monotonic() - self._counters_at >= COUNTERS_EVERY_S:
             self._counters_at = time.monotonic()
+            self.push_tracks(session, lang)
             self.push(ids.TRACE_COUNTERS, {"children": counters_text(session, lang)})
             self.push_status(lang)
+
+    def push_tracks(self, session: TraceSession, lang: str) -> None:
+        """An agent's counter tracks and executor lanes, redrawn each second (they are few):
+        the first time a graph made while shown (one made hidden keeps a wrong size), then
+        its figure; none: no graph."""
+        figure = make_tracks_figure(session, lang) if self.where.agent else None
+        if figure is None:
+            if self._tracks_shown:
+                self.push(ids.TRACE_TRACKS_BOX, {"children": []})
+            self._tracks_shown = False
+        elif self._tracks_shown:
+            self.push(ids.TRACE_TRACKS, {"figure": figure})
+        else:
+            self.push(ids.TRACE_TRACKS_BOX, {"children": tracks_graph(figure, lang)})
+            self._tracks_shown = True
+
+    def slow_table(self, session: TraceSession) -> Any:
+        view = session.view
+        return make_slow_table(session.slow_rows(), view.slow_ms, view.lang, set(view.focus))
+
+    async def diagnose(self, session: TraceSession, lang: str) -> None:
+        """An agent's findings and task tree, every ``DIAGNOSIS_EVERY_S``, each pushed when it
+        changed (a panel pushed again loses the keyboard's focus in it); for the app's own
+        loops, once, where to find them."""
+        if time.monotonic() - self._diagnosis_at < DIAGNOSIS_EVERY_S:
+            return
+        self._diagnosis_at = time.monotonic()
+        view = session.view
+        if not self.where.agent:
+            self._diagnosis_at = float("inf")  # said once per picture
+            self.push(ids.TRACE_DIAGNOSIS, {"children": make_diagnosis(None, session.limits, view.window_s, lang)})
+            self.push(ids.TRACE_TREE, {"children": make_task_tree(None, lang)})
+            return
+        found = await self.client.diagnosis(view.window_s)
+        if found != self._findings:
+            self._findings = found
+            self.push(ids.TRACE_DIAGNOSIS, {"children": make_diagnosis(found, session.limits, view.window_s, lang)})
+        tree = await self.client.tree()
+        if tree != self._tree:
+            self._tree = tree
+            self.push(ids.TRACE_TREE, {"children": make_task_tree(tree, lang)})
 
     def push_status(self, lang: str) -> None:
         assert self.session is not None
         view = self.session.view
+        live = {"pid": self.session.pid, "window": view.window_s}
         text = (
             t("trace.status.paused", lang)
             if view.paused
-            else t(
-                "trace.status.live",
-                lang,
-                loop=t(f"trace.loop.{view.loop}", lang),
-                pid=self.session.pid,
-                window=view.window_s,
-            )
+            else t("trace.status.agent", lang, address=self.where.label, **live)
+            if self.where.agent
+            else t("trace.status.live", lang, loop=t(f"trace.loop.{view.loop}", lang), **live)
         )
         self.push(ids.TRACE_STATUS, {"children": text})
 

@@ -8,6 +8,7 @@ from services.tracing.view import LOOPS, SLOW_MARKS_MS, WINDOWS_S
 from views import HIDDEN
 from views.controls import action_note, buttons, field, graph, head, read_only, segmented, text_box
 from views.i18n import T
+from views.trace_panels import agent_form, diagnosis_section, tree_section
 from views.tracing import EMPTY_LAYOUT
 
 dash.register_page(__name__, path="/trace", title="Trace · looplens", name="Trace", order=2)
@@ -54,6 +55,8 @@ def _actions() -> html.Div:
                 html.Button(T("trace.block"), id=ids.TRACE_BLOCK, className="btn btn-warn", disabled=off),
                 html.Button(T("trace.jobs"), id=ids.TRACE_JOBS, className="btn", disabled=off),
                 html.Button(T("trace.export"), id=ids.TRACE_EXPORT, className="btn"),
+                html.Button(T("trace.record"), id=ids.TRACE_RECORD, className="btn", disabled=off),
+                html.Button(T("trace.record_stop"), id=ids.TRACE_RECORD_STOP, className="btn", disabled=off),
                 dcc.Download(id=ids.TRACE_DOWNLOAD),
             ),
             action_note(),
@@ -92,10 +95,25 @@ def layout(**_query: str) -> html.Div:
             _actions(),
             html.Div(id=ids.TRACE_MESSAGE, className="trace-message", role="status"),
             html.Div(id=ids.TRACE_COUNTERS, className="trace-counters"),
-            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
+                            html.Div(id=ids.TRACE_TRACKS_BOX),  # an agent's tracks, once it has some
+                        ]
+                    ),
+                    tree_section(),
+                ],
+                id=ids.TRACE_MAIN,
+                className="trace-main",  # "trace-main with-tree" on an agent's loop
+            ),
+            diagnosis_section(),
             _panels(),
+            agent_form(),
             dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
             dcc.Store(id=ids.TRACE_TASK),
+            dcc.Store(id=ids.TRACE_AGENTS, storage_type="local"),  # this browser's agents: keys, no tokens
             dcc.Store(id=ids.TRACE_NOTE),
             dcc.Store(id=ids.TRACE_STREAM, data=number),
             dcc.Store(id=ids.TRACE_ENDED),

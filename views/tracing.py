@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from typing import Any
 
@@ -24,11 +25,32 @@ STYLE = {  # series → how its traces look
 }
 EMPTY_LAYOUT = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
 TICKS, HOVER_TIME = "%H:%M:%S", "%H:%M:%S.%L"
+FOCUS_FILL, FOCUS_LINE = "rgba(255, 196, 0, 0.35)", "#8a6d00"  # a finding's rows on the timeline
 TASK_STATES = ("pending", "running", "waiting", "done", "cancelled", "raised")  # Tracer.task_info's
 
 
 def x_window(end_ms: float, window_s: int) -> list[float]:
     return [end_ms - window_s * 1000, end_ms]
+
+
+def focus_shapes(spans: list[tuple[float, float, str]], window_s: int) -> list[dict[str, Any]]:
+    """A band across the lanes over each row a finding points at (at least a few pixels wide)."""
+    least = window_s * 1000 / 300
+    return [
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": "y domain",
+            "x0": start,
+            "x1": max(end, start + least),
+            "y0": 0,
+            "y1": 1,
+            "fillcolor": FOCUS_FILL,
+            "line": {"color": FOCUS_LINE, "width": 1},
+            "layer": "below",
+        }  # fmt: skip
+        for start, end, _lane in spans
+    ]
 
 
 def _columns(pts: Points, series: str) -> dict[str, Any]:
@@ -56,7 +78,12 @@ def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Fi
                 col=1,
             )
     fig.update_layout(
-        **EMPTY_LAYOUT, height=620, hovermode="closest", uirevision=session.view.window_s, clickmode="event"
+        **EMPTY_LAYOUT,
+        height=620,
+        hovermode="closest",
+        uirevision=session.view.window_s,
+        clickmode="event",
+        shapes=focus_shapes(session.focused(), session.view.window_s),
     )
     # clock times, not a date under the first tick ("Nov 27, 2026"): the same in every language
     fig.update_xaxes(
@@ -67,10 +94,17 @@ def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Fi
     return fig
 
 
-def make_trace_patch(update: Update, window_s: int) -> Patch:
+def make_focus_patch(spans: list[tuple[float, float, str]], window_s: int, patch: Patch | None = None) -> Patch:
+    """The bands over a finding's rows (none: no band)."""
+    patch = Patch() if patch is None else patch
+    patch["layout"]["shapes"] = focus_shapes(spans, window_s)
+    return patch
+
+
+def make_trace_patch(update: Update, window_s: int, focus: list[tuple[float, float, str]] | None = None) -> Patch:
     """The new points only: extend each series' head chunk, or replace the chunk that
-    becomes the head; then move the window."""
-    patch = Patch()
+    becomes the head; then move the window (and, given ``focus``, redraw its bands)."""
+    patch = Patch() if focus is None else make_focus_patch(focus, window_s)
     for series, chunk in update.chunks.items():
         pts = update.points[series]
         trace = patch["data"][trace_index(series, chunk)]
@@ -94,21 +128,46 @@ def breakable(name: str) -> list[Any]:
     return [item for part in parts[:-1] for item in (f"{part}.", html.Wbr())] + [parts[-1]]
 
 
-def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str) -> Any:
+def stuck_line(culprit: dict[str, Any]) -> str:
+    path, line, function = culprit["where"][:3]
+    return f"{os.path.basename(str(path))}:{line} ({function})"
+
+
+def stack_details(culprit: dict[str, Any], lang: str) -> html.Details:
+    """The loop thread's stack when it was stuck, opened on demand."""
+    stack = "\n".join(f"{frame[0]}:{frame[1]} ({frame[2]})" for frame in culprit.get("stack") or ())
+    return html.Details([html.Summary(t("trace.stack", lang)), html.Pre(stack, className="task-stack")])
+
+
+def stuck_cell(culprit: dict[str, Any] | None, lang: str) -> Any:
+    """Where an agent saw a slow callback stuck: file:line (function), its stack on demand."""
+    if not culprit or not culprit.get("where"):
+        return html.Td("")
+    return html.Td(
+        [html.Span(stuck_line(culprit), className="stuck-at"), stack_details(culprit, lang)], className="mono stuck"
+    )
+
+
+def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str, focus: set[int] | None = None) -> Any:
+    """The slow callbacks, newest first; those a finding points at (``focus``) highlighted;
+    where each was stuck, when an agent saw it (a column only then)."""
     if not rows:
         return html.P(t("trace.slow.none", lang, ms=f"{slow_ms:g}"), className="muted")
-    head = html.Tr([html.Th(t(f"trace.col.{c}", lang)) for c in ("time", "lane", "callback", "ms", "late", "kind")])
+    stuck = any(r.get("culprit") for r in rows)
+    columns = ("time", "lane", "callback", "ms", "late", "kind", *(("stuck",) if stuck else ()))
+    head = html.Tr([html.Th(t(f"trace.col.{c}", lang)) for c in columns])
     body = [
         html.Tr(
             [
                 html.Td(_clock(r["at_ms"])),
                 html.Td(r["lane"]),
-                html.Td(breakable(r["name"]), className="mono"),
+                html.Td(html.Code(breakable(r["name"])), className="mono"),  # code: a name in the program
                 html.Td(f"{r['ms']:.1f}", className="num"),
                 html.Td(f"{r['late_ms']:.1f}", className="num"),
                 html.Td(r["kind"]),
+                *((stuck_cell(r.get("culprit"), lang),) if stuck else ()),
             ],
-            className="slow-row",
+            className="slow-row focus" if focus and r.get("seq") in focus else "slow-row",
         )
         for r in rows
     ]
@@ -142,6 +201,9 @@ def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
     stack = info.get("stack") or []
     site = info["site"] or t("trace.inspect.site_unknown", lang)
     rows = [("name", info["name"]), ("coro", info["coro"]), ("site", site), ("state", task_state(info["state"], lang))]
+    stuck = info.get("stuck") if isinstance(info.get("stuck"), dict) and info["stuck"].get("where") else None
+    if stuck:  # an agent saw one of its steps stuck
+        rows.append(("stuck", t("trace.inspect.stuck_at", lang, where=stuck_line(stuck), ms=stuck.get("ms", "?"))))
     return [
         html.Dl(
             [
@@ -151,6 +213,7 @@ def make_task_panel(info: dict[str, Any], lang: str) -> list[Any]:
             ],
             className="task-facts",
         ),
+        *((stack_details(stuck, lang),) if stuck else ()),
         html.Div(t("trace.inspect.stack", lang), className="task-stack-title"),
         html.Pre("\n".join(stack) if stack else t("trace.inspect.no_stack", lang), className="task-stack"),
     ]

@@ -18,6 +18,7 @@
     ├── FleetInputError          a Fleet page filter or selection that cannot be used (fleet.err.*)
     └── TraceError               a Trace page request could not be carried out
         ├── TraceUnavailable     the trace service did not answer
+        ├── TraceForbidden       it answered that the token is wrong or missing
         └── TraceRefused         it answered no
 
 Every error has a ``code``: the full key of its message in ``services.core.i18n``, fixed
@@ -140,6 +141,12 @@ class TraceUnavailable(TraceError):
     """The trace service did not answer."""
 
     code = "trace.err.unavailable"
+
+
+class TraceForbidden(TraceError):
+    """The trace service refused the token the request carried (or its lack)."""
+
+    code = "trace.err.forbidden"
 
 
 class TraceRefused(_KeyedError, TraceError):

@@ -626,11 +626,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "An asyncio loop of the app, callback by callback: the collector's, which runs every "
         "source (the simulator's polls, an MQTT client, HTTP fetches), or the sensor service's. Each tick is one callback the "
         "loop ran, on the lane of the task it stepped; bars are callbacks longer than 0.5 ms, "
-        "red ones are slow. Click a tick to inspect its task.",
+        "red ones are slow. Click a tick to inspect its task. Or any asyncio program of yours, through its agent (below).",
         "zh": "应用的一个 asyncio 事件循环，逐个回调呈现：采集进程的（运行每个数据源：模拟器轮询、MQTT 客户端、HTTP 请求），"
         "或传感器服务的。"
         "每个刻度是事件循环执行的一个回调，"
-        "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。",
+        "位于它所推进的任务所在的泳道；长于 0.5 毫秒的回调画成横条，慢回调为红色。点击刻度可查看其任务。"
+        "也可以通过代理追踪你自己的任何 asyncio 程序（见下方）。",
     },
     "trace.loop": {"en": "Loop", "zh": "事件循环"},
     "trace.loop.collector": {"en": "collector", "zh": "采集进程"},
@@ -751,6 +752,106 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.err.stream": {
         "en": "The trace stream hit a problem and is restarting…",
         "zh": "追踪数据流出现问题，正在重新启动……",
+    },
+    # the Trace page's agents (services.tracing.agents) and diagnosis
+    "trace.loop.agent": {"en": "agent {address}", "zh": "代理 {address}"},
+    "trace.agent.title": {"en": "Trace your own program", "zh": "追踪你自己的程序"},
+    "trace.agent.hint": {
+        "en": "Run it with looplens trace app.py, then give the address and token the agent prints.",
+        "zh": "在程序中调用 looplens.agent.start()，或用 looplens 的追踪命令运行它，再填入代理打印的地址和令牌。",
+    },
+    "trace.agent.url": {"en": "Agent URL", "zh": "代理地址"},
+    "trace.agent.token": {"en": "Agent token", "zh": "代理令牌"},
+    "trace.agent.add": {"en": "Add agent", "zh": "添加代理"},
+    "trace.agent.added": {
+        "en": "Added the agent at {address} (pid {pid}): it is in the loop switch now.",
+        "zh": "已添加位于 {address} 的代理（pid {pid}）：它已在事件循环切换中。",
+    },
+    "trace.err.agent_url": {
+        "en": "An agent's URL is host:port (or http://host:port), as the agent prints it.",
+        "zh": "代理地址应为 主机:端口，即代理打印的 HTTP 地址。",
+    },
+    "trace.err.agent_token_form": {
+        "en": "Give the agent's token: the one it printed at start.",
+        "zh": "请填写代理的令牌：它启动时打印的那个。",
+    },
+    "trace.err.agent_token": {
+        "en": "The agent refused the token: give the one it printed at start.",
+        "zh": "代理拒绝了该令牌：请填写它启动时打印的令牌。",
+    },
+    "trace.err.agent_unreachable": {
+        "en": "The agent does not answer: is the program still running, at that address?",
+        "zh": "代理无响应：程序是否仍在运行？地址是否正确？",
+    },
+    "trace.err.agent_unknown": {
+        "en": "This agent is no longer known here: add it again with its URL and token.",
+        "zh": "这里已不再记录该代理：请用其地址和令牌重新添加。",
+    },
+    "trace.err.forbidden": {"en": "The trace service refused the operator token.", "zh": "追踪服务拒绝了操作员令牌。"},
+    "trace.record": {"en": "Record", "zh": "录制"},
+    "trace.record_stop": {"en": "Stop recording", "zh": "停止录制"},
+    "trace.record.agent_only": {
+        "en": "Recording is for an agent's program: pick one in the loop switch, or add one.",
+        "zh": "录制针对代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
+    },
+    "trace.record.started": {
+        "en": "Recording the program to {path} (compressed, bounded) until Stop recording or its exit.",
+        "zh": "正在把程序录制到 {path}（压缩、有上限），直到停止录制或程序退出。",
+    },
+    "trace.record.stopped": {"en": "Recorded {written} s to {path}.", "zh": "已录制 {written} 秒到 {path}。"},
+    "trace.record.none": {"en": "Nothing was being recorded.", "zh": "当前没有在录制。"},
+    "trace.cancelled_agent": {"en": "Cancelled {name}.", "zh": "已取消 {name}。"},
+    "trace.status.agent": {
+        "en": "Tracing the program at {address} (pid {pid}) · {window} s window",
+        "zh": "正在追踪位于 {address} 的程序（pid {pid}）· {window} 秒窗口",
+    },
+    "trace.col.stuck": {"en": "Stuck at", "zh": "卡在"},
+    "trace.inspect.stuck": {"en": "Last stuck", "zh": "上次卡住"},
+    "trace.inspect.stuck_at": {"en": "{where} for {ms} ms", "zh": "{where}，{ms} 毫秒"},
+    "trace.stack": {"en": "stack", "zh": "调用栈"},
+    "trace.diag.title": {"en": "Diagnosis", "zh": "诊断"},
+    "trace.tracks_summary": {
+        "en": "Chart: the agent's queues, locks, semaphores and events over the window (a queue's size and its"
+        " waiting putters and getters, a lock's holder and waiters), and its executor jobs by thread.",
+        "zh": "图表：所选时间窗口内代理所见的队列、锁、信号量和事件（队列长度及等待放入、等待取出的任务数，"
+        "锁的持有与等待者），以及按线程排列的执行器任务。",
+    },
+    "trace.track.queue": {"en": "queue made at {site}", "zh": "队列（创建于 {site}）"},
+    "trace.track.lock": {"en": "lock made at {site}", "zh": "锁（创建于 {site}）"},
+    "trace.track.semaphore": {"en": "semaphore made at {site}", "zh": "信号量（创建于 {site}）"},
+    "trace.track.event": {"en": "event made at {site}", "zh": "事件（创建于 {site}）"},
+    "trace.track.executor": {"en": "executor jobs, by thread", "zh": "执行器任务（按线程）"},
+    "trace.track.size": {"en": "size", "zh": "长度"},
+    "trace.track.putters": {"en": "waiting to put", "zh": "等待放入"},
+    "trace.track.getters": {"en": "waiting to get", "zh": "等待取出"},
+    "trace.track.held": {"en": "held", "zh": "已持有"},
+    "trace.track.waiters": {"en": "waiting", "zh": "等待者"},
+    "trace.track.free": {"en": "free slots", "zh": "空闲名额"},
+    "trace.track.set": {"en": "set", "zh": "已设置"},
+    "trace.track.job": {"en": "{name} · {ms} ms", "zh": "{name} · {ms} 毫秒"},
+    "trace.tree.title": {"en": "Tasks: who made whom", "zh": "任务：谁创建了谁"},
+    "trace.tree.own": {
+        "en": "The task tree comes from an agent's program: pick one in the loop switch, or add one.",
+        "zh": "任务树来自代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
+    },
+    "trace.tree.none": {"en": "No task yet.", "zh": "还没有任务。"},
+    "trace.tree.made": {"en": "the {n} it made", "zh": "它创建的 {n} 个任务"},
+    "trace.tree.awaits": {"en": "awaits {names}", "zh": "等待 {names}"},
+    "trace.tree.more": {"en": "… and {n} more tasks not shown.", "zh": "……另有 {n} 个任务未显示。"},
+    "trace.diag.none": {
+        "en": "No finding: nothing looks wrong in the last {window} s.",
+        "zh": "没有发现：最近 {window} 秒内没有异常。",
+    },
+    "trace.diag.own": {
+        "en": "Findings are made for an agent's program; pick one in the loop switch, or add one.",
+        "zh": "诊断针对代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
+    },
+    "trace.diag.waiting": {"en": "Asking the agent for findings…", "zh": "正在向代理请求诊断……"},
+    "trace.diag.times": {"en": "({n} times)", "zh": "（{n} 次）"},
+    "trace.diag.show": {"en": "Show on the timeline", "zh": "在时间线上显示"},
+    "trace.diag.shown": {
+        "en": "{n} rows highlighted on the timeline and in the slow table.",
+        "zh": "已在时间线和慢回调表中突出显示 {n} 个回调。",
     },
     "sources.title": {"en": "Sources", "zh": "数据源"},
     "sources.lead": {

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TraceAgent(BaseModel):
+    """An agent in a traced program (``looplens trace app.py``) the Trace page lists:
+    where it serves and the token it printed at start (never logged, never sent back)."""
+
+    model_config = {"frozen": True}
+
+    url: str
+    token: SecretStr
+    name: str = ""  # how the loop switch names it (else its host:port)
 
 
 class Settings(BaseSettings):
@@ -49,6 +60,9 @@ class Settings(BaseSettings):
     trace_host: str = "127.0.0.1"
     trace_port: int = Field(8052, ge=0, le=65535)
     trace_idle_s: float = Field(30.0, gt=0)
+    # Agents the Trace page lists beside the app's own loops, as JSON:
+    # LOOPLENS_TRACE_AGENTS='[{"url": "http://127.0.0.1:40171", "token": "…", "name": "shop"}]'
+    trace_agents: tuple[TraceAgent, ...] = Field((), max_length=16)
 
     # Who may change the running system from a page or a route (services.ops.guard):
     # nobody in read-only mode; with a token, whoever gives it; else clients on this machine.

@@ -63,6 +63,7 @@ from services.tracing.hub import TraceHub, answer_since, row_cost_ns, window_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
 from services.tracing.primitives import Primitives, primitive_events
+from services.tracing.program import last_stuck, machinery
 from services.tracing.recording import Tape
 from services.tracing.routes import TOKEN_HEADER, control_refusal, trace_routes
 
@@ -88,6 +89,9 @@ class AgentHub(TraceHub):
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
         self._handler = loop.get_exception_handler()
         self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
+
+    def internal(self, c: Callback) -> bool:
+        return machinery(self, c)  # the program's code is its own, not looplens's
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
         answer = super().poll(after, window_s)
@@ -140,6 +144,11 @@ class AgentHub(TraceHub):
         if c.duration_ns >= STUCK_NS and (culprit := self.culprits.of(c.seq)) is not None:
             row.append(culprit)
         return row
+
+    def task(self, serial: int) -> dict[str, Any] | None:
+        """The hub's facts about a task, and where its newest long step was stuck."""
+        info = super().task(serial)
+        return info and {**info, "stuck": last_stuck(self.culprits, self.tracer.callbacks(-1), serial)}
 
     def watched(self) -> None:
         self._seen_at = time.monotonic()  # attached once, on the loop's own thread: stays so

@@ -15,32 +15,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.core.i18n import DEFAULT_LANG, LANGS, t
+from services.tracing.agents import OWN_LOOPS, known_loop
 from services.tracing.columns import DONE_CALLBACK, KIND_NAMES
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.tracks import Tracks
 
 SERIES = ("ticks", "busy", "slow", "jobs", "lag")
 # Points per chunk (a line segment takes 3: start, end, gap); the figure holds at most 2×.
 CHUNK = {"ticks": 3000, "busy": 3000, "slow": 600, "jobs": 900, "lag": 1500}
 WINDOWS_S = (5, 15, 60)
-LOOPS = ("collector", "sensor")  # the loops a page can trace: the collector's, the sensor service's
+LOOPS = OWN_LOOPS  # the app's own loops a page can trace (and agents: ``services.tracing.agents``)
+FOCUS_KEPT = 50  # the rows a finding points at that a page highlights
 BUSY_NS = 500_000  # a callback this long also gets a bar, not only a tick
 SLOW_SHOWN = 15
+SPANS_KEPT = 20_000  # rows a page remembers where they were drawn (to highlight a finding's)
 JOBS_KEPT = 2000
 SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
 STEP = "step "  # how the tracer names a task's step: this, then the task's coroutine (Tracer.name_of)
 
 
-# A row of the trace service: see TraceHub._row.
-SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL = range(9)
+# A row of the trace service: see TraceHub._row (an agent's slow rows add where it was stuck).
+SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL, CULPRIT = range(10)
 
 
 def trace_index(series: str, chunk: int) -> int:
     return 2 * SERIES.index(series) + chunk
-
-
-def known_loop(loop: Any) -> str:
-    """``loop`` if a page can trace it, else the collector's."""
-    return loop if loop in LOOPS else LOOPS[0]
 
 
 def kind_name(kind: int, lang: str) -> str:
@@ -63,13 +62,14 @@ def name_of(row: list[Any], lang: str) -> str:
 class TraceView:
     """The page's settings, as its store holds them."""
 
-    loop: str = "collector"  # one of LOOPS
+    loop: str = "collector"  # one of LOOPS, or an agent's (``services.tracing.agents``)
     window_s: int = 15
     hide_internal: bool = True
     slow_ms: float = 100.0
     paused: bool = False
     stream: int = 0  # the number of the stream meant to serve the page
     lang: str = DEFAULT_LANG  # the page's language: the words in the picture
+    focus: tuple[int, ...] = ()  # the rows (seqs) a finding points at, highlighted
 
     @classmethod
     def from_store(cls, data: dict[str, Any] | None) -> TraceView:
@@ -84,6 +84,7 @@ class TraceView:
             paused=bool(data.get("paused")),
             stream=int(data.get("stream") or 0),
             lang=data["lang"] if data.get("lang") in LANGS else DEFAULT_LANG,
+            focus=focus_of(data.get("focus")),
         )
 
     def same_picture(self, other: TraceView) -> bool:
@@ -94,6 +95,13 @@ class TraceView:
             other.slow_ms,
             other.lang,
         )
+
+
+def focus_of(seqs: Any) -> tuple[int, ...]:
+    """The row seqs a store says to highlight (whole numbers only, at most ``FOCUS_KEPT``)."""
+    if not isinstance(seqs, list):
+        return ()
+    return tuple(s for s in seqs if isinstance(s, int) and not isinstance(s, bool))[:FOCUS_KEPT]
 
 
 @dataclass
@@ -137,11 +145,20 @@ class TraceSession:
         self.cursor = -1
         self.pid = 0
         self.stats: dict[str, Any] = {}
+        self.limits: list[str] = []
+        self.end_ms = 0.0
+        self.tracks = Tracks()  # an agent's queues, locks … and executor jobs
         self.slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
         self._offset_ns = 0
         self._heads = {s: [0, 0] for s in SERIES}  # series → [head chunk, points in it]
         self._jobs: OrderedDict[int, None] = OrderedDict()
         self._lag_after = 0
+        self.spans: OrderedDict[int, tuple[float, float, str]] = OrderedDict()  # seq → start, end ms, lane
+        self.spans_dropped = 0
+
+    def ms(self, ns: int) -> float:
+        """The page's clock (wall-clock epoch ms) of a time on the traced machine."""
+        return self._ms(ns)
 
     def _ms(self, ns: int) -> float:
         """perf_counter ns of the traced machine → wall-clock epoch ms (the page's x axis)."""
@@ -151,6 +168,9 @@ class TraceSession:
         first = self.cursor < 0
         self._offset_ns = int(answer["wall_offset_ns"])
         self.pid = int(answer["pid"])
+        self.limits = [str(key) for key in answer.get("limits") or ()][:10]  # what an agent cannot see here
+        self.tracks.feed(answer.get("primitives"))
+        self.end_ms = self._ms(int(answer["now_ns"]))
         self.cursor = int(answer["cursor"])
         known = {key: value for key, value in answer["stats"].items() if value is not None}  # None: not yet
         self.stats = {**self.stats, **known, "skipped": answer.get("skipped", 0)}
@@ -160,6 +180,7 @@ class TraceSession:
         if first:
             for row in answer.get("slow", ()):
                 self.slow.append(row)
+                self._remember(row[SEQ], self._ms(row[START]), self._ms(row[END]), lane_of(row, self.view.lang))
         lang = self.view.lang
         for row in answer["rows"]:
             if self.view.hide_internal and row[INTERNAL]:
@@ -174,6 +195,7 @@ class TraceSession:
                 late=f"{row[LATE] / 1e6:.3f}",
                 kind=kind_name(row[KIND], lang),
             )
+            self._remember(row[SEQ], self._ms(row[START]), self._ms(row[END]), lane)
             points["ticks"].add(self._ms(row[START]), lane, text, row[TASK])
             if duration >= slow_ns:
                 points["slow"].segment(self._ms(row[START]), self._ms(row[END]), lane, text, row[TASK])
@@ -189,6 +211,16 @@ class TraceSession:
                 self._lag_after = at
         chunks, fresh = self._place(points, first)
         return Update(points, chunks, fresh, self._ms(int(answer["now_ns"])), slow_changed)
+
+    def _remember(self, seq: int, start_ms: float, end_ms: float, lane: str) -> None:
+        self.spans[seq] = (start_ms, end_ms, lane)
+        if len(self.spans) > SPANS_KEPT:
+            self.spans.popitem(last=False)
+            self.spans_dropped += 1
+
+    def focused(self) -> list[tuple[float, float, str]]:
+        """Where the rows the view focuses on were drawn (those still remembered)."""
+        return [self.spans[seq] for seq in self.view.focus if seq in self.spans]
 
     def _add_jobs(self, jobs: Points, rows: list[list[Any]]) -> None:
         """Finished pool jobs not drawn yet, one bar each on their worker's lane."""
@@ -241,6 +273,8 @@ class TraceSession:
                 "ms": round((r[END] - r[START]) / 1e6, 1),
                 "late_ms": round(r[LATE] / 1e6, 1),
                 "kind": kind_name(r[KIND], lang),
+                "seq": r[SEQ],
+                "culprit": r[CULPRIT] if len(r) > CULPRIT and isinstance(r[CULPRIT], dict) else None,
             }
             for r in rows[:SLOW_SHOWN]
         ]

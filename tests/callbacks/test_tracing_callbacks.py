@@ -26,6 +26,7 @@ def test_the_view_keeps_the_stream_number_and_reads_the_slider_as_log_marks():
         "paused": True,
         "lang": "zh",
         "stream": 17,
+        "focus": [],
     }
     assert "paused" in button
     view, button = make_view("elsewhere", 15, ["hide"], 6, 2, "xx", None)

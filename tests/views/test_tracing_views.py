@@ -132,7 +132,7 @@ def test_the_slow_table_lists_the_newest_slow_callbacks_first_and_at_most_a_scre
     callback = body[0].children[2]
     assert "".join(texts(callback)) == "step poll-beijing"
     long = make_slow_table([{**session.slow_rows()[0], "name": "step TraceHub.block.<locals>.f"}], 100, "en")
-    cell = long.children[1].children[0].children[2].children  # it may wrap after each dot
+    cell = long.children[1].children[0].children[2].children.children  # code, which may wrap after each dot
     assert [type(c).__name__ if not isinstance(c, str) else c for c in cell] == [
         "step TraceHub.",
         "Wbr",

@@ -1,0 +1,46 @@
+"""What the traced program's own code is, for an agent: a task whose coroutine, or a plain
+callback whose function, lives in one of the program's files, not in the interpreter's
+library, an installed package, looplens's own sources or a frozen module. The rest is
+loop and library machinery, which the Trace page hides on request. (The hub's own test,
+for the app's loops, is the reverse: looplens's sources are the app.)"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from services.tracing.columns import Callback
+from services.tracing.culprit import _LIBRARY, Culprits
+from services.tracing.hub import _APP_SOURCES, INTERNAL_KEPT, TraceHub
+
+
+def program_file(path: str) -> bool:
+    normal = os.path.normpath(path) if path else ""
+    return bool(normal) and not normal.startswith(("<", *_LIBRARY)) and not path.startswith(_APP_SOURCES)
+
+
+def machinery(hub: TraceHub, c: Callback) -> bool:
+    """Whether ``c`` is not the program's own code (cached in the hub, as its own answers)."""
+    key = (c.task, 0 if c.task else c.code)
+    known = hub._internal.get(key)  # noqa: SLF001 - the hub's cache of these answers
+    if known is None:
+        if c.task:
+            record = hub.tracer.task_record(c.task)
+            code = getattr(record, "coro_code", None)
+            known = record is None or hub.lane(c).startswith("looplens:")
+            known = known or not program_file(getattr(code, "co_filename", ""))
+        else:
+            known = not program_file(getattr(hub.tracer.code_of(c), "co_filename", ""))
+        if len(hub._internal) >= INTERNAL_KEPT:  # noqa: SLF001
+            hub._internal.clear()  # noqa: SLF001
+        hub._internal[key] = known  # noqa: SLF001
+    return known
+
+
+def last_stuck(culprits: Culprits, rows: list[Callback], serial: int) -> dict[str, Any] | None:
+    """Where task ``serial``'s newest long step was stuck (``culprit``), with how long it
+    ran; None if none of its steps was sampled."""
+    for c in reversed(rows):
+        if c.task == serial and c.seq in culprits.kept and (culprit := culprits.of(c.seq)) is not None:
+            return {**culprit, "ms": round(c.duration_ns / 1e6, 1)}
+    return None
