@@ -43,7 +43,8 @@ def downsample_indices(ts: np.ndarray, values: np.ndarray, n_out: int) -> np.nda
     line's shape), plus the series' lowest and highest, so a spike is never smoothed away."""
     if len(ts) <= n_out:
         return np.arange(len(ts), dtype=np.int64)
-    keep = MinMaxLTTBDownsampler().downsample(ts, values, n_out=n_out).astype(np.int64)
+    downsampler = MinMaxLTTBDownsampler()  # type: ignore[no-untyped-call]  # tsdownsample has no annotations
+    keep = downsampler.downsample(ts, values, n_out=n_out).astype(np.int64)
     return np.union1d(keep, [int(np.argmin(values)), int(np.argmax(values))])
 
 
