@@ -1,3 +1,6 @@
+from datetime import date
+from typing import Any
+
 import dash
 from dash import dcc, html
 
@@ -39,6 +42,7 @@ def _controls(stations: dict[str, Station], defaults: list[str]) -> html.Div:
                 "live.range",
                 segmented(ids.LIVE_RANGE, "5m", [{"label": T(f"live.range.{k}"), "value": k} for k in RANGES_S]),
             ),
+            *_dates(),
             field("live.unit", segmented(ids.LIVE_UNIT, "C", units, persistence=True, persistence_type="local")),
             buttons(
                 html.Button([T("live.pause"), T("live.resume")], id=ids.LIVE_PAUSE, className="btn btn-pause"),
@@ -47,6 +51,16 @@ def _controls(stations: dict[str, Station], defaults: list[str]) -> html.Div:
             ),
         ],
     )
+
+
+def _dates() -> list[Any]:
+    """From and to (year-month-day, typed: the same in every language and browser), a range
+    instead of the preset."""
+    today = date.today().isoformat()
+    return [
+        text_box(key, component_id, debounce=True, placeholder=today)
+        for key, component_id in (("live.from", ids.LIVE_FROM), ("live.to", ids.LIVE_TO))
+    ]
 
 
 def _thresholds() -> html.Details:
@@ -80,8 +94,18 @@ def layout(stations: str = "", **_query: str) -> html.Div:
             _thresholds(),
             html.Div(id=ids.LIVE_MESSAGE, className="live-message", role="alert"),
             html.Div(id=ids.LIVE_BANNER, className="banner hidden", role="alert"),
+            html.P(id=ids.LIVE_RESOLUTION, className="live-resolution"),
             html.Div(id=ids.LIVE_CARDS, className="sensor-cards"),
             graph(ids.LIVE_GRAPH, EMPTY_LAYOUT, "live-graph", summary="live.chart_summary"),
+            html.Section(
+                [
+                    html.Div(id=ids.LIVE_DAILY),
+                    buttons(html.Button(T("live.daily.export"), id=ids.LIVE_DAILY_EXPORT, className="btn")),
+                    dcc.Download(id=ids.LIVE_DAILY_DOWNLOAD),
+                ],
+                id=ids.LIVE_DAILY_BOX,
+                className="daily hidden",
+            ),
             dcc.Interval(id=ids.LIVE_WATCHDOG, interval=1000),
         ],
     )
