@@ -46,6 +46,8 @@ class Plan:
 def plan(view: LiveView, end: float, now: float, raw_kept_s: float) -> Plan:
     """The plan of ``view``'s window ending at ``end`` (its own end if it is fixed), seen at
     ``now`` by a store keeping raw rows for ``raw_kept_s``."""
+    if view.window is None and view.range_s <= RAW_SPAN_S:
+        return Plan(end - view.range_s, end)  # the live stream's own ranges
     start, end = view.window or (end - view.range_s, end)
     return plan_window(start, end, now, raw_kept_s)
 
