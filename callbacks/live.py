@@ -217,7 +217,12 @@ class _Stream(PageStream, StillViews):
     def push_snapshot(self, snap: Snapshot) -> None:
         self.push(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
         self.push(
-            ids.LIVE_RESOLUTION, {"children": showing(Plan(snap.start, snap.end), snap.view.lang, snap.downsampled)}
+            ids.LIVE_RESOLUTION,
+            {
+                "children": showing(
+                    Plan(snap.start, snap.end), snap.view.lang, bool(self.session and self.session.thinned)
+                )
+            },
         )
         self._window_end = snap.end
         self.push(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})

@@ -141,7 +141,7 @@ class StillViews:
         if p.raw:  # a short fixed window (a zoom): every reading, or thinned
             session = LiveSession(view, self.store, period_s=settings.collector_period_s)
             snap: Any = await asyncio.to_thread(session.rebuild, p.end)
-            figure, thinned = make_live_figure(snap, self.stations), session.downsampled
+            figure, thinned = make_live_figure(snap, self.stations), session.thinned
         else:
             snap = await asyncio.to_thread(
                 history_snapshot, self.store, view, p, presence, raw=not settings.live_rollups

@@ -156,6 +156,7 @@ class LiveSession:
         self.periods = periods or {}  # a sensor's own reporting period, when longer than the collector's
         self.unavailable: set[str] = set()  # sensors their source says are offline
         self.downsampled = view.range_s / period_s > RAW_MAX_POINTS
+        self.thinned = False  # the last rebuild left points out (a downsampled view with many readings)
         self.cursor = 0
         self.end = 0.0
         self._tracks: dict[str, _Track] = {}
@@ -171,7 +172,7 @@ class LiveSession:
         loaded from the store. Blocking: long ranges read many rows, so the stream
         runs this in a thread."""
         view = self.view
-        self.end = now
+        self.end, self.thinned = now, False
         self.cursor = self.store.max_id() if max_id is None else max_id
         rows = self.store.window(view.stations, self.start, now, self.cursor)
         last_seen = self.store.last_stored_ms(view.stations)
@@ -226,6 +227,7 @@ class LiveSession:
             ts = np.fromiter((r.ts for r in have), float, len(have))
             values = np.fromiter((_value(r, metric) for r in have), float, len(have))
             keep = downsample_indices(ts, values, MAX_POINTS - 2)  # room for the two extremes
+            self.thinned |= len(keep) < len(have)
             result.append(_points([have[i] for i in keep], self.view.unit)[metric])
         return result[0], result[1]
 
