@@ -6,7 +6,7 @@ from dash import dcc, html
 
 import ids
 from services.live.meta import polled_stations
-from services.live.view import MAX_STATIONS, RANGES_S
+from services.live.view import DEFAULT_RANGE, MAX_STATIONS, RANGES_S
 from services.sensors.stations import Station
 from views.controls import buttons, field, graph, head, segmented, text_box
 from views.i18n import T
@@ -15,7 +15,7 @@ from views.live import EMPTY_LAYOUT
 dash.register_page(__name__, path="/live", title="Live · looplens", name="Live", order=1)
 
 
-def _controls(stations: dict[str, Station], defaults: list[str]) -> html.Div:
+def _controls(stations: dict[str, Station], defaults: list[str], range_key: str) -> html.Div:
     """Stations, range, unit (the browser keeps the stations and the unit), pause, export."""
     names = [
         {"label": s.name_en if s.name_en == s.name_zh else f"{s.name_zh} {s.name_en}", "value": sid}
@@ -40,7 +40,7 @@ def _controls(stations: dict[str, Station], defaults: list[str]) -> html.Div:
             ),
             field(
                 "live.range",
-                segmented(ids.LIVE_RANGE, "5m", [{"label": T(f"live.range.{k}"), "value": k} for k in RANGES_S]),
+                segmented(ids.LIVE_RANGE, range_key, [{"label": T(f"live.range.{k}"), "value": k} for k in RANGES_S]),
             ),
             *_dates(),
             field("live.unit", segmented(ids.LIVE_UNIT, "C", units, persistence=True, persistence_type="local")),
@@ -81,16 +81,18 @@ def _thresholds() -> html.Details:
 
 
 def layout(stations: str = "", **_query: str) -> html.Div:
-    """``/live?stations=a,b``: those sensors (the Sources page links each sensor so)."""
+    """``/live?stations=a,b``: those sensors (the Sources page links each sensor so);
+    ``&range=7d``: that range."""
     settings = dash.get_app().server.state.settings
     known = polled_stations(settings)
     asked = [key for key in stations.split(",") if key in known][:MAX_STATIONS]
     defaults = asked or [s for s in settings.live_default_stations if s in known] or list(known)[:5]
+    range_key = _query.get("range") or DEFAULT_RANGE
     return html.Div(
         className="page page-live",
         children=[
             head("live.title", ids.LIVE_STATUS),
-            _controls(known, defaults),
+            _controls(known, defaults, range_key if range_key in RANGES_S else DEFAULT_RANGE),
             _thresholds(),
             html.Div(id=ids.LIVE_MESSAGE, className="live-message", role="alert"),
             html.Div(id=ids.LIVE_BANNER, className="banner hidden", role="alert"),
