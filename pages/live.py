@@ -42,7 +42,7 @@ def _controls(stations: dict[str, Station], defaults: list[str], range_key: str)
                 "live.range",
                 segmented(ids.LIVE_RANGE, range_key, [{"label": T(f"live.range.{k}"), "value": k} for k in RANGES_S]),
             ),
-            *_dates(),
+            html.Div(_dates(), className="date-range"),
             field("live.unit", segmented(ids.LIVE_UNIT, "C", units, persistence=True, persistence_type="local")),
             buttons(
                 html.Button([T("live.pause"), T("live.resume")], id=ids.LIVE_PAUSE, className="btn btn-pause"),

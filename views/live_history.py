@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from dash import html
-from plotly.colors import hex_to_rgb
+from plotly.colors import hex_to_rgb, unlabel_rgb
 from plotly.subplots import make_subplots
 
 from services.core.i18n import t
@@ -39,8 +39,9 @@ def showing(p: Plan, lang: str, thinned: bool = False) -> str:
 
 
 def _fill(color: str) -> str:
-    r, g, b = hex_to_rgb(color)
-    return f"rgba({r},{g},{b},0.18)"
+    """The palette's colour (``#rrggbb`` or ``rgb(r,g,b)``), light: a band's fill."""
+    r, g, b = hex_to_rgb(color) if color.startswith("#") else unlabel_rgb(color)
+    return f"rgba({int(r)},{int(g)},{int(b)},0.18)"
 
 
 def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> go.Figure:

@@ -63,3 +63,12 @@ def test_the_daily_table_shows_the_newest_rows_and_says_when_it_is_cut():
     assert f"Showing the newest {MAX_SHOWN_ROWS} of 500 rows" in words and "5-minute bucket" in words
     assert words.count("19.0 °C") == MAX_SHOWN_ROWS
     assert "尚无统计" in " ".join(texts(make_daily_table(daily_frame([], {}), FIVE_MINUTES, "C", "zh")))
+
+
+def test_fifty_stations_each_get_their_own_light_band(store):
+    many = tuple(f"lab-{n:04d}" for n in range(1, 51))  # past the palette's hex colours into its rgb() ones
+    view = LiveView(many, "7d")
+    fig = make_history_figure(history_snapshot(store, view, plan(view, NOW, NOW, 3600), Presence(NOW, {})), BY_ID)
+    fills = [tr.fillcolor for tr in fig.data if tr.fill == "toself"]
+    assert len(fills) == 100 and all(f.startswith("rgba(") and f.endswith(",0.18)") for f in fills)
+    assert len(set(fills)) > 20
