@@ -157,7 +157,8 @@ class StillViews:
 
     @staticmethod
     def _shown(view: LiveView, p: Plan) -> dict[str, Any]:
-        return {"start": p.start, "end": p.end, "cursor": None, "paused": view.paused, "bucket": p.bucket_s}
+        return {"start": p.start, "end": p.end, "cursor": None, "paused": view.paused, "bucket": p.bucket_s,
+                "lang": view.lang, "unit": view.unit}  # fmt: skip  # a new language or unit: a new table
 
     def _still_status(self, view: LiveView, p: Plan) -> str:
         if view.paused:

@@ -12,7 +12,16 @@ from selenium.webdriver.common.by import By
 
 import ids
 from scripts.seed_history import seed
-from tests.browser.helpers import assert_accessible, assert_clean, count, downloads_to, wait_until
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean,
+    count,
+    downloads_to,
+    latin_words,
+    switch_language,
+    wait_until,
+)
+from tests.browser.test_a11y import NAMES, STATION_NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +63,11 @@ def test_a_week_of_history_shows_bands_a_daily_table_and_exports_its_resolution(
     assert {r["resolution"] for r in rows} == {"5min"} and {r["station"] for r in rows} == set(STATIONS)
     assert "-7d-5min-" in path.name
     assert_accessible(duo)  # the table and the new controls too
+    switch_language(duo, "zh")
+    duo.wait_for_contains_text(f"#{ids.LIVE_DAILY_BOX}", "每日统计", timeout=10)
+    duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "5 分钟统计", timeout=5)
+    assert latin_words(duo, NAMES | STATION_NAMES) == []
+    assert_accessible(duo)
     assert_clean(duo)
 
 
