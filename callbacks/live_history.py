@@ -17,6 +17,7 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pandas as pd
 from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
@@ -24,7 +25,7 @@ import ids
 from callbacks.i18n import checked_lang
 from services.core.i18n import t
 from services.core.settings import Settings
-from services.live.daily import daily_csv, daily_frame
+from services.live.daily import chunks, daily_csv, daily_frame
 from services.live.export import buckets_csv, csv_text, resolution_name
 from services.live.history import Plan, Presence, daily_resolution, history_snapshot, plan, read_buckets
 from services.live.meta import polled_stations, unavailable
@@ -233,10 +234,16 @@ async def daily(settings: Settings, shown: Any, view_data: Any) -> tuple[Any, in
     names = {s: st.name(checked_lang(view.lang)) if (st := stations.get(s)) else s for s in view.stations}
 
     def read() -> Any:
+        frames = []
         with ReadingStore(settings.store_path) as store:
-            first = window[0] - window[0] % resolution
-            buckets = store.rollups_grouped(view.stations, resolution, resolution, first, window[1])
-        return daily_frame(buckets, names, view.unit)
+            for start, end in chunks(window[0] - window[0] % resolution, window[1]):  # a month at a time
+                frames.append(daily_frame(store.rollups(view.stations, resolution, start, end), names, view.unit))
+        frames = [f for f in frames if not f.empty]
+        return (
+            pd.concat(frames).sort_values(["day", "station"], ascending=[False, True], ignore_index=True)
+            if frames
+            else daily_frame([], names)
+        )
 
     return await asyncio.to_thread(read), resolution, view.unit
 

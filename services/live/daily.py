@@ -11,6 +11,7 @@ change has its 23 or 25 hours.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from services.live.rollups import Bucket
 from services.live.view import local_time
 
 MAX_SHOWN_ROWS = 400  # the page shows the newest days up to this many rows; the CSV has them all
+CHUNK_DAYS = 31  # a long range is read this many local days at a time (1 y of 50 sensors' hours: 12 reads)
 METRIC_COLUMNS = {"t": ("t_n", "t_mean", "t_min", "t_max"), "h": ("h_n", "h_mean", "h_min", "h_max")}
 COLUMNS = ["day", "station", "name", "t_min", "t_min_at", "t_mean", "t_max", "t_max_at",
            "h_min", "h_min_at", "h_mean", "h_max", "h_max_at"]  # fmt: skip
@@ -39,6 +41,18 @@ def daily_frame(buckets: Sequence[Bucket], names: Mapping[str, str], unit: str =
         for column in ("t_min", "t_mean", "t_max"):
             out[column] = (out[column] * 9 / 5 + 32).round(2)
     return out.reindex(columns=COLUMNS).sort_values(["day", "station"], ascending=[False, True], ignore_index=True)
+
+
+def chunks(start: float, end: float) -> list[tuple[float, float]]:
+    """[start, end) cut at local midnights every ``CHUNK_DAYS`` days, so no day is split and
+    no read holds more than a month of buckets."""
+    out, at = [], start
+    while at < end:
+        day = local_time(at).date() + timedelta(days=CHUNK_DAYS)
+        cut = min(end, datetime.combine(day, datetime.min.time()).timestamp())
+        out.append((at, cut))
+        at = cut
+    return out
 
 
 def _metric(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:

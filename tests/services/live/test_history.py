@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from scripts.seed_history import seed
-from services.live.daily import daily_csv, daily_frame
+from services.live.daily import chunks, daily_csv, daily_frame
 from services.live.export import buckets_csv
 from services.live.history import MAX_POINTS, Presence, history_snapshot, plan, plan_window, read_buckets
 from services.live.rollups import FIVE_MINUTES, HOUR
@@ -151,3 +151,11 @@ def test_a_day_with_a_clock_change_is_one_row_of_its_25_hours(tmp_path, monkeypa
 
 def test_no_statistics_make_an_empty_table_not_an_error():
     assert daily_frame([], {}).empty
+
+
+def test_a_long_table_is_read_a_month_at_a_time_never_splitting_a_day():
+    start, end = NOW - 365 * DAY + 3600, NOW
+    parts = chunks(start, end)
+    assert len(parts) == 12 and parts[0][0] == start and parts[-1][1] == end
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:], strict=False))  # contiguous
+    assert all(datetime.fromtimestamp(cut).time() == datetime.min.time() for _, cut in parts[:-1])  # at midnight
