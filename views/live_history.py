@@ -50,14 +50,14 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
     view = snap.view
     lang, deg = view.lang, f"°{view.unit}"
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
-    mean_word, band_word = t("live.hover.mean", lang), t("live.hover.band", lang)
+    mean_word, band_word = t("live.hover.mean", lang), t("live.hover.band", lang)  # a band's hover: its edge
     for position, station in enumerate(snap.stations):
         name = station_name(stations, station.station, lang)
         color = PALETTE[position % len(PALETTE)]
         for row, metric in enumerate(METRICS, 1):
             band = snap.bands[(station.station, metric)]
             unit = deg if metric == "temperature" else "%RH"
-            x = np.array(band.x, dtype=object)
+            x = band.x
             fig.add_trace(
                 go.Scatter(
                     x=np.concatenate([x, x[::-1]]),
@@ -66,7 +66,8 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
                     fillcolor=_fill(color),
                     line={"width": 0},
                     mode="lines",
-                    hoverinfo="skip",
+                    hovertemplate=f"{name}<br>{band_word} %{{y:.1f}} {unit}<extra></extra>",
+                    hoveron="points",
                     legendgroup=station.station,
                     showlegend=False,
                     name=name,
@@ -79,14 +80,12 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
                 go.Scatter(
                     x=x,
                     y=band.mean,
-                    customdata=np.column_stack([band.low, band.high]),
                     mode="lines",
                     name=legend_name(name, station.offline, lang) if first else name,
                     legendgroup=station.station,
                     showlegend=first,
                     line={"color": color, "width": 1.6},
-                    hovertemplate=f"{name}<br>%{{x}}<br>{mean_word} %{{y:.1f}} {unit}"
-                    f"<br>{band_word} %{{customdata[0]:.1f}} – %{{customdata[1]:.1f}} {unit}<extra></extra>",
+                    hovertemplate=f"{name}<br>%{{x}}<br>{mean_word} %{{y:.1f}} {unit}<extra></extra>",
                 ),
                 row=row,
                 col=1,

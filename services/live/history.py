@@ -4,9 +4,10 @@ metric, and the cards over the range), read from the statistics, never from the 
 
 The choice: a window of up to ``RAW_SPAN_S`` whose raw rows are still kept shows the raw
 readings (the live stream, thinned by MinMaxLTTB past ``session.RAW_MAX_POINTS``); a longer
-one shows buckets, at most ``MAX_POINTS`` per station and metric: 5-minute statistics
-while they are kept and that fits (up to 7 days), hourly ones beyond, merged into
-whole hours (1 year: 5-hour buckets) when even those would be too many.
+one shows buckets, at most ``MAX_POINTS`` per station and metric and ``FIGURE_POINTS`` in
+the figure: 5-minute statistics while they are kept and a week at most, hourly ones beyond,
+merged into wider buckets when even those would be too many (1 year: 5 hours; 7 days of
+50 stations: 15 minutes).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from services.live.rollups import FIVE_MINUTE_DAYS, FIVE_MINUTES, HOUR, Bucket
 from services.live.session import Series, StationSnapshot
 from services.live.stats import CARD_FIELDS
 from services.live.store import ReadingStore, Row
-from services.live.view import METRICS, LiveView, dew_point_c, local_time, to_unit, x_value
+from services.live.view import METRICS, LiveView, dew_point_c, local_time, to_unit
 
 RAW_SPAN_S = 2 * 3600  # the longest window drawn from raw readings
 MAX_POINTS = 7 * 86_400 // FIVE_MINUTES  # per station and metric: 2,016, a week of 5-minute buckets
+# A figure holds at most this many buckets in all (20 stations at MAX_POINTS; 50: 806 each), so
+# what the browser is sent and draws stays about the same however many stations are shown.
+FIGURE_POINTS = 20 * MAX_POINTS
 WHEN = "%m-%d %H:%M"  # a card's "when" on a long range: the start of the bucket it happened in
 
 
@@ -49,16 +53,17 @@ def plan(view: LiveView, end: float, now: float, raw_kept_s: float) -> Plan:
     if view.window is None and view.range_s <= RAW_SPAN_S:
         return Plan(end - view.range_s, end)  # the live stream's own ranges
     start, end = view.window or (end - view.range_s, end)
-    return plan_window(start, end, now, raw_kept_s)
+    return plan_window(start, end, now, raw_kept_s, len(view.stations))
 
 
-def plan_window(start: float, end: float, now: float, raw_kept_s: float) -> Plan:
+def plan_window(start: float, end: float, now: float, raw_kept_s: float, stations: int = 1) -> Plan:
     span = end - start
     if span <= RAW_SPAN_S and start >= now - raw_kept_s:
         return Plan(start, end)
+    points = min(MAX_POINTS, FIGURE_POINTS // max(1, stations))
     five_kept = start >= now - FIVE_MINUTE_DAYS * 86_400
     base = FIVE_MINUTES if five_kept and span <= MAX_POINTS * FIVE_MINUTES else HOUR
-    return Plan(start, end, base, base * max(1, math.ceil(span / MAX_POINTS / base)))
+    return Plan(start, end, base, base * max(1, math.ceil(span / points / base)))
 
 
 def daily_resolution(start: float, now: float) -> int:
@@ -76,11 +81,18 @@ def read_buckets(store: ReadingStore, stations: Sequence[str], p: Plan, *, raw: 
 # -- the picture ---------------------------------------------------------------------------
 
 
+def wall_ms(ts: float) -> float:
+    """A bucket's start as the number a Plotly date axis shows as local wall time (the axis
+    reads milliseconds as UTC): 8 bytes a point instead of a 19-character date."""
+    offset = local_time(ts).utcoffset()
+    return (ts + (offset.total_seconds() if offset else 0.0)) * 1000
+
+
 @dataclass
 class Band:
-    """One station's metric: per bucket, its start (local wall time), min, mean and max."""
+    """One station's metric: per bucket, its start (``wall_ms``), min, mean and max."""
 
-    x: list[str]
+    x: np.ndarray
     low: np.ndarray
     mean: np.ndarray
     high: np.ndarray
@@ -120,7 +132,7 @@ def history_snapshot(
     by_station: dict[str, list[Bucket]] = {s: [] for s in view.stations}
     for b in buckets:
         by_station[b.station].append(b)
-    labels = {start: x_value(start) for start in {b.start for b in buckets}}  # stations share the buckets
+    labels = {start: wall_ms(start) for start in {b.start for b in buckets}}  # stations share the buckets
     last_seen = store.last_stored_ms(view.stations)
     snap = HistorySnapshot(view, p, [])
     for station in view.stations:
@@ -140,13 +152,14 @@ def history_snapshot(
     return snap
 
 
-def _band(rows: list[Bucket], metric: str, unit: str, labels: dict[int, str]) -> Band:
+def _band(rows: list[Bucket], metric: str, unit: str, labels: dict[int, float]) -> Band:
     have = [b for b in rows if (b.t_n if metric == "temperature" else b.h_n)]
     offset = 2 if metric == "temperature" else 6  # Bucket: station, start, t_n, t_mean, t_min, t_max, h_n, …
     values = np.array([(b[offset + 2], b[offset + 1], b[offset + 3]) for b in have], dtype=float).reshape(-1, 3)
     if metric == "temperature" and unit == "F":
         values = np.round(values * 9 / 5 + 32, 2)
-    return Band([labels[b.start] for b in have], values[:, 0], values[:, 1], values[:, 2])
+    x = np.fromiter((labels[b.start] for b in have), float, len(have))
+    return Band(x, values[:, 0], values[:, 1], values[:, 2])
 
 
 def _card(rows: list[Bucket], latest: Row | None, unit: str) -> dict[str, str]:

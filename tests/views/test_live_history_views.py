@@ -43,7 +43,8 @@ def test_each_station_and_metric_is_a_light_min_max_band_under_its_mean_line(sto
     assert list(lines[0].y) == list(beijing.mean) and lines[0].name == "北京" and lines[0].showlegend
     assert list(bands[0].y) == [*beijing.high, *beijing.low[::-1]]  # the band's outline: max there, min back
     assert lines[1].yaxis == "y2" and not lines[1].showlegend  # humidity below, one legend entry per station
-    assert "平均" in lines[0].hovertemplate and "最低–最高" in lines[0].hovertemplate
+    assert "平均" in lines[0].hovertemplate and "最低–最高" in bands[0].hovertemplate
+    assert list(lines[0].x) == list(beijing.x)  # numbers: milliseconds of local wall time, 8 bytes a point
     assert any(shape.y0 == 20.0 for shape in fig.layout.shapes)  # the threshold line
 
 

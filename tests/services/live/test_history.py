@@ -10,12 +10,13 @@ import time
 from collections import defaultdict
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 from scripts.seed_history import seed
 from services.live.daily import chunks, daily_csv, daily_frame
 from services.live.export import buckets_csv
-from services.live.history import MAX_POINTS, Presence, history_snapshot, plan, plan_window, read_buckets
+from services.live.history import FIGURE_POINTS, MAX_POINTS, Presence, history_snapshot, plan, plan_window, read_buckets
 from services.live.rollups import FIVE_MINUTES, HOUR
 from services.live.store import ReadingStore
 from services.live.view import LiveView
@@ -38,6 +39,12 @@ def test_each_preset_reads_raw_rows_or_the_statistics_with_at_most_2016_points(r
     assert p.end == NOW and p.raw == (resolution is None)
     if not p.raw:
         assert (p.end - p.start) / p.bucket_s <= MAX_POINTS
+
+
+def test_many_stations_share_one_figures_budget_of_points():
+    fifty = plan(LiveView(tuple(f"lab-{n:04d}" for n in range(50)), "7d"), NOW, NOW, KEPT)
+    assert (fifty.resolution, fifty.bucket_s) == (FIVE_MINUTES, 900) and 7 * DAY / 900 * 50 <= FIGURE_POINTS
+    assert plan(LiveView(STATIONS[:1] * 1, "30d"), NOW, NOW, KEPT).bucket_s == 3600
 
 
 def test_a_fixed_window_reads_raw_rows_only_while_they_are_kept_and_5_minute_ones_only_for_30_days():
@@ -88,7 +95,8 @@ def test_7_and_30_day_views_show_a_band_and_mean_per_station_and_metric_and_card
             assert points <= len(band.x) <= points + 1  # the first bucket may start before the window
             assert (band.low <= band.mean + 1e-9).all() and (band.mean <= band.high + 1e-9).all()
             same = from_raw.bands[(station.station, metric)]
-            assert band.x == same.x and (abs(band.mean - same.mean) < 1e-9).all() and (band.low == same.low).all()
+            assert np.array_equal(band.x, same.x) and np.allclose(band.mean, same.mean, rtol=0, atol=1e-9)
+            assert np.array_equal(band.low, same.low) and np.array_equal(band.high, same.high)
         low, mean, high = expected[station.station]
         assert station.card["t_min"] == f"{low:.1f} °C" and station.card["t_max"] == f"{high:.1f} °C"
         assert station.card["t_avg"] == f"{mean:.1f} °C"
