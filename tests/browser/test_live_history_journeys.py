@@ -30,7 +30,7 @@ FIGURE = """
 const gd = document.querySelector('#live-graph .js-plotly-plot');
 if (!gd || !gd.data) return null;
 return {traces: gd.data.length, bands: gd.data.filter(t => t.fill === 'toself').length,
-        points: gd._fullData && gd._fullData.length ? gd._fullData[1].x.length : 0};  // (gd.data keeps x as sent: base64)
+        points: gd._fullData && gd._fullData.length ? gd._fullData[1].x.length : 0};  // gd.data: x as sent
 """
 
 
