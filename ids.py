@@ -33,6 +33,13 @@ LIVE_BANNER = "live-banner"
 LIVE_STATUS = "live-status"
 LIVE_CARDS = "live-cards"
 LIVE_GRAPH = "live-graph"
+LIVE_FROM = "live-from"  # date inputs: a from–to range instead of a preset
+LIVE_TO = "live-to"
+LIVE_RESOLUTION = "live-resolution"  # what the chart and cards are made of ("hourly statistics")
+LIVE_DAILY_BOX = "live-daily-box"  # under a long range (hidden otherwise): the per-day table and its export
+LIVE_DAILY = "live-daily"
+LIVE_DAILY_EXPORT = "live-daily-export"
+LIVE_DAILY_DOWNLOAD = "live-daily-download"
 # In the shell, so a page's stream can always ask for them:
 LIVE_VIEW = "live-view"  # store: what the Live page asks its stream to show; empty elsewhere
 LIVE_SHOWN = "live-shown"  # store, set by the stream: the shown window's end and last row id

@@ -16,26 +16,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 import unicodedata
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, no_update
-from dash.exceptions import PreventUpdate
+from dash import Dash, Input, Output, State, ctx, no_update
 
 import ids
+from callbacks import live_history
 from callbacks.i18n import checked_lang, follow_language
+from callbacks.live_history import StillViews, pick_window, raw_kept_s
 from callbacks.streaming import PageStream, register_watchdog
 from services.core.errors import LiveInputError
 from services.core.i18n import t
 from services.core.settings import Settings
-from services.live.export import csv_text
+from services.live.history import Plan, plan
 from services.live.meta import heartbeat, polled_stations, unavailable
 from services.live.session import Delta, LiveSession, Snapshot
 from services.live.store import ReadingStore
-from services.live.view import MAX_STATIONS, LiveView, Thresholds, from_unit, local_time, to_unit
+from services.live.view import MAX_STATIONS, MAX_WINDOW_S, LiveView, Thresholds, from_unit, local_time, to_unit
 from views.live import banner, card_class, make_cards, make_live_figure, make_live_patch
+from views.live_history import showing
 
 logger = logging.getLogger(__name__)
 
@@ -74,18 +75,22 @@ def _plain(value: Any) -> Any:
 async def update_view(
     stations: list[str] | None,
     range_key: str,
+    date_from: Any,
+    date_to: Any,
     unit: str,
     n_pause: int | None,
     temp_low: Any,
     temp_high: Any,
     hum_low: Any,
     hum_high: Any,
+    relayout: Any,
     lang: str | None,
     previous: dict[str, Any] | None,
 ) -> tuple[Any, ...]:
     return make_view(
-        ctx.triggered_id, stations, range_key, unit, n_pause, temp_low, temp_high, hum_low, hum_high, lang, previous
-    )
+        ctx.triggered_id, stations, range_key, unit, n_pause, temp_low, temp_high, hum_low, hum_high, lang, previous,
+        date_from=date_from, date_to=date_to, relayout=relayout,
+    )  # fmt: skip
 
 
 def make_view(
@@ -100,28 +105,21 @@ def make_view(
     hum_high: Any,
     lang: str | None,
     previous: dict[str, Any] | None,
+    *,
+    date_from: Any = None,
+    date_to: Any = None,
+    relayout: Any = None,
 ) -> tuple[Any, ...]:
-    """(view store, message, pause button class, and the four threshold boxes' values:
-    converted when the unit changed, made plain when typed in full-width digits)."""
+    """(view store, message, pause button class, the four threshold boxes' values (converted
+    when the unit changed, made plain when typed in full-width digits), the two date boxes'
+    values (cleared when a preset is picked))."""
     lang = checked_lang(lang)
     previous = previous or {}
-    old_unit = previous.get("unit", unit)
-    boxes_out = [_plain(v) for v in (temp_low, temp_high, hum_low, hum_high)]
-    temp_low, temp_high, hum_low, hum_high = (
-        v if out is no_update else out
-        for v, out in zip((temp_low, temp_high, hum_low, hum_high), boxes_out, strict=True)
-    )
-    if triggered == ids.LIVE_UNIT and old_unit != unit:
-        temp_low, temp_high = _convert(temp_low, old_unit, unit), _convert(temp_high, old_unit, unit)
-        boxes_out[:2] = [temp_low, temp_high]
-    message = ""
-    raw = {"temp_low": temp_low, "temp_high": temp_high, "hum_low": hum_low, "hum_high": hum_high}
-    try:
-        thresholds = Thresholds.parse(raw, unit).as_dict()
-    except LiveInputError as err:
-        field = err.params.get("field")
-        message = t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
-        thresholds = previous.get("thresholds") or Thresholds().as_dict()
+    thresholds, message, boxes_out = _thresholds(triggered, unit, (temp_low, temp_high, hum_low, hum_high), lang,
+                                                 previous)  # fmt: skip
+    window, window_message, dates_out = pick_window(triggered, date_from, date_to, relayout, previous)
+    if window_message:
+        message = t(window_message, lang, days=int(MAX_WINDOW_S // 86400))
     stations = list(stations or [])
     if not stations:
         message = t("live.err.no_station", lang)
@@ -137,55 +135,36 @@ def make_view(
         "thresholds": thresholds,
         "lang": lang,
         "stream": previous.get("stream", 0),
+        **window,
     }
-    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out)
+    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out, *dates_out)
 
 
-# -- export ---------------------------------------------------------------------------------
-
-
-async def export(
-    settings: Settings, n_clicks: int | None, view_data: dict[str, Any] | None, shown: dict[str, Any] | None
-) -> tuple[Any, str]:
-    if not n_clicks or not view_data:
-        raise PreventUpdate  # nothing asked for yet
-    stations = polled_stations(settings)
-    view = LiveView.from_store(view_data, stations)
-    lang = checked_lang(view.lang)
-    if not view.stations:
-        return no_update, t("live.err.no_station", lang)
-    end, max_id = time.time(), None
-    if view.paused and shown and shown.get("paused"):  # frozen: what the screen shows
-        end, max_id = frozen_at(shown, end)
-
-    def read() -> list[Any]:
-        with ReadingStore(settings.store_path) as store:
-            return store.window(view.stations, end - view.range_s, end, max_id)
-
-    rows = await asyncio.to_thread(read)
-    if not rows:
-        return no_update, t("live.err.export_empty", lang)
-    stamp = local_time(end).strftime("%Y%m%d-%H%M%S")
-    filename = f"looplens-{view.range_key}-{stamp}.csv"
-    return dcc.send_string(csv_text(rows, view.unit, stations), filename, type="text/csv"), ""
-
-
-def frozen_at(shown: dict[str, Any], now: float) -> tuple[float, int | None]:
-    """(end, last row id) of a paused page's picture, from the page's store (written by
-    the stream, but the browser's to change): anything odd means "now, every row"."""
+def _thresholds(
+    triggered: Any, unit: str, boxes: tuple[Any, Any, Any, Any], lang: str, previous: dict[str, Any]
+) -> tuple[dict[str, float | None], str, list[Any]]:
+    """(the thresholds in °C and %RH, a message when the typed ones are unusable, the boxes' new values)."""
+    old_unit = previous.get("unit", unit)
+    boxes_out = [_plain(v) for v in boxes]
+    temp_low, temp_high, hum_low, hum_high = (
+        v if out is no_update else out for v, out in zip(boxes, boxes_out, strict=True)
+    )
+    if triggered == ids.LIVE_UNIT and old_unit != unit:
+        temp_low, temp_high = _convert(temp_low, old_unit, unit), _convert(temp_high, old_unit, unit)
+        boxes_out[:2] = [temp_low, temp_high]
+    raw = {"temp_low": temp_low, "temp_high": temp_high, "hum_low": hum_low, "hum_high": hum_high}
     try:
-        end, cursor = float(shown["end"]), shown["cursor"]
-    except (KeyError, TypeError, ValueError):
-        return now, None
-    if not math.isfinite(end) or abs(end - now) > 366 * 86400 or not isinstance(cursor, int) or cursor < 0:
-        return now, None
-    return end, cursor
+        return Thresholds.parse(raw, unit).as_dict(), "", boxes_out
+    except LiveInputError as err:
+        field = err.params.get("field")
+        message = t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
+        return previous.get("thresholds") or Thresholds().as_dict(), message, boxes_out
 
 
 # -- the push stream --------------------------------------------------------------------
 
 
-class _Stream(PageStream):
+class _Stream(PageStream, StillViews):
     """One page's stream: pushes snapshots and deltas (``push``: sent once the page acknowledges and is still there)."""
 
     page = "live"
@@ -237,6 +216,14 @@ class _Stream(PageStream):
 
     def push_snapshot(self, snap: Snapshot) -> None:
         self.push(ids.LIVE_GRAPH, {"figure": make_live_figure(snap, self.stations)})
+        self.push(
+            ids.LIVE_RESOLUTION,
+            {
+                "children": showing(
+                    Plan(snap.start, snap.end), snap.view.lang, bool(self.session and self.session.thinned)
+                )
+            },
+        )
         self._window_end = snap.end
         self.push(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
         text, class_name = banner(
@@ -302,7 +289,15 @@ class _Stream(PageStream):
             await asyncio.sleep(POLL_S)
 
     async def step(self, view: LiveView) -> None:
-        """One turn: rebuild if the picture changed, else push what is new."""
+        """One turn: rebuild if the picture changed, else push what is new (a window that is
+        fixed or drawn from the statistics: ``StillViews``)."""
+        now = time.time()
+        p = plan(view, self.frozen[0] if (view.paused and self.frozen) else now, now, raw_kept_s(self.settings))
+        if not (view.live and p.raw):
+            self.session, self.frozen = None, None
+            await self.still_step(view, p)
+            return
+        self.still = None
         session = self.session
         if session is None or not view.same_picture(session.view):
             if session is None or not view.paused:
@@ -346,31 +341,24 @@ def register(app: Dash, settings: Settings) -> None:
         Output(ids.LIVE_TEMP_HIGH, "value"),
         Output(ids.LIVE_HUM_LOW, "value"),
         Output(ids.LIVE_HUM_HIGH, "value"),
+        Output(ids.LIVE_FROM, "value"),
+        Output(ids.LIVE_TO, "value"),
         Input(ids.LIVE_STATIONS, "value"),
         Input(ids.LIVE_RANGE, "value"),
+        Input(ids.LIVE_FROM, "value"),
+        Input(ids.LIVE_TO, "value"),
         Input(ids.LIVE_UNIT, "value"),
         Input(ids.LIVE_PAUSE, "n_clicks"),
         Input(ids.LIVE_TEMP_LOW, "value"),
         Input(ids.LIVE_TEMP_HIGH, "value"),
         Input(ids.LIVE_HUM_LOW, "value"),
         Input(ids.LIVE_HUM_HIGH, "value"),
+        Input(ids.LIVE_GRAPH, "relayoutData"),
         State(ids.LANG, "value"),  # a State: an Input outside the page breaks its first load
         State(ids.LIVE_VIEW, "data"),
     )(update_view)
 
-    async def export_csv(
-        n_clicks: int | None, view: dict[str, Any] | None, shown: dict[str, Any] | None
-    ) -> tuple[Any, str]:
-        return await export(settings, n_clicks, view, shown)
-
-    app.callback(
-        Output(ids.LIVE_DOWNLOAD, "data"),
-        Output(ids.LIVE_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.LIVE_EXPORT, "n_clicks"),
-        State(ids.LIVE_VIEW, "data"),
-        State(ids.LIVE_SHOWN, "data"),
-        prevent_initial_call=True,
-    )(export_csv)
+    live_history.register(app, settings)
 
     async def live_stream(number: int | None) -> None:
         await stream(settings, number)

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 import ids
 from services.core.i18n import t
+from services.live.history import HistorySnapshot
 from services.live.session import Delta, Snapshot, trace_index
 from services.live.view import METRICS, LiveView, to_unit, x_value
 from services.sensors.stations import Station
@@ -82,7 +83,7 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
                 row=row,
                 col=1,
             )
-    _threshold_lines(fig, view)
+    threshold_lines(fig, view)
     window = x_range(snap.start, snap.end)
     fig.update_xaxes(range=window, type="date", **date_axis(lang))
     fig.update_yaxes(title_text=t("live.axis.temperature", lang, unit=view.unit), row=1, col=1)
@@ -96,7 +97,7 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     return fig
 
 
-def _threshold_lines(fig: go.Figure, view: LiveView) -> None:
+def threshold_lines(fig: go.Figure, view: LiveView) -> None:
     limits = view.thresholds
     for row, low, high, convert in (
         (1, limits.temp_low, limits.temp_high, True),
@@ -134,7 +135,7 @@ def card_class(offline: bool, alerts: list[str]) -> str:
     return "card sensor-card" + (" offline" if offline else "") + (f" alert{kinds}" if alerts else "")
 
 
-def make_cards(snap: Snapshot, stations: dict[str, Station]) -> list[html.Div]:
+def make_cards(snap: Snapshot | HistorySnapshot, stations: dict[str, Station]) -> list[html.Div]:
     """A card per station: now, dew point, and min / max (with when) / mean over the range."""
     lang = snap.view.lang
     out = []

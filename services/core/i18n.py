@@ -320,6 +320,63 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The live stream hit a problem and is reconnecting…",
         "zh": "实时数据流出现问题，正在重新连接……",
     },
+    # Live: long ranges (services.live.history, callbacks.live_history)
+    "live.range.7d": {"en": "7 d", "zh": "7 天"},
+    "live.range.30d": {"en": "30 d", "zh": "30 天"},
+    "live.range.1y": {"en": "1 y", "zh": "1 年"},
+    "live.from": {"en": "From (year-month-day)", "zh": "开始日期（年-月-日）"},
+    "live.to": {"en": "To (year-month-day)", "zh": "结束日期（年-月-日）"},
+    "live.err.range_date": {
+        "en": "Dates are written year-month-day (2026-11-27); showing the chosen preset instead.",
+        "zh": "日期格式为 年-月-日（2026-11-27）；改为显示所选的预设范围。",
+    },
+    "live.err.range_order": {
+        "en": "The range ends before it starts; showing the chosen preset instead.",
+        "zh": "结束日期早于开始日期；改为显示所选的预设范围。",
+    },
+    "live.err.range_long": {
+        "en": "A range is at most {days} days; showing the chosen preset instead.",
+        "zh": "时间范围最多 {days} 天；改为显示所选的预设范围。",
+    },
+    "live.res.raw": {"en": "every reading", "zh": "每条读数"},
+    "live.res.thinned": {
+        "en": "readings, thinned to {points} points per line (highs and lows kept)",
+        "zh": "读数，每条线精简为 {points} 个点（保留最高与最低）",
+    },
+    "live.res.300": {"en": "5-minute", "zh": "5 分钟"},
+    "live.res.3600": {"en": "hourly", "zh": "每小时"},
+    "live.res.hours": {"en": "{hours}-hour", "zh": "{hours} 小时"},
+    "live.showing.raw": {"en": "Chart and cards: {what}.", "zh": "图表与卡片：{what}。"},
+    "live.showing.stats": {
+        "en": "Chart and cards: {resolution} statistics — the line is the mean, the band runs from min to max;"
+        " a card's times are the start of the bucket.",
+        "zh": "图表与卡片：{resolution}统计——线为平均值，色带为最低至最高；卡片中的时间为所在区间的开始。",
+    },
+    "live.status.still": {
+        "en": "{n} stations · {start} – {end} · updated {time}",
+        "zh": "{n} 个站点 · {start} – {end} · 更新于 {time}",
+    },
+    "live.hover.mean": {"en": "mean", "zh": "平均"},
+    "live.hover.band": {"en": "min–max", "zh": "最低–最高"},
+    "live.daily.title": {"en": "Per day", "zh": "每日统计"},
+    "live.daily.note": {
+        "en": "Min, mean and max per station and local day; the time of a min or max is the start of its"
+        " {resolution} bucket.",
+        "zh": "每个站点每个本地日的最低、平均与最高；最低或最高的时间为其所在{resolution}区间的开始。",
+    },
+    "live.daily.cut": {
+        "en": "Showing the newest {shown} of {total} rows; the CSV has them all.",
+        "zh": "显示最新的 {shown} 行（共 {total} 行）；CSV 包含全部。",
+    },
+    "live.daily.empty": {"en": "No statistics in this range yet.", "zh": "此时间范围内尚无统计。"},
+    "live.daily.export": {"en": "Export per-day CSV", "zh": "导出每日 CSV"},
+    "live.daily.day": {"en": "Day", "zh": "日期"},
+    "live.daily.station": {"en": "Station", "zh": "站点"},
+    "live.daily.temp": {"en": "Temperature (°{unit})", "zh": "温度 (°{unit})"},
+    "live.daily.hum": {"en": "Humidity (%RH)", "zh": "湿度 (%RH)"},
+    "live.daily.min": {"en": "min", "zh": "最低"},
+    "live.daily.mean": {"en": "mean", "zh": "平均"},
+    "live.daily.max": {"en": "max", "zh": "最高"},
     # demos
     "demos.title": {"en": "Seed demos", "zh": "入门示例"},
     "demos.lead": {

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     # The Live page.
     live_default_stations: tuple[str, ...] = ("beijing", "shanghai", "guangzhou", "harbin", "lhasa")
     live_offline_periods: int = Field(3, ge=1)  # no reading for this many periods: offline
+    live_rollups: bool = True  # long ranges read the statistics (false: the raw rows, as a bench's baseline)
 
     @property
     def effective_sensor_url(self) -> str:

@@ -1,4 +1,5 @@
-"""The Live page's CSV export: the shown window's readings, in the shown unit."""
+"""The Live page's CSV export: the shown window's readings, in the shown unit, or on a long
+range the statistics it shows, saying their resolution."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from services.live.rollups import Bucket
 from services.live.store import Row
 from services.live.view import dew_point_c, local_time, to_unit
 
@@ -38,3 +40,32 @@ def _dew(temp_c: float | None, hum_pct: float | None, unit: str) -> str:
     if temp_c is None or hum_pct is None:
         return ""
     return f"{to_unit(dew_point_c(temp_c, hum_pct), unit):.2f}"
+
+
+def resolution_name(bucket_s: int) -> str:
+    """How a CSV names what one of its rows stands for: 5min, 1h, 5h."""
+    return f"{bucket_s // 60}min" if bucket_s < 3600 else f"{bucket_s // 3600}h"
+
+
+def buckets_csv(buckets: Sequence[Bucket], bucket_s: int, unit: str, stations: dict[str, Any]) -> str:
+    """Statistics as CSV: per bucket (its start, local ISO 8601) and station, min / mean / max
+    of each metric and how many readings made them; every row says its resolution."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    deg = unit.lower()
+    writer.writerow(["time", "resolution", "station", "name",
+                     f"temperature_{deg}_min", f"temperature_{deg}_mean", f"temperature_{deg}_max", "temperature_n",
+                     "humidity_min", "humidity_mean", "humidity_max", "humidity_n"])  # fmt: skip
+    resolution = resolution_name(bucket_s)
+
+    def number(value: float | None, temperature: bool = False) -> str:
+        return "" if value is None else f"{to_unit(value, unit) if temperature else value:.2f}"
+
+    for b in sorted(buckets, key=lambda b: (b.start, b.station)):
+        station = stations.get(b.station)
+        writer.writerow(
+            [local_time(b.start).isoformat(), resolution, b.station, station.name_en if station else b.station,
+             number(b.t_min, True), number(b.t_mean, True), number(b.t_max, True), b.t_n,
+             number(b.h_min), number(b.h_mean), number(b.h_max), b.h_n]
+        )  # fmt: skip
+    return out.getvalue()

@@ -11,7 +11,7 @@ has two traces ("chunks") in the figure. New points are appended to the *head*
 chunk. In raw views (5 min: every reading shown) once the head alone covers the
 whole window, the other chunk is entirely off screen, so it is replaced by a
 one-point bridge and becomes the new head: one small assignment instead of a
-delete per point. In downsampled views (1 h, 24 h) the head takes raw readings
+delete per point. In downsampled views (1 h) the head takes raw readings
 until it holds ``TAIL_MAX`` points, then the page is rebuilt from the store.
 """
 
@@ -23,12 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from tsdownsample import MinMaxLTTBDownsampler
 
 from services.live.stats import StationStats
 from services.live.store import ReadingStore, Row
 from services.live.view import METRICS, LiveView, from_unit, to_unit, x_value
 
-MAX_BUCKETS = 300  # a downsampled trace: ≤ 300 time buckets × ≤ 2 points (min and max)
+MAX_POINTS = 600  # a downsampled trace: at most this many points, its two extremes included
 RAW_MAX_POINTS = 600  # a view expecting more readings per station than this is downsampled
 TAIL_MAX = 300  # raw points appended to a downsampled view before it is rebuilt
 
@@ -36,18 +37,15 @@ TAIL_MAX = 300  # raw points appended to a downsampled view before it is rebuilt
 # -- downsampling ------------------------------------------------------------------------
 
 
-def minmax_indices(ts: np.ndarray, values: np.ndarray, start: float, width: float) -> np.ndarray:
-    """Indices of the smallest and largest value in each ``width``-second bucket from
-    ``start``, in time order: every extreme survives, so a spike is never smoothed away."""
-    if len(ts) == 0:
-        return np.empty(0, dtype=np.int64)
-    buckets = np.floor((ts - start) / width).astype(np.int64)
-    keep: list[int] = []
-    edges = np.flatnonzero(np.diff(buckets)) + 1
-    for lo, hi in zip(np.r_[0, edges], np.r_[edges, len(ts)], strict=True):
-        segment = values[lo:hi]
-        keep.extend({lo + int(np.argmin(segment)), lo + int(np.argmax(segment))})
-    return np.array(sorted(keep), dtype=np.int64)
+def downsample_indices(ts: np.ndarray, values: np.ndarray, n_out: int) -> np.ndarray:
+    """Indices of at most ``n_out`` + 2 points that draw like all of them, in time order:
+    tsdownsample's MinMaxLTTB (min and max per bucket first, then the points that keep the
+    line's shape), plus the series' lowest and highest, so a spike is never smoothed away."""
+    if len(ts) <= n_out:
+        return np.arange(len(ts), dtype=np.int64)
+    downsampler = MinMaxLTTBDownsampler()  # type: ignore[no-untyped-call]  # tsdownsample has no annotations
+    keep = downsampler.downsample(ts, values, n_out=n_out).astype(np.int64)
+    return np.union1d(keep, [int(np.argmin(values)), int(np.argmax(values))])
 
 
 # -- what a push carries ------------------------------------------------------------------
@@ -158,6 +156,7 @@ class LiveSession:
         self.periods = periods or {}  # a sensor's own reporting period, when longer than the collector's
         self.unavailable: set[str] = set()  # sensors their source says are offline
         self.downsampled = view.range_s / period_s > RAW_MAX_POINTS
+        self.thinned = False  # the last rebuild left points out (a downsampled view with many readings)
         self.cursor = 0
         self.end = 0.0
         self._tracks: dict[str, _Track] = {}
@@ -173,7 +172,7 @@ class LiveSession:
         loaded from the store. Blocking: long ranges read many rows, so the stream
         runs this in a thread."""
         view = self.view
-        self.end = now
+        self.end, self.thinned = now, False
         self.cursor = self.store.max_id() if max_id is None else max_id
         rows = self.store.window(view.stations, self.start, now, self.cursor)
         last_seen = self.store.last_stored_ms(view.stations)
@@ -222,13 +221,13 @@ class LiveSession:
         if not self.downsampled:
             points = _points(rows, self.view.unit)
             return points["temperature"], points["humidity"]
-        width = self.view.range_s / MAX_BUCKETS
         result = []
         for metric in METRICS:
             have = [r for r in rows if _value(r, metric) is not None]
             ts = np.fromiter((r.ts for r in have), float, len(have))
             values = np.fromiter((_value(r, metric) for r in have), float, len(have))
-            keep = minmax_indices(ts, values, self.start, width)
+            keep = downsample_indices(ts, values, MAX_POINTS - 2)  # room for the two extremes
+            self.thinned |= len(keep) < len(have)
             result.append(_points([have[i] for i in keep], self.view.unit)[metric])
         return result[0], result[1]
 

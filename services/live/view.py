@@ -12,7 +12,9 @@ from typing import Any
 
 from services.core.errors import LiveInputError
 
-RANGES_S: dict[str, int] = {"5m": 300, "1h": 3600, "24h": 86400}
+RANGES_S: dict[str, int] = {"5m": 300, "1h": 3600, "24h": 86400, "7d": 7 * 86400, "30d": 30 * 86400, "1y": 365 * 86400}
+MAX_WINDOW_S = 2 * 366 * 86400  # a chosen from–to range (or a zoom) is at most this long
+MIN_WINDOW_S = 1.0
 DEFAULT_RANGE = "5m"
 UNITS = ("C", "F")
 MAX_STATIONS = 50  # per page: beyond this a chart stops being readable
@@ -114,6 +116,12 @@ class LiveView:
     paused: bool = False
     thresholds: Thresholds = Thresholds()
     lang: str = "en"
+    window: tuple[float, float] | None = None  # fixed [start, end): a from–to range or a zoom
+
+    @property
+    def live(self) -> bool:
+        """Whether the window ends now and slides (else it is fixed)."""
+        return self.window is None
 
     @classmethod
     def from_store(cls, data: dict[str, Any], known: Iterable[str]) -> LiveView:
@@ -128,18 +136,34 @@ class LiveView:
             paused=bool(data.get("paused")),
             thresholds=Thresholds(**{k: thresholds.get(k) for k in Thresholds().as_dict()}),
             lang=data.get("lang") or "en",
+            window=checked_window(data.get("zoom") or data.get("window")),
         )
 
     @property
-    def range_s(self) -> int:
-        return RANGES_S[self.range_key]
+    def range_s(self) -> float:
+        return self.window[1] - self.window[0] if self.window else RANGES_S[self.range_key]
+
+    def bounds(self, now: float) -> tuple[float, float]:
+        """The shown [start, end) at ``now``."""
+        return self.window or (now - self.range_s, now)
 
     def same_picture(self, other: LiveView) -> bool:
         """True when only pausing differs (no rebuild needed)."""
-        return (self.stations, self.range_key, self.unit, self.thresholds, self.lang) == (
+        return (self.stations, self.range_key, self.unit, self.thresholds, self.lang, self.window) == (
             other.stations,
             other.range_key,
             other.unit,
             other.thresholds,
             other.lang,
+            other.window,
         )
+
+
+def checked_window(raw: Any) -> tuple[float, float] | None:
+    """A [start, end] pair from the page's view store, or None when it is not a sane one."""
+    try:
+        start, end = (float(v) for v in raw)
+    except (TypeError, ValueError):
+        return None
+    ok = math.isfinite(start) and math.isfinite(end) and MIN_WINDOW_S <= end - start <= MAX_WINDOW_S
+    return (start, end) if ok and start > 0 else None

@@ -113,7 +113,9 @@ def typed(duo, component_id: str, text: str) -> None:
 
 def test_thresholds_raise_the_banner_and_bad_ones_are_explained(start, settings, collector):
     duo = open_live(start, settings)
-    duo.find_element(".threshold-box summary").click()
+    summary = duo.find_element(".threshold-box summary")  # below the range's dates: maybe under the dev tools' bar
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
     typed(duo, ids.LIVE_TEMP_HIGH, "-60")  # every station is warmer than this
     duo.wait_for_contains_text(f"#{ids.LIVE_BANNER}", "Beyond thresholds", timeout=10)
     for name in ("Beijing (temperature above its high limit)", "Lhasa (temperature above its high limit)"):

@@ -9,7 +9,8 @@ import pytest
 from dash import no_update
 
 import ids
-from callbacks.live import _Stream, export, make_view
+from callbacks.live import _Stream, make_view
+from callbacks.live_history import export
 from services.live.store import ReadingStore
 from services.live.view import LiveView
 from services.sensors.model import Reading
@@ -53,7 +54,7 @@ def test_bad_thresholds_get_a_message_and_the_previous_ones_stay():
 
 
 def test_full_width_digits_are_understood_and_shown_back_plain():
-    data, message, _, tlo, thi, hlo, hhi = view(tlo="－５", thi="３０．５", hhi="90")
+    data, message, _, tlo, thi, hlo, hhi, *_ = view(tlo="－５", thi="３０．５", hhi="90")
     assert message == "" and data["thresholds"]["temp_low"] == -5.0 and data["thresholds"]["temp_high"] == 30.5
     assert (tlo, thi, hlo, hhi) == ("-5", "30.5", no_update, no_update)  # plain ones are left as typed
 

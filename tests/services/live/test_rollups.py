@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from collections import defaultdict
+from datetime import datetime
 
 import pytest
 
@@ -102,3 +104,44 @@ def test_five_minute_buckets_go_after_their_retention_hourly_ones_stay_and_raw_p
         assert store.purge_rollups(now=DAY0 + FIVE_MINUTE_DAYS * 86_400) == 0  # 30 days: all still kept
         assert store.purge_rollups(now=DAY0 + (FIVE_MINUTE_DAYS + 1) * 86_400) == len(before[1])
         assert kept(store, FIVE_MINUTES) == {} and kept(store, HOUR) == before[0]
+
+
+def test_a_late_reading_lands_in_its_own_past_bucket_and_a_repeat_of_it_changes_nothing(tmp_path):
+    path = tmp_path / "readings.sqlite3"
+    with ReadingStore(path) as store:
+        store.add([(SourceReading("home", "a", DAY0 + 7200 + i * 60, temperature_c=20.0, humidity_pct=50.0), 1)
+                   for i in range(60)])  # fmt: skip
+        late = SourceReading("home", "a", DAY0 + 3 * 60, temperature_c=-5.0, humidity_pct=90.0)
+        store.add([(late, 2)])  # two hours after the readings it precedes
+        store.add([(late, 3)])  # and sent again
+        hourly = {b.start: b for b in store.rollups(["home:a"], HOUR, DAY0, DAY0 + 86_400)}
+        assert sorted(hourly) == [DAY0, DAY0 + 7200]
+        assert (hourly[DAY0].t_n, hourly[DAY0].t_min, hourly[DAY0].h_max) == (1, -5.0, 90.0)
+        assert hourly[DAY0 + 7200].t_n == 60 and hourly[DAY0 + 7200].t_min == 20.0  # untouched
+        assert_same(kept(store, FIVE_MINUTES), recomputed(path, FIVE_MINUTES))
+
+
+def test_a_local_day_with_a_clock_change_has_its_25_hours_each_exact(tmp_path, monkeypatch):
+    """Buckets are Unix seconds: the day Berlin's clocks go back holds 25 hourly buckets and
+    300 five-minute ones, none merged or skipped."""
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        start = int(datetime(2026, 10, 25).timestamp())  # local midnight, CEST
+        end = int(datetime(2026, 10, 26).timestamp())
+        assert end - start == 25 * 3600
+        path = tmp_path / "readings.sqlite3"
+        with ReadingStore(path) as store:
+            rng = random.Random(5)
+            store.add([(SourceReading("home", "a", ts, temperature_c=rng.uniform(0, 20), humidity_pct=50.0), 1)
+                       for ts in range(start - 3600, end + 3600, 60)])  # fmt: skip
+            assert len(store.rollups(["home:a"], HOUR, start, end)) == 25
+            assert len(store.rollups(["home:a"], FIVE_MINUTES, start, end)) == 300
+            for resolution in (FIVE_MINUTES, HOUR):
+                assert_same(
+                    {(b.station, b.start): tuple(b[2:]) for b in store.rollups(["home:a"], resolution, 0, 2**40)},
+                    recomputed(path, resolution),
+                )
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -10,7 +10,7 @@ import pytest
 
 from services.core.errors import LiveInputError
 from services.live.export import csv_text
-from services.live.session import RAW_MAX_POINTS, LiveSession, minmax_indices, trace_index
+from services.live.session import RAW_MAX_POINTS, LiveSession, downsample_indices, trace_index
 from services.live.store import ReadingStore
 from services.live.view import LiveView, Thresholds, dew_point_c, x_value
 from services.sensors.model import Reading
@@ -41,18 +41,19 @@ def session(store, *, stations=("beijing", "lhasa"), range_key="5m", unit="C", *
     return LiveSession(view, store, period_s=1.0, **kw)
 
 
-def test_minmax_downsampling_keeps_every_bucket_extreme():
+def test_downsampling_keeps_the_spikes_the_ends_and_time_order():
     rng = np.random.default_rng(3)
     ts = np.arange(86_400, dtype=float)
     values = rng.normal(20, 2, len(ts))
     values[12_345], values[70_001] = 55.0, -30.0  # two one-second spikes
-    keep = minmax_indices(ts, values, 0.0, 288.0)
-    assert len(keep) <= 2 * 300
-    assert {12_345, 70_001} <= set(keep.tolist())
-    for bucket in range(300):  # each bucket's min and max survive
-        part = values[bucket * 288 : (bucket + 1) * 288]
-        kept = values[keep[(keep >= bucket * 288) & (keep < (bucket + 1) * 288)]]
-        assert kept.min() == part.min() and kept.max() == part.max()
+    keep = downsample_indices(ts, values, 600)
+    assert len(keep) <= 600 + 2 and np.all(np.diff(keep) > 0)
+    assert {0, 12_345, 70_001, 86_399} <= set(keep.tolist())
+    assert values[keep].max() == 55.0 and values[keep].min() == -30.0
+    calm = np.sin(ts / 5000)  # no spike: the series' own lowest and highest are still there
+    kept = calm[downsample_indices(ts, calm, 600)]
+    assert (kept.min(), kept.max()) == (calm.min(), calm.max())
+    assert downsample_indices(ts[:50], values[:50], 600).tolist() == list(range(50))  # few: every point
 
 
 def test_rebuild_shows_the_window_and_advance_appends_only_new_points(store):

@@ -1,0 +1,75 @@
+"""The long-range figure and the per-day table, built from a snapshot of seeded history."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.seed_history import seed
+from services.live.daily import MAX_SHOWN_ROWS, daily_frame
+from services.live.history import Presence, history_snapshot, plan
+from services.live.rollups import FIVE_MINUTES, Bucket
+from services.live.store import ReadingStore
+from services.live.view import LiveView, Thresholds
+from services.sensors.stations import BY_ID
+from tests.views.helpers import texts
+from views.live_history import make_daily_table, make_history_figure, showing
+
+NOW = 1_790_035_200
+STATIONS = ("beijing", "lhasa")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("h") / "r.sqlite3"
+    seed(path, STATIONS, NOW - 8 * 86_400, NOW, period_s=600)
+    with ReadingStore(path) as s:
+        yield s
+
+
+def snapshot(store, **view):
+    v = LiveView(STATIONS, "7d", **view)
+    return history_snapshot(store, v, plan(v, NOW, NOW, 3600), Presence(NOW, {}))
+
+
+def test_each_station_and_metric_is_a_light_min_max_band_under_its_mean_line(store):
+    snap = snapshot(store, lang="zh", thresholds=Thresholds(temp_high=20.0))
+    fig = make_history_figure(snap, BY_ID)
+    assert len(fig.data) == 2 * 2 * len(STATIONS)  # per station and metric: a band, a line
+    bands = [tr for tr in fig.data if tr.fill == "toself"]
+    lines = [tr for tr in fig.data if tr.fill != "toself"]
+    assert len(bands) == len(lines) == 4
+    assert all("0.18" in tr.fillcolor and tr.line.width == 0 for tr in bands)
+    beijing = snap.bands[("beijing", "temperature")]
+    assert list(lines[0].y) == list(beijing.mean) and lines[0].name == "北京" and lines[0].showlegend
+    assert list(bands[0].y) == [*beijing.high, *beijing.low[::-1]]  # the band's outline: max there, min back
+    assert lines[1].yaxis == "y2" and not lines[1].showlegend  # humidity below, one legend entry per station
+    assert "平均" in lines[0].hovertemplate and "最低–最高" in bands[0].hovertemplate
+    assert list(lines[0].x) == list(beijing.x)  # numbers: milliseconds of local wall time, 8 bytes a point
+    assert any(shape.y0 == 20.0 for shape in fig.layout.shapes)  # the threshold line
+
+
+def test_the_line_over_the_cards_says_what_they_are_made_of(store):
+    p = snapshot(store).plan
+    assert showing(p, "en").startswith("Chart and cards: 5-minute statistics")
+    assert "5 分钟统计" in showing(p, "zh")
+    assert "every reading" in showing(plan(LiveView(STATIONS, "5m"), NOW, NOW, 3600), "en")
+
+
+def test_the_daily_table_shows_the_newest_rows_and_says_when_it_is_cut():
+    buckets = [Bucket(f"s{n}", NOW - day * 86_400, 1, 20.0, 19.0, 21.0, 1, 50.0, 49.0, 51.0)
+               for day in range(100) for n in range(5)]  # fmt: skip
+    frame = daily_frame(buckets, {})
+    shown = make_daily_table(frame, FIVE_MINUTES, "C", "en")
+    words = " ".join(texts(shown))
+    assert f"Showing the newest {MAX_SHOWN_ROWS} of 500 rows" in words and "5-minute bucket" in words
+    assert words.count("19.0 °C") == MAX_SHOWN_ROWS
+    assert "尚无统计" in " ".join(texts(make_daily_table(daily_frame([], {}), FIVE_MINUTES, "C", "zh")))
+
+
+def test_fifty_stations_each_get_their_own_light_band(store):
+    many = tuple(f"lab-{n:04d}" for n in range(1, 51))  # past the palette's hex colours into its rgb() ones
+    view = LiveView(many, "7d")
+    fig = make_history_figure(history_snapshot(store, view, plan(view, NOW, NOW, 3600), Presence(NOW, {})), BY_ID)
+    fills = [tr.fillcolor for tr in fig.data if tr.fill == "toself"]
+    assert len(fills) == 100 and all(f.startswith("rgba(") and f.endswith(",0.18)") for f in fills)
+    assert len(set(fills)) > 20
