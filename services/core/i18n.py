@@ -903,7 +903,6 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Findings are made for an agent's program; pick one in the loop switch, or add one.",
         "zh": "诊断针对代理所追踪的程序：请在事件循环切换中选择一个，或添加一个。",
     },
-    "trace.diag.waiting": {"en": "Asking the agent for findings…", "zh": "正在向代理请求诊断……"},
     "trace.diag.times": {"en": "({n} times)", "zh": "（{n} 次）"},
     "trace.diag.show": {"en": "Show on the timeline", "zh": "在时间线上显示"},
     "trace.diag.shown": {
