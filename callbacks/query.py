@@ -1,11 +1,14 @@
-"""Query page: check the typed name, fetch in a worker process, push the result.
+"""Query page: one callback takes a query from the click to the sentence — check the typed
+name, fetch in a worker process, render — so the page waits for one round trip, not a hop
+per step.
 
-submit ──► QUERY_JOB ──► run (WebSocket callback) ──► the job pool's worker ──► QUERY_RESULT ──► render
-   └─ bad input ─────────────────────────────────────────────────────────────► QUERY_RESULT
-cancel ─► kills the job's worker, QUERY_RESULT = "cancelled"
+ask ──► bad input ─────────────────────────────────────────────► message
+   └──► QUERY_JOB (the cancel reads it) ──► the job pool's worker ──► sentence (QUERY_RESULT kept)
+cancel ─► kills the job's worker ──► "cancelled"
+language switch ─► QUERY_RESULT rendered again
 
-The run callback awaits the worker's pipe: each attempt's progress is set on the page as it
-starts and the result is the callback's answer the moment it exists (no job polling).
+The worker's pipe is awaited: each attempt's progress is set on the page as it starts and the
+result is shown the moment it exists (no job polling).
 """
 
 from __future__ import annotations
@@ -77,10 +80,35 @@ async def run(pool: JobPool, settings: Settings, job: dict[str, Any] | None, lan
         return QueryFailure("error.internal", {}, job["station"]).as_dict()
 
 
-async def cancel(pool: JobPool, _clicks: int | None, job: dict[str, Any] | None) -> dict[str, Any]:
+async def ask(
+    pool: JobPool,
+    settings: Settings,
+    clicks: int | None,
+    submits: int | None,
+    retries: int | None,
+    text: str | None,
+    previous_job: dict[str, Any] | None,
+    lang: str | None,
+) -> tuple[Any, Any, Any]:
+    """(result, its children, Retry's style) for what was typed."""
+    job, failure = await submit(settings, clicks, submits, retries, text, previous_job)
+    result = failure
+    if failure is None:
+        set_props(ids.QUERY_JOB, {"data": job})  # the cancel button reads it
+        set_props(ids.QUERY_OUTPUT, {"children": None})  # the last answer goes while this one is fetched
+        result = await run(pool, settings, job, lang)
+        if result is no_update:
+            raise PreventUpdate  # cancelled: the cancel callback has said so
+    return (result, *await render(result, lang))
+
+
+async def cancel(
+    pool: JobPool, _clicks: int | None, job: dict[str, Any] | None, lang: str | None
+) -> tuple[Any, Any, Any]:
     if job and isinstance(job.get("id"), str):
         pool.cancel(job["id"])
-    return QueryFailure(code="error.cancelled", params={}).as_dict()
+    result = QueryFailure(code="error.cancelled", params={}).as_dict()
+    return (result, *await render(result, lang))
 
 
 async def render(result: dict[str, Any] | None, lang: str | None) -> tuple[Any, dict[str, str]]:
@@ -88,23 +116,25 @@ async def render(result: dict[str, Any] | None, lang: str | None) -> tuple[Any, 
     return children, SHOWN if retry else HIDDEN
 
 
+async def relabel(lang: str | None, result: dict[str, Any] | None) -> tuple[Any, dict[str, str]]:
+    """The answer shown again in the language switched to."""
+    return await render(result, lang)
+
+
 def register(app: Dash, settings: Settings) -> None:
     pool = JobPool(JOB_SLOTS["query"])  # this web worker's: its workers start on first need
-    app.callback(
-        Output(ids.QUERY_JOB, "data"),
+    answer = (
         Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
+        Output(ids.QUERY_OUTPUT, "children", allow_duplicate=True),
+        Output(ids.QUERY_RETRY, "style", allow_duplicate=True),
+    )
+    app.callback(
+        *answer,
         Input(ids.QUERY_SUBMIT, "n_clicks"),
         Input(ids.QUERY_INPUT, "n_submit"),
         Input(ids.QUERY_RETRY, "n_clicks"),
         State(ids.QUERY_INPUT, "value"),
         State(ids.QUERY_JOB, "data"),
-        websocket=True,  # every hop of a query goes over the page's socket: no request per hop
-        prevent_initial_call=True,
-    )(partial(submit, settings))
-
-    app.callback(
-        Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
-        Input(ids.QUERY_JOB, "data"),
         State(ids.LANG, "value"),
         running=[
             (Output(ids.QUERY_SUBMIT, "disabled"), True, False),
@@ -113,18 +143,19 @@ def register(app: Dash, settings: Settings) -> None:
             (Output(ids.QUERY_PROGRESS, "style"), SHOWN, HIDDEN),
             (Output(ids.QUERY_PROGRESS, "children"), "", ""),
         ],
-        websocket=True,  # the cancel below comes over the same socket, to this worker
+        websocket=True,  # the cancel below comes over the same socket, to this worker and its pool
         prevent_initial_call=True,
-    )(partial(run, pool, settings))
+    )(partial(ask, pool, settings))
 
     async def warm(_opened: Any) -> None:
-        pool.warm()  # on this worker: the page's socket, its jobs and their cancel all come here
+        pool.warm()  # opening the page starts a worker for its first query
 
     app.callback(Input(ids.QUERY_INPUT, "id"), websocket=True)(warm)
     app.callback(
-        Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
+        *answer,
         Input(ids.QUERY_CANCEL, "n_clicks"),
         State(ids.QUERY_JOB, "data"),
+        State(ids.LANG, "value"),
         websocket=True,
         prevent_initial_call=True,
     )(partial(cancel, pool))
@@ -132,7 +163,6 @@ def register(app: Dash, settings: Settings) -> None:
     app.callback(
         Output(ids.QUERY_OUTPUT, "children"),
         Output(ids.QUERY_RETRY, "style"),
-        Input(ids.QUERY_RESULT, "data"),
         Input(ids.LANG, "value"),
-        websocket=True,
-    )(render)
+        State(ids.QUERY_RESULT, "data"),
+    )(relabel)

@@ -9,7 +9,7 @@ from dash import no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.i18n import translate
-from callbacks.query import HIDDEN, SHOWN, render, run, submit
+from callbacks.query import HIDDEN, SHOWN, ask, render, run, submit
 from services.core.jobpool import JobPool
 from services.core.settings import Settings
 from services.live.meta import write_sources
@@ -96,6 +96,12 @@ def test_the_job_turns_a_sensor_fault_into_a_retryable_message(pool, settings, s
     children, retry_style = asyncio.run(render(result, "zh"))
     assert text_of(children) == "传感器服务返回了错误（已尝试 3 次）。"
     assert retry_style == SHOWN
+
+
+def test_a_bad_name_is_answered_at_once_in_the_language_without_a_job(pool, settings):
+    result, children, retry = asyncio.run(ask(pool, settings, 1, None, None, "Shangai", None, "zh"))
+    assert result["code"] == "error.unknown_station" and retry == HIDDEN
+    assert "您是不是要找：上海" in text_of(children) and pool.idle_pids() == []  # a suggestion; no worker started
 
 
 def test_run_without_a_job_does_nothing(pool, settings):
