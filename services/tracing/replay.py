@@ -64,10 +64,10 @@ def list_recordings(where: Path) -> list[RecordingFile]:
 def path_of(where: Path, name: Any) -> Path:
     """The file a page named: a plain ``.llrec`` name in ``where``, nothing else."""
     if not isinstance(name, str) or not name.endswith(SUFFIX) or _SAFE.sub("", name) != name or name.startswith("."):
-        raise RecordingError(f"{name} is not a recording in the recordings folder")
+        raise RecordingError(f"{name} is not a recording in the recordings folder", "trace.replay.err.gone", name=name)
     path = where / name
     if not path.is_file():
-        raise RecordingError(f"{name} is not in the recordings folder (any more)")
+        raise RecordingError(f"{name} is not in the recordings folder (any more)", "trace.replay.err.gone", name=name)
     return path
 
 
@@ -75,7 +75,9 @@ def open_recording(path: Path) -> Recording:
     """The recording at ``path``, if it is not over ``MAX_OPEN_BYTES``."""
     size = path.stat().st_size
     if size > MAX_OPEN_BYTES:
-        raise RecordingError(f"{path.name} is too large to open here ({size >> 20} MB > {MAX_OPEN_BYTES >> 20} MB)")
+        mb, most = size >> 20, MAX_OPEN_BYTES >> 20
+        raise RecordingError(f"{path.name} is too large to open here ({mb} MB > {most} MB)", "trace.replay.err.large",
+                             name=path.name, mb=mb, most=most)  # fmt: skip
     return Recording(path)
 
 
@@ -115,12 +117,14 @@ def save_upload(where: Path, filename: Any, contents: Any) -> str:
     name = _SAFE.sub("-", Path(str(filename or "upload")).name).lstrip(".") or "upload"
     name = name if name.endswith(SUFFIX) else f"{name}{SUFFIX}"
     encoded = str(contents or "").partition(",")[2]
-    if len(encoded) * 3 // 4 > MAX_UPLOAD_BYTES:
-        raise RecordingError(f"{name} is too large to upload ({len(encoded) * 3 // 4 >> 20} MB)")
+    if (size := len(encoded) * 3 // 4) > MAX_UPLOAD_BYTES:
+        mb, most = size >> 20, MAX_UPLOAD_BYTES >> 20
+        raise RecordingError(f"{name} is too large to upload ({mb} MB > {most} MB)", "trace.replay.err.large",
+                             name=name, mb=mb, most=most)  # fmt: skip
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise RecordingError(f"{name} did not arrive whole") from None
+        raise RecordingError(f"{name} did not arrive whole", name=name) from None
     where.mkdir(parents=True, exist_ok=True)
     partial = where / f".{name}.part"
     partial.write_bytes(data)
@@ -128,7 +132,7 @@ def save_upload(where: Path, filename: Any, contents: Any) -> str:
         Recording(partial)
     except RecordingError:
         partial.unlink()
-        raise RecordingError(f"{name} is not a looplens recording") from None
+        raise RecordingError(f"{name} is not a looplens recording", name=name) from None
     stem, number = name[: -len(SUFFIX)], 1
     while (where / name).exists():
         number += 1
