@@ -110,12 +110,22 @@ class Tape:
 class Recording:
     """A recording read back (``RecordingError`` with the reason when it is not one)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, max_read: int | None = None) -> None:
+        """``max_read``: the most bytes (uncompressed) read before refusing the file."""
         self.path = Path(path)
+        records, read = [], 0
         try:
             with gzip.open(self.path, "rt", encoding="utf-8") as lines:
-                records = [json.loads(line) for line in lines if line.strip()]
+                for line in lines:
+                    read += len(line)
+                    if max_read is not None and read > max_read:
+                        raise RecordingError(f"{self.path.name} is too large to open here", "trace.replay.err.large",
+                                             name=self.path.name, mb=read >> 20, most=max_read >> 20)  # fmt: skip
+                    if line.strip():
+                        records.append(json.loads(line))
         except (OSError, EOFError, ValueError, UnicodeDecodeError) as err:
+            if isinstance(err, RecordingError):
+                raise
             raise RecordingError(f"{self.path.name} is not a looplens recording ({err})", name=self.path.name) from None
         if not records or records[0].get("looplens_recording") != FORMAT:
             raise RecordingError(f"{self.path.name} is not a looplens recording (no header)", name=self.path.name)

@@ -31,7 +31,8 @@ from services.tracing.view import END, KIND, LANE, LATE, NAME, SEQ, START, TASK,
 
 SUFFIX = ".llrec"
 MAX_LISTED = 100  # recordings a page lists (the newest)
-MAX_OPEN_BYTES = 32 * 1024 * 1024  # a file larger than this is not opened on a page
+MAX_OPEN_BYTES = 32 * 1024 * 1024  # a file larger than this is not opened on a page …
+MAX_READ_BYTES = 96 * 1024 * 1024  # … nor one that unpacks to more (rows in memory: several times that)
 MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 CACHED = 2  # recordings kept open (two: side by side)
 SLOWEST = 3  # the slowest callbacks a comparison names
@@ -78,7 +79,7 @@ def open_recording(path: Path) -> Recording:
         mb, most = size >> 20, MAX_OPEN_BYTES >> 20
         raise RecordingError(f"{path.name} is too large to open here ({mb} MB > {most} MB)", "trace.replay.err.large",
                              name=path.name, mb=mb, most=most)  # fmt: skip
-    return Recording(path)
+    return Recording(path, MAX_READ_BYTES)
 
 
 class RecordingCache:
@@ -129,10 +130,10 @@ def save_upload(where: Path, filename: Any, contents: Any) -> str:
     partial = where / f".{name}.part"
     partial.write_bytes(data)
     try:
-        Recording(partial)
-    except RecordingError:
+        Recording(partial, MAX_READ_BYTES)
+    except RecordingError as err:
         partial.unlink()
-        raise RecordingError(f"{name} is not a looplens recording", name=name) from None
+        raise RecordingError(str(err), err.code, **{**err.params, "name": name}) from None
     stem, number = name[: -len(SUFFIX)], 1
     while (where / name).exists():
         number += 1

@@ -123,3 +123,12 @@ def test_the_cache_keeps_two_recordings_and_counts(tmp_path):
         cache.get(path)
     assert cache.get(paths[2]) is cache.get(paths[2])
     assert cache.statistics() == {"size": 2, "opened": 3, "hits": 2, "dropped": 1}
+
+
+def test_a_recording_that_unpacks_too_large_is_refused_before_it_is_read(tmp_path):
+    path = tmp_path / "huge.llrec"
+    path.write_bytes(gzip.compress(b'{"looplens_recording": 1}\n' + b'{"answer": {"rows": []}}\n' * 50_000))
+    with pytest.raises(RecordingError, match="too large") as refused:
+        Recording(path, max_read=100_000)
+    assert refused.value.code == "trace.replay.err.large" and refused.value.params["name"] == "huge.llrec"
+    assert len(Recording(path).answers) == 50_000
