@@ -59,13 +59,13 @@ async def opened(settings: Settings, cache: RecordingCache, name: Any) -> Record
 
 
 async def listing(settings: Settings, added: Any, lang: str | None) -> tuple[Any, ...]:
-    """Both dropdowns' choices and placeholder; after an upload, the new one picked."""
+    """Both dropdowns' choices and placeholder, the upload's words; after an upload, the new one picked."""
     lang = checked_lang(lang)
     files = await asyncio.to_thread(list_recordings, folder(settings.data_dir))
     options = recording_options(files)
     placeholder = t("trace.replay.choose" if files else "trace.replay.none", lang)
     name = (added or {}).get("params", {}).get("name") if isinstance(added, dict) and added.get("ok") else None
-    return options, options, placeholder, placeholder, name or no_update
+    return options, options, placeholder, placeholder, name or no_update, t("trace.replay.upload", lang)
 
 
 async def upload(settings: Settings, contents: Any, filename: Any, _lang: str | None) -> dict[str, Any]:
@@ -182,6 +182,7 @@ def register(app: Dash, settings: Settings, guard: Guard) -> None:
         Output(ids.TRACE_REPLAY_FILE, "placeholder"),
         Output(ids.TRACE_REPLAY_OTHER, "placeholder"),
         Output(ids.TRACE_REPLAY_FILE, "value"),
+        Output(ids.TRACE_REPLAY_UPLOAD, "children"),
         Input(ids.TRACE_REPLAY_ADDED, "data"),
         Input(ids.LANG, "value"),
     )(partial(listing, settings))  # (a partial of a coroutine function is one: inspect unwraps it)

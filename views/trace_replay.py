@@ -9,7 +9,7 @@ from typing import Any
 from dash import dcc, html
 
 import ids
-from services.core.i18n import t
+from services.core.i18n import DEFAULT_LANG, t
 from services.tracing.replay import RecordingFile
 from views import HIDDEN
 from views.controls import buttons, field, graph
@@ -21,12 +21,15 @@ def _pickers() -> html.Div:
     def picker(component_id: str, label: str) -> Any:
         return field(label, dcc.Dropdown(id=component_id, options=[], clearable=True, className="replay-pick"))
 
-    upload = dcc.Upload(
-        T("trace.replay.upload"),
-        id=ids.TRACE_REPLAY_UPLOAD,
-        accept=".llrec",
-        className="btn replay-upload",
-        max_size=-1,  # bounded by the service, which says so in words
+    upload = html.Label(  # the Upload's file input, inside: its name is the label's text
+        dcc.Upload(
+            t("trace.replay.upload", DEFAULT_LANG),  # its words: callbacks.trace_replay.listing (a text
+            # with an i18n id inside an Upload misses a fresh load's translation)
+            id=ids.TRACE_REPLAY_UPLOAD,
+            accept=".llrec",
+            className="btn replay-upload",
+            max_size=-1,  # bounded by the service, which says so in words
+        )
     )
     return html.Div(
         className="live-controls",

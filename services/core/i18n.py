@@ -810,7 +810,7 @@ TEXT: dict[str, dict[str, str]] = {
     "trace.replay.pick": {"en": "Recording", "zh": "录制文件"},
     "trace.replay.other": {"en": "Compare with", "zh": "对比对象"},
     "trace.replay.choose": {"en": "Choose a recording", "zh": "选择录制文件"},
-    "trace.replay.upload": {"en": "Upload a recording (.llrec)", "zh": "上传录制文件（.llrec）"},
+    "trace.replay.upload": {"en": "Upload a recording (.llrec)", "zh": "上传录制文件"},
     "trace.replay.export": {"en": "Download for Perfetto", "zh": "下载供 Perfetto 打开"},
     "trace.replay.at": {"en": "Moment in the recording", "zh": "录制中的时刻"},
     "trace.replay.none": {"en": "No recording in the folder yet.", "zh": "文件夹中还没有录制文件。"},

@@ -63,9 +63,9 @@ def run(coro):
 
 
 def test_the_folder_is_listed_and_an_upload_is_picked_once_kept(settings):
-    options, _, placeholder, _, value = run(listing(settings, None, "zh"))
+    options, _, placeholder, _, value, upload_words = run(listing(settings, None, "zh"))
     assert {o["value"] for o in options} == {"calm.llrec", "blocked.llrec", "broken.llrec"}
-    assert placeholder == "选择录制文件" and value is no_update
+    assert placeholder == "选择录制文件" and value is no_update and upload_words == "上传录制文件"
     good = (folder(settings.data_dir) / "calm.llrec").read_bytes()
     kept = run(upload(settings, "data:;base64," + base64.b64encode(good).decode(), "mine.llrec", "en"))
     assert kept == {"key": "trace.replay.uploaded", "params": {"name": "mine.llrec"}, "ok": True}
