@@ -46,7 +46,16 @@ def _pickers() -> html.Div:
 
 
 def _body() -> html.Div:
-    scrubber = dcc.Slider(id=ids.TRACE_REPLAY_AT, min=0, max=1, step=0.1, value=1, marks=None, updatemode="mouseup")
+    scrubber = dcc.Slider(
+        id=ids.TRACE_REPLAY_AT,
+        min=0,
+        max=1,
+        step=0.1,
+        value=1,
+        marks=None,
+        updatemode="mouseup",
+        allow_direct_input=False,
+    )  # the status line says the moment in words; a box beside it would have no label
     slow = html.Div(
         id=ids.TRACE_REPLAY_SLOW,
         className="table-scroll",
