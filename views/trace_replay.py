@@ -12,7 +12,7 @@ import ids
 from services.core.i18n import DEFAULT_LANG, t
 from services.tracing.replay import RecordingFile
 from views import HIDDEN
-from views.controls import buttons, field, graph
+from views.controls import buttons, field, graph, read_only
 from views.i18n import T
 from views.tracing import EMPTY_LAYOUT, breakable
 
@@ -29,6 +29,7 @@ def _pickers() -> html.Div:
             accept=".llrec",
             className="btn replay-upload",
             max_size=-1,  # bounded by the service, which says so in words
+            disabled=read_only(),  # it writes to disk: an action (the guard refuses it too)
         )
     )
     return html.Div(
