@@ -28,8 +28,10 @@ async def translate_placeholder(lang: str | None) -> str:
 
 DROPDOWN_LABELS = ("selected_count", "clear_selection", "search", "clear_search", "no_options_found",
                    "select_all", "deselect_all")  # fmt: skip
-DROPDOWNS = (ids.LIVE_STATIONS, ids.FLEET_SOURCE, ids.SOURCES_KIND, ids.SOURCES_PICK)
-GRAPHS = (ids.LIVE_GRAPH, ids.FLEET_HEAT, ids.TRACE_GRAPH, ids.LAB_LANES, ids.LAB_BARS, ids.DEMO_GRAPH)
+DROPDOWNS = (ids.LIVE_STATIONS, ids.FLEET_SOURCE, ids.SOURCES_KIND, ids.SOURCES_PICK, ids.TRACE_REPLAY_FILE,
+             ids.TRACE_REPLAY_OTHER)  # fmt: skip
+GRAPHS = (ids.LIVE_GRAPH, ids.FLEET_HEAT, ids.TRACE_GRAPH, ids.TRACE_REPLAY_GRAPH, ids.LAB_LANES, ids.LAB_BARS,
+          ids.DEMO_GRAPH)  # fmt: skip
 # A chart's own words (toolbar, month names) in the language: Plotly's locale, in its config
 # (assets/plotly-locale-zh-cn.js registers zh-CN). dcc.Graph redraws for a new figure only, so
 # a chart the switch leaves alone (no result yet) is redrawn here, as it is, with the locale.

@@ -16,7 +16,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
-from callbacks import trace_agents
+from callbacks import trace_agents, trace_replay
 from callbacks.guard import guarded
 from callbacks.i18n import checked_lang
 from callbacks.tracing import failed, failure, loop_of, trace_client
@@ -160,6 +160,7 @@ def register(app: Dash, settings: Settings) -> None:
     _register_loop_actions(app, settings, guard)
     _register_task_actions(app, settings, guard)
     trace_agents.register(app, settings, guard)
+    trace_replay.register(app, settings, guard)
 
     async def show(data: Any, lang: str | None) -> Any:
         return show_note(data, checked_lang(lang))

@@ -9,6 +9,7 @@ from views import HIDDEN
 from views.controls import action_note, buttons, field, graph, head, read_only, segmented, text_box
 from views.i18n import T
 from views.trace_panels import agent_form, diagnosis_section, tree_section
+from views.trace_replay import replay_section
 from views.tracing import EMPTY_LAYOUT
 
 dash.register_page(__name__, path="/trace", title="Trace · looplens", name="Trace", order=2)
@@ -111,6 +112,7 @@ def layout(**_query: str) -> html.Div:
             diagnosis_section(),
             _panels(),
             agent_form(),
+            replay_section(),
             dcc.Store(id=ids.TRACE_VIEW, data={"stream": number}),
             dcc.Store(id=ids.TRACE_TASK),
             dcc.Store(id=ids.TRACE_AGENTS, storage_type="local"),  # this browser's agents: keys, no tokens

@@ -86,12 +86,14 @@ def tree_section() -> html.Section:
     return html.Section([html.H2(T("trace.tree.title"), id=ids.TRACE_TREE_TITLE), tree], className="card trace-tree")
 
 
-def _finding(index: int, finding: dict[str, Any], count: int, seqs: list[int], lang: str) -> html.Li:
+def _finding(
+    index: int, finding: dict[str, Any], count: int, seqs: list[int], lang: str, prefix: str = "trace"
+) -> html.Li:
     given = finding.get("params")
     params: dict[str, Any] = {
         k: said(v, lang) if k in ("name", "by") else v for k, v in (given if isinstance(given, dict) else {}).items()
     }
-    text_id = f"trace-finding-text-{index}"
+    text_id = f"{prefix}-finding-text-{index}"
     show = (
         html.Button(
             t("trace.diag.show", lang),
@@ -100,7 +102,7 @@ def _finding(index: int, finding: dict[str, Any], count: int, seqs: list[int], l
             className="btn btn-small",
             **{"aria-describedby": text_id},  # type: ignore[arg-type]  # aria-* is not in Button's typed signature
         )
-        if seqs
+        if seqs and prefix == "trace"  # a replay's findings point at no live rows
         else None
     )
     text = t(str(finding.get("code")), lang, **params)
@@ -109,9 +111,12 @@ def _finding(index: int, finding: dict[str, Any], count: int, seqs: list[int], l
     return html.Li([html.Span(text, id=text_id), show], className="finding")
 
 
-def make_diagnosis(found: dict[str, Any] | None, limits: list[str], window_s: int, lang: str) -> list[Any]:
+def make_diagnosis(
+    found: dict[str, Any] | None, limits: list[str], window_s: int, lang: str, prefix: str = "trace"
+) -> list[Any]:
     """An agent's findings (``found``: its /trace/diagnosis answer; None: not an agent's
-    loop), and what the trace cannot see there (``limits``: message keys)."""
+    loop), and what the trace cannot see there (``limits``: message keys); ``prefix`` tells
+    apart the ids of a replay's findings, which have no button."""
     notes = [html.P(t(key, lang), className="muted limit") for key in limits if key.startswith("trace.limit.")]
     if found is None:
         return [html.P(t("trace.diag.own", lang), className="muted"), *notes]
@@ -120,5 +125,5 @@ def make_diagnosis(found: dict[str, Any] | None, limits: list[str], window_s: in
     ]
     if not findings:
         return [html.P(t("trace.diag.none", lang, window=window_s), className="muted"), *notes]
-    items = [_finding(i, f, count, seqs, lang) for i, (f, count, seqs) in enumerate(grouped(findings))]
+    items = [_finding(i, f, count, seqs, lang, prefix) for i, (f, count, seqs) in enumerate(grouped(findings))]
     return [html.Ul(items, className="findings"), *notes]

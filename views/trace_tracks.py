@@ -91,10 +91,10 @@ def make_tracks_figure(session: TraceSession, lang: str) -> go.Figure | None:
     return fig
 
 
-def tracks_graph(figure: go.Figure, lang: str) -> html.Figure:
+def tracks_graph(figure: go.Figure, lang: str, graph_id: str = ids.TRACE_TRACKS) -> html.Figure:
     """The tracks' graph with its first figure, and what it shows for a screen reader."""
     chart = dcc.Graph(
-        id=ids.TRACE_TRACKS,
+        id=graph_id,
         figure=figure,
         config={"displayModeBar": False, "responsive": True},  # its titles have the top; it zooms by dragging
         className="trace-graph",

@@ -9,6 +9,7 @@ each pool job's submit → worker → done-callback path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from services.tracing.columns import DONE_CALLBACK, KIND_NAMES, Callback
@@ -39,9 +40,11 @@ def _flow(ph: str, name: str, flow_id: int, pid: int, tid: int, ts: float) -> di
     return {**event, **({"bp": "e"} if ph == "f" else {}), "pid": pid, "tid": tid, "ts": ts}
 
 
-def _loop_events(tracer: LoopTracer, rows: list[Callback], origin: int) -> list[dict[str, Any]]:
-    """A track per task plus one for plain callbacks; an arrow per done-callback link."""
-    pid = tracer.pid
+def _loop_events(
+    pid: int, rows: list[Callback], origin: int, name_of: Callable[[Callback], str], track_of: Callable[[int], str]
+) -> list[dict[str, Any]]:
+    """A track per task (named by ``track_of``) plus one for plain callbacks; an arrow per
+    done-callback link."""
     events = [
         _name("process_name", pid, PLAIN_TRACK, f"looplens loop (pid {pid})"),
         _name("thread_name", pid, PLAIN_TRACK, "plain callbacks"),
@@ -52,12 +55,11 @@ def _loop_events(tracer: LoopTracer, rows: list[Callback], origin: int) -> list[
         tid = c.task or PLAIN_TRACK
         if c.task and c.task not in tracks:
             tracks.add(c.task)
-            info = tracer.task_info(c.task)
-            events.append(_name("thread_name", pid, tid, f"{info.name} · {info.coro}" if info else f"task {c.task}"))
+            events.append(_name("thread_name", pid, tid, track_of(c.task)))
         kind = KIND_NAMES[c.kind]
         events.append(
             _span(
-                tracer.name_of(c),
+                name_of(c),
                 kind,
                 pid,
                 tid,
@@ -116,8 +118,28 @@ def chrome_trace(
     rows = callbacks if callbacks is not None else tracer.callbacks(include_pending=False)
     rows = [c for c in rows if c.end_ns >= start_ns and c.start_ns <= end_ns]
     jobs = [j for j in (jobs or []) if j.start_ns and j.end_ns >= start_ns and j.submitted_ns <= end_ns]
+
+    def track_of(serial: int) -> str:
+        info = tracer.task_info(serial)
+        return f"{info.name} · {info.coro}" if info else f"task {serial}"
+
     return {
-        "traceEvents": _loop_events(tracer, rows, start_ns) + _job_events(tracer.pid, jobs, start_ns),
+        "traceEvents": _loop_events(tracer.pid, rows, start_ns, tracer.name_of, track_of)
+        + _job_events(tracer.pid, jobs, start_ns),
         "displayTimeUnit": "ms",
         "otherData": {"dropped": tracer.statistics().dropped, "start_ns": start_ns, "end_ns": end_ns},
+    }
+
+
+def rows_trace(
+    pid: int, rows: list[Callback], name_of: Callable[[Callback], str], track_of: Callable[[int], str]
+) -> dict[str, Any]:
+    """Callbacks known only as rows (a recording's) as a trace-event document; their names
+    come from ``name_of`` and their tasks' tracks from ``track_of``."""
+    start_ns = min((c.start_ns for c in rows), default=0)
+    end_ns = max((c.end_ns for c in rows), default=0)
+    return {
+        "traceEvents": _loop_events(pid, rows, start_ns, name_of, track_of),
+        "displayTimeUnit": "ms",
+        "otherData": {"start_ns": start_ns, "end_ns": end_ns},
     }

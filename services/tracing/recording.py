@@ -110,15 +110,25 @@ class Tape:
 class Recording:
     """A recording read back (``RecordingError`` with the reason when it is not one)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, max_read: int | None = None) -> None:
+        """``max_read``: the most bytes (uncompressed) read before refusing the file."""
         self.path = Path(path)
+        records, read = [], 0
         try:
             with gzip.open(self.path, "rt", encoding="utf-8") as lines:
-                records = [json.loads(line) for line in lines if line.strip()]
+                for line in lines:
+                    read += len(line)
+                    if max_read is not None and read > max_read:
+                        raise RecordingError(f"{self.path.name} is too large to open here", "trace.replay.err.large",
+                                             name=self.path.name, mb=read >> 20, most=max_read >> 20)  # fmt: skip
+                    if line.strip():
+                        records.append(json.loads(line))
         except (OSError, EOFError, ValueError, UnicodeDecodeError) as err:
-            raise RecordingError(f"{self.path.name} is not a looplens recording ({err})") from None
+            if isinstance(err, RecordingError):
+                raise
+            raise RecordingError(f"{self.path.name} is not a looplens recording ({err})", name=self.path.name) from None
         if not records or records[0].get("looplens_recording") != FORMAT:
-            raise RecordingError(f"{self.path.name} is not a looplens recording (no header)")
+            raise RecordingError(f"{self.path.name} is not a looplens recording (no header)", name=self.path.name)
         self.header = records[0]
         self.answers = [r["answer"] for r in records if "answer" in r]
         self.findings: list[dict[str, Any]] = next((r["findings"] for r in records if "findings" in r), [])
@@ -165,4 +175,10 @@ class Recording:
 
 
 class RecordingError(ValueError):
-    """Not a recording this looplens can read: the message says why."""
+    """Not a recording this looplens can read: the message says why; ``code`` is its
+    message key for a page (``services.core.i18n``) and ``params`` its values."""
+
+    def __init__(self, message: str, code: str = "trace.replay.err.bad", **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.keys import Keys
 
 import ids
+from services.tracing.replay import folder
 from services.tracing.view import trace_index
 from tests.browser.helpers import KEEP_WARNINGS, assert_clean, downloads_to, wait_until
+from tests.services.tracing.programs import recorded
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +43,21 @@ if (px < xa._offset || px > xa._offset + xa._length) return null;
 return {x: Math.round(box.left + px), y: Math.round(box.top + py)};  // in the viewport
 """
 
+
+PROGRAM_TO_RECORD = """
+import asyncio, sys, time
+
+async def worker():
+    for _ in range(int(sys.argv[1])):
+        await asyncio.sleep(0.01)
+
+async def main():
+    await asyncio.gather(*(asyncio.create_task(worker(), name=f"worker-{n}") for n in range(2)))
+    time.sleep(0.2)  # one slow callback, late in the run
+    await asyncio.sleep(1.1)  # a last second for the recorder
+
+asyncio.run(main())
+"""
 
 # Dash only warns (console.warn, which get_logs does not see) when a push finds no component.
 AXES = """
@@ -323,4 +341,51 @@ def test_leaving_the_page_ends_its_stream_without_pushing_to_what_is_gone(start,
     time.sleep(1)
     warnings = duo.driver.execute_script("return window.looplensWarnings")
     assert [w for w in warnings if w.startswith("SET_PROPS")] == []  # nothing pushed to the gone page
+    assert_clean(duo)
+
+
+REPLAYED = """
+const gd = document.querySelector('#trace-replay-graph .js-plotly-plot');
+return gd && gd.data ? gd.data.slice(0, 2).reduce((n, t) => n + (t.x || []).length, 0) : null;
+"""
+
+
+def pick(duo, dropdown: str, name: str) -> None:
+    """Choose ``name`` in a dropdown, from the keyboard (once the folder is listed)."""
+    duo.wait_for_contains_text(f"#{dropdown}", "Choose a recording", timeout=10)
+    box = duo.find_element(f"#{dropdown}")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus()", box)
+    box.send_keys(Keys.ARROW_DOWN)
+    options = ".dash-dropdown-content .dash-dropdown-option"
+    option = wait_until(
+        lambda: next((o for o in duo.find_elements(options) if name in o.text), None), 5, f"{name} in the list"
+    )
+    option.click()
+
+
+def test_a_recorded_program_replays_with_a_scrubber_and_compares_with_an_uploaded_one(
+    start, settings, collector, tmp_path
+):
+    source = PROGRAM_TO_RECORD
+    first = recorded(tmp_path, "first", source, ["20"])
+    folder(settings.data_dir).mkdir(parents=True)
+    first.rename(folder(settings.data_dir) / "first.llrec")
+    second = recorded(tmp_path, "second", source, ["60"])
+    duo = start(settings, "/trace")
+    duo.driver.set_window_size(1280, 1000)
+    pick(duo, ids.TRACE_REPLAY_FILE, "first.llrec")
+    duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "Replaying first.llrec", timeout=10)
+    duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_SLOW}", "step main", timeout=5)  # the block, where it was stuck
+    assert "first.py:" in duo.find_element(f"#{ids.TRACE_REPLAY_SLOW}").text
+    at_end = wait_until(lambda: duo.driver.execute_script(REPLAYED), 5, "the replayed timeline")
+    duo.find_element(f"#{ids.TRACE_REPLAY_AT} [role=slider]").send_keys(Keys.HOME)  # the scrubber to the start
+    duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "at 0.0 s", timeout=5)
+    wait_until(lambda: duo.driver.execute_script(REPLAYED) < at_end, 5, "fewer ticks at the start")
+    assert "step main" not in duo.find_element(f"#{ids.TRACE_REPLAY_SLOW}").text  # not blocked yet
+    duo.find_element(f"#{ids.TRACE_REPLAY_UPLOAD} input[type=file]").send_keys(str(second))
+    duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "Replaying second.llrec", timeout=10)
+    pick(duo, ids.TRACE_REPLAY_OTHER, "first.llrec")
+    duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_COMPARE}", "Callback p99", timeout=5)
+    table = duo.find_element(f"#{ids.TRACE_REPLAY_COMPARE}").text
+    assert "second.llrec" in table and "first.llrec" in table and "step main" in table
     assert_clean(duo)

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -51,3 +52,12 @@ def ask(url: str, token: str = "", method: str = "GET") -> tuple[int, dict]:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
+
+
+def recorded(folder: Path, name: str, source: str, args: Sequence[str] = ()) -> Path:
+    """Run ``source`` as ``looplens trace --record`` runs a program, to its end; its recording."""
+    out = folder / f"{name}.llrec"
+    command = [sys.executable, "-m", "looplens", "trace", "--record", str(out)]
+    with program(folder / f"{name}.py", source, command, args) as (process, _url, _token):
+        assert process.wait(timeout=30) == 0, process.stderr.read()
+    return out
