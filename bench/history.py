@@ -23,14 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -39,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.fleet_feed import FleetFeed, seed_history  # noqa: E402
-from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
+from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
 from services.sensors.stations import fleet  # noqa: E402
 
 Row = tuple[str, str, str]  # (what, measured, target)
@@ -106,25 +103,8 @@ def serve(data: Path, sensors: int) -> Iterator[int]:
     port = free_port()
     env = gunicorn_env(port, free_port(), 1, str(data), LOOPLENS_SENSOR_STATIONS=str(sensors),
                        LOOPLENS_EMBEDDED_COLLECTOR="false")  # fmt: skip
-    proc = subprocess.Popen([GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not _ready(f"http://127.0.0.1:{port}/readyz"):
-            assert time.monotonic() < deadline and proc.poll() is None, "server did not start"
-            time.sleep(0.3)
+    with gunicorn_served(env, f"http://127.0.0.1:{port}/readyz"):
         yield port
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-
-
-def _ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except OSError:
-        return False
 
 
 # -- the browser --------------------------------------------------------------------------------

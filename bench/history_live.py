@@ -16,14 +16,11 @@ paint with the statistics ≤ 1.5 s.
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.seed_history import seed  # noqa: E402
-from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
+from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
 from services.live.history import Presence, history_snapshot, plan  # noqa: E402
 from services.live.store import ReadingStore  # noqa: E402
 from services.live.view import LiveView  # noqa: E402
@@ -94,25 +91,9 @@ def serve(data: Path, count: int, rollups: bool) -> Iterator[str]:
         LOOPLENS_LOG_LEVEL="warning",
         LOOPLENS_LIVE_ROLLUPS="true" if rollups else "false",
     )
-    proc = subprocess.Popen(
-        [GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
+    with gunicorn_served(env, f"{url}/readyz"):
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
 
 
 def first_paints(url: str, stations: list[str]) -> dict[str, float]:

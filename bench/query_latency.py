@@ -12,13 +12,9 @@ Usage: python bench/query_latency.py [N]
 from __future__ import annotations
 
 import asyncio
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +25,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from scripts.chrome import headless_chrome  # noqa: E402
-from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
+from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
 from services.sensors.client import SensorClient  # noqa: E402
 
 STATIONS = ["beijing", "shanghai", "guangzhou", "shenzhen", "chengdu", "hangzhou"]
@@ -76,22 +72,10 @@ def page(url: str, n: int) -> list[float]:
 def main(n: int) -> None:
     port, sensor_port = free_port(), free_port()
     env = gunicorn_env(port, sensor_port, 2, tempfile.mkdtemp(), LOOPLENS_LOG_LEVEL="warning")
-    proc = subprocess.Popen(
-        [GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{url}/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with gunicorn_served(env, f"{url}/healthz", timeout_s=30):
         raw_ms = asyncio.run(raw(f"http://127.0.0.1:{sensor_port}", n))
         page_ms = page(url, n)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(20)
     print(f"queries: {n} (sensor latency 100 ± 30 ms, 2 gunicorn workers; the result is pushed, not polled)")
     print(f"raw client fetch   p50 {pct(raw_ms, 50):7.1f} ms   p95 {pct(raw_ms, 95):7.1f} ms")
     print(f"page submit→shown  p50 {pct(page_ms, 50):7.1f} ms   p95 {pct(page_ms, 95):7.1f} ms")

@@ -25,13 +25,11 @@ Usage: python bench/stream_latency.py [seconds per run, default 60] [all (defaul
 from __future__ import annotations
 
 import json
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import psutil  # noqa: E402
 
 from scripts.chrome import headless_chrome  # noqa: E402
-from scripts.server import GUNICORN, free_port, gunicorn_env  # noqa: E402
+from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
 from services.live.store import ReadingStore  # noqa: E402
 from services.live.view import x_value  # noqa: E402
 from services.sensors.stations import fleet  # noqa: E402
@@ -317,25 +315,9 @@ def serve(shown: list[str]) -> Iterator[tuple[str, Path, subprocess.Popen]]:
         LOOPLENS_LOG_LEVEL="warning",
         LOOPLENS_LIVE_DEFAULT_STATIONS=json.dumps(shown),
     )
-    proc = subprocess.Popen(
-        [GUNICORN, "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 40
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
+    with gunicorn_served(env, f"{url}/healthz", timeout_s=40) as proc:
         yield url, data / "readings.sqlite3", proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
 
 
 def main() -> None:
