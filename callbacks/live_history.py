@@ -27,7 +27,15 @@ from services.core.i18n import t
 from services.core.settings import Settings
 from services.live.daily import chunks, daily_csv, daily_frame
 from services.live.export import buckets_csv, csv_text, resolution_name
-from services.live.history import Plan, Presence, daily_resolution, history_snapshot, plan, read_buckets
+from services.live.history import (
+    HistorySnapshot,
+    Plan,
+    Presence,
+    daily_resolution,
+    history_snapshot,
+    plan,
+    read_buckets,
+)
 from services.live.meta import polled_stations, unavailable
 from services.live.session import LiveSession
 from services.live.store import ReadingStore
@@ -132,7 +140,10 @@ class StillViews:
             self.still = view
             self.push(ids.LIVE_SHOWN, {"data": self._shown(view, p)})
             self.push(ids.LIVE_STATUS, {"children": self._still_status(view, p)})
-        await asyncio.sleep(0.25)
+        else:
+            await asyncio.sleep(0.25)  # nothing to send: ask the page again in a while
+            return
+        # what was pushed goes with the next acknowledgement: ask for it now
 
     async def push_still(self, view: LiveView, p: Plan) -> None:
         settings = self.settings
@@ -144,10 +155,12 @@ class StillViews:
             snap: Any = await asyncio.to_thread(session.rebuild, p.end)
             figure, thinned = make_live_figure(snap, self.stations), session.thinned
         else:
-            snap = await asyncio.to_thread(
-                history_snapshot, self.store, view, p, presence, raw=not settings.live_rollups
-            )
-            figure, thinned = make_history_figure(snap, self.stations), False
+
+            def picture() -> tuple[HistorySnapshot, dict[str, Any]]:  # reading and drawing: off the loop
+                snap = history_snapshot(self.store, view, p, presence, raw=not settings.live_rollups)
+                return snap, make_history_figure(snap, self.stations)
+
+            (snap, figure), thinned = await asyncio.to_thread(picture), False
         self.push(ids.LIVE_GRAPH, {"figure": figure})
         self.push(ids.LIVE_RESOLUTION, {"children": showing(p, view.lang, thinned)})
         self.push(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})

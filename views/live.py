@@ -83,9 +83,17 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
                 row=row,
                 col=1,
             )
+    fig.update_layout(figure_layout(view, snap.start, snap.end))
+    return fig
+
+
+def figure_layout(view: LiveView, start: float, end: float) -> dict[str, Any]:
+    """The two charts' layout over [start, end] (temperature on top, humidity below, one
+    shared time axis), with the threshold lines."""
+    lang = view.lang
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
     threshold_lines(fig, view)
-    window = x_range(snap.start, snap.end)
-    fig.update_xaxes(range=window, type="date", **date_axis(lang))
+    fig.update_xaxes(range=x_range(start, end), type="date", **date_axis(lang))
     fig.update_yaxes(title_text=t("live.axis.temperature", lang, unit=view.unit), row=1, col=1)
     fig.update_yaxes(title_text=t("live.axis.humidity", lang), row=2, col=1)
     fig.update_layout(
@@ -94,7 +102,8 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
         hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.09, "x": 0},
     )
-    return fig
+    layout: dict[str, Any] = fig.to_plotly_json()["layout"]
+    return layout
 
 
 def threshold_lines(fig: go.Figure, view: LiveView) -> None:
@@ -106,7 +115,13 @@ def threshold_lines(fig: go.Figure, view: LiveView) -> None:
         for value, color in ((low, "#1f77b4"), (high, ALERT_COLOR)):
             if value is not None:
                 shown = to_unit(value, view.unit) if convert else value
-                fig.add_hline(y=shown, line={"color": color, "dash": "dash", "width": 1}, row=row, col=1)
+                fig.add_hline(
+                    y=shown,
+                    line={"color": color, "dash": "dash", "width": 1},
+                    row=row,
+                    col=1,
+                    exclude_empty_subplots=False,
+                )
 
 
 def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[str, Station]) -> Patch:

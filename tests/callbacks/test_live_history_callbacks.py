@@ -89,7 +89,7 @@ def test_a_long_range_is_one_picture_per_change_of_view_and_one_a_minute(setting
 
         day = LiveView(("beijing",), "24h")
         turn(day)
-        assert len(pictures) == 1 and any(tr.fill == "toself" for tr in pictures[0].data)
+        assert len(pictures) == 1 and any(tr.get("fill") == "toself" for tr in pictures[0]["data"])
         assert "5-minute statistics" in dict(sent)[ids.LIVE_RESOLUTION]["children"]
         assert dict(sent)[ids.LIVE_SHOWN]["data"]["bucket"] == 300
         turn(day)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+
+import numpy as np
 import pytest
 
 from scripts.seed_history import seed
@@ -15,6 +18,13 @@ from tests.views.helpers import texts
 from views.live_history import make_daily_table, make_history_figure, showing
 
 NOW = 1_790_035_200
+
+
+def values(spec):
+    """A figure's typed array (dtype and base64 bytes) as numbers."""
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype=np.dtype(spec["dtype"])).tolist()
+
+
 STATIONS = ("beijing", "lhasa")
 
 
@@ -34,18 +44,20 @@ def snapshot(store, **view):
 def test_each_station_and_metric_is_a_light_min_max_band_under_its_mean_line(store):
     snap = snapshot(store, lang="zh", thresholds=Thresholds(temp_high=20.0))
     fig = make_history_figure(snap, BY_ID)
-    assert len(fig.data) == 2 * 2 * len(STATIONS)  # per station and metric: a band, a line
-    bands = [tr for tr in fig.data if tr.fill == "toself"]
-    lines = [tr for tr in fig.data if tr.fill != "toself"]
+    data = fig["data"]
+    assert len(data) == 2 * 2 * len(STATIONS)  # per station and metric: a band, a line
+    bands = [tr for tr in data if tr.get("fill") == "toself"]
+    lines = [tr for tr in data if tr.get("fill") != "toself"]
     assert len(bands) == len(lines) == 4
-    assert all("0.18" in tr.fillcolor and tr.line.width == 0 for tr in bands)
+    assert all("0.18" in tr["fillcolor"] and tr["line"]["width"] == 0 for tr in bands)
     beijing = snap.bands[("beijing", "temperature")]
-    assert list(lines[0].y) == list(beijing.mean) and lines[0].name == "北京" and lines[0].showlegend
-    assert list(bands[0].y) == [*beijing.high, *beijing.low[::-1]]  # the band's outline: max there, min back
-    assert lines[1].yaxis == "y2" and not lines[1].showlegend  # humidity below, one legend entry per station
-    assert "平均" in lines[0].hovertemplate and "最低–最高" in bands[0].hovertemplate
-    assert list(lines[0].x) == list(beijing.x)  # numbers: milliseconds of local wall time, 8 bytes a point
-    assert any(shape.y0 == 20.0 for shape in fig.layout.shapes)  # the threshold line
+    assert values(lines[0]["y"]) == beijing.mean.tolist() and lines[0]["name"] == "北京" and lines[0]["showlegend"]
+    assert values(bands[0]["y"]) == [*beijing.high.tolist(), *beijing.low[::-1].tolist()]  # max there, min back
+    assert lines[1]["yaxis"] == "y2" and not lines[1]["showlegend"]  # humidity below, one legend entry per station
+    assert "平均" in lines[0]["hovertemplate"] and "最低–最高" in bands[0]["hovertemplate"]
+    assert values(lines[0]["x"]) == beijing.x.tolist()  # numbers: milliseconds of local wall time, 8 bytes a point
+    assert any(shape["y0"] == 20.0 for shape in fig["layout"]["shapes"])  # the threshold line
+    assert fig["layout"]["xaxis"]["matches"] == "x2"  # one time axis for both charts
 
 
 def test_the_line_over_the_cards_says_what_they_are_made_of(store):
@@ -70,6 +82,6 @@ def test_fifty_stations_each_get_their_own_light_band(store):
     many = tuple(f"lab-{n:04d}" for n in range(1, 51))  # past the palette's hex colours into its rgb() ones
     view = LiveView(many, "7d")
     fig = make_history_figure(history_snapshot(store, view, plan(view, NOW, NOW, 3600), Presence(NOW, {})), BY_ID)
-    fills = [tr.fillcolor for tr in fig.data if tr.fill == "toself"]
+    fills = [tr["fillcolor"] for tr in fig["data"] if tr.get("fill") == "toself"]
     assert len(fills) == 100 and all(f.startswith("rgba(") and f.endswith(",0.18)") for f in fills)
     assert len(set(fills)) > 20

@@ -43,7 +43,11 @@ def test_each_preset_reads_raw_rows_or_the_statistics_with_at_most_2016_points(r
 
 def test_many_stations_share_one_figures_budget_of_points():
     fifty = plan(LiveView(tuple(f"lab-{n:04d}" for n in range(50)), "7d"), NOW, NOW, KEPT)
-    assert (fifty.resolution, fifty.bucket_s) == (FIVE_MINUTES, 900) and 7 * DAY / 900 * 50 <= FIGURE_POINTS
+    assert (fifty.resolution, fifty.bucket_s) == (HOUR, HOUR) and 7 * DAY / HOUR * 50 <= FIGURE_POINTS  # 168 each
+    twenty = plan(LiveView(tuple(f"lab-{n:04d}" for n in range(20)), "7d"), NOW, NOW, KEPT)
+    assert (twenty.resolution, twenty.bucket_s) == (FIVE_MINUTES, 1200)  # 504 each: 5-minute ones, merged
+    day = plan(LiveView(tuple(f"lab-{n:04d}" for n in range(50)), "24h"), NOW, NOW, KEPT)
+    assert (day.resolution, day.bucket_s) == (FIVE_MINUTES, 600)
     assert plan(LiveView(STATIONS[:1] * 1, "30d"), NOW, NOW, KEPT).bucket_s == 3600
 
 
