@@ -291,7 +291,7 @@ class Agent:
 
         async def tree(_request: web.Request) -> web.Response:
             hub = self.current()
-            return web.json_response(task_tree(hub.tracer, hub.tracer.callbacks(-1)))
+            return web.json_response(task_tree(hub.tracer))
 
         app.router.add_get("/trace/tree", tree)
 
