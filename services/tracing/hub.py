@@ -77,7 +77,11 @@ class TraceHub:
         cancellable: Callable[[asyncio.Task[Any]], bool] = lambda task: False,
         app_coroutines: frozenset[str] = frozenset(),
         tracer: LoopTracer | None = None,
+        machinery: Callable[[Callback], bool] | None = None,
     ) -> None:
+        """``machinery(row)``: whether a row is loop or library machinery rather than the
+        traced program's own code (default: not looplens's own sources); asked once per task
+        or callback, the hub keeps the answers."""
         self.loop = loop
         self.idle_s = idle_s
         self.cancellable = cancellable
@@ -89,6 +93,7 @@ class TraceHub:
         self._pool: TracedPool | None = None
         self._idle_task: asyncio.Task[None] | None = None
         self._internal: dict[tuple[int, int], bool] = {}
+        self._machinery = machinery or self._app_machinery
         self._slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
         self._slow_after = -1
         self._blocks = 0
@@ -130,21 +135,23 @@ class TraceHub:
         key = (c.task, 0 if c.task else c.code)
         known = self._internal.get(key)
         if known is None:
-            if c.task:
-                record = self.tracer.task_record(c.task)
-                known = (
-                    record is None
-                    or self.lane(c).startswith("looplens:")
-                    or not (
-                        _app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines
-                    )
-                )
-            else:
-                known = not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
+            known = self._machinery(c)
             if len(self._internal) >= INTERNAL_KEPT:
                 self._internal.clear()  # a cache: tasks come and go, answers are cheap to redo
             self._internal[key] = known
         return known
+
+    def _app_machinery(self, c: Callback) -> bool:
+        """The default ``machinery``: anything but looplens's own code and the tasks of
+        ``app_coroutines``."""
+        if not c.task:
+            return not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
+        record = self.tracer.task_record(c.task)
+        return (
+            record is None
+            or self.lane(c).startswith("looplens:")
+            or not (_app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines)
+        )
 
     def lane(self, c: Callback) -> str:
         return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
