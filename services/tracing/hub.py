@@ -10,7 +10,8 @@ lanes.
 
 Its HTTP routes (``services.tracing.routes``):
     GET  /trace?after=SEQ&window_s=S   rows after SEQ (or the last S seconds), names
-                                       resolved, pool jobs, lag samples, counters
+                                       resolved, their links (``links``), pool jobs,
+                                       lag samples, counters
     GET  /trace/tasks/{serial}         a task: name, coroutine, creation site, stack, state
     POST /trace/tasks/{serial}/cancel  cancel it, if the hub allows (``cancellable``)
     POST /trace/watch                  keep the tracer attached without taking rows
@@ -37,6 +38,7 @@ from services.core.errors import TraceRefused
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.links import row_links
 from services.tracing.pool import Job, TracedPool
 from services.tracing.tracer import LoopTracer
 
@@ -195,6 +197,7 @@ class TraceHub:
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
             "cursor": rows[-1][0] if rows else max(after, stats.recorded - 1),
             "rows": [self._row(c, names) for c in rows],
+            "links": row_links(self.tracer, rows),
             "skipped": skipped,
             "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
             "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],
