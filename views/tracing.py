@@ -24,8 +24,8 @@ STYLE: dict[str, dict[str, Any]] = {  # series → how its traces look
     "jobs": {"mode": "lines", "line": {"width": 11, "color": "#2ca02c"}},
     "lag": {"mode": "lines", "line": {"width": 1.5, "color": "#9467bd"}},
     # links: a line from where it was made to an arrow head on the row it leads to
-    "made": {"mode": "lines+markers", "line": {"width": 1.2, "color": "#17becf"}},
-    "done": {"mode": "lines+markers", "line": {"width": 1.2, "color": "#e377c2", "dash": "dot"}},
+    "made": {"mode": "lines+markers", "opacity": 0.8, "line": {"width": 1.2, "color": "#17becf"}},
+    "done": {"mode": "lines+markers", "opacity": 0.8, "line": {"width": 1.2, "color": "#e377c2", "dash": "dot"}},
 }
 ARROW = 10  # a link's arrow head (px); its start and the break after it get none
 LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "font": {"size": 11}}

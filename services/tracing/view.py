@@ -128,10 +128,11 @@ class Points:
         self.text.append(text)
         self.custom.append(custom)
 
-    def link(self, start: tuple[Any, Any], end: tuple[Any, Any], text: str, custom: Any) -> None:
-        """A line from (x, y) ``start`` to ``end`` (None breaks the line before the next one)."""
-        for x, y in (start, end, (None, None)):
-            self.add(x, y, text if x is not None else None, custom)
+    def link(self, start: tuple[Any, Any], end: tuple[Any, Any], text: str, custom: tuple[Any, Any]) -> None:
+        """A line from (x, y) ``start`` to ``end`` (None breaks the line before the next one);
+        ``custom``: each end's."""
+        for (x, y), mine in zip((start, end, (None, None)), (*custom, None), strict=True):
+            self.add(x, y, text if x is not None else None, mine)
 
     def drop_oldest(self, n: int) -> None:
         for values in (self.x, self.y, self.text, self.custom):
@@ -171,7 +172,7 @@ class TraceSession:
         self._heads = {s: [0, 0] for s in SERIES}  # series → [head chunk, points in it]
         self._jobs: OrderedDict[int, None] = OrderedDict()
         self._lag_after = 0
-        self.spans: OrderedDict[int, tuple[float, float, str]] = OrderedDict()  # seq → start, end ms, lane
+        self.spans: OrderedDict[int, tuple[float, float, str, int]] = OrderedDict()  # seq → start, end ms, lane, task
         self.spans_dropped = 0
         self.legend: dict[str, str] = {}  # link series → its legend name, as last given
         self._held = {s: [list[float](), list[float]()] for s in LINK_SERIES}  # links' start (ms) per chunk
@@ -201,7 +202,7 @@ class TraceSession:
         if first:
             for row in answer.get("slow", ()):
                 self.slow.append(row)
-                self._remember(row[SEQ], self._ms(row[START]), self._ms(row[END]), lane_of(row, self.view.lang))
+                self._remember(row, lane_of(row, self.view.lang))
         lang = self.view.lang
         for row in answer["rows"]:
             if self.view.hide_internal and row[INTERNAL]:
@@ -216,7 +217,7 @@ class TraceSession:
                 late=f"{row[LATE] / 1e6:.3f}",
                 kind=kind_name(row[KIND], lang),
             )
-            self._remember(row[SEQ], self._ms(row[START]), self._ms(row[END]), lane)
+            self._remember(row, lane)
             points["ticks"].add(self._ms(row[START]), lane, text, row[TASK])
             if duration >= slow_ns:
                 points["slow"].segment(self._ms(row[START]), self._ms(row[END]), lane, text, row[TASK])
@@ -235,15 +236,15 @@ class TraceSession:
         self._hold_links(points, chunks, fresh)
         return Update(points, chunks, fresh, self.end_ms, slow_changed, self._legend_changes())
 
-    def _remember(self, seq: int, start_ms: float, end_ms: float, lane: str) -> None:
-        self.spans[seq] = (start_ms, end_ms, lane)
+    def _remember(self, row: list[Any], lane: str) -> None:
+        self.spans[row[SEQ]] = (self._ms(row[START]), self._ms(row[END]), lane, row[TASK])
         if len(self.spans) > SPANS_KEPT:
             self.spans.popitem(last=False)
             self.spans_dropped += 1
 
     def focused(self) -> list[tuple[float, float, str]]:
         """Where the rows the view focuses on were drawn (those still remembered)."""
-        return [self.spans[seq] for seq in self.view.focus if seq in self.spans]
+        return [self.spans[seq][:3] for seq in self.view.focus if seq in self.spans]
 
     def _add_links(self, points: dict[str, Points], links: Any, rows: dict[int, list[Any]]) -> None:
         """A line per link whose two rows were drawn, from the moment it was made in the
@@ -259,8 +260,8 @@ class TraceSession:
             else:
                 callback = name_of(row, lang) if row else "?"
                 text = t("trace.hover.done", lang, source=start[2], callback=callback, lane=end[2])
-            at = (self._ms(link[LINK_AT]), start[2])
-            points[LINK_SERIES[link[LINK_KIND]]].link(at, (end[0], end[2]), text, row[TASK] if row else 0)
+            at = (self._ms(link[LINK_AT]), start[2])  # a click on either end inspects the task of its lane
+            points[LINK_SERIES[link[LINK_KIND]]].link(at, (end[0], end[2]), text, (start[3], end[3]))
         for series in LINK_SERIES:
             if (extra := len(points[series]) - 3 * LINKS_PER_ANSWER) > 0:
                 self._undrawn[series].extend(points[series].x[0:extra:3])

@@ -20,12 +20,14 @@ def made(seq: int, source: int, at_ms: float) -> list[int]:
 def test_a_link_is_drawn_only_between_rows_that_are_drawn():
     session = TraceSession(TraceView(window_s=15))
     rows = [row(1, 10, 2.0, "main"), row(2, 30, 0.1, "fetch lhasa"), row(3, 40, 0.1, "trace", internal=True)]
+    rows[0][5] = 3  # main's task serial (the others': 7)
     links = [made(2, 1, 11), made(3, 1, 11.5), [DONE, 2, 99, int(12e6)]]  # to a hidden row; from one never seen
     update = session.feed({**answer(rows, 3, 1000), "links": links})
     line = make_trace_figure(update, session, "en").data[trace_index("made", 0)]
     assert list(line.x[:2]) == pytest.approx([wall_ms(11), wall_ms(30)]) and line.x[2] is None
     assert line.y == ("main", "fetch lhasa", None)  # from the making step, when, to the first step
-    assert line.marker.size == (0, ARROW, 0) and line.customdata[1] == 7  # a click on it inspects the child
+    assert line.marker.size == (0, ARROW, 0)
+    assert line.customdata[:2] == (3, 7)  # a click on either end inspects the task of that end's lane
     assert not update.points["done"]
 
 
