@@ -288,8 +288,9 @@ class TraceSession:
             undrawn = self._undrawn[series]
             while undrawn and undrawn[0] < since:
                 undrawn.popleft()
-            name = t(f"trace.link.{series}", lang)
-            name = t("trace.link.more", lang, name=name, n=len(undrawn)) if undrawn else name
+            # mostly in time order: a replaced chunk's links come after newer ones left out
+            n, name = sum(at >= since for at in undrawn), t(f"trace.link.{series}", lang)
+            name = t("trace.link.more", lang, name=name, n=n) if n else name
             if self.legend.get(series) != name:
                 changed[series] = self.legend[series] = name
         return changed
