@@ -1,4 +1,5 @@
-"""Trace page markup: the timeline figure and its Patch, the slow table, the task panel."""
+"""Trace page markup: the timeline figure (with its links) and its Patch, the slow table,
+the task panel."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from dash import Patch, html
 from plotly.subplots import make_subplots
 
 from services.core.i18n import t
-from services.tracing.view import SERIES, Points, TraceSession, Update, trace_index
+from services.tracing.view import LINK_SERIES, SERIES, Points, TraceSession, Update, trace_index
 
-STYLE = {  # series → how its traces look
+STYLE: dict[str, dict[str, Any]] = {  # series → how its traces look
     "ticks": {
         "mode": "markers",
         "marker": {"symbol": "line-ns-open", "size": 11, "color": "#1f77b4", "line": {"width": 1.5}},
@@ -22,8 +23,13 @@ STYLE = {  # series → how its traces look
     "slow": {"mode": "lines", "line": {"width": 13, "color": "#d62728"}},
     "jobs": {"mode": "lines", "line": {"width": 11, "color": "#2ca02c"}},
     "lag": {"mode": "lines", "line": {"width": 1.5, "color": "#9467bd"}},
+    # links: a line from where it was made to an arrow head on the row it leads to
+    "made": {"mode": "lines+markers", "opacity": 0.8, "line": {"width": 1.2, "color": "#17becf"}},
+    "done": {"mode": "lines+markers", "opacity": 0.8, "line": {"width": 1.2, "color": "#e377c2", "dash": "dot"}},
 }
-EMPTY_LAYOUT = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
+ARROW = 10  # a link's arrow head (px); its start and the break after it get none
+LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "font": {"size": 11}}
+EMPTY_LAYOUT: dict[str, Any] = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
 TICKS, HOVER_TIME = "%H:%M:%S", "%H:%M:%S.%L"
 FOCUS_FILL, FOCUS_LINE = "rgba(255, 196, 0, 0.35)", "#8a6d00"  # a finding's rows on the timeline
 TASK_STATES = ("pending", "running", "waiting", "done", "cancelled", "raised")  # Tracer.task_info's
@@ -54,31 +60,38 @@ def focus_shapes(spans: list[tuple[float, float, str]], window_s: int) -> list[d
 
 
 def _columns(pts: Points, series: str) -> dict[str, Any]:
+    """A chunk's columns (a nested dict: a column of ``marker``)."""
     if series == "lag":
         return {"x": pts.x, "y": pts.y}
-    return {"x": pts.x, "y": pts.y, "hovertext": pts.text, "customdata": pts.custom}
+    columns: dict[str, Any] = {"x": pts.x, "y": pts.y, "hovertext": pts.text, "customdata": pts.custom}
+    if series in LINK_SERIES:  # points come in threes: start, end, break
+        columns["marker"] = {"size": [0, ARROW, 0] * (len(pts) // 3)}
+    return columns
+
+
+def _scatter(series: str, chunk: int, pts: Points, session: TraceSession) -> go.Scatter:
+    """One chunk trace of a series (a link series' first has its legend entry, for both)."""
+    columns, style = _columns(pts, series), STYLE[series]
+    line: dict[str, Any] = style.get("line", {})
+    if series not in LINK_SERIES:
+        return go.Scatter(name=series, showlegend=False, hoverinfo="text" if series != "lag" else "x+y",
+                          **columns, **style)  # fmt: skip
+    marker = {"symbol": "arrow", "angleref": "previous", "color": line.get("color"), **columns.pop("marker")}
+    return go.Scatter(name=session.legend.get(series, series), legendgroup=series, showlegend=chunk == 0,
+                      hoverinfo="text", marker=marker, **columns, **style)  # fmt: skip
 
 
 def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Figure:
-    """Lanes on top (ticks, busy bars, slow bars, worker jobs; two chunk traces each, in
-    ``trace_index`` order), the loop-lag strip below, both on the wall clock."""
+    """Lanes on top (ticks, busy bars, slow bars, worker jobs, then the links; two chunk
+    traces each, in ``trace_index`` order), the loop-lag strip below, both on the wall clock."""
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.04)
     for series in SERIES:
         for chunk in (0, 1):
             pts = update.points[series] if chunk == update.chunks.get(series, 0) else Points()
-            fig.add_trace(
-                go.Scatter(
-                    name=series,
-                    showlegend=False,
-                    hoverinfo="text" if series != "lag" else "x+y",
-                    **_columns(pts, series),
-                    **STYLE[series],
-                ),
-                row=2 if series == "lag" else 1,
-                col=1,
-            )
+            fig.add_trace(_scatter(series, chunk, pts, session), row=2 if series == "lag" else 1, col=1)
     fig.update_layout(
-        **EMPTY_LAYOUT,
+        **{**EMPTY_LAYOUT, "margin": {**EMPTY_LAYOUT["margin"], "t": 36}},
+        legend=LEGEND,
         height=620,
         hovermode="closest",
         uirevision=session.view.window_s,
@@ -106,16 +119,25 @@ def make_trace_patch(update: Update, window_s: int, focus: list[tuple[float, flo
     becomes the head; then move the window (and, given ``focus``, redraw its bands)."""
     patch = Patch() if focus is None else make_focus_patch(focus, window_s)
     for series, chunk in update.chunks.items():
-        pts = update.points[series]
         trace = patch["data"][trace_index(series, chunk)]
-        for key, values in _columns(pts, series).items():
-            if series in update.fresh:
-                trace[key] = values
-            else:
-                trace[key].extend(values)
+        for key, values in _columns(update.points[series], series).items():
+            _put(trace, key, values, series in update.fresh)
+    for series, name in update.legend.items():  # how many links are not drawn changed
+        patch["data"][trace_index(series, 0)]["name"] = name
     patch["layout"]["xaxis"]["range"] = x_window(update.end_ms, window_s)
     patch["layout"]["xaxis2"]["range"] = x_window(update.end_ms, window_s)
     return patch
+
+
+def _put(trace: Any, key: str, values: Any, fresh: bool) -> None:
+    """A chunk's column in a Patch: set whole (a fresh chunk) or extended; a dict, each of its own."""
+    if isinstance(values, dict):
+        for inner, column in values.items():
+            _put(trace[key], inner, column, fresh)
+    elif fresh:
+        trace[key] = values
+    else:
+        trace[key].extend(values)
 
 
 def _clock(ms: float) -> str:

@@ -716,6 +716,14 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{name}<br>{lane} · {ms} ms · late {late} ms · {kind}",
         "zh": "{name}<br>{lane} · {ms} ms · 延迟 {late} ms · {kind}",
     },
+    "trace.hover.made": {"en": "{parent} made the task {child}", "zh": "{parent} 创建了任务 {child}"},
+    "trace.hover.done": {
+        "en": "{source} completed a future<br>→ its done callback {callback} ({lane})",
+        "zh": "{source} 完成了一个 future<br>→ 其完成回调 {callback}（{lane}）",
+    },
+    "trace.link.made": {"en": "made by (parent → first step)", "zh": "创建（父任务 → 首次推进）"},
+    "trace.link.done": {"en": "done callback (future done → callback)", "zh": "完成回调（future 完成 → 回调）"},
+    "trace.link.more": {"en": "{name} · {n} more not drawn", "zh": "{name} · 另有 {n} 条未画出"},
     "trace.hover.job": {
         "en": "{name} (job {number})<br>worker pid {pid} · {ms} ms",
         "zh": "{name}（任务 {number}）<br>工作进程 pid {pid} · {ms} ms",

@@ -4,7 +4,7 @@
  * Hooks holds the loop's original call_soon / call_soon_threadsafe / call_at and writes
  * into the tracer's preallocated array('q') columns through the buffer protocol:
  *   callback ring: seq kind scheduled due start end task parent code   (row = seq % cap)
- *   task ring:     serial created lasti ended outcome  + lists coro site name
+ *   task ring:     serial created lasti ended outcome parent  + lists coro site name
  *                                                                   (row = serial % tcap)
  *   box:           [next seq, seq of the callback running now (-1), next task serial]
  * Every scheduled callback reaches the loop wrapped in a Run, which times it. Live tasks' serials
@@ -24,7 +24,7 @@
 enum { SOON = 0, THREADSAFE = 1, TIMER = 2, DONE_CALLBACK = 3 };
 enum { RUNNING = 0, DONE = 1, CANCELLED = 2, RAISED = 3 };
 enum { C_SEQ, C_KIND, C_SCHED, C_DUE, C_START, C_END, C_TASK, C_PARENT, C_CODE,
-       T_SERIAL, T_CREATED, T_LASTI, T_ENDED, T_OUTCOME, BOX, NBUF };
+       T_SERIAL, T_CREATED, T_LASTI, T_ENDED, T_OUTCOME, T_PARENT, BOX, NBUF };
 enum { L_CORO, L_SITE, L_NAME, NLIST };
 enum { NEXT_SEQ, RUNNING_SEQ, NEXT_SERIAL, NBOX };  /* the box: columns.py names the same slots */
 #define EMPTY ((uintptr_t)0)  /* serial table slots; no object lives at address 0 or 1 */
@@ -624,6 +624,11 @@ hooks_task_factory(Hooks *h, PyObject *const *args, Py_ssize_t nargs, PyObject *
     c[T_LASTI][row] = lasti;
     c[T_ENDED][row] = 0;
     c[T_OUTCOME][row] = RUNNING;
+    /* its parent: the task whose step is running (the row's task; 0 for a plain callback),
+     * kept here so it outlives the callback ring */
+    int64_t running = c[BOX][RUNNING_SEQ];
+    Py_ssize_t at = running >= 0 ? running % h->cap : 0;
+    c[T_PARENT][row] = running >= 0 && c[C_SEQ][at] == running ? c[C_TASK][at] : 0;
     list_put(h->lists[L_CORO], row, coro_code);
     list_put(h->lists[L_SITE], row, site ? site : Py_NewRef(Py_None));
     list_put(h->lists[L_NAME], row, Py_NewRef(Py_None));
@@ -725,7 +730,7 @@ hooks_init(Hooks *h, PyObject *args, PyObject *kwargs)
     PyObject *all[NBUF];
     if (PyTuple_GET_SIZE(columns) != T_SERIAL || PyTuple_GET_SIZE(task_columns) != BOX - T_SERIAL
         || PyTuple_GET_SIZE(lists) != NLIST || !PyType_Check(h->task_type)) {
-        PyErr_SetString(PyExc_ValueError, "Hooks: 9 columns, 5 task columns, 3 task lists and a task type");
+        PyErr_SetString(PyExc_ValueError, "Hooks: 9 columns, 6 task columns, 3 task lists and a task type");
         h->codes = h->task_type = h->future_types = h->asyncio_dir = NULL;
         h->call_soon = h->threadsafe = h->call_at = h->loop_time = NULL;
         return -1;

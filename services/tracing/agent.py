@@ -83,15 +83,12 @@ class AgentHub(TraceHub):
     it as its last field."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, primitives: Primitives, **options: Any) -> None:
-        super().__init__(loop, **options)
+        super().__init__(loop, machinery=lambda c: machinery(self.tracer, c), **options)
         self.culprits = Culprits(self.tracer)
         self.primitives = primitives
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
         self._handler = loop.get_exception_handler()
         self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
-
-    def internal(self, c: Callback) -> bool:
-        return machinery(self, c)  # the program's code is its own, not looplens's
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
         answer = super().poll(after, window_s)
@@ -291,7 +288,7 @@ class Agent:
 
         async def tree(_request: web.Request) -> web.Response:
             hub = self.current()
-            return web.json_response(task_tree(hub.tracer, hub.tracer.callbacks(-1)))
+            return web.json_response(task_tree(hub.tracer))
 
         app.router.add_get("/trace/tree", tree)
 

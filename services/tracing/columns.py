@@ -59,7 +59,8 @@ class Callback(NamedTuple):
 
 
 CALLBACK_COLUMNS = ("seq", "kind", "scheduled", "due", "start", "end", "task", "parent", "code")
-TASK_COLUMNS = ("serial", "created", "lasti", "ended", "outcome")
+# parent: the serial of the task whose step made it (0: none, or made before tracing began)
+TASK_COLUMNS = ("serial", "created", "lasti", "ended", "outcome", "parent")
 TASK_LISTS = ("coro", "site", "name")  # code object (or type), code object, str
 
 
@@ -102,6 +103,11 @@ class CallbackRing(Ring):
             self.code[row],
         )
 
+    def task_of(self, seq: int) -> int:
+        """The task row ``seq`` steps (0: a plain callback's, none (-1), or overwritten since)."""
+        row = seq % self.capacity
+        return self.task[row] if seq >= 0 and self.seq[row] == seq else 0
+
     def scan(self, first: int, stop: int, slow_ns: int, ended_after_ns: int = 0) -> tuple[int, list[int]]:
         """How many rows with ``first <= seq < stop`` have finished (after ``ended_after_ns``),
         and the seqs of all finished ones that ran ``slow_ns`` or longer, read from the columns
@@ -125,7 +131,7 @@ class TaskRing(Ring):
 
     def __init__(self, capacity: int) -> None:
         super().__init__(capacity, TASK_COLUMNS)
-        self.serial, self.created, self.lasti, self.ended, self.outcome = self.columns
+        self.serial, self.created, self.lasti, self.ended, self.outcome, self.parent = self.columns
         self.lists: tuple[list[Any], list[Any], list[str | None]] = (
             [None] * capacity,
             [None] * capacity,

@@ -132,14 +132,20 @@ def chrome_trace(
 
 
 def rows_trace(
-    pid: int, rows: list[Callback], name_of: Callable[[Callback], str], track_of: Callable[[int], str]
+    pid: int,
+    rows: list[Callback],
+    name_of: Callable[[Callback], str],
+    track_of: Callable[[int], str],
+    jobs: list[Job] | None = None,
 ) -> dict[str, Any]:
-    """Callbacks known only as rows (a recording's) as a trace-event document; their names
-    come from ``name_of`` and their tasks' tracks from ``track_of``."""
+    """Callbacks known only as rows (a recording's) as a trace-event document, with the pool
+    ``jobs`` of their time; their names come from ``name_of`` and their tasks' tracks from
+    ``track_of``."""
     start_ns = min((c.start_ns for c in rows), default=0)
     end_ns = max((c.end_ns for c in rows), default=0)
+    jobs = [j for j in jobs or () if j.start_ns and j.submitted_ns >= start_ns]
     return {
-        "traceEvents": _loop_events(pid, rows, start_ns, name_of, track_of),
+        "traceEvents": _loop_events(pid, rows, start_ns, name_of, track_of) + _job_events(pid, jobs, start_ns),
         "displayTimeUnit": "ms",
         "otherData": {"start_ns": start_ns, "end_ns": end_ns},
     }

@@ -10,7 +10,8 @@ lanes.
 
 Its HTTP routes (``services.tracing.routes``):
     GET  /trace?after=SEQ&window_s=S   rows after SEQ (or the last S seconds), names
-                                       resolved, pool jobs, lag samples, counters
+                                       resolved, their links (``links``), pool jobs,
+                                       lag samples, counters
     GET  /trace/tasks/{serial}         a task: name, coroutine, creation site, stack, state
     POST /trace/tasks/{serial}/cancel  cancel it, if the hub allows (``cancellable``)
     POST /trace/watch                  keep the tracer attached without taking rows
@@ -37,6 +38,7 @@ from services.core.errors import TraceRefused
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.links import row_links
 from services.tracing.pool import Job, TracedPool
 from services.tracing.tracer import LoopTracer
 
@@ -77,7 +79,11 @@ class TraceHub:
         cancellable: Callable[[asyncio.Task[Any]], bool] = lambda task: False,
         app_coroutines: frozenset[str] = frozenset(),
         tracer: LoopTracer | None = None,
+        machinery: Callable[[Callback], bool] | None = None,
     ) -> None:
+        """``machinery(row)``: whether a row is loop or library machinery rather than the
+        traced program's own code (default: not looplens's own sources); asked once per task
+        or callback, the hub keeps the answers."""
         self.loop = loop
         self.idle_s = idle_s
         self.cancellable = cancellable
@@ -89,6 +95,7 @@ class TraceHub:
         self._pool: TracedPool | None = None
         self._idle_task: asyncio.Task[None] | None = None
         self._internal: dict[tuple[int, int], bool] = {}
+        self._machinery = machinery or self._app_machinery
         self._slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
         self._slow_after = -1
         self._blocks = 0
@@ -130,21 +137,23 @@ class TraceHub:
         key = (c.task, 0 if c.task else c.code)
         known = self._internal.get(key)
         if known is None:
-            if c.task:
-                record = self.tracer.task_record(c.task)
-                known = (
-                    record is None
-                    or self.lane(c).startswith("looplens:")
-                    or not (
-                        _app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines
-                    )
-                )
-            else:
-                known = not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
+            known = self._machinery(c)
             if len(self._internal) >= INTERNAL_KEPT:
                 self._internal.clear()  # a cache: tasks come and go, answers are cheap to redo
             self._internal[key] = known
         return known
+
+    def _app_machinery(self, c: Callback) -> bool:
+        """The default ``machinery``: anything but looplens's own code and the tasks of
+        ``app_coroutines``."""
+        if not c.task:
+            return not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
+        record = self.tracer.task_record(c.task)
+        return (
+            record is None
+            or self.lane(c).startswith("looplens:")
+            or not (_app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines)
+        )
 
     def lane(self, c: Callback) -> str:
         return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
@@ -188,6 +197,7 @@ class TraceHub:
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
             "cursor": rows[-1][0] if rows else max(after, stats.recorded - 1),
             "rows": [self._row(c, names) for c in rows],
+            "links": row_links(self.tracer, rows),
             "skipped": skipped,
             "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
             "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],

@@ -11,7 +11,8 @@ from typing import Any
 
 from services.tracing.columns import Callback
 from services.tracing.culprit import _LIBRARY, Culprits
-from services.tracing.hub import _APP_SOURCES, INTERNAL_KEPT, TraceHub
+from services.tracing.hub import _APP_SOURCES
+from services.tracing.tracer import LoopTracer
 
 
 def program_file(path: str) -> bool:
@@ -19,22 +20,14 @@ def program_file(path: str) -> bool:
     return bool(normal) and not normal.startswith(("<", *_LIBRARY)) and not path.startswith(_APP_SOURCES)
 
 
-def machinery(hub: TraceHub, c: Callback) -> bool:
-    """Whether ``c`` is not the program's own code (cached in the hub, as its own answers)."""
-    key = (c.task, 0 if c.task else c.code)
-    known = hub._internal.get(key)  # noqa: SLF001 - the hub's cache of these answers
-    if known is None:
-        if c.task:
-            record = hub.tracer.task_record(c.task)
-            code = getattr(record, "coro_code", None)
-            known = record is None or hub.lane(c).startswith("looplens:")
-            known = known or not program_file(getattr(code, "co_filename", ""))
-        else:
-            known = not program_file(getattr(hub.tracer.code_of(c), "co_filename", ""))
-        if len(hub._internal) >= INTERNAL_KEPT:  # noqa: SLF001
-            hub._internal.clear()  # noqa: SLF001
-        hub._internal[key] = known  # noqa: SLF001
-    return known
+def machinery(tracer: LoopTracer, c: Callback) -> bool:
+    """Whether ``c`` is not the program's own code (the agent's hub asks, and keeps the answer)."""
+    if not c.task:
+        return not program_file(getattr(tracer.code_of(c), "co_filename", ""))
+    record = tracer.task_record(c.task)
+    if record is None or tracer.task_name(c.task).startswith("looplens:"):
+        return True
+    return not program_file(getattr(record.coro_code, "co_filename", ""))
 
 
 def last_stuck(culprits: Culprits, rows: list[Callback], serial: int) -> dict[str, Any] | None:

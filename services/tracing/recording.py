@@ -2,7 +2,7 @@
 
 A recording (``.llrec``) is gzip'd JSON lines: a header (what was traced, when), then
 each second the answer the trace routes would have given a page at that moment (rows
-since the last, jobs, lag, counters, queues and locks) and, at the end, the diagnosis.
+since the last and their links, jobs, lag, counters, queues and locks) and, at the end, the diagnosis.
 It is bounded: past ``max_bytes`` (compressed) the recorder stops writing and counts
 what it did not write, so a long run never fills the disk.
 
@@ -133,6 +133,7 @@ class Recording:
         self.answers = [r["answer"] for r in records if "answer" in r]
         self.findings: list[dict[str, Any]] = next((r["findings"] for r in records if "findings" in r), [])
         self.rows = [row for answer in self.answers for row in answer["rows"]]
+        self.links = [link for answer in self.answers for link in answer.get("links") or ()]  # ``links``
 
     @property
     def span_ns(self) -> tuple[int, int]:

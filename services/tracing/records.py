@@ -19,6 +19,7 @@ class TaskRecord:
     name: str  # kept when it ends ("" while it runs)
     outcome: int
     ended_ns: int
+    parent: int = 0  # the serial of the task whose step made it (0: none, or before tracing began)
 
     @property
     def coro(self) -> str:

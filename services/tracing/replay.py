@@ -26,6 +26,9 @@ from typing import Any
 from services.tracing.columns import Callback
 from services.tracing.export import rows_trace
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.links import DONE, LINK_FROM, LINK_KIND, LINK_SEQ
+from services.tracing.pool import Job
+from services.tracing.primitives import primitive_events
 from services.tracing.recording import Recording, RecordingError
 from services.tracing.view import END, KIND, LANE, LATE, NAME, SEQ, START, TASK, TraceSession, TraceView, Update
 
@@ -158,8 +161,10 @@ def moment(recording: Recording, at_ns: int, window_s: float) -> dict[str, Any]:
     slow = [r for r in recording.rows if r[END] <= at_ns and r[END] - r[START] >= floor][-SLOW_KEPT:]
     since = at_ns - int(window_s * 1e9)
     jobs = {j[0]: j for a in earlier for j in a.get("jobs") or () if j[4] and since <= j[4] <= at_ns}
+    seqs = {r[SEQ] for r in shown["rows"]}
     return {
         **shown,
+        "links": [link for link in recording.links if link[LINK_SEQ] in seqs],
         "wall_offset_ns": last.get("wall_offset_ns", 0),
         "cursor": shown["rows"][-1][SEQ] if shown["rows"] else -1,
         "jobs": list(jobs.values()),
@@ -205,12 +210,47 @@ def slowest(recording: Recording) -> list[tuple[str, float]]:
 
 
 def perfetto(recording: Recording) -> dict[str, Any]:
-    """The whole recording as a trace-event document (Perfetto, chrome://tracing)."""
+    """The whole recording as a trace-event document (Perfetto, chrome://tracing), drawn as
+    the live export is: a track per task, the done-callback arrows, the pool's jobs, and the
+    queues', locks' and executor's tracks."""
     rows = {r[SEQ]: r for r in recording.rows}
+    completed_by = {link[LINK_SEQ]: link[LINK_FROM] for link in recording.links if link[LINK_KIND] == DONE}
     callbacks = [
-        Callback(seq, r[KIND], r[START] - r[LATE], r[START] - r[LATE], r[START], r[END], r[TASK], -1, 0)
+        Callback(
+            seq,
+            r[KIND],
+            r[START] - r[LATE],
+            r[START] - r[LATE],
+            r[START],
+            r[END],
+            r[TASK],
+            completed_by.get(seq, -1),
+            0,
+        )  # fmt: skip
         for seq, r in sorted(rows.items())
     ]
+    jobs = {j[0]: Job(*j[:8]) for a in recording.answers for j in a.get("jobs") or () if len(j) >= len(Job._fields)}
     lanes = {r[TASK]: str(r[LANE]) for r in rows.values() if r[TASK]}
     pid = int(recording.header.get("pid") or 0)
-    return rows_trace(pid, callbacks, lambda c: str(rows[c.seq][NAME]), lambda task: lanes.get(task, f"task {task}"))
+    doc = rows_trace(pid, callbacks, lambda c: str(rows[c.seq][NAME]), lambda task: lanes.get(task, f"task {task}"),
+                     list(jobs.values()))  # fmt: skip
+    origin = doc["otherData"]["start_ns"]
+    doc["traceEvents"] += primitive_events(pid, recorded_primitives(recording, origin), origin)
+    return doc
+
+
+def recorded_primitives(recording: Recording, since_ns: int) -> dict[str, Any]:
+    """Every answer's queues, locks … and executor jobs from ``since_ns`` on, merged (each
+    sample and job once), as ``Primitives.snapshot`` gives them."""
+    objects: dict[int, dict[str, Any]] = {}
+    jobs: dict[tuple[int, str], list[Any]] = {}
+    for answer in recording.answers:
+        primitives = answer.get("primitives") or {}
+        for o in primitives.get("objects") or ():
+            kept = objects.setdefault(o["serial"], {**o, "samples": []})
+            after = kept["samples"][-1][0] if kept["samples"] else since_ns - 1
+            kept["samples"] += [s for s in o["samples"] if s[0] > after]
+        for job in primitives.get("jobs") or ():
+            if job[2] and job[0] >= since_ns:  # finished, in the document's time
+                jobs[(job[0], job[3])] = job
+    return {"objects": list(objects.values()), "jobs": list(jobs.values())}

@@ -12,8 +12,9 @@ marked as done-callback links: "the callback that completed this future schedule
 one". ``detach()`` puts everything back.
 
 The hot path stores numbers only (seqs, ``perf_counter_ns`` times, ids) in preallocated
-columns of one ring; tasks get a second ring, with their code objects. Names and stacks are
-looked up when a view asks; rows overwritten before a reader took them are counted as dropped.
+columns of one ring; tasks get a second ring, with their code objects and the serial of the
+task that made each (which outlives the first ring). Names and stacks are looked up when a
+view asks; rows overwritten before a reader took them are counted as dropped.
 
 The hot path exists twice, with the same rows in the same columns (``columns``): in C
 (``_looptrace.c``, built by ``scripts/build_ext.py``; a few hundred ns per callback) and
@@ -44,6 +45,7 @@ from services.tracing.columns import (
     OUTCOMES,
     RAISED,
     RUNNING,
+    RUNNING_SEQ,
     SLOW_NS,
     TASK_CAPACITY,
     Callback,
@@ -226,6 +228,7 @@ class LoopTracer:
         t.coro[row] = getattr(coro, "cr_code", None) or type(coro)
         t.site[row] = frame.f_code if frame else None
         t.name[row] = None
+        t.parent[row] = self._cols.task_of(self._box[RUNNING_SEQ]) if frame else 0  # the task making it
 
     def _finished(self, task: asyncio.Task[Any], now: int) -> None:
         """If a step left its task done: how it ended (once per task). Reads ``_state`` and
@@ -302,12 +305,8 @@ class LoopTracer:
 
     def lag(self) -> list[tuple[int, int]]:
         """(when, lag ns) samples of the probe, oldest first."""
-        n = min(self._lag_n, LAG_CAPACITY)
-        start = self._lag_n - n
-        return [
-            (self._lag[(i % LAG_CAPACITY) * 2], self._lag[(i % LAG_CAPACITY) * 2 + 1])
-            for i in range(start, self._lag_n)
-        ]
+        pairs = ((i % LAG_CAPACITY) * 2 for i in range(self._lag_n - min(self._lag_n, LAG_CAPACITY), self._lag_n))
+        return [(self._lag[i], self._lag[i + 1]) for i in pairs]
 
     def name_of(self, callback: Callback) -> str:
         """A callback's name, looked up now."""
@@ -332,16 +331,13 @@ class LoopTracer:
         if row is None:
             return None
         t = self._tring
-        return TaskRecord(
-            serial,
-            t.created[row],
-            t.coro[row],
-            t.site[row],
-            t.lasti[row],
-            t.name[row] or "",
-            t.outcome[row],
-            t.ended[row],
-        )
+        return TaskRecord(serial, t.created[row], t.coro[row], t.site[row], t.lasti[row], t.name[row] or "",
+                          t.outcome[row], t.ended[row], t.parent[row])  # fmt: skip
+
+    def made(self, serial: int) -> tuple[int, int]:
+        """(the serial of the task that made it, when), cheaply; (0, 0) when not known."""
+        row = self._row(serial)
+        return (self._tring.parent[row], self._tring.created[row]) if row is not None else (0, 0)
 
     def task_name(self, serial: int) -> str:
         """A task's name, cheaply (``task_info`` also walks its stack)."""

@@ -3,7 +3,12 @@ the slow-callback table and counters, their words in the page's language (a new 
 is a new picture). No Dash here; ``views.tracing`` draws it.
 
 The timeline is pushed incrementally, like the Live page: each series has two traces
-("chunks"). New points go to the head chunk; when it is full, the other chunk — by then
+("chunks"). Links between rows (``links``: a task made by another's step, a done callback
+and the row that completed its future) are two series more, one line each with a break
+between links; each keeps at most ``LINKS_PER_ANSWER`` links of an answer (the newest), so
+the figure holds at most twice that of a kind, and the legend counts those not drawn.
+
+New points go to the head chunk; when it is full, the other chunk — by then
 the oldest points — is replaced by the new ones and becomes the head. One assignment
 bounds the figure, instead of deleting old points one Patch operation each.
 """
@@ -18,11 +23,14 @@ from services.core.i18n import DEFAULT_LANG, LANGS, t
 from services.tracing.agents import OWN_LOOPS, known_loop
 from services.tracing.columns import DONE_CALLBACK, KIND_NAMES
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.links import DONE, LINK_AT, LINK_FROM, LINK_KIND, LINK_SEQ, MADE
 from services.tracing.tracks import Tracks
 
-SERIES = ("ticks", "busy", "slow", "jobs", "lag")
+SERIES = ("ticks", "busy", "slow", "jobs", "lag", "made", "done")
+LINK_SERIES = ("made", "done")  # by a link's kind (``links.MADE``, ``links.DONE``)
 # Points per chunk (a line segment takes 3: start, end, gap); the figure holds at most 2×.
-CHUNK = {"ticks": 3000, "busy": 3000, "slow": 600, "jobs": 900, "lag": 1500}
+CHUNK = {"ticks": 3000, "busy": 3000, "slow": 600, "jobs": 900, "lag": 1500, "made": 300, "done": 300}
+LINKS_PER_ANSWER = 100  # links of a kind one answer adds at most (a chunk's worth)
 WINDOWS_S = (5, 15, 60)
 LOOPS = OWN_LOOPS  # the app's own loops a page can trace (and agents: ``services.tracing.agents``)
 FOCUS_KEPT = 50  # the rows a finding points at that a page highlights
@@ -120,6 +128,16 @@ class Points:
         self.text.append(text)
         self.custom.append(custom)
 
+    def link(self, start: tuple[Any, Any], end: tuple[Any, Any], text: str, custom: tuple[Any, Any]) -> None:
+        """A line from (x, y) ``start`` to ``end`` (None breaks the line before the next one);
+        ``custom``: each end's."""
+        for (x, y), mine in zip((start, end, (None, None)), (*custom, None), strict=True):
+            self.add(x, y, text if x is not None else None, mine)
+
+    def drop_oldest(self, n: int) -> None:
+        for values in (self.x, self.y, self.text, self.custom):
+            del values[:n]
+
     def segment(self, x0: Any, x1: Any, y: Any, text: str, custom: Any) -> None:
         """A bar from x0 to x1 on lane y (None breaks the line before the next one)."""
         for x in (x0, x1, None):
@@ -135,6 +153,7 @@ class Update:
     fresh: set[str]
     end_ms: float
     slow_changed: bool
+    legend: dict[str, str] = field(default_factory=dict)  # link series whose legend name changed
 
 
 class TraceSession:
@@ -153,8 +172,11 @@ class TraceSession:
         self._heads = {s: [0, 0] for s in SERIES}  # series → [head chunk, points in it]
         self._jobs: OrderedDict[int, None] = OrderedDict()
         self._lag_after = 0
-        self.spans: OrderedDict[int, tuple[float, float, str]] = OrderedDict()  # seq → start, end ms, lane
+        self.spans: OrderedDict[int, tuple[float, float, str, int]] = OrderedDict()  # seq → start, end ms, lane, task
         self.spans_dropped = 0
+        self.legend: dict[str, str] = {}  # link series → its legend name, as last given
+        self._held = {s: [list[float](), list[float]()] for s in LINK_SERIES}  # links' start (ms) per chunk
+        self._undrawn = {s: deque[float](maxlen=SPANS_KEPT) for s in LINK_SERIES}  # those not in the figure
 
     def ms(self, ns: int) -> float:
         """The page's clock (wall-clock epoch ms) of a time on the traced machine."""
@@ -180,7 +202,7 @@ class TraceSession:
         if first:
             for row in answer.get("slow", ()):
                 self.slow.append(row)
-                self._remember(row[SEQ], self._ms(row[START]), self._ms(row[END]), lane_of(row, self.view.lang))
+                self._remember(row, lane_of(row, self.view.lang))
         lang = self.view.lang
         for row in answer["rows"]:
             if self.view.hide_internal and row[INTERNAL]:
@@ -195,7 +217,7 @@ class TraceSession:
                 late=f"{row[LATE] / 1e6:.3f}",
                 kind=kind_name(row[KIND], lang),
             )
-            self._remember(row[SEQ], self._ms(row[START]), self._ms(row[END]), lane)
+            self._remember(row, lane)
             points["ticks"].add(self._ms(row[START]), lane, text, row[TASK])
             if duration >= slow_ns:
                 points["slow"].segment(self._ms(row[START]), self._ms(row[END]), lane, text, row[TASK])
@@ -204,23 +226,74 @@ class TraceSession:
             if duration >= SLOW_FLOOR_MS * 1e6 and not first:
                 self.slow.append(row)
                 slow_changed = True
+        self._add_links(points, answer.get("links") or (), {row[SEQ]: row for row in answer["rows"]})
         self._add_jobs(points["jobs"], answer["jobs"])
         for at, lag in answer["lag"]:
             if at > self._lag_after:
                 points["lag"].add(self._ms(at), round(lag / 1e6, 3))
                 self._lag_after = at
         chunks, fresh = self._place(points, first)
-        return Update(points, chunks, fresh, self._ms(int(answer["now_ns"])), slow_changed)
+        self._hold_links(points, chunks, fresh)
+        return Update(points, chunks, fresh, self.end_ms, slow_changed, self._legend_changes())
 
-    def _remember(self, seq: int, start_ms: float, end_ms: float, lane: str) -> None:
-        self.spans[seq] = (start_ms, end_ms, lane)
+    def _remember(self, row: list[Any], lane: str) -> None:
+        self.spans[row[SEQ]] = (self._ms(row[START]), self._ms(row[END]), lane, row[TASK])
         if len(self.spans) > SPANS_KEPT:
             self.spans.popitem(last=False)
             self.spans_dropped += 1
 
     def focused(self) -> list[tuple[float, float, str]]:
         """Where the rows the view focuses on were drawn (those still remembered)."""
-        return [self.spans[seq] for seq in self.view.focus if seq in self.spans]
+        return [self.spans[seq][:3] for seq in self.view.focus if seq in self.spans]
+
+    def _add_links(self, points: dict[str, Points], links: Any, rows: dict[int, list[Any]]) -> None:
+        """A line per link whose two rows were drawn, from the moment it was made in the
+        first row to the second's start; the newest ``LINKS_PER_ANSWER`` of a kind."""
+        lang = self.view.lang
+        for link in links:
+            start, end = self.spans.get(link[LINK_FROM]), self.spans.get(link[LINK_SEQ])
+            if start is None or end is None or link[LINK_KIND] not in (MADE, DONE):
+                continue
+            row = rows.get(link[LINK_SEQ])
+            if link[LINK_KIND] == MADE:
+                text = t("trace.hover.made", lang, parent=start[2], child=end[2])
+            else:
+                callback = name_of(row, lang) if row else "?"
+                text = t("trace.hover.done", lang, source=start[2], callback=callback, lane=end[2])
+            at = (self._ms(link[LINK_AT]), start[2])  # a click on either end inspects the task of its lane
+            points[LINK_SERIES[link[LINK_KIND]]].link(at, (end[0], end[2]), text, (start[3], end[3]))
+        for series in LINK_SERIES:
+            if (extra := len(points[series]) - 3 * LINKS_PER_ANSWER) > 0:
+                self._undrawn[series].extend(points[series].x[0:extra:3])
+                points[series].drop_oldest(extra)
+
+    def _hold_links(self, points: dict[str, Points], chunks: dict[str, int], fresh: set[str]) -> None:
+        """Which links each chunk holds (their start): a chunk replaced takes its links out."""
+        for series in LINK_SERIES:
+            if series not in chunks:
+                continue
+            held, starts = self._held[series], points[series].x[0::3]
+            if series in fresh:
+                self._undrawn[series].extend(held[chunks[series]])
+                held[chunks[series]] = starts
+            else:
+                held[chunks[series]].extend(starts)
+
+    def _legend_changes(self) -> dict[str, str]:
+        """Each link series' legend name — with how many of its links in the window are not
+        drawn, if any — when it changed."""
+        since, lang = self.end_ms - self.view.window_s * 1000, self.view.lang
+        changed = {}
+        for series in LINK_SERIES:
+            undrawn = self._undrawn[series]
+            while undrawn and undrawn[0] < since:
+                undrawn.popleft()
+            # mostly in time order: a replaced chunk's links come after newer ones left out
+            n, name = sum(at >= since for at in undrawn), t(f"trace.link.{series}", lang)
+            name = t("trace.link.more", lang, name=name, n=n) if n else name
+            if self.legend.get(series) != name:
+                changed[series] = self.legend[series] = name
+        return changed
 
     def _add_jobs(self, jobs: Points, rows: list[list[Any]]) -> None:
         """Finished pool jobs not drawn yet, one bar each on their worker's lane."""

@@ -51,7 +51,8 @@ def first_update(view: TraceView | None = None) -> tuple[TraceSession, Any]:
 def test_the_timeline_has_two_traces_per_series_lanes_on_top_and_lag_below():
     session, update = first_update()
     fig = make_trace_figure(update, session, "zh")
-    assert [tr.name for tr in fig.data] == [s for s in SERIES for _ in (0, 1)]
+    links = [tr.legendgroup for tr in fig.data[-4:]]
+    assert [tr.name for tr in fig.data[:-4]] + links == [s for s in SERIES for _ in (0, 1)]
     assert {tr.yaxis for tr in fig.data if tr.name != "lag"} == {"y"} and {
         tr.yaxis for tr in fig.data if tr.name == "lag"
     } == {"y2"}

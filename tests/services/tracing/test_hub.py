@@ -14,7 +14,7 @@ from services.core.errors import TraceRefused, TraceUnavailable
 from services.tracing.client import TraceClient
 from services.tracing.hub import MAX_ROWS, TraceHub
 from services.tracing.routes import serve_trace
-from services.tracing.view import CHUNK, END, INTERNAL, LANE, NAME, START, TraceSession, TraceView
+from services.tracing.view import CHUNK, END, INTERNAL, LANE, NAME, START, TASK, TraceSession, TraceView
 
 
 async def app_poll(period: float) -> None:
@@ -273,3 +273,24 @@ def test_a_flood_sends_the_newest_rows_counts_the_rest_and_keeps_its_slow_ones()
         assert "stuck" in [r[NAME].rsplit(".", 1)[-1] for r in slow]  # passed over, still kept as slow
 
     asyncio.run(with_service(body))
+
+
+def test_a_hub_hides_what_its_own_machinery_test_says_is_machinery():
+    """A hub given ``machinery`` (as an agent's is: the program's code, not looplens's)
+    marks rows by it, not by its default test (where this test's tasks are machinery)."""
+
+    async def body() -> list:
+        loop = asyncio.get_running_loop()
+        hub = TraceHub(loop, machinery=lambda c: not c.task)  # plain callbacks only
+        hub.poll(-1, 5)
+        task = asyncio.create_task(app_poll(0.005), name="poll-own")
+        loop.call_soon(int)
+        await asyncio.sleep(0.05)
+        rows = hub.poll(-1, 5)["rows"]
+        task.cancel()
+        hub.tracer.detach()
+        return rows
+
+    rows = asyncio.run(body())
+    assert any(r[LANE] == "poll-own" for r in rows) and any(not r[TASK] for r in rows)
+    assert all(r[INTERNAL] == (not r[TASK]) for r in rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import sys
 import time
 
@@ -132,3 +133,54 @@ def test_a_recording_that_unpacks_too_large_is_refused_before_it_is_read(tmp_pat
         Recording(path, max_read=100_000)
     assert refused.value.code == "trace.replay.err.large" and refused.value.params["name"] == "huge.llrec"
     assert len(Recording(path).answers) == 50_000
+
+
+LINKED = """
+import asyncio, time
+
+def crunch():
+    time.sleep(0.02)
+
+async def leaf(n):
+    await asyncio.sleep(0.01)
+    return n
+
+async def main():
+    loop = asyncio.get_running_loop()
+    got = loop.create_future()
+    first = asyncio.create_task(leaf(1), name="leaf-1")
+    first.add_done_callback(lambda task: got.set_result(task.result()))
+    await got
+    await loop.run_in_executor(None, crunch)
+    await asyncio.sleep(1.2)  # a last second for the recorder
+
+asyncio.run(main())
+"""
+
+
+def test_a_recording_keeps_its_links_for_the_replayed_timeline_and_perfetto(tmp_path):
+    recording = Recording(recorded(tmp_path, "linked", LINKED))
+    _session, update = replay(recording, span(recording)[1], TraceView(loop="agent:x", window_s=15))
+    made, done = update.points["made"], update.points["done"]
+    assert "leaf-1" in made.y[1::3]  # main made it: a line to its first step, as live
+    assert ("leaf-1", "callbacks") in zip(done.y[0::3], done.y[1::3], strict=True)  # its done callback
+    events = perfetto(recording)["traceEvents"]
+    links = [e for e in events if e.get("cat") == "link"]
+    ends = {e["id"] for e in links if e["ph"] == "f"}
+    assert ends and ends == {e["id"] for e in links if e["ph"] == "s"}  # every arrow has both ends
+    slices = {e["args"]["seq"]: e["name"] for e in events if e["ph"] == "X" and "seq" in e.get("args", {})}
+    assert any(slices[seq].endswith("<lambda>") for seq in ends)  # the done callback is an arrow's end
+    tracks = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    assert any(name.startswith("executor ") for name in tracks)  # the executor's lane, as in the live export
+    assert any(e["ph"] == "X" and e.get("cat") == "executor" and e["dur"] >= 20_000 for e in events)  # µs
+
+
+def test_a_recordings_pool_jobs_are_worker_lanes_in_perfetto(tmp_path):
+    row = [1, 0, 1_000, 9_000, 0, 0, "callbacks", "submit", False]
+    job = [1, "burn_cpu", 1_000, 2_000, 5_000, 4242, 6_000, 7_000]  # submitted, ran in pid 4242, came back
+    answer = {"rows": [row], "jobs": [job], "now_ns": 10_000, "stats": {}}
+    path = tmp_path / "pool.llrec"
+    path.write_bytes(gzip.compress(b'{"looplens_recording": 1, "pid": 7}\n' + json.dumps({"answer": answer}).encode()))
+    events = perfetto(Recording(path))["traceEvents"]
+    assert {"name": "process_name", "pid": 4242} in [{"name": e["name"], "pid": e["pid"]} for e in events]
+    assert [e["ph"] for e in events if e.get("cat") == "job" and e["ph"] in "stf"] == ["s", "t", "f"]

@@ -13,6 +13,7 @@ import pytest
 from services.tracing import tracer as tracer_module
 from services.tracing.columns import CANCELLED, DONE, DONE_CALLBACK, RAISED, SOON, TIMER
 from services.tracing.export import chrome_trace
+from services.tracing.family import task_tree
 from services.tracing.pool import TracedPool
 from services.tracing.tracer import LoopTracer
 
@@ -242,7 +243,7 @@ def scripted(loop: asyncio.AbstractEventLoop, native: bool) -> tuple[list[tuple]
         rows = tracer.callbacks()
         serials = {c.task for c in rows if c.task}
         tasks = sorted(
-            (r.serial, r.coro, "Task-*" if r.name.startswith("Task-") else r.name, r.outcome, r.site_line)
+            (r.serial, r.coro, "Task-*" if r.name.startswith("Task-") else r.name, r.outcome, r.site_line, r.parent)
             for r in tracer.tasks()
             if r.serial in serials
         )
@@ -262,7 +263,9 @@ def test_the_c_and_python_hot_paths_record_the_same_rows():
     (c_rows, c_tasks), (py_rows, py_tasks) = results
     assert c_rows == py_rows
     assert c_tasks == py_tasks
-    outcomes = {name: outcome for _, _, name, outcome, _ in c_tasks}
+    outcomes = {name: outcome for _, _, name, outcome, _, _ in c_tasks}
+    made_by = {name: parent for _, _, name, _, _, parent in c_tasks}
+    assert made_by["worker 0"] == made_by["never"] == next(s for s, _, name, *_ in c_tasks if name == "Task-*")
     assert outcomes["worker 0"] == DONE and outcomes["worker 2"] == RAISED and outcomes["never"] == CANCELLED
     assert any(kind == DONE_CALLBACK and name.endswith("<lambda>") for kind, _, name, _ in c_rows)
     assert any(name == "BaseEventLoop.time" for _, _, name, _ in c_rows)  # a builtin's name, looked up
@@ -350,3 +353,39 @@ def test_a_task_alive_across_a_detach_is_named_again_after_the_next_attach():
         loop.close()
     assert "poll-across" in names
     assert "keeps_polling" in coros
+
+
+@pytest.mark.usefixtures("hot_path")
+def test_a_task_keeps_the_task_that_made_it_after_the_callback_ring_wrapped():
+    """The parent is kept in the task's record, not looked up in the callback ring, so it
+    is still known once the ring has wrapped many times over; a task made by a plain
+    callback has none."""
+
+    async def fetch() -> None:
+        await asyncio.sleep(0)
+
+    async def poll_station() -> None:
+        await asyncio.create_task(fetch(), name="fetch lhasa")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_soon(lambda: loop.create_task(fetch(), name="from a callback"))
+        await asyncio.create_task(poll_station(), name="poll lhasa")
+        for _ in range(300):  # three times the ring's 100 rows
+            await asyncio.sleep(0)
+
+    loop = asyncio.new_event_loop()
+    try:
+        with LoopTracer(loop, capacity=100, lag_interval_s=0) as tracer:
+            loop.run_until_complete(main())
+            assert tracer.statistics().dropped > 200  # the ring wrapped: the creations' rows are long gone
+            records = {r.name: r for r in tracer.tasks()}
+            tree = {t["name"]: t for t in task_tree(tracer)["tasks"]}
+    finally:
+        loop.close()
+    main_serial = next(r.serial for r in records.values() if r.coro.endswith(".main"))
+    assert records["poll lhasa"].parent == main_serial
+    assert records["fetch lhasa"].parent == records["poll lhasa"].serial
+    assert tree["fetch lhasa"]["parent"] == records["poll lhasa"].serial
+    assert records["from a callback"].parent == 0  # a plain callback made it: no task did
+    assert [t["parent"] for t in tree.values() if t["serial"] == main_serial] == [0]  # made before any step ran
