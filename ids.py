@@ -38,6 +38,7 @@ LIVE_TO = "live-to"
 LIVE_RESOLUTION = "live-resolution"  # what the chart and cards are made of ("hourly statistics")
 LIVE_DAILY_BOX = "live-daily-box"  # under a long range (hidden otherwise): the per-day table and its export
 LIVE_DAILY = "live-daily"
+LIVE_DAILY_GRID = "live-daily-grid"
 LIVE_DAILY_EXPORT = "live-daily-export"
 LIVE_DAILY_DOWNLOAD = "live-daily-download"
 # In the shell, so a page's stream can always ask for them:

@@ -6,18 +6,19 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import dash_ag_grid as dag
 import numpy as np
 import pandas as pd
 from dash import html
 from plotly.colors import hex_to_rgb, unlabel_rgb
 
+import ids
 from services.core.i18n import t
 from services.live.daily import MAX_SHOWN_ROWS
 from services.live.history import HistorySnapshot, Plan
 from services.live.session import MAX_POINTS as RAW_POINTS
 from services.live.view import METRICS, local_time
 from services.sensors.stations import Station
-from views.controls import scroll_box
 from views.live import PALETTE, figure_layout, legend_name, station_name
 
 
@@ -83,7 +84,9 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
 
 
 def make_daily_table(frame: pd.DataFrame, resolution_s: int, unit: str, lang: str) -> list[Any]:
-    """The per-day table (the newest ``MAX_SHOWN_ROWS`` rows), its note and, when cut, how much."""
+    """The per-day table (the newest ``MAX_SHOWN_ROWS`` rows), its note and, when cut, how much.
+    One grid component, its rows as data: as Dash components (a cell each), 100 rows froze
+    the page for 10 s while Dash took them in."""
     if frame.empty:
         return [html.P(t("live.daily.empty", lang), className="daily-note")]
     deg = f" °{unit}"
@@ -94,28 +97,38 @@ def make_daily_table(frame: pd.DataFrame, resolution_s: int, unit: str, lang: st
         when = "" if at is None or pd.isna(at) else f" · {local_time(int(at)).strftime('%H:%M')}"
         return f"{v:.1f}{suffix}{when}"
 
-    head = [
-        html.Tr(
-            [html.Th(t(f"live.daily.{k}", lang), rowSpan=2, scope="col") for k in ("day", "station")]
-            + [html.Th(t("live.daily.temp", lang, unit=unit), colSpan=3, scope="colgroup"),
-               html.Th(t("live.daily.hum", lang), colSpan=3, scope="colgroup")]
-        ),
-        html.Tr([html.Th(t(f"live.daily.{k}", lang), scope="col") for k in ("min", "mean", "max") * 2]),
-    ]  # fmt: skip
-    body = [
-        html.Tr(
-            [html.Td(r.day), html.Th(r.name, scope="row"),
-             html.Td(value(r.t_min, deg, r.t_min_at)), html.Td(value(r.t_mean, deg)),
-             html.Td(value(r.t_max, deg, r.t_max_at)), html.Td(value(r.h_min, " %", r.h_min_at)),
-             html.Td(value(r.h_mean, " %")), html.Td(value(r.h_max, " %", r.h_max_at))]
-        )
+    rows = [
+        {"day": r.day, "station": r.name,
+         "t_min": value(r.t_min, deg, r.t_min_at), "t_mean": value(r.t_mean, deg),
+         "t_max": value(r.t_max, deg, r.t_max_at), "h_min": value(r.h_min, " %", r.h_min_at),
+         "h_mean": value(r.h_mean, " %"), "h_max": value(r.h_max, " %", r.h_max_at)}
         for r in frame.head(MAX_SHOWN_ROWS).itertuples()
     ]  # fmt: skip
+
+    def three(prefix: str, title: str) -> dict[str, Any]:
+        kids = [{"field": f"{prefix}_{k}", "headerName": t(f"live.daily.{k}", lang)} for k in ("min", "mean", "max")]
+        return {"headerName": title, "children": kids}
+
+    columns = [
+        {"field": "day", "headerName": t("live.daily.day", lang), "width": 110},
+        {"field": "station", "headerName": t("live.daily.station", lang)},
+        three("t", t("live.daily.temp", lang, unit=unit)),
+        three("h", t("live.daily.hum", lang)),
+    ]
     title = t("live.daily.title", lang)
     notes = [
         html.P(t("live.daily.note", lang, resolution=resolution_words(resolution_s, lang)), className="daily-note")
     ]
     if len(frame) > MAX_SHOWN_ROWS:
         notes.append(html.P(t("live.daily.cut", lang, shown=MAX_SHOWN_ROWS, total=len(frame)), className="daily-note"))
-    table = html.Table([html.Thead(head), html.Tbody(body)], className="daily-table")
-    return [html.H2(title), *notes, scroll_box(table, title)]
+    grid = dag.AgGrid(
+        id=ids.LIVE_DAILY_GRID,
+        rowData=rows,
+        columnDefs=columns,
+        defaultColDef={"sortable": False, "resizable": True, "suppressHeaderMenuButton": True, "minWidth": 90},
+        dashGridOptions={"animateRows": False, "ensureDomOrder": True, "suppressCellFocus": False},
+        columnSize="autoSize",
+        style={"height": "420px", "width": "100%"},
+        className="daily-grid",
+    )
+    return [html.H2(title), *notes, grid]

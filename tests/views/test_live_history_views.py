@@ -74,7 +74,10 @@ def test_the_daily_table_shows_the_newest_rows_and_says_when_it_is_cut():
     shown = make_daily_table(frame, FIVE_MINUTES, "C", "en")
     words = " ".join(texts(shown))
     assert f"Showing the newest {MAX_SHOWN_ROWS} of 500 rows" in words and "5-minute bucket" in words
-    assert words.count("19.0 °C") == MAX_SHOWN_ROWS
+    grid = shown[-1]  # one grid, its rows as data (not a component per cell)
+    assert len(grid.rowData) == MAX_SHOWN_ROWS and all(r["t_min"] == "19.0 °C · 00:00" for r in grid.rowData)
+    groups = [c["headerName"] for c in grid.columnDefs if "children" in c]
+    assert groups == ["Temperature (°C)", "Humidity (%RH)"]  # min, mean, max under each
     assert "尚无统计" in " ".join(texts(make_daily_table(daily_frame([], {}), FIVE_MINUTES, "C", "zh")))
 
 
