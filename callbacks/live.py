@@ -179,6 +179,7 @@ class _Stream(PageStream, StillViews):
         self.frozen: tuple[float, int] | None = None  # (end, cursor) while paused
         self._status_at = 0.0
         self._window_end = 0.0  # the end of the x window the page was last sent
+        self._news: list[Any] | None = None  # rows ``ready`` found
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return not (data and data.get("stream", 0) > self.number)  # else the page started a newer one
@@ -274,6 +275,13 @@ class _Stream(PageStream, StillViews):
             )
         self.push(ids.LIVE_STATUS, {"children": text})
 
+    async def ready(self) -> None:
+        """A streamed view waits here for new rows (up to ``VIEW_CHECK_S``) before the page is
+        asked: the page draws the last update meanwhile (see ``callbacks.streaming``)."""
+        session = self.session
+        if session is not None and self.still is None and not session.view.paused:
+            self._news = await self.wait_for_rows(VIEW_CHECK_S)
+
     async def wait_for_rows(self, limit_s: float) -> list[Any]:
         """Rows stored since the cursor, waiting up to ``limit_s`` for some."""
         session = self.session
@@ -291,6 +299,7 @@ class _Stream(PageStream, StillViews):
     async def step(self, view: LiveView) -> None:
         """One turn: rebuild if the picture changed, else push what is new (a window that is
         fixed or drawn from the statistics: ``StillViews``)."""
+        news, self._news = self._news, None  # a rebuild reads them anyway
         now = time.time()
         p = plan(view, self.frozen[0] if (view.paused and self.frozen) else now, now, raw_kept_s(self.settings))
         if not (view.live and p.raw):
@@ -317,7 +326,8 @@ class _Stream(PageStream, StillViews):
             session.view = view
             self.push_shown(False)
             self.push_status(force=True)
-        rows = await self.wait_for_rows(VIEW_CHECK_S)
+        rows = news or []  # found while waiting to ask the page
+        rows += self.store.since(rows[-1].id if rows else session.cursor, view.stations)  # and since
         if time.time() - self._status_at >= STATUS_EVERY_S:
             session.unavailable = unavailable(self.store)  # availability its sources report
         delta = session.advance(rows, time.time())

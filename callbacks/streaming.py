@@ -14,6 +14,12 @@ it when left), so nothing goes to components that are gone (the browser would wa
 names its ``path``: its stream asks the shell's location first and ends as soon as the
 browser is elsewhere, without asking for a store that is gone.
 
+Drawn as soon as it can be: a stream whose turn waits for news (new rows) does the waiting
+in ``ready``, before it asks; the page meanwhile draws the last update, and its answer is
+followed at once by a turn that takes everything new up to that moment. What a turn pushes
+within ``FRESH_S`` of the acknowledgement is sent straight away (the page was there a moment
+ago); what took longer is held for the next one, as above.
+
 Keeping one stream alive per page: Dash 4.4.1 restarts a WebSocket callback after a
 reconnect only for some losses of the socket (a second full page load in the same
 browser can leave the page with none), so each streaming page watches for itself. Its
@@ -41,6 +47,7 @@ from services.core.i18n import LANGS, t
 from services.core.metrics import OPEN_STREAMS
 
 BEAT_S = 1.0
+FRESH_S = 0.05  # a turn's pushes that soon after the acknowledgement go at once
 STALL_MS = 3000  # three beats missed
 STALL_MAX_MS = 24000
 
@@ -75,6 +82,9 @@ class PageStream:
         """Whether this stream still serves the page whose view is ``data``."""
         raise NotImplementedError
 
+    async def ready(self) -> None:
+        """Before asking the page: wait for news, if this stream waits for any (see the module docstring)."""
+
     async def turn(self, data: dict[str, Any] | None) -> None:
         """One turn, after the page's acknowledgement: ``push`` what is new."""
         raise NotImplementedError
@@ -102,6 +112,7 @@ class PageStream:
     async def _turns(self, ws: Any, view_id: str, beat: Beat) -> None:
         while not ws.is_shutdown:
             try:
+                await self.ready()
                 shown, data = await self._ask(ws, view_id)
             except TimeoutError:
                 continue  # a frozen or background tab: ask again
@@ -110,16 +121,22 @@ class PageStream:
             if not (shown and self.current(data)):
                 return
             beat.beat()
-            outbox, self._outbox = self._outbox, []
-            if data is not None:  # else the page was left while the turn ran: what was for it is dropped
-                for component_id, props in outbox:
-                    set_props(component_id, props)
+            asked = time.monotonic()
+            self._send(data)  # held since the last turn
             try:
                 await self.turn(data)
             except (asyncio.CancelledError, WebsocketDisconnected):
                 raise
             except Exception as err:  # the stream must outlive a bad turn
                 await self.failed(err, data)
+            if time.monotonic() - asked <= FRESH_S:
+                self._send(data)
+
+    def _send(self, data: dict[str, Any] | None) -> None:
+        outbox, self._outbox = self._outbox, []
+        if data is not None:  # else the page was left while the turn ran: what was for it is dropped
+            for component_id, props in outbox:
+                set_props(component_id, props)
 
 
 def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view: str, status: str, state: str) -> None:
