@@ -14,7 +14,12 @@ second over the run (counted on the wire by a loopback proxy between browser and
 WebSocket frames as sent, compression included), the rows the grid took, and the JS heap
 (``Runtime.getHeapUsage`` after a forced GC) at the start, every minute and at the end.
 
-Usage: python bench/history.py [fleet] [--sensors 2000] [--days 2] [--minutes 3]
+``live`` (``bench/history_live.py``): seeds 50 sensors × 30 days twice (statistics kept by
+the triggers, and rows alone then backfilled) for the build rates and the store's size, then
+the first paint of Live at 24 h / 7 d / 30 d for all of them, with the statistics and without.
+
+Usage: python bench/history.py [fleet] [live] [--sensors 2000] [--days 2] [--minutes 3]
+       [--live-sensors 50] [--live-days 30]
 Targets: first paint ≤ 1.5 s; push ≤ 20 KB/s with 2,000 sensors; heap flat over the run.
 """
 
@@ -34,6 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.history_live import live_section  # noqa: E402
 from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.fleet_feed import FleetFeed, seed_history  # noqa: E402
 from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
@@ -182,7 +188,7 @@ def browse(driver, url: str, proxy: CountingProxy, minutes: float, feed: FleetFe
     ]
 
 
-SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {"fleet": fleet_section}
+SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {"fleet": fleet_section, "live": live_section}
 
 
 def main() -> None:
@@ -191,6 +197,8 @@ def main() -> None:
     parser.add_argument("--sensors", type=int, default=2000)
     parser.add_argument("--days", type=float, default=2.0, help="history to seed (the issue: 30)")
     parser.add_argument("--minutes", type=float, default=3.0, help="how long /fleet stays open (the issue: 10)")
+    parser.add_argument("--live-sensors", type=int, default=50, help="sensors on the Live page")
+    parser.add_argument("--live-days", type=float, default=30.0, help="history to seed for the Live page")
     args = parser.parse_args()
     table: list[Row] = []
     unknown = set(args.sections) - set(SECTIONS)

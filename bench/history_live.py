@@ -9,12 +9,14 @@ one run measure
   with the statistics, and with them off (``LOOPLENS_LIVE_ROLLUPS=false``: the same
   buckets computed from the raw rows), the median of ``REPEATS``.
 
-``python bench/history_live.py [SENSORS] [DAYS]`` (default 50 × 30). Target: each first
-paint with the statistics ≤ 1.5 s.
+The ``live`` section of ``bench/history.py`` (``--live-sensors``, ``--live-days``: 50 × 30 by
+default). Target: each first paint with the statistics ≤ 1.5 s.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import sqlite3
 import statistics
@@ -136,15 +138,15 @@ def builds(path: Path, stations: list[str], now: float) -> dict[tuple[str, bool]
                 for _ in range(REPEATS):
                     began = time.perf_counter()
                     snap = history_snapshot(store, view, p, Presence(now, {}), raw=raw)
-                    make_history_figure(snap, {}).to_json()
+                    json.dumps(make_history_figure(snap, {}))
                     times.append((time.perf_counter() - began) * 1000)
                 out[(key, raw)] = statistics.median(times)
     return out
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    days = float(sys.argv[2]) if len(sys.argv) > 2 else 30
+def live_section(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """``bench/history.py``'s ``live`` section: the rows of its table."""
+    count, days = args.live_sensors, args.live_days
     stations = [s.id for s in fleet(count)]
     folder = Path(tempfile.mkdtemp(prefix="looplens-history-"))
     print(f"seeding {count} sensors × {days:g} days, a reading every 60 s, into {folder}", flush=True)
@@ -155,23 +157,19 @@ def main() -> None:
     for rollups in (True, False):
         with serve(data, count, rollups) as url:
             paints[rollups] = first_paints(url, stations)
-    print()
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'':34} {'with statistics':>16} {'without':>10}")
-    print(
-        f"{'build rate (rows/s)':34} {built['rate_on']:>16,.0f} {built['rate_off']:>10,.0f}  (off: rows, then backfill)"
-    )
-    print(f"{'rows':34} {built['rows_on']:>16,.0f}")
-    buckets = f"statistics {built['rollups_mb']:.1f} MB, {built['buckets']:,.0f} buckets"
-    print(f"{'store on disk (MB)':34} {built['size_mb']:>16.1f}   {buckets}")
+    out = [
+        (f"seed {count} sensors × {days:g} d at 60 s", f"{built['rows_on']:,.0f} rows", ""),
+        ("build rate, statistics on / off", f"{built['rate_on']:,.0f} / {built['rate_off']:,.0f} rows/s",
+         "off: rows, then backfill"),
+        ("store on disk", f"{built['size_mb']:.1f} MB", f"statistics {built['rollups_mb']:.1f} MB, "
+         f"{built['buckets']:,.0f} buckets"),
+    ]  # fmt: skip
     for key in RANGES:
         on, off = built_ms[(key, False)], built_ms[(key, True)]
-        print(f"{f'server build {key}: read + figure (ms)':34} {on:>16.0f} {off:>10.0f}  ×{off / on:.1f}")
+        out.append((f"server build {key}: read + figure, on / off", f"{on:.0f} / {off:.0f} ms", f"×{off / on:.1f}"))
     for key in RANGES:
         on, off = paints[True][key], paints[False][key]
-        flag = "ok" if on <= 1500 else "OVER 1.5 s"
-        print(f"{f'first paint {key}, {count} sensors (ms)':34} {on:>16.0f} {off:>10.0f}  ×{off / on:.1f}  {flag}")
-
-
-if __name__ == "__main__":
-    main()
+        out.append((f"first paint Live {key}, {count} sensors, on / off", f"{on / 1000:.2f} / {off / 1000:.2f} s",
+                    f"≤ 1.5 s ({'met' if on <= 1500 else 'missed'}); ×{off / on:.1f}"))  # fmt: skip
+    out.append(("load average during the run", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", ""))
+    return out
