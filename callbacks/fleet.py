@@ -15,12 +15,12 @@ from callbacks.fleet_stream import PAGE_PATH, stream
 from callbacks.i18n import checked_lang
 from callbacks.streaming import register_watchdog
 from services.core.errors import FleetInputError, LiveInputError
-from services.core.i18n import DEFAULT_LANG, t
+from services.core.i18n import t
 from services.core.settings import Settings
 from services.fleet.filters import FleetFilter
 from services.live.meta import polled_stations
 from services.live.view import MAX_STATIONS, Thresholds
-from views.fleet import ANY, make_grid, source_choices
+from views.fleet import ANY, column_defs, source_choices
 
 MAX_ID_CHARS = 200  # a sensor key is far shorter: anything longer is not one of ours
 
@@ -56,23 +56,20 @@ def make_thresholds(values: tuple[Any, ...], lang: Any, view: dict[str, Any] | N
     return {**view, "thresholds": limits, "lang": lang}, ""
 
 
-def make_language(
-    settings: Settings, lang: Any, filters: tuple[Any, Any, Any], view: Any
-) -> tuple[Any, list[dict[str, str]], Any]:
-    """(a grid in ``lang`` keeping the filters shown, the source choices and the view in ``lang``). The view changes
-    in the same answer as the grid, so the stream sends the rows to the new grid, not the old."""
+def make_language(settings: Settings, lang: Any, view: Any) -> tuple[Any, list[dict[str, str]], Any]:
+    """(the grid's columns titled in ``lang``, the source choices in it, the view's language).
+    The grid stays, with its sort, filters and ticked rows: its columns are relabelled here,
+    its own words follow <html lang> (views.fleet.grid_words) and the stream sends its rows
+    again with their status in words of ``lang``."""
     lang = checked_lang(lang)
-    try:
-        chosen = checked_filter(settings, *filters)
-    except FleetInputError:
-        chosen = FleetFilter()  # its message is shown already
     choices = source_choices(sorted({s.source for s in polled_stations(settings).values()}), lang)
     if not isinstance(view, dict):
         raise PreventUpdate  # the page is going
-    if "grid" not in view and lang == DEFAULT_LANG and chosen == FleetFilter():
-        return no_update, choices, {**view, "lang": lang, "grid": 0}  # the page's first grid is this one
-    grid = make_grid(lang, chosen.text, chosen.filter_model())
-    return grid, choices, {**view, "lang": lang, "grid": int(view.get("grid") or 0) + 1}  # a new grid: rows again
+    shown = checked_lang(view.get("lang"))  # the page's grid is made in the default language
+    columns = no_update if shown == lang else column_defs(lang)
+    patch = Patch()  # the language alone: the thresholds may be written at the same time
+    patch["lang"] = lang
+    return columns, choices, patch
 
 
 def live_link(selected: Any, lang: Any) -> tuple[Any, str]:
@@ -122,17 +119,14 @@ def register(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )(thresholds)
 
-    async def language(lang: Any, text: Any, source: Any, status: Any, view: Any) -> tuple[Any, Any, Any]:
-        return make_language(settings, lang, (text, source, status), view)
+    async def language(lang: Any, view: Any) -> tuple[Any, Any, Any]:
+        return make_language(settings, lang, view)
 
     app.callback(
-        Output(ids.FLEET_TABLE, "children"),
+        Output(ids.FLEET_GRID, "columnDefs"),
         Output(ids.FLEET_SOURCE, "options"),
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Input(ids.LANG, "value"),
-        State(ids.FLEET_FIND, "value"),
-        State(ids.FLEET_SOURCE, "value"),
-        State(ids.FLEET_STATE, "value"),
         State(ids.FLEET_VIEW, "data"),
         prevent_initial_call="initial_duplicate",
     )(language)
@@ -195,7 +189,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     # The rows that changed, as a transaction on the rows the grid has (AG Grid refuses an
-    # update of a row it has not: a grid made anew for a language gets every row next).
+    # update of a row it has not: a sensor a source found meanwhile comes with every row next).
     app.clientside_callback(
         f"""(sent, rows, applied) => {{
             const none = window.dash_clientside.no_update;

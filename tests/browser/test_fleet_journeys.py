@@ -13,7 +13,7 @@ import ids
 from scripts.fleet_feed import FleetFeed
 from services.core.settings import Settings
 from services.sensors.stations import fleet
-from tests.browser.helpers import assert_clean, wait_until
+from tests.browser.helpers import assert_clean, switch_language, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -101,4 +101,47 @@ def test_tick_two_sensors_and_open_them_on_live(start, big):
     wait_until(lambda: "Shanghai" in duo.find_element(f"#{ids.LIVE_STATIONS}").text, 10, "Live's stations")
     chosen = duo.find_element(f"#{ids.LIVE_STATIONS}").text
     assert "Shenzhen" in chosen and "Beijing" not in chosen
+    assert_clean(duo)
+
+
+def test_switching_language_relabels_the_table_and_keeps_its_sort_filter_and_ticks(start, big):
+    settings, _feed = big
+    duo = open_fleet(start, settings)
+    duo.find_element(f"#{ids.FLEET_FIND}").send_keys("sim-19")
+    wait_until(lambda: len(displayed(duo)) == 100, 5, "the rows matching the text")
+    for n, row in enumerate(("sim-1900", "sim-1901"), 1):
+        click(duo, f".ag-pinned-left-cols-container .ag-row[row-id='{row}'] input[type=checkbox]")
+        duo.wait_for_text_to_equal(f"#{ids.FLEET_SELECTED}", f"{n} selected", timeout=5)
+    click(duo, ".ag-header-cell[col-id='t'] .ag-header-cell-label")  # ascending
+    wait_until(lambda: grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc", 5, "sorted")
+    grid(duo, "(window.beforeSwitch = api, true)")
+    applied = duo.driver.execute_script("return window.looplensFleetApplied || 0")
+
+    switch_language(duo, "zh")
+    header = ".ag-header-cell[col-id='t'] .ag-header-cell-text"
+    duo.wait_for_text_to_equal(header, "温度 °C", timeout=10)
+    wait_until(
+        lambda: (rows := displayed(duo)) and all(r["state"] == "正常" for r in rows), 10, "status words in Chinese"
+    )
+    assert grid(duo, "api === window.beforeSwitch")  # the same table, relabelled
+    assert grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc"
+    temps = [row["t"] for row in displayed(duo) if row["t"] is not None]
+    rows = displayed(duo)  # the text finds a sensor by its key too: 模拟-1900 is sim-1900
+    assert len(rows) == 100 and all(r["id"].startswith("sim-19") and r["name"].startswith("模拟-19") for r in rows)
+    assert temps == sorted(temps)
+    assert sorted(grid(duo, "api.getSelectedRows().map(r => r.id)")) == ["sim-1900", "sim-1901"]
+    assert duo.find_element(f"#{ids.FLEET_SELECTED}").text == "已选 2 个"
+    wait_until(lambda: duo.driver.execute_script("return window.looplensFleetApplied") > applied, 8, "live ticks")
+    box = duo.find_element(f"#{ids.FLEET_FIND}")
+    box.send_keys("x")  # no sensor: the grid's own overlay says so in Chinese too
+    duo.wait_for_text_to_equal(".ag-overlay-no-matching-rows-center", "没有匹配的传感器。", timeout=5)
+    box.send_keys(Keys.BACKSPACE)
+    wait_until(lambda: len(displayed(duo)) == 100, 5, "the rows matching the text again")
+
+    switch_language(duo, "en")
+    duo.wait_for_text_to_equal(header, "Temp. °C", timeout=10)
+    wait_until(
+        lambda: (rows := displayed(duo)) and all(r["state"] == "ok" for r in rows), 10, "status words in English"
+    )
+    assert grid(duo, "api.getSelectedRows().length") == 2 and len(displayed(duo)) == 100
     assert_clean(duo)
