@@ -176,6 +176,7 @@ FLEET_TEMP_LOW = "fleet-temp-low"
 FLEET_TEMP_HIGH = "fleet-temp-high"
 FLEET_HUM_LOW = "fleet-hum-low"
 FLEET_HUM_HIGH = "fleet-hum-high"
+FLEET_LIMITS = "fleet-limits"  # store, kept by the browser: the last thresholds typed that could be used
 FLEET_TABLE = "fleet-table"  # the grid's box (one grid per visit: the language switch relabels it)
 FLEET_GRID = "fleet-grid"
 FLEET_ROWS = "fleet-rows"  # store, set by the stream: the rows that changed, for the grid's transaction

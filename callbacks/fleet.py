@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State, no_update
+from dash import Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
@@ -42,18 +42,33 @@ def make_filter(settings: Settings, text: Any, source: Any, status: Any, lang: A
     return options, chosen.filter_model(), ""
 
 
-def make_thresholds(values: tuple[Any, ...], lang: Any, view: dict[str, Any] | None) -> tuple[Any, str]:
-    """(the view with these alert limits, a message); a bad box keeps the last good limits."""
-    lang = checked_lang(lang)
-    raw = dict(zip(("temp_low", "temp_high", "hum_low", "hum_high"), values, strict=True))
-    try:
-        limits = Thresholds.parse(raw, "C").as_dict()
-    except LiveInputError as err:
-        field = err.params.get("field")
-        return no_update, t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
-    if view is None:
-        raise PreventUpdate  # the page is going
-    return {**view, "thresholds": limits, "lang": lang}, ""
+LIMITS = ("temp_low", "temp_high", "hum_low", "hum_high")
+THRESHOLD_BOXES = (ids.FLEET_TEMP_LOW, ids.FLEET_TEMP_HIGH, ids.FLEET_HUM_LOW, ids.FLEET_HUM_HIGH)
+
+
+def make_thresholds(triggered: Any, values: tuple[Any, ...], stored: Any, lang: Any) -> tuple[Any, ...]:
+    """(the four boxes' values, the limits the browser keeps, the view's limits, a message).
+    Typed limits that can be used are kept and applied; others are told and change nothing.
+    On a visit the kept ones fill the boxes: checked, and no limits (never an error) when
+    they cannot be used."""
+    if triggered in THRESHOLD_BOXES:
+        try:
+            limits = Thresholds.parse(dict(zip(LIMITS, values, strict=True)), "C").as_dict()
+        except LiveInputError as err:
+            lang, field = checked_lang(lang), err.params.get("field")
+            message = t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
+            return (*[no_update] * 4, no_update, no_update, message)
+        return (*[no_update] * 4, limits, _view_limits(limits), "")
+    limits = Thresholds.restore(stored).as_dict()
+    boxes = ["" if v is None else format(v, "g") for v in limits.values()]
+    kept = no_update if stored is None or limits == stored else limits  # a bad one is replaced
+    return (*boxes, kept, _view_limits(limits), no_update)
+
+
+def _view_limits(limits: dict[str, float | None]) -> Patch:
+    patch = Patch()  # the limits alone: the language may be written at the same time
+    patch["thresholds"] = limits
+    return patch
 
 
 def make_language(settings: Settings, lang: Any, view: Any) -> tuple[Any, list[dict[str, str]], Any]:
@@ -103,20 +118,19 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.LANG, "value"),
     )(filters)
 
-    async def thresholds(*args: Any) -> tuple[Any, str]:
-        *values, lang, view = args
-        return make_thresholds(tuple(values), lang, view)
+    async def thresholds(*args: Any) -> tuple[Any, ...]:
+        *values, stored, lang = args
+        return make_thresholds(ctx.triggered_id, tuple(values), stored, lang)
 
-    app.callback(
+    app.callback(  # the boxes and the kept limits are both read and written: one callback
+        *[Output(box, "value") for box in THRESHOLD_BOXES],
+        Output(ids.FLEET_LIMITS, "data"),
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Output(ids.FLEET_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.FLEET_TEMP_LOW, "value"),
-        Input(ids.FLEET_TEMP_HIGH, "value"),
-        Input(ids.FLEET_HUM_LOW, "value"),
-        Input(ids.FLEET_HUM_HIGH, "value"),
+        *[Input(box, "value") for box in THRESHOLD_BOXES],
+        Input(ids.FLEET_LIMITS, "data"),
         State(ids.LANG, "value"),
-        State(ids.FLEET_VIEW, "data"),
-        prevent_initial_call=True,
+        prevent_initial_call="initial_duplicate",
     )(thresholds)
 
     async def language(lang: Any, view: Any) -> tuple[Any, Any, Any]:

@@ -145,3 +145,34 @@ def test_switching_language_relabels_the_table_and_keeps_its_sort_filter_and_tic
     )
     assert grid(duo, "api.getSelectedRows().length") == 2 and len(displayed(duo)) == 100
     assert_clean(duo)
+
+
+def test_thresholds_are_remembered_across_visits_and_a_bad_kept_one_gives_no_limits(start, big):
+    settings, _feed = big
+    duo = open_fleet(start, settings)
+    click(duo, ".page-fleet .threshold-box summary")
+    duo.find_element(f"#{ids.FLEET_TEMP_HIGH}").send_keys("-40", Keys.ENTER)  # colder than any sensor
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "every sensor in alert")
+
+    duo.find_element("a[href='/']").click()  # away and back
+    duo.wait_for_element(".page-home", timeout=10)
+    duo.find_element("a[href='/fleet']").click()
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    assert duo.find_element(f"#{ids.FLEET_TEMP_HIGH}").get_attribute("value") == "-40"
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "the limit applied again")
+
+    duo.driver.refresh()  # a new load: the browser still has them
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    duo.wait_for_text_to_equal(f"#{ids.FLEET_TEMP_HIGH}", "-40", timeout=5)
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "the limit after a reload")
+
+    duo.driver.execute_script(
+        f"localStorage.setItem('{ids.FLEET_LIMITS}', JSON.stringify({{temp_low: 50, temp_high: 'x'}}))"
+    )
+    duo.driver.refresh()  # a kept value that cannot be used: no limits, and no error
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"ok"}, 10, "no limits")
+    boxes = (ids.FLEET_TEMP_LOW, ids.FLEET_TEMP_HIGH, ids.FLEET_HUM_LOW, ids.FLEET_HUM_HIGH)
+    assert [duo.find_element(f"#{box}").get_attribute("value") for box in boxes] == ["", "", "", ""]
+    assert duo.find_element(f"#{ids.FLEET_MESSAGE}").text == ""
+    assert_clean(duo)

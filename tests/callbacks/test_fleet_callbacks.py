@@ -58,11 +58,33 @@ def test_open_on_live_links_the_ticked_sensors_and_refuses_none_or_too_many():
     assert selected_text([{"id": "a"}, {"id": "b"}], "zh") == "已选 2 个" and selected_text(None, "en") == ""
 
 
-def test_thresholds_go_into_the_view_and_a_bad_one_is_told():
-    view, message = make_thresholds(("", "30", "", ""), "en", {"stream": 5})
-    assert message == "" and view["thresholds"]["temp_high"] == 30.0 and view["stream"] == 5
-    view, message = make_thresholds(("40", "30", "", ""), "en", {"stream": 5})
-    assert view is no_update and message
+def patched(patch) -> dict:
+    """What a Patch of the view store sets: {key: value}."""
+    return {op["location"][0]: op["params"]["value"] for op in patch.to_plotly_json()["operations"]}
+
+
+def test_typed_thresholds_are_kept_by_the_browser_and_a_bad_one_is_told_and_kept_out():
+    *boxes, kept, view, message = make_thresholds(ids.FLEET_TEMP_HIGH, ("", "30", "", ""), None, "en")
+    assert message == "" and boxes == [no_update] * 4  # as typed
+    assert kept == {"temp_low": None, "temp_high": 30.0, "hum_low": None, "hum_high": None}
+    assert patched(view) == {"thresholds": kept}  # the limits alone: the language in the view stays
+    *_, kept, view, message = make_thresholds(ids.FLEET_TEMP_LOW, ("40", "30", "", ""), None, "zh")
+    assert kept is no_update and view is no_update and message == "温度下限高于上限；仍沿用之前的阈值。"
+
+
+def test_kept_thresholds_fill_the_boxes_on_a_visit_and_bad_ones_give_no_limits_never_an_error():
+    stored = {"temp_low": -5, "temp_high": 30.5, "hum_low": None, "hum_high": 90}
+    *boxes, kept, view, message = make_thresholds(None, ("", "", "", ""), stored, "en")
+    assert boxes == ["-5", "30.5", "", "90"] and kept is no_update and message is no_update
+    assert patched(view)["thresholds"] == stored
+    none = {"temp_low": None, "temp_high": None, "hum_low": None, "hum_high": None}
+    for bad in ("hot", [1, 2], {"temp_high": "hot"}, {"temp_low": 40, "temp_high": 30}, {"hum_high": float("nan")},
+                {"temp_high": True}, {"temp_high": 1e999}):  # fmt: skip
+        *boxes, kept, view, message = make_thresholds(ids.FLEET_LIMITS, ("1", "", "", ""), bad, "en")
+        assert boxes == ["", "", "", ""] and kept == none and patched(view)["thresholds"] == none
+        assert message is no_update  # never an error for what the browser kept
+    *boxes, kept, _view, _ = make_thresholds(None, ("", "", "", ""), None, "en")  # nothing kept yet
+    assert boxes == ["", "", "", ""] and kept is no_update
 
 
 def test_a_language_switch_relabels_the_grid_it_does_not_make_a_new_one(settings):
