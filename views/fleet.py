@@ -63,7 +63,7 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
             # keeps its rows in the other (sim-0042 is 模拟-0042 in Chinese)
             "getQuickFilterText": {"function": "params.value + ' ' + params.data.id"},
         },
-        _number("t", lang),
+        _number("t", lang, 120),  # room for its title and the sort arrow
         _number("h", lang, 110, 0),
         status,
         spark,
