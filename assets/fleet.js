@@ -5,6 +5,14 @@
   const funcs = (window.dashAgGridComponentFunctions = window.dashAgGridComponentFunctions || {});
   const W = 96, H = 24, PAD = 2;
 
+  // AG Grid's own words (its overlays, its ARIA) in the page's language, asked each time it
+  // draws one: the language switch sets <html lang>, and the grid is not made anew for it.
+  (window.dashAgGridFunctions = window.dashAgGridFunctions || {}).FleetLocale = function (params) {
+    const lang = (document.documentElement.lang || "").indexOf("zh") === 0 ? "zh" : "en";
+    const words = ((params.context || {}).words || {})[lang] || {};
+    return Object.prototype.hasOwnProperty.call(words, params.key) ? words[params.key] : params.defaultValue;
+  };
+
   funcs.FleetSpark = function (props) {
     const values = Array.isArray(props.value) ? props.value : [];
     const known = values.filter(function (v) { return typeof v === "number"; });

@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State, no_update
+from dash import Dash, Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 import ids
@@ -15,12 +15,12 @@ from callbacks.fleet_stream import PAGE_PATH, stream
 from callbacks.i18n import checked_lang
 from callbacks.streaming import register_watchdog
 from services.core.errors import FleetInputError, LiveInputError
-from services.core.i18n import DEFAULT_LANG, t
+from services.core.i18n import t
 from services.core.settings import Settings
 from services.fleet.filters import FleetFilter
 from services.live.meta import polled_stations
 from services.live.view import MAX_STATIONS, Thresholds
-from views.fleet import ANY, make_grid, source_choices
+from views.fleet import ANY, column_defs, source_choices
 
 MAX_ID_CHARS = 200  # a sensor key is far shorter: anything longer is not one of ours
 
@@ -42,37 +42,49 @@ def make_filter(settings: Settings, text: Any, source: Any, status: Any, lang: A
     return options, chosen.filter_model(), ""
 
 
-def make_thresholds(values: tuple[Any, ...], lang: Any, view: dict[str, Any] | None) -> tuple[Any, str]:
-    """(the view with these alert limits, a message); a bad box keeps the last good limits."""
-    lang = checked_lang(lang)
-    raw = dict(zip(("temp_low", "temp_high", "hum_low", "hum_high"), values, strict=True))
-    try:
-        limits = Thresholds.parse(raw, "C").as_dict()
-    except LiveInputError as err:
-        field = err.params.get("field")
-        return no_update, t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
-    if view is None:
-        raise PreventUpdate  # the page is going
-    return {**view, "thresholds": limits, "lang": lang}, ""
+LIMITS = ("temp_low", "temp_high", "hum_low", "hum_high")
+THRESHOLD_BOXES = (ids.FLEET_TEMP_LOW, ids.FLEET_TEMP_HIGH, ids.FLEET_HUM_LOW, ids.FLEET_HUM_HIGH)
 
 
-def make_language(
-    settings: Settings, lang: Any, filters: tuple[Any, Any, Any], view: Any
-) -> tuple[Any, list[dict[str, str]], Any]:
-    """(a grid in ``lang`` keeping the filters shown, the source choices and the view in ``lang``). The view changes
-    in the same answer as the grid, so the stream sends the rows to the new grid, not the old."""
+def make_thresholds(triggered: Any, values: tuple[Any, ...], stored: Any, lang: Any) -> tuple[Any, ...]:
+    """(the four boxes' values, the limits the browser keeps, the view's limits, a message).
+    Typed limits that can be used are kept and applied; others are told and change nothing.
+    On a visit the kept ones fill the boxes: checked, and no limits (never an error) when
+    they cannot be used."""
+    if triggered in THRESHOLD_BOXES:
+        try:
+            limits = Thresholds.parse(dict(zip(LIMITS, values, strict=True)), "C").as_dict()
+        except LiveInputError as err:
+            lang, field = checked_lang(lang), err.params.get("field")
+            message = t(err.code, lang, field=t(f"live.{field}", lang) if field else "")
+            return (*[no_update] * 4, no_update, no_update, message)
+        return (*[no_update] * 4, limits, _view_limits(limits), "")
+    limits = Thresholds.restore(stored).as_dict()
+    boxes = ["" if v is None else format(v, "g") for v in limits.values()]
+    kept = no_update if stored is None or limits == stored else limits  # a bad one is replaced
+    return (*boxes, kept, _view_limits(limits), no_update)
+
+
+def _view_limits(limits: dict[str, float | None]) -> Patch:
+    patch = Patch()  # the limits alone: the language may be written at the same time
+    patch["thresholds"] = limits
+    return patch
+
+
+def make_language(settings: Settings, lang: Any, view: Any) -> tuple[Any, list[dict[str, str]], Any]:
+    """(the grid's columns titled in ``lang``, the source choices in it, the view's language).
+    The grid stays, with its sort, filters and ticked rows: its columns are relabelled here,
+    its own words follow <html lang> (views.fleet.grid_words) and the stream sends its rows
+    again with their status in words of ``lang``."""
     lang = checked_lang(lang)
-    try:
-        chosen = checked_filter(settings, *filters)
-    except FleetInputError:
-        chosen = FleetFilter()  # its message is shown already
     choices = source_choices(sorted({s.source for s in polled_stations(settings).values()}), lang)
     if not isinstance(view, dict):
         raise PreventUpdate  # the page is going
-    if "grid" not in view and lang == DEFAULT_LANG and chosen == FleetFilter():
-        return no_update, choices, {**view, "lang": lang, "grid": 0}  # the page's first grid is this one
-    grid = make_grid(lang, chosen.text, chosen.filter_model())
-    return grid, choices, {**view, "lang": lang, "grid": int(view.get("grid") or 0) + 1}  # a new grid: rows again
+    shown = checked_lang(view.get("lang"))  # the page's grid is made in the default language
+    columns = no_update if shown == lang else column_defs(lang)
+    patch = Patch()  # the language alone: the thresholds may be written at the same time
+    patch["lang"] = lang
+    return columns, choices, patch
 
 
 def live_link(selected: Any, lang: Any) -> tuple[Any, str]:
@@ -106,33 +118,29 @@ def register(app: Dash, settings: Settings) -> None:
         State(ids.LANG, "value"),
     )(filters)
 
-    async def thresholds(*args: Any) -> tuple[Any, str]:
-        *values, lang, view = args
-        return make_thresholds(tuple(values), lang, view)
+    async def thresholds(*args: Any) -> tuple[Any, ...]:
+        *values, stored, lang = args
+        return make_thresholds(ctx.triggered_id, tuple(values), stored, lang)
 
-    app.callback(
+    app.callback(  # the boxes and the kept limits are both read and written: one callback
+        *[Output(box, "value") for box in THRESHOLD_BOXES],
+        Output(ids.FLEET_LIMITS, "data"),
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Output(ids.FLEET_MESSAGE, "children", allow_duplicate=True),
-        Input(ids.FLEET_TEMP_LOW, "value"),
-        Input(ids.FLEET_TEMP_HIGH, "value"),
-        Input(ids.FLEET_HUM_LOW, "value"),
-        Input(ids.FLEET_HUM_HIGH, "value"),
+        *[Input(box, "value") for box in THRESHOLD_BOXES],
+        Input(ids.FLEET_LIMITS, "data"),
         State(ids.LANG, "value"),
-        State(ids.FLEET_VIEW, "data"),
-        prevent_initial_call=True,
+        prevent_initial_call="initial_duplicate",
     )(thresholds)
 
-    async def language(lang: Any, text: Any, source: Any, status: Any, view: Any) -> tuple[Any, Any, Any]:
-        return make_language(settings, lang, (text, source, status), view)
+    async def language(lang: Any, view: Any) -> tuple[Any, Any, Any]:
+        return make_language(settings, lang, view)
 
     app.callback(
-        Output(ids.FLEET_TABLE, "children"),
+        Output(ids.FLEET_GRID, "columnDefs"),
         Output(ids.FLEET_SOURCE, "options"),
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Input(ids.LANG, "value"),
-        State(ids.FLEET_FIND, "value"),
-        State(ids.FLEET_SOURCE, "value"),
-        State(ids.FLEET_STATE, "value"),
         State(ids.FLEET_VIEW, "data"),
         prevent_initial_call="initial_duplicate",
     )(language)
@@ -195,7 +203,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     # The rows that changed, as a transaction on the rows the grid has (AG Grid refuses an
-    # update of a row it has not: a grid made anew for a language gets every row next).
+    # update of a row it has not: a sensor a source found meanwhile comes with every row next).
     app.clientside_callback(
         f"""(sent, rows, applied) => {{
             const none = window.dash_clientside.no_update;

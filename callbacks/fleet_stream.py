@@ -1,9 +1,10 @@
 """The Fleet page's push stream: one WebSocket callback per page visit (see
-``callbacks.streaming``). A rebuild sends the whole table and the heat strip; then, at
-most once a second, the rows that changed (a transaction the page applies to the rows
-its grid has: a grid made anew for another language meanwhile has none yet), within
-the outbox's byte budget: rows whose status changed first, then the rows on screen (the
-page reports them), then those waiting longest."""
+``callbacks.streaming``). A rebuild (another language, other thresholds) sends the whole
+table and the heat strip: the grid keeps its sort, filters and ticked rows, as its rows
+are keyed by sensor; then, at most once a second, the rows that changed (a transaction
+the page applies to the rows its grid has), within the outbox's byte budget: rows whose
+status changed first, then the rows on screen (the page reports them), then those
+waiting longest."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import ids
 from callbacks.i18n import checked_lang
 from callbacks.streaming import PageStream
-from services.core.i18n import t
+from services.core.i18n import DEFAULT_LANG, t
 from services.core.settings import Settings
 from services.fleet.board import FleetBoard
 from services.fleet.heat import heat_strip
@@ -37,8 +38,7 @@ MAX_SHOWN = 200  # rows a page may say it shows (a tall screen shows ~60)
 
 
 def view_of(data: dict[str, Any] | None) -> tuple[str, Thresholds, list[str]]:
-    """(language, thresholds, rows on screen) from the page's view store, checked. (Its
-    ``grid`` number changes when the page makes a new grid, which needs every row again.)"""
+    """(language, thresholds, rows on screen) from the page's view store, checked."""
     data = data or {}
     limits = data.get("thresholds") or {}
     try:
@@ -62,24 +62,23 @@ class FleetStream(PageStream):
         self.settings, self.store, self.number = settings, store, number
         self.board: FleetBoard | None = None
         self.outbox = Outbox(max_rows=1)
-        self.lang, self.thresholds, self.grid = "", Thresholds(), None
+        self.lang, self.thresholds = "", Thresholds()
         self._pushed_at = self._status_at = self._meta_at = self._heat_at = 0.0
         self._status_text = ""
         self._sent = 0  # pushes of changed rows
-        self._page_rows = True  # the page's first grid came with its rows: send only what differs
+        self._page_rows = True  # the page's grid came with its rows (default language): send only what differs
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return data is not None and data.get("stream") == self.number
 
     async def turn(self, data: dict[str, Any] | None) -> None:
-        if "grid" not in (data or {}):
-            await asyncio.sleep(VIEW_WAIT_S)  # the page has not yet said its language (and grid)
+        if "lang" not in (data or {}):
+            await asyncio.sleep(VIEW_WAIT_S)  # the page has not yet said its language
             return
         lang, thresholds, shown = view_of(data)
-        grid = (data or {}).get("grid")
-        if self.board is None or (lang, thresholds, grid) != (self.lang, self.thresholds, self.grid):
-            self._page_rows = self._page_rows and grid == 0
-            self.lang, self.thresholds, self.grid = lang, thresholds, grid
+        if self.board is None or (lang, thresholds) != (self.lang, self.thresholds):
+            self._page_rows = self._page_rows and lang == DEFAULT_LANG and thresholds == Thresholds()
+            self.lang, self.thresholds = lang, thresholds
             await self.rebuild()
             return
         if (wait := self._pushed_at + PUSH_S - time.monotonic()) > 0:
@@ -100,9 +99,9 @@ class FleetStream(PageStream):
         await asyncio.sleep(1.0)
 
     async def rebuild(self) -> None:
-        """The whole table, or, for the page's first grid (drawn with its rows by the page
-        itself), nothing at once: every row is then offered to the outbox, which sends
-        the ones on screen first."""
+        """The whole table, or, for rows as the page drew them (in the default language,
+        with no thresholds), nothing at once: every row is then offered to the outbox, which
+        sends the ones on screen first."""
         rows, figure, lead = await asyncio.to_thread(self._build)
         if self._page_rows:
             self._page_rows = False

@@ -25,7 +25,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 import ids
 from callbacks import live_history
 from callbacks.i18n import checked_lang, follow_language
-from callbacks.live_history import StillViews, pick_window, raw_kept_s
+from callbacks.live_history import StillViews, pick_window, raw_kept_s, shown_preset
 from callbacks.streaming import PageStream, register_watchdog
 from services.core.errors import LiveInputError
 from services.core.i18n import t
@@ -74,7 +74,7 @@ def _plain(value: Any) -> Any:
 
 async def update_view(
     stations: list[str] | None,
-    range_key: str,
+    range_key: str | None,
     date_from: Any,
     date_to: Any,
     unit: str,
@@ -96,7 +96,7 @@ async def update_view(
 def make_view(
     triggered: Any,
     stations: list[str] | None,
-    range_key: str,
+    range_key: str | None,
     unit: str,
     n_pause: int | None,
     temp_low: Any,
@@ -111,13 +111,15 @@ def make_view(
     relayout: Any = None,
 ) -> tuple[Any, ...]:
     """(view store, message, pause button class, the four threshold boxes' values (converted
-    when the unit changed, made plain when typed in full-width digits), the two date boxes'
-    values (cleared when a preset is picked))."""
+    when the unit changed, made plain when typed in full-width digits), the preset buttons'
+    value (none while dates or a zoom are shown), the two date boxes' values (cleared when a
+    preset is picked))."""
     lang = checked_lang(lang)
     previous = previous or {}
     thresholds, message, boxes_out = _thresholds(triggered, unit, (temp_low, temp_high, hum_low, hum_high), lang,
                                                  previous)  # fmt: skip
     window, window_message, dates_out = pick_window(triggered, date_from, date_to, relayout, previous)
+    range_key, range_out = shown_preset(range_key, window, previous)
     if window_message:
         message = t(window_message, lang, days=int(MAX_WINDOW_S // 86400))
     stations = list(stations or [])
@@ -137,7 +139,7 @@ def make_view(
         "stream": previous.get("stream", 0),
         **window,
     }
-    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out, *dates_out)
+    return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out, range_out, *dates_out)
 
 
 def _thresholds(
@@ -351,6 +353,7 @@ def register(app: Dash, settings: Settings) -> None:
         Output(ids.LIVE_TEMP_HIGH, "value"),
         Output(ids.LIVE_HUM_LOW, "value"),
         Output(ids.LIVE_HUM_HIGH, "value"),
+        Output(ids.LIVE_RANGE, "value"),
         Output(ids.LIVE_FROM, "value"),
         Output(ids.LIVE_TO, "value"),
         Input(ids.LIVE_STATIONS, "value"),

@@ -39,7 +39,7 @@ from services.live.history import (
 from services.live.meta import polled_stations, unavailable
 from services.live.session import LiveSession
 from services.live.store import ReadingStore
-from services.live.view import MAX_WINDOW_S, LiveView, checked_window, local_time
+from services.live.view import DEFAULT_RANGE, MAX_WINDOW_S, RANGES_S, LiveView, checked_window, local_time
 from services.sensors.stations import Station
 from views.live import banner, make_cards, make_live_figure
 from views.live_history import make_daily_table, make_history_figure, showing
@@ -66,6 +66,15 @@ def pick_window(
     if triggered == ids.LIVE_GRAPH:
         zoom = zoomed(relayout, zoom)
     return {"window": window, "zoom": zoom}, "", (no_update, no_update)
+
+
+def shown_preset(range_key: Any, window: dict[str, Any], previous: dict[str, Any]) -> tuple[str, Any]:
+    """(the preset the view keeps, the preset buttons' new value): no button is on while a
+    from–to range or a zoom is shown (the preset comes back when it ends, or is picked)."""
+    preset = range_key if range_key in RANGES_S else previous.get("range")
+    preset = preset if preset in RANGES_S else DEFAULT_RANGE
+    shown = None if window.get("window") or window.get("zoom") else preset
+    return preset, no_update if shown == range_key else shown
 
 
 def dates_window(date_from: Any, date_to: Any) -> tuple[list[float] | None, str]:

@@ -35,6 +35,7 @@ def _filters(sources: list[str]) -> html.Div:
 
 
 def _thresholds() -> html.Details:
+    """Alert limits, kept by the browser (ids.FLEET_LIMITS) as the Live page keeps its unit."""
     boxes = [
         text_box(f"live.{key}", component_id, debounce=True)
         for key, component_id in (
@@ -84,6 +85,7 @@ def layout(**_query: str) -> html.Div:
             ),
             dcc.Location(id=ids.FLEET_GO, refresh="callback-nav"),
             dcc.Store(id=ids.FLEET_VIEW, data={"stream": number}),
+            dcc.Store(id=ids.FLEET_LIMITS, storage_type="local"),
             dcc.Store(id=ids.FLEET_STREAM, data=number),
             dcc.Store(id=ids.FLEET_ENDED),
             dcc.Store(id=ids.FLEET_ROWS),

@@ -1,5 +1,5 @@
-"""The Fleet page's markup: the table's columns and words in a language (AG Grid's own
-words included), and the heat strip's figure. Built from data; no store is opened here."""
+"""The Fleet page's markup: the table's columns in a language, AG Grid's own words in
+each, and the heat strip's figure. Built from data; no store is opened here."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 import ids
-from services.core.i18n import DEFAULT_LANG, t
+from services.core.i18n import DEFAULT_LANG, LANGS, t
 from services.fleet.heat import HeatStrip
 from services.live.view import x_value
 from services.sensors.stations import Station
@@ -54,8 +54,16 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
         "width": 120,
     }
     return [  # what a narrow screen shows first comes first: name, then the numbers and status
-        {"field": "name", "headerName": t("fleet.col.name", lang), "width": 140, "pinned": "left"},
-        _number("t", lang),
+        {
+            "field": "name",
+            "headerName": t("fleet.col.name", lang),
+            "width": 140,
+            "pinned": "left",
+            # the text box finds a sensor by its key too, so a search typed in one language
+            # keeps its rows in the other (sim-0042 is 模拟-0042 in Chinese)
+            "getQuickFilterText": {"function": "params.value + ' ' + params.data.id"},
+        },
+        _number("t", lang, 120),  # room for its title and the sort arrow
         _number("h", lang, 110, 0),
         status,
         spark,
@@ -117,26 +125,27 @@ _GRID_ZH = {
 }
 
 
-def grid_options(lang: str) -> dict[str, Any]:
-    """Options that follow the language (its words) beside the fixed ones."""
-    overlays = {"noRowsToShow": t("fleet.no_rows", lang), "noMatchingRows": t("fleet.no_rows", lang),
-                "loadingOoo": t("fleet.loading", lang)}  # fmt: skip
-    return {"localeText": {**(_GRID_ZH if lang == "zh" else {}), **overlays}}
+def grid_words() -> dict[str, dict[str, str]]:
+    """AG Grid's own words in each language. AG Grid takes them once, when it is made, so the
+    grid asks ``FleetLocale`` (assets/fleet.js) each time it draws a word: that reads the page's
+    language (<html lang>, set by the switch), and a switch relabels the grid instead of
+    making a new one (which would lose its sort, filter, ticked rows)."""
+    words = {}
+    for lang in LANGS:
+        overlays = {"noRowsToShow": t("fleet.no_rows", lang), "noMatchingRows": t("fleet.no_rows", lang),
+                    "loadingOoo": t("fleet.loading", lang)}  # fmt: skip
+        words[lang] = {**(_GRID_ZH if lang == "zh" else {}), **overlays}
+    return words
 
 
-def make_grid(
-    lang: str = DEFAULT_LANG,
-    quick: str = "",
-    filter_model: dict[str, Any] | None = None,
-    rows: list[dict[str, Any]] | None = None,
-) -> dag.AgGrid:
+def make_grid(rows: list[dict[str, Any]] | None = None) -> dag.AgGrid:
     """The table: virtualised rows, keyed by sensor, so a push updates only the rows it carries.
-    AG Grid takes its own words once, when it is made: a new language makes a new grid."""
+    Made once per visit, titled in the default language; the language switch relabels it
+    (``columnDefs``, and the rows' status words from the stream)."""
     return dag.AgGrid(
         id=ids.FLEET_GRID,
-        columnDefs=column_defs(lang),
+        columnDefs=column_defs(DEFAULT_LANG),
         rowData=rows or [],
-        filterModel=filter_model or {},
         getRowId="params.data.id",
         defaultColDef={
             "sortable": True,
@@ -146,14 +155,15 @@ def make_grid(
             "suppressHeaderFilterButton": True,
         },
         dashGridOptions={
-            **grid_options(lang),
+            "context": {"words": grid_words()},
+            "getLocaleText": {"function": "FleetLocale(params)"},
             "rowSelection": {"mode": "multiRow", "checkboxes": True, "headerCheckbox": False},
             "selectionColumnDef": {"pinned": "left", "width": 48, "suppressHeaderMenuButton": True},
             "rowHeight": ROW_HEIGHT,
             "animateRows": False,
             "suppressCellFocus": False,
             "ensureDomOrder": True,
-            "quickFilterText": quick,
+            "quickFilterText": "",
             "overlayLoadingTemplate": None,
         },
         style={"height": "560px", "width": "100%"},

@@ -82,6 +82,20 @@ class Thresholds:
                 raise LiveInputError(f"live.err.{metric}_order")
         return cls(**values)
 
+    @classmethod
+    def restore(cls, stored: Any) -> Thresholds:
+        """Limits kept in the browser (``as_dict`` of earlier ones), checked as if typed; no
+        limits when anything in them is not what was kept (old format, tampering)."""
+        if not isinstance(stored, dict):
+            return cls()
+        values = [stored.get(key) for key in ("temp_low", "temp_high", "hum_low", "hum_high")]
+        if not all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
+            return cls()
+        try:
+            return cls.parse(dict(zip(("temp_low", "temp_high", "hum_low", "hum_high"), values, strict=True)), "C")
+        except LiveInputError:
+            return cls()
+
     def as_dict(self) -> dict[str, float | None]:
         return {
             "temp_low": self.temp_low,

@@ -13,7 +13,7 @@ import ids
 from scripts.fleet_feed import FleetFeed
 from services.core.settings import Settings
 from services.sensors.stations import fleet
-from tests.browser.helpers import assert_clean, wait_until
+from tests.browser.helpers import assert_clean, switch_language, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -101,4 +101,78 @@ def test_tick_two_sensors_and_open_them_on_live(start, big):
     wait_until(lambda: "Shanghai" in duo.find_element(f"#{ids.LIVE_STATIONS}").text, 10, "Live's stations")
     chosen = duo.find_element(f"#{ids.LIVE_STATIONS}").text
     assert "Shenzhen" in chosen and "Beijing" not in chosen
+    assert_clean(duo)
+
+
+def test_switching_language_relabels_the_table_and_keeps_its_sort_filter_and_ticks(start, big):
+    settings, _feed = big
+    duo = open_fleet(start, settings)
+    duo.find_element(f"#{ids.FLEET_FIND}").send_keys("sim-19")
+    wait_until(lambda: len(displayed(duo)) == 100, 5, "the rows matching the text")
+    for n, row in enumerate(("sim-1900", "sim-1901"), 1):
+        click(duo, f".ag-pinned-left-cols-container .ag-row[row-id='{row}'] input[type=checkbox]")
+        duo.wait_for_text_to_equal(f"#{ids.FLEET_SELECTED}", f"{n} selected", timeout=5)
+    click(duo, ".ag-header-cell[col-id='t'] .ag-header-cell-label")  # ascending
+    wait_until(lambda: grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc", 5, "sorted")
+    grid(duo, "(window.beforeSwitch = api, true)")
+    applied = duo.driver.execute_script("return window.looplensFleetApplied || 0")
+
+    switch_language(duo, "zh")
+    header = ".ag-header-cell[col-id='t'] .ag-header-cell-text"
+    duo.wait_for_text_to_equal(header, "温度 °C", timeout=10)
+    wait_until(
+        lambda: (rows := displayed(duo)) and all(r["state"] == "正常" for r in rows), 10, "status words in Chinese"
+    )
+    assert grid(duo, "api === window.beforeSwitch")  # the same table, relabelled
+    assert grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc"
+    temps = [row["t"] for row in displayed(duo) if row["t"] is not None]
+    rows = displayed(duo)  # the text finds a sensor by its key too: 模拟-1900 is sim-1900
+    assert len(rows) == 100 and all(r["id"].startswith("sim-19") and r["name"].startswith("模拟-19") for r in rows)
+    assert temps == sorted(temps)
+    assert sorted(grid(duo, "api.getSelectedRows().map(r => r.id)")) == ["sim-1900", "sim-1901"]
+    assert duo.find_element(f"#{ids.FLEET_SELECTED}").text == "已选 2 个"
+    wait_until(lambda: duo.driver.execute_script("return window.looplensFleetApplied") > applied, 8, "live ticks")
+    box = duo.find_element(f"#{ids.FLEET_FIND}")
+    box.send_keys("x")  # no sensor: the grid's own overlay says so in Chinese too
+    duo.wait_for_text_to_equal(".ag-overlay-no-matching-rows-center", "没有匹配的传感器。", timeout=5)
+    box.send_keys(Keys.BACKSPACE)
+    wait_until(lambda: len(displayed(duo)) == 100, 5, "the rows matching the text again")
+
+    switch_language(duo, "en")
+    duo.wait_for_text_to_equal(header, "Temp. °C", timeout=10)
+    wait_until(
+        lambda: (rows := displayed(duo)) and all(r["state"] == "ok" for r in rows), 10, "status words in English"
+    )
+    assert grid(duo, "api.getSelectedRows().length") == 2 and len(displayed(duo)) == 100
+    assert_clean(duo)
+
+
+def test_thresholds_are_remembered_across_visits_and_a_bad_kept_one_gives_no_limits(start, big):
+    settings, _feed = big
+    duo = open_fleet(start, settings)
+    click(duo, ".page-fleet .threshold-box summary")
+    duo.find_element(f"#{ids.FLEET_TEMP_HIGH}").send_keys("-40", Keys.ENTER)  # colder than any sensor
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "every sensor in alert")
+
+    duo.find_element("a[href='/']").click()  # away and back
+    duo.wait_for_element(".page-home", timeout=10)
+    duo.find_element("a[href='/fleet']").click()
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    assert duo.find_element(f"#{ids.FLEET_TEMP_HIGH}").get_attribute("value") == "-40"
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "the limit applied again")
+
+    duo.driver.refresh()  # a new load: the browser still has them
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    duo.wait_for_text_to_equal(f"#{ids.FLEET_TEMP_HIGH}", "-40", timeout=5)
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "the limit after a reload")
+
+    duo.driver.execute_script(
+        f"localStorage.setItem('{ids.FLEET_LIMITS}', JSON.stringify({{temp_low: 50, temp_high: 'x'}}))"
+    )
+    duo.driver.refresh()  # a kept value that cannot be used: no limits, and no error
+    wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
+    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"ok"}, 10, "no limits")
+    boxes = (ids.FLEET_TEMP_LOW, ids.FLEET_TEMP_HIGH, ids.FLEET_HUM_LOW, ids.FLEET_HUM_HIGH)
+    assert [duo.find_element(f"#{box}").get_attribute("value") for box in boxes] == ["", "", "", ""]
+    assert duo.find_element(f"#{ids.FLEET_MESSAGE}").text == ""
     assert_clean(duo)

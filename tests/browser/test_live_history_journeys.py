@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 import ids
 from scripts.seed_history import seed
@@ -39,6 +40,13 @@ def figure(duo) -> dict | None:
 
 def pick_range(duo, key: str) -> None:
     duo.driver.find_element(By.XPATH, f"//*[@id='{ids.LIVE_RANGE}']//input[@value='{key}']/..").click()
+
+
+def preset_on(duo) -> str | None:
+    """The preset button shown as selected (its radio checked), None when none is."""
+    return duo.driver.execute_script(
+        f"const on = document.querySelector('#{ids.LIVE_RANGE} input:checked'); return on ? on.value : null;"
+    )
 
 
 def test_a_week_of_history_shows_bands_a_daily_table_and_exports_its_resolution(start, settings, tmp_path):
@@ -87,6 +95,7 @@ def test_zooming_in_fetches_finer_numbers_and_a_double_click_goes_back(start, se
     day = [time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now - t)) for t in (86_400, 0)]
     duo.driver.execute_script(zoom, day)
     duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "5-minute statistics", timeout=10)
+    assert preset_on(duo) is None  # a zoom is shown, not the 30 days
     hour = [time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now - t)) for t in (3600, 0)]
     duo.driver.execute_script(zoom, hour)
     duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "every reading", timeout=10)
@@ -95,4 +104,15 @@ def test_zooming_in_fetches_finer_numbers_and_a_double_click_goes_back(start, se
         "Plotly.relayout(document.querySelector('#live-graph .js-plotly-plot'), {'xaxis.autorange': true})"
     )
     duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "hourly statistics", timeout=10)
+    wait_until(lambda: preset_on(duo) == "30d", 5, "30 d selected again")
+
+    days = [time.strftime("%Y-%m-%d", time.localtime(now - t)) for t in (2 * 86_400, 0)]
+    for box, day in zip((ids.LIVE_FROM, ids.LIVE_TO), days, strict=True):
+        duo.find_element(f"#{box}").send_keys(day, Keys.ENTER)
+    duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "5-minute statistics", timeout=10)  # three days
+    wait_until(lambda: preset_on(duo) is None, 5, "no preset selected beside a from–to range")
+    pick_range(duo, "30d")
+    wait_until(lambda: preset_on(duo) == "30d", 5, "30 d selected")
+    duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "hourly statistics", timeout=10)
+    assert duo.find_element(f"#{ids.LIVE_FROM}").get_attribute("value") == ""
     assert_clean(duo)

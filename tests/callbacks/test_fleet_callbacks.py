@@ -19,6 +19,7 @@ from services.core.settings import Settings
 from services.live.store import ReadingStore
 from services.live.view import MAX_STATIONS
 from services.sensors.stations import fleet
+from views.fleet import grid_words
 
 
 @pytest.fixture
@@ -57,20 +58,52 @@ def test_open_on_live_links_the_ticked_sensors_and_refuses_none_or_too_many():
     assert selected_text([{"id": "a"}, {"id": "b"}], "zh") == "已选 2 个" and selected_text(None, "en") == ""
 
 
-def test_thresholds_go_into_the_view_and_a_bad_one_is_told():
-    view, message = make_thresholds(("", "30", "", ""), "en", {"stream": 5})
-    assert message == "" and view["thresholds"]["temp_high"] == 30.0 and view["stream"] == 5
-    view, message = make_thresholds(("40", "30", "", ""), "en", {"stream": 5})
-    assert view is no_update and message
+def patched(patch) -> dict:
+    """What a Patch of the view store sets: {key: value}."""
+    return {op["location"][0]: op["params"]["value"] for op in patch.to_plotly_json()["operations"]}
 
 
-def test_the_first_grid_stays_in_english_and_a_new_language_makes_a_new_one(settings):
-    grid, _choices, view = make_language(settings, "en", ("", "*", "*"), {"stream": 1})
-    assert grid is no_update and view == {"stream": 1, "grid": 0, "lang": "en"}
-    grid, choices, view = make_language(settings, "zh", ("sim", "*", "*"), {"stream": 1, "grid": 2})
-    assert view == {"stream": 1, "grid": 3, "lang": "zh"}
-    assert grid.columnDefs[0]["headerName"] == "传感器" and grid.dashGridOptions["quickFilterText"] == "sim"
-    assert choices[0]["label"] == "全部"
+def test_typed_thresholds_are_kept_by_the_browser_and_a_bad_one_is_told_and_kept_out():
+    *boxes, kept, view, message = make_thresholds(ids.FLEET_TEMP_HIGH, ("", "30", "", ""), None, "en")
+    assert message == "" and boxes == [no_update] * 4  # as typed
+    assert kept == {"temp_low": None, "temp_high": 30.0, "hum_low": None, "hum_high": None}
+    assert patched(view) == {"thresholds": kept}  # the limits alone: the language in the view stays
+    *_, kept, view, message = make_thresholds(ids.FLEET_TEMP_LOW, ("40", "30", "", ""), None, "zh")
+    assert kept is no_update and view is no_update and message == "温度下限高于上限；仍沿用之前的阈值。"
+
+
+def test_kept_thresholds_fill_the_boxes_on_a_visit_and_bad_ones_give_no_limits_never_an_error():
+    stored = {"temp_low": -5, "temp_high": 30.5, "hum_low": None, "hum_high": 90}
+    *boxes, kept, view, message = make_thresholds(None, ("", "", "", ""), stored, "en")
+    assert boxes == ["-5", "30.5", "", "90"] and kept is no_update and message is no_update
+    assert patched(view)["thresholds"] == stored
+    none = {"temp_low": None, "temp_high": None, "hum_low": None, "hum_high": None}
+    for bad in ("hot", [1, 2], {"temp_high": "hot"}, {"temp_low": 40, "temp_high": 30}, {"hum_high": float("nan")},
+                {"temp_high": True}, {"temp_high": 1e999}):  # fmt: skip
+        *boxes, kept, view, message = make_thresholds(ids.FLEET_LIMITS, ("1", "", "", ""), bad, "en")
+        assert boxes == ["", "", "", ""] and kept == none and patched(view)["thresholds"] == none
+        assert message is no_update  # never an error for what the browser kept
+    *boxes, kept, _view, _ = make_thresholds(None, ("", "", "", ""), None, "en")  # nothing kept yet
+    assert boxes == ["", "", "", ""] and kept is no_update
+
+
+def test_a_language_switch_relabels_the_grid_it_does_not_make_a_new_one(settings):
+    columns, choices, view = make_language(settings, "en", {"stream": 1})
+    assert columns is no_update and choices[0]["label"] == "All"  # the page's grid is in English already
+    assert view.to_plotly_json()["operations"] == [
+        {"operation": "Assign", "location": ["lang"], "params": {"value": "en"}}
+    ]
+    columns, choices, view = make_language(settings, "zh", {"stream": 1, "lang": "en"})
+    assert [c["headerName"] for c in columns][:2] == ["传感器", "温度 °C"] and choices[0]["label"] == "全部"
+    assert not any("sort" in c or "hide" in c for c in columns)  # the sort the user chose stays
+    assert view.to_plotly_json()["operations"][0]["params"] == {"value": "zh"}  # only the language: thresholds stay
+    assert make_language(settings, "xx", {"stream": 1, "lang": "zh"})[0][0]["headerName"] == "Sensor"  # falls back
+
+
+def test_the_grid_says_its_own_words_in_either_language():
+    words = grid_words()
+    assert words["zh"]["noRowsToShow"] != words["en"]["noRowsToShow"] and words["zh"]["ariaRowSelect"]
+    assert set(words["zh"]) >= set(words["en"])  # no word left to AG Grid's English in Chinese
 
 
 def test_the_stream_reads_only_what_it_can_use_from_the_view():
@@ -84,7 +117,7 @@ def test_a_push_carries_only_changed_rows_within_its_budget_and_never_as_an_inpu
     with ReadingStore(settings.store_path) as store:
         store.add([(Reading(s.id, now - 1, 20.0, 50.0), int(now * 1000)) for s in fleet(2000)])
         stream = FleetStream(settings, store, 1)
-        stream.lang, stream.grid, stream._page_rows = "en", 1, False
+        stream.lang, stream._page_rows = "en", False
         stream._build()
         store.add([(Reading(s.id, now, 21.0, 50.0), int(now * 1000)) for s in fleet(2000)[:500]])
         updates = dict(stream.follow(shown=["sim-0400"]))

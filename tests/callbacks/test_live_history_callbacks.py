@@ -9,6 +9,8 @@ import io
 import time
 from datetime import datetime
 
+from dash import no_update
+
 import ids
 from callbacks import live_history
 from callbacks.live import _Stream, make_view
@@ -28,6 +30,21 @@ def test_typed_dates_make_a_local_day_range_and_a_preset_clears_them():
     assert data["window"] == [datetime(2026, 11, 1).timestamp(), datetime(2026, 11, 8).timestamp()]
     data, message, *_, date_from, date_to = view(ids.LIVE_RANGE, "7d", previous=data)
     assert data["window"] is None and data["range"] == "7d" and (date_from, date_to) == ("", "")
+
+
+def test_no_preset_is_on_while_dates_or_a_zoom_are_shown_and_it_comes_back_after():
+    dates = {"date_from": "2026-11-01", "date_to": "2026-11-07"}
+    data, *_, preset, _, _ = view(ids.LIVE_TO, "24h", **dates)
+    assert preset is None and data["range"] == "24h"  # no button on; the preset is kept for later
+    data, *_, preset, _, _ = view(ids.LIVE_RANGE, "24h", previous=data)  # the same preset picked again
+    assert preset is no_update and data["window"] is None and data["range"] == "24h"  # its button on, as clicked
+    relayout = {"xaxis.range[0]": "2026-11-20 10:00", "xaxis.range[1]": "2026-11-20 12:00"}
+    data, *_, preset, _, _ = view(ids.LIVE_GRAPH, "24h", previous=data, relayout=relayout)
+    assert preset is None and data["zoom"]
+    data, *_, preset, _, _ = view(ids.LIVE_GRAPH, None, previous=data, relayout={"xaxis.autorange": True})
+    assert preset == "24h" and data["range"] == "24h" and data["zoom"] is None  # the zoom ended: 24 h again
+    _, *_, preset, _, _ = view(ids.LIVE_FROM, "24h", date_from="2026-11-01", date_to=None)
+    assert preset is no_update  # one date alone: the preset is still what is shown
 
 
 def test_bad_dates_are_explained_and_the_preset_is_shown():
