@@ -106,11 +106,13 @@ def make_daily_table(frame: pd.DataFrame, resolution_s: int, unit: str, lang: st
     ]  # fmt: skip
 
     def three(prefix: str, title: str) -> dict[str, Any]:
-        kids = [{"field": f"{prefix}_{k}", "headerName": t(f"live.daily.{k}", lang)} for k in ("min", "mean", "max")]
+        widths = {"min": 135, "mean": 90, "max": 135}  # a min or max has its time: "19.9 °C · 12:35"
+        kids = [{"field": f"{prefix}_{k}", "headerName": t(f"live.daily.{k}", lang), "minWidth": w}
+                for k, w in widths.items()]  # fmt: skip
         return {"headerName": title, "children": kids}
 
     columns = [
-        {"field": "day", "headerName": t("live.daily.day", lang), "width": 110},
+        {"field": "day", "headerName": t("live.daily.day", lang), "minWidth": 125},
         {"field": "station", "headerName": t("live.daily.station", lang)},
         three("t", t("live.daily.temp", lang, unit=unit)),
         three("h", t("live.daily.hum", lang)),
@@ -127,7 +129,7 @@ def make_daily_table(frame: pd.DataFrame, resolution_s: int, unit: str, lang: st
         columnDefs=columns,
         defaultColDef={"sortable": False, "resizable": True, "suppressHeaderMenuButton": True, "minWidth": 90},
         dashGridOptions={"animateRows": False, "ensureDomOrder": True, "suppressCellFocus": False},
-        columnSize="autoSize",
+        columnSize="responsiveSizeToFit",
         style={"height": "420px", "width": "100%"},
         className="daily-grid",
     )
