@@ -1,5 +1,5 @@
 """Trace page recordings on a phone and a desktop: the picker opens to a tap, a recording
-replays, and the side-by-side table's header is not covered (headless Chromium)."""
+replays with its links' legend whole, and the side-by-side table's header is not covered (headless Chromium)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ CENTRE = """
 const box = arguments[0].getBoundingClientRect();
 const x = box.left + box.width / 2, y = box.top + box.height / 2;
 return {x: Math.round(x), y: Math.round(y), on_top: arguments[0].contains(document.elementFromPoint(x, y))};
+"""
+
+# The replayed timeline's legend (its links: made by, done callback) and Plotly's toolbar.
+LEGEND = """
+const box = s => document.querySelector('#trace-replay-graph ' + s).getBoundingClientRect();
+const graph = box('.js-plotly-plot'), legend = box('.legend'), bar = box('.modebar');
+return {inside: legend.left >= graph.left && legend.right <= graph.right + 1 && legend.bottom <= graph.bottom + 1,
+        clear: legend.top >= bar.bottom || legend.bottom <= bar.top || legend.right <= bar.left,
+        text: document.querySelector('#trace-replay-graph .legend').textContent};
 """
 
 
@@ -58,6 +67,8 @@ def test_a_tap_opens_the_recording_picker_and_the_comparison_reads_whole(start, 
         switch_language(duo, "zh")
     choose(duo, ids.TRACE_REPLAY_FILE, "first.llrec", lang)
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "first.llrec", timeout=10)
+    legend = wait_until(lambda: duo.driver.execute_script(LEGEND), 10, "the replayed timeline's legend")
+    assert legend["inside"] and legend["clear"], legend  # whole, and not under the toolbar
     choose(duo, ids.TRACE_REPLAY_OTHER, "second.llrec", lang)
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_COMPARE}", "second.llrec", timeout=10)
     heads = duo.find_elements(f"#{ids.TRACE_REPLAY_COMPARE} thead th")
