@@ -28,7 +28,18 @@ STYLE: dict[str, dict[str, Any]] = {  # series → how its traces look
     "done": {"mode": "lines+markers", "opacity": 0.8, "line": {"width": 1.2, "color": "#e377c2", "dash": "dot"}},
 }
 ARROW = 10  # a link's arrow head (px); its start and the break after it get none
-LEGEND = {"orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "font": {"size": 11}}
+# under the lag strip: above the lanes, at 390 px, the links' two wrapped entries grew past
+# the figure's top and Plotly's toolbar covered what was left of them
+LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "xanchor": "left",
+    "y": 0,
+    "yanchor": "bottom",
+    "yref": "container",
+    "font": {"size": 11},
+}
+LEGEND_PX = 48  # room for the legend's lines under the clock's ticks
 EMPTY_LAYOUT: dict[str, Any] = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
 TICKS, HOVER_TIME = "%H:%M:%S", "%H:%M:%S.%L"
 FOCUS_FILL, FOCUS_LINE = "rgba(255, 196, 0, 0.35)", "#8a6d00"  # a finding's rows on the timeline
@@ -90,7 +101,7 @@ def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Fi
             pts = update.points[series] if chunk == update.chunks.get(series, 0) else Points()
             fig.add_trace(_scatter(series, chunk, pts, session), row=2 if series == "lag" else 1, col=1)
     fig.update_layout(
-        **{**EMPTY_LAYOUT, "margin": {**EMPTY_LAYOUT["margin"], "t": 36}},
+        **{**EMPTY_LAYOUT, "margin": {**EMPTY_LAYOUT["margin"], "t": 36, "b": 40 + LEGEND_PX}},
         legend=LEGEND,
         height=620,
         hovermode="closest",

@@ -7,7 +7,7 @@ and a message key (``diag.*``, English and 中文) with its parameters:
 - a timer that fired late, and the callback that was running when it fell due;
 - a task destroyed while pending, a task whose exception was never retrieved (asyncio
   reports both to the loop's exception handler, which the agent listens to);
-- a bounded queue full with producers waiting, a lock held with others waiting, for long
+- a bounded queue full (or with producers waiting), a lock held with others waiting, for long
   (``primitives``' samples).
 
 A healthy program gets no finding. Pure functions over what the hub holds.
@@ -105,14 +105,16 @@ def _longest(samples: list[list[int]], holds: Callable[[list[int]], bool]) -> tu
 
 
 def stuck_primitives(objects: Iterable[dict[str, Any]]) -> list[Finding]:
-    """A bounded queue full with producers waiting, a lock held with others waiting, for
+    """A bounded queue full (or with producers waiting), a lock held with others waiting, for
     ``STUCK_PRIMITIVE_NS`` or longer (from the agent's samples: t, level, a, b)."""
     found = []
     for o in objects:
         if o["kind"] == "queue" and o["maxsize"] > 0:
 
             def full(s: list[int], size: int = o["maxsize"]) -> bool:
-                return s[1] >= size and s[2] > 0
+                # full, or producers waiting: a producer that sleeps between puts leaves
+                # the queue full with nobody waiting, which must not break the span
+                return s[1] >= size or s[2] > 0
 
             span, most = _longest(o["samples"], full)
             code = "diag.queue_full"

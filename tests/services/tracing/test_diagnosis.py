@@ -43,6 +43,11 @@ async def produce(queue):
     for n in range(20):
         await queue.put(n)
 
+async def produce_slowly(queue):
+    for n in range(40):
+        await queue.put(n)
+        await asyncio.sleep(0.1)  # between puts: the queue stays full, nobody waits to put
+
 async def consume(queue):
     while True:
         await queue.get()
@@ -71,6 +76,11 @@ async def main(scenario):
         consumer = asyncio.create_task(consume(queue), name="consumer")
         producer = asyncio.create_task(produce(queue), name="producer")
         await asyncio.sleep(1.6)
+    elif scenario == "queue_full_slow_producer":
+        queue = asyncio.Queue(maxsize=2)  # SLOW QUEUE LINE
+        consumer = asyncio.create_task(consume(queue), name="consumer")
+        producer = asyncio.create_task(produce_slowly(queue), name="producer")
+        await asyncio.sleep(2.0)
     elif scenario == "lock":
         lock = asyncio.Lock()  # LOCK LINE
         await asyncio.gather(hold(lock, 1.4), hold(lock, 0.01), hold(lock, 0.01))
@@ -117,6 +127,7 @@ def test_a_healthy_program_gets_no_finding(tmp_path):
         ("cpu", "diag.cpu", {"where": line_of("sum(i * i") + " (<genexpr>)", "name": "cruncher · step cpu"}),
         ("pending", "diag.pending_destroyed", {"task": "forgotten"}),
         ("queue_full", "diag.queue_full", {"site": line_of("QUEUE LINE") + " (main)", "waiting": 1}),
+        ("queue_full_slow_producer", "diag.queue_full", {"site": line_of("SLOW QUEUE LINE") + " (main)", "waiting": 1}),
         ("lock", "diag.lock_contended", {"site": line_of("LOCK LINE") + " (main)", "waiting": 2}),
         ("never_retrieved", "diag.never_retrieved", {"task": "failing", "error": "KeyError: 'station'"}),
     ],
