@@ -67,8 +67,12 @@ def test_a_tap_opens_the_recording_picker_and_the_comparison_reads_whole(start, 
         switch_language(duo, "zh")
     choose(duo, ids.TRACE_REPLAY_FILE, "first.llrec", lang)
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "first.llrec", timeout=10)
-    legend = wait_until(lambda: duo.driver.execute_script(LEGEND), 10, "the replayed timeline's legend")
-    assert legend["inside"] and legend["clear"], legend  # whole, and not under the toolbar
+
+    def legend_whole() -> bool:  # inside the graph and not under the toolbar, once the figure has settled
+        legend = duo.driver.execute_script(LEGEND)
+        return bool(legend and legend["inside"] and legend["clear"])
+
+    wait_until(legend_whole, 10, "the replayed timeline's legend, whole and clear of the toolbar")
     choose(duo, ids.TRACE_REPLAY_OTHER, "second.llrec", lang)
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_COMPARE}", "second.llrec", timeout=10)
     heads = duo.find_elements(f"#{ids.TRACE_REPLAY_COMPARE} thead th")
