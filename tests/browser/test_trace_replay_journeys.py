@@ -3,6 +3,8 @@ replays with its links' legend whole, and the side-by-side table's header is not
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 
@@ -55,27 +57,39 @@ def choose(duo, dropdown: str, name: str, lang: str) -> None:
     option.click()
 
 
-@pytest.mark.parametrize(("width", "lang"), [(390, "en"), (1280, "zh")])
-def test_a_tap_opens_the_recording_picker_and_the_comparison_reads_whole(start, settings, tmp_path, width, lang):
+def legend_whole(duo) -> bool:
+    """The replayed timeline's legend is inside the graph and not under the toolbar (once settled)."""
+    legend = duo.driver.execute_script(LEGEND)
+    return bool(legend and legend["inside"] and legend["clear"])
+
+
+def heads_uncovered(duo, width: int) -> bool:
+    """The comparison's header cells in view (the rest: scrolled to) are not covered."""
+    heads = duo.find_elements(f"#{ids.TRACE_REPLAY_COMPARE} thead th")
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", heads[0])
+    in_view = [h for h in heads if duo.driver.execute_script(CENTRE, h)["x"] < width]
+    return len(in_view) >= 2 and all(duo.driver.execute_script(CENTRE, h)["on_top"] for h in in_view)
+
+
+def test_a_tap_opens_the_recording_picker_and_the_comparison_reads_whole(start, settings, tmp_path):
+    """On a phone in English, then on a desktop in 中文 (one page, its width and language switched)."""
     kept = folder(settings.data_dir)
     kept.mkdir(parents=True)
     for name, steps in (("first", "20"), ("second", "60")):
         recorded(tmp_path, name, PROGRAM_TO_RECORD, [steps]).rename(kept / f"{name}.llrec")
     duo = start(settings, "/trace")
-    lay_out_at(duo, width)
-    if lang == "zh":
-        switch_language(duo, "zh")
-    choose(duo, ids.TRACE_REPLAY_FILE, "first.llrec", lang)
+    lay_out_at(duo, 390)
+    choose(duo, ids.TRACE_REPLAY_FILE, "first.llrec", "en")
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "first.llrec", timeout=10)
-
-    def legend_whole() -> bool:  # inside the graph and not under the toolbar, once the figure has settled
-        legend = duo.driver.execute_script(LEGEND)
-        return bool(legend and legend["inside"] and legend["clear"])
-
-    wait_until(legend_whole, 10, "the replayed timeline's legend, whole and clear of the toolbar")
-    choose(duo, ids.TRACE_REPLAY_OTHER, "second.llrec", lang)
+    wait_until(lambda: legend_whole(duo), 10, "the replayed timeline's legend, whole and clear of the toolbar")
+    choose(duo, ids.TRACE_REPLAY_OTHER, "second.llrec", "en")
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_COMPARE}", "second.llrec", timeout=10)
-    heads = duo.find_elements(f"#{ids.TRACE_REPLAY_COMPARE} thead th")
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", heads[0])
-    in_view = [h for h in heads if duo.driver.execute_script(CENTRE, h)["x"] < width]  # the rest: scrolled to
-    assert len(in_view) >= 2 and all(duo.driver.execute_script(CENTRE, h)["on_top"] for h in in_view)
+    assert heads_uncovered(duo, 390)
+    lay_out_at(duo, 1280)
+    switch_language(duo, "zh")
+    chinese = re.compile("[\u4e00-\u9fff]")
+    wait_until(
+        lambda: chinese.search(duo.find_element(f"#{ids.TRACE_REPLAY_COMPARE}").text), 10, "the comparison in 中文"
+    )
+    wait_until(lambda: legend_whole(duo), 10, "the legend at 1280 px")
+    assert heads_uncovered(duo, 1280)
