@@ -43,7 +43,7 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     services.live.session); then the alert markers. Trace order is ``trace_index``."""
     view = snap.view
     lang, deg = view.lang, f"°{view.unit}"
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.07)
+    fig = go.Figure(layout=figure_layout(view, snap.start, snap.end))
     for position, station in enumerate(snap.stations):
         name = station_name(stations, station.station, lang)
         color = PALETTE[position % len(PALETTE)]
@@ -62,9 +62,8 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
                         showlegend=first,
                         line={"color": color, "width": 1.6},
                         hovertemplate=f"{name}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
-                    ),
-                    row=row,
-                    col=1,
+                        **chart_axes(row),
+                    )
                 )
     for row, metric in enumerate(METRICS, 1):
         unit = deg if metric == "temperature" else "%RH"
@@ -79,12 +78,15 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
                     showlegend=False,
                     marker={"color": ALERT_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}},
                     hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>{t('live.hover.alert', lang)}</extra>",
-                ),
-                row=row,
-                col=1,
+                    **chart_axes(row),
+                )
             )
-    fig.update_layout(figure_layout(view, snap.start, snap.end))
     return fig
+
+
+def chart_axes(row: int) -> dict[str, str]:
+    """The axes of ``figure_layout``'s chart ``row``: 1 temperature (top), 2 humidity."""
+    return {"xaxis": "x", "yaxis": "y"} if row == 1 else {"xaxis": "x2", "yaxis": "y2"}
 
 
 def figure_layout(view: LiveView, start: float, end: float) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from services.live.history import HistorySnapshot, Plan
 from services.live.session import MAX_POINTS as RAW_POINTS
 from services.live.view import METRICS, local_time
 from services.sensors.stations import Station
-from views.live import PALETTE, figure_layout, legend_name, station_name
+from views.live import PALETTE, chart_axes, figure_layout, legend_name, station_name
 
 
 def resolution_words(bucket_s: int, lang: str) -> str:
@@ -64,7 +64,7 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
         for row, metric in enumerate(METRICS, 1):
             band = snap.bands[(station.station, metric)]
             unit = deg if metric == "temperature" else "%RH"
-            axes = {"xaxis": "x" if row == 1 else "x2", "yaxis": "y" if row == 1 else "y2"}
+            axes = chart_axes(row)
             first = metric == "temperature"
             data.append({
                 "type": "scatter", "mode": "lines", "fill": "toself", "fillcolor": _fill(color),
