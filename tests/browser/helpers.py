@@ -31,7 +31,7 @@ def downloads_to(dash_duo, folder: Path) -> Path:
 
 def wait_until(predicate, timeout: float = 10, what: str = "condition"):
     """Poll until truthy. An element re-rendered between its find and its read counts as not yet."""
-    deadline = time.monotonic() + timeout
+    deadline, value = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
             value = predicate()
@@ -40,7 +40,7 @@ def wait_until(predicate, timeout: float = 10, what: str = "condition"):
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what} (last seen: {str(value)[:200]})")
 
 
 # Run in the page: console warnings are kept in window.looplensWarnings (get_logs sees errors only).
@@ -56,6 +56,20 @@ const gd = document.querySelector('#live-graph .js-plotly-plot');
 if (!gd || !gd.data || !gd.data.length) return null;
 return gd.data.map(t => ({name: t.name, x: t.x || [], y: t.y || []}));
 """
+
+
+def click_text(duo, selector: str, text: str | None = None, timeout: float = 5) -> None:
+    """Click the first element ``selector`` finds (with exactly ``text`` when given), found
+    again when it was re-rendered between its find and the click."""
+
+    def once() -> bool:
+        for element in duo.find_elements(selector):
+            if text is None or element.text == text:
+                element.click()
+                return True
+        return False
+
+    wait_until(once, timeout, f"{selector} {text or ''} to click")
 
 
 def shown(duo) -> list[dict] | None:

@@ -5,6 +5,7 @@ the real app, headless Chromium."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 import pytest
 from selenium.webdriver.common.keys import Keys
@@ -38,6 +39,18 @@ def grid(duo, expression: str):
 def displayed(duo) -> list[dict]:
     rows = "[...Array(api.getDisplayedRowCount()).keys()].map(i => api.getDisplayedRowAtIndex(i).data)"
     return grid(duo, rows) or []
+
+
+def wait_statuses(duo, status: str, what: str) -> None:
+    """Wait until every row shown has ``status``; on a timeout, say how many had which."""
+    seen: Counter = Counter()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        seen = Counter(r["status"] for r in displayed(duo))
+        if set(seen) == {status}:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}: {dict(seen)}")
 
 
 def click(duo, selector: str) -> None:
@@ -152,26 +165,26 @@ def test_thresholds_are_remembered_across_visits_and_a_bad_kept_one_gives_no_lim
     duo = open_fleet(start, settings)
     click(duo, ".page-fleet .threshold-box summary")
     duo.find_element(f"#{ids.FLEET_TEMP_HIGH}").send_keys("-40", Keys.ENTER)  # colder than any sensor
-    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "every sensor in alert")
+    wait_statuses(duo, "alert", "every sensor in alert")
 
     duo.find_element("a[href='/']").click()  # away and back
     duo.wait_for_element(".page-home", timeout=10)
     duo.find_element("a[href='/fleet']").click()
     wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
     assert duo.find_element(f"#{ids.FLEET_TEMP_HIGH}").get_attribute("value") == "-40"
-    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "the limit applied again")
+    wait_statuses(duo, "alert", "the limit applied again")
 
     duo.driver.refresh()  # a new load: the browser still has them
     wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
     duo.wait_for_text_to_equal(f"#{ids.FLEET_TEMP_HIGH}", "-40", timeout=5)
-    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"alert"}, 10, "the limit after a reload")
+    wait_statuses(duo, "alert", "the limit after a reload")
 
     duo.driver.execute_script(
         f"localStorage.setItem('{ids.FLEET_LIMITS}', JSON.stringify({{temp_low: 50, temp_high: 'x'}}))"
     )
     duo.driver.refresh()  # a kept value that cannot be used: no limits, and no error
     wait_until(lambda: grid(duo, "api.getDisplayedRowCount()") == SENSORS, 20, "every sensor's row")
-    wait_until(lambda: {r["status"] for r in displayed(duo)} == {"ok"}, 10, "no limits")
+    wait_statuses(duo, "ok", "no limits")
     boxes = (ids.FLEET_TEMP_LOW, ids.FLEET_TEMP_HIGH, ids.FLEET_HUM_LOW, ids.FLEET_HUM_HIGH)
     assert [duo.find_element(f"#{box}").get_attribute("value") for box in boxes] == ["", "", "", ""]
     assert duo.find_element(f"#{ids.FLEET_MESSAGE}").text == ""

@@ -11,7 +11,7 @@ import pytest
 import ids
 from app import create_app
 from scripts.server import free_port
-from tests.browser.helpers import assert_accessible, assert_clean, lay_out_at, switch_language, wait_until
+from tests.browser.helpers import assert_accessible, assert_clean, click_text, lay_out_at, switch_language, wait_until
 from tests.browser.test_trace_journeys import lanes, points
 from tests.callbacks.test_trace_agents_callbacks import BLOCK_LINE, QUEUE_LINE, SHOP
 from tests.services.tracing.programs import program
@@ -67,13 +67,12 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         duo.find_element(".findings button").click()  # the blocking call's rows
         duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "highlighted", timeout=5)
         wait_until(lambda: duo.driver.execute_script(SHAPES) > 0, 5, "bands over its rows on the timeline")
-        wait_until(lambda: duo.find_elements(".slow-row.focus"), 5, "its rows in the slow table")
-        assert all(BLOCK_LINE in row.text for row in duo.find_elements(".slow-row.focus"))
-
-        wait_until(lambda: any(b.text == "Task-8" for b in duo.find_elements(".tree-task")), 5, "the task tree")
-        next(
-            b for b in duo.find_elements(".tree-task") if b.text == "Task-8"
-        ).click()  # the blocking task, from the tree
+        wait_until(
+            lambda: (rows := duo.find_elements(".slow-row.focus")) and all(BLOCK_LINE in r.text for r in rows),
+            5,
+            "its rows, and only its, in the slow table",
+        )
+        click_text(duo, ".tree-task", "Task-8")  # the blocking task, from the tree
         duo.wait_for_text_to_equal(".task-name", "Task-8", timeout=5)
         duo.wait_for_contains_text(f"#{ids.TRACE_INSPECT}", BLOCK_LINE, timeout=5)  # where it was last stuck
 
@@ -82,8 +81,7 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         stored = duo.driver.execute_script("return JSON.stringify(window.localStorage)")
         assert url in stored and token not in stored  # the browser keeps the agent, not its token
         duo.driver.refresh()
-        wait_until(lambda: duo.find_elements(f"#{ids.TRACE_LOOP} input[value^='agent:']"), 10, "the agent, kept")
-        duo.find_element(f"#{ids.TRACE_LOOP} input[value^='agent:']").click()
+        click_text(duo, f"#{ids.TRACE_LOOP} input[value^='agent:']", timeout=10)  # the agent, kept
         wait_until(lambda: "Task-8" in lanes(duo), 10, "its lanes again")
         assert points(duo, "slow") is not None
         duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=10)

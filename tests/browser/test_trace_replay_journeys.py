@@ -4,6 +4,7 @@ replays with its links' legend whole, and the side-by-side table's header is not
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
@@ -28,7 +29,10 @@ const box = s => document.querySelector('#trace-replay-graph ' + s).getBoundingC
 const graph = box('.js-plotly-plot'), legend = box('.legend'), bar = box('.modebar');
 return {inside: legend.left >= graph.left && legend.right <= graph.right + 1 && legend.bottom <= graph.bottom + 1,
         clear: legend.top >= bar.bottom || legend.bottom <= bar.top || legend.right <= bar.left,
-        text: document.querySelector('#trace-replay-graph .legend').textContent};
+        text: document.querySelector('#trace-replay-graph .legend').textContent,
+        legend: [legend.left, legend.top, legend.right, legend.bottom].map(Math.round),
+        graph: [graph.left, graph.top, graph.right, graph.bottom].map(Math.round),
+        bar: [bar.left, bar.top, bar.right, bar.bottom].map(Math.round)};
 """
 
 
@@ -57,10 +61,16 @@ def choose(duo, dropdown: str, name: str, lang: str) -> None:
     option.click()
 
 
-def legend_whole(duo) -> bool:
-    """The replayed timeline's legend is inside the graph and not under the toolbar (once settled)."""
-    legend = duo.driver.execute_script(LEGEND)
-    return bool(legend and legend["inside"] and legend["clear"])
+def wait_legend_whole(duo, what: str) -> None:
+    """Wait until the replayed timeline's legend is inside the graph and not under the toolbar
+    (once settled); on a timeout, say where it was last."""
+    legend = None
+    for _ in range(100):
+        legend = duo.driver.execute_script(LEGEND)
+        if legend and legend["inside"] and legend["clear"]:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}: {legend}")
 
 
 def heads_uncovered(duo, width: int) -> bool:
@@ -81,7 +91,7 @@ def test_a_tap_opens_the_recording_picker_and_the_comparison_reads_whole(start, 
     lay_out_at(duo, 390)
     choose(duo, ids.TRACE_REPLAY_FILE, "first.llrec", "en")
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_STATUS}", "first.llrec", timeout=10)
-    wait_until(lambda: legend_whole(duo), 10, "the replayed timeline's legend, whole and clear of the toolbar")
+    wait_legend_whole(duo, "the replayed timeline's legend, whole and clear of the toolbar")
     choose(duo, ids.TRACE_REPLAY_OTHER, "second.llrec", "en")
     duo.wait_for_contains_text(f"#{ids.TRACE_REPLAY_COMPARE}", "second.llrec", timeout=10)
     assert heads_uncovered(duo, 390)
@@ -91,5 +101,5 @@ def test_a_tap_opens_the_recording_picker_and_the_comparison_reads_whole(start, 
     wait_until(
         lambda: chinese.search(duo.find_element(f"#{ids.TRACE_REPLAY_COMPARE}").text), 10, "the comparison in 中文"
     )
-    wait_until(lambda: legend_whole(duo), 10, "the legend at 1280 px")
+    wait_legend_whole(duo, "the legend at 1280 px")
     assert heads_uncovered(duo, 1280)
