@@ -234,6 +234,11 @@ TEXT: dict[str, dict[str, str]] = {
         " cannot keep up.",
         "zh": "在 {site} 创建的队列满了 {s} 秒，最多 {waiting} 个生产者在等待：消费者跟不上。",
     },
+    "diag.queue_empty": {
+        "en": "The queue made at {site} stayed empty for {s} s with up to {waiting} consumers waiting: here the"
+        " producers are the slow side, not the consumers.",
+        "zh": "在 {site} 创建的队列空了 {s} 秒，最多 {waiting} 个消费者在等待：这里慢的是生产者，而不是消费者。",
+    },
     "diag.lock_contended": {
         "en": "The lock made at {site} was held for {s} s while up to {waiting} tasks waited for it.",
         "zh": "在 {site} 创建的锁被持有了 {s} 秒，期间最多 {waiting} 个任务在等它。",

@@ -8,7 +8,9 @@ and a message key (``diag.*``, English and 中文) with its parameters:
 - a task destroyed while pending, a task whose exception was never retrieved (asyncio
   reports both to the loop's exception handler, which the agent listens to);
 - a bounded queue full (or with producers waiting), a lock held with others waiting, for long
-  (``primitives``' samples).
+  (``primitives``' samples);
+- a queue in use that sat empty with consumers waiting, for long: not an error, but where
+  the bottleneck is (its producers).
 
 A healthy program gets no finding. Pure functions over what the hub holds.
 """
@@ -28,6 +30,7 @@ LATE_ALONE_NS = 500_000_000  # and this late with none (the process itself was h
 CPU_SHARE = 0.7  # a long callback that used this share of its time on the CPU is CPU work
 SHOWN = 5  # findings of one kind
 STUCK_PRIMITIVE_NS = 1_000_000_000  # a queue full, a lock contended, this long is reported
+STARVED_NS = 2_000_000_000  # a queue in use empty with consumers waiting, this long is reported
 OWN = "looplens:"  # the tracer's own tasks (its lag probe is late whenever the loop is)
 
 
@@ -89,14 +92,14 @@ def _timer(c: Callback, name_of: Callable[[Callback], str]) -> str:
     return "asyncio.sleep()" if name.endswith("_set_result_unless_cancelled") else name
 
 
-def _longest(samples: list[list[int]], holds: Callable[[list[int]], bool]) -> tuple[int, int]:
+def _longest(samples: list[list[int]], holds: Callable[[list[int]], bool], waiting: int = 2) -> tuple[int, int]:
     """The longest run of consecutive samples for which ``holds``: (its length in ns, the
-    largest "waiting" count seen in it)."""
+    largest "waiting" count — the sample's column ``waiting`` — seen in it)."""
     best, start, most, best_most = 0, None, 0, 0
     for sample in samples:
         if holds(sample):
             start = sample[0] if start is None else start
-            most = max(most, sample[2])
+            most = max(most, sample[waiting])
             if sample[0] - start > best:
                 best, best_most = sample[0] - start, most
         else:
@@ -104,11 +107,41 @@ def _longest(samples: list[list[int]], holds: Callable[[list[int]], bool]) -> tu
     return best, best_most
 
 
+def _starved(samples: list[list[int]]) -> tuple[int, int]:
+    """The longest stretch a queue sat empty with consumers (getters) waiting, counted only
+    between uses: after a sample first saw it holding items, and up to the last sample where
+    it held items again or had no consumer left waiting (its length in ns, the most
+    consumers waiting in it).
+
+    A pool of workers waiting for work that has not come yet, or waiting on once the work is
+    done, looks just like starved consumers and is no bottleneck, so neither is counted; this
+    leaves out a stretch still going on at the last sample too, as from the queue alone a
+    producer stuck now and finished work look the same. Idling between two bursts of work is
+    counted (the samples cannot tell it from a stalled producer): hence a message that says
+    where the time went, not that something is wrong. Items taken at once by waiting
+    consumers are seldom sampled, so a queue whose consumers always outpace its producer may
+    never count as used: that misses a finding, it never makes one up."""
+
+    def empty(s: list[int]) -> bool:
+        return s[1] == 0 and s[3] > 0  # (t, size, putters, getters)
+
+    first = next((i for i, s in enumerate(samples) if s[1] > 0), len(samples))
+    last = next((i for i in range(len(samples) - 1, first - 1, -1) if not empty(samples[i])), first)
+    return _longest(samples[first : last + 1], empty, waiting=3)
+
+
 def stuck_primitives(objects: Iterable[dict[str, Any]]) -> list[Finding]:
     """A bounded queue full (or with producers waiting), a lock held with others waiting, for
-    ``STUCK_PRIMITIVE_NS`` or longer (from the agent's samples: t, level, a, b)."""
+    ``STUCK_PRIMITIVE_NS`` or longer; a queue in use empty with consumers waiting between two
+    uses (``_starved``) for ``STARVED_NS`` or longer, longer than for a full one because a
+    producer pausing a moment is ordinary (from the agent's samples: t, level, a, b)."""
     found = []
     for o in objects:
+        if o["kind"] == "queue":
+            span, most = _starved(o["samples"])
+            if span >= STARVED_NS:
+                params = {"site": o["site"], "s": round(span / 1e9, 1), "waiting": most}
+                found.append(Finding("diag.queue_empty", params))
         if o["kind"] == "queue" and o["maxsize"] > 0:
 
             def full(s: list[int], size: int = o["maxsize"]) -> bool:

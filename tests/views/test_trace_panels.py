@@ -37,6 +37,15 @@ def test_findings_about_one_line_are_one_with_a_count_and_all_their_rows():
     assert "Task-8 · 推进 till" in zh and "（2 次）" in zh and "step" not in zh
 
 
+def test_a_starved_queue_is_said_in_both_languages_like_a_full_one_with_no_row_to_show():
+    starved = {**QUEUE, "code": "diag.queue_empty", "params": {**QUEUE["params"], "waiting": 2}}
+    (item,) = make_diagnosis({"findings": [starved]}, [], 15, "en")[0].children
+    assert texts(item).startswith("The queue made at shop.py:22 (main) stayed empty for 2.5 s with up to 2 consumers")
+    assert item.children[1] is None
+    zh = texts(make_diagnosis({"findings": [starved]}, [], 15, "zh")[0])
+    assert zh.startswith("在 shop.py:22 (main) 创建的队列空了 2.5 秒，最多 2 个消费者在等待")
+
+
 def test_no_finding_the_apps_own_loops_and_what_uvloop_hides_are_said():
     assert texts(make_diagnosis({"findings": []}, [], 15, "en")) == "No finding: nothing looks wrong in the last 15 s."
     assert "pick one in the loop switch" in texts(make_diagnosis(None, [], 15, "en"))

@@ -53,6 +53,13 @@ async def consume(queue):
         await queue.get()
         await asyncio.sleep(0.3)
 
+async def produce_with_a_stall(queue):
+    for burst in range(2):
+        for n in range(4):
+            await queue.put(n)
+        if not burst:
+            await asyncio.sleep(3.0)  # the producer stalls: its consumers wait on the empty queue
+
 async def hold(lock, seconds):
     async with lock:
         await asyncio.sleep(seconds)
@@ -81,6 +88,10 @@ async def main(scenario):
         consumer = asyncio.create_task(consume(queue), name="consumer")
         producer = asyncio.create_task(produce_slowly(queue), name="producer")
         await asyncio.sleep(2.0)
+    elif scenario == "queue_empty":
+        queue = asyncio.Queue()  # STARVED LINE
+        consumers = [asyncio.create_task(consume(queue), name=f"consumer {n}") for n in range(2)]
+        await asyncio.create_task(produce_with_a_stall(queue), name="producer")
     elif scenario == "lock":
         lock = asyncio.Lock()  # LOCK LINE
         await asyncio.gather(hold(lock, 1.4), hold(lock, 0.01), hold(lock, 0.01))
@@ -128,6 +139,7 @@ def test_a_healthy_program_gets_no_finding(tmp_path):
         ("pending", "diag.pending_destroyed", {"task": "forgotten"}),
         ("queue_full", "diag.queue_full", {"site": line_of("QUEUE LINE") + " (main)", "waiting": 1}),
         ("queue_full_slow_producer", "diag.queue_full", {"site": line_of("SLOW QUEUE LINE") + " (main)", "waiting": 1}),
+        ("queue_empty", "diag.queue_empty", {"site": line_of("STARVED LINE") + " (main)", "waiting": 2}),
         ("lock", "diag.lock_contended", {"site": line_of("LOCK LINE") + " (main)", "waiting": 2}),
         ("never_retrieved", "diag.never_retrieved", {"task": "failing", "error": "KeyError: 'station'"}),
     ],
@@ -138,6 +150,8 @@ def test_each_problem_is_found_named_and_said_in_both_languages(tmp_path, scenar
     assert "{" not in t(code, "en", **found[0]["params"]) and "{" not in t(code, "zh", **found[0]["params"])
     if scenario in ("blocking", "cpu"):
         assert 380 <= found[0]["params"]["ms"] < 1000 and len(found[0]["seqs"]) == 1
+    if scenario == "queue_empty":  # the stall, less the first burst's work
+        assert 2.0 <= found[0]["params"]["s"] < 3.1
 
 
 def test_late_timers_name_the_callback_that_delayed_them(tmp_path):
