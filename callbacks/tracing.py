@@ -35,7 +35,7 @@ from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView
 from views.trace_panels import make_diagnosis
-from views.trace_tracks import make_tracks_figure, tracks_graph
+from views.trace_tracks import box_style, make_tracks_figure, tracks_graph
 from views.trace_tree import make_task_tree
 from views.tracing import (
     counters_text,
@@ -227,7 +227,7 @@ class _Stream(PageStream):
                 self.push(ids.TRACE_TRACKS_BOX, {"children": []})
             self._tracks_shown = False
         elif self._tracks_shown:
-            self.push(ids.TRACE_TRACKS, {"figure": figure})
+            self.push(ids.TRACE_TRACKS, {"figure": figure, "style": box_style(figure)})
         else:
             self.push(ids.TRACE_TRACKS_BOX, {"children": tracks_graph(figure, lang)})
             self._tracks_shown = True

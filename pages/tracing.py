@@ -10,7 +10,7 @@ from views.controls import action_note, buttons, field, graph, head, read_only, 
 from views.i18n import T
 from views.trace_panels import agent_form, diagnosis_section, tree_section
 from views.trace_replay import replay_section
-from views.tracing import EMPTY_LAYOUT
+from views.tracing import EMPTY_LAYOUT, TIMELINE_PX
 
 dash.register_page(__name__, path="/trace", title="Trace · looplens", name="Trace", order=2)
 
@@ -100,7 +100,7 @@ def layout(**_query: str) -> html.Div:
                 [
                     html.Div(
                         [
-                            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
+                            graph(ids.TRACE_GRAPH, EMPTY_LAYOUT, "trace-graph", "trace.chart_summary", TIMELINE_PX),
                             html.Div(id=ids.TRACE_TRACKS_BOX),  # an agent's tracks, once it has some
                         ]
                     ),

@@ -76,17 +76,24 @@ def head(title_key: str, status_id: str) -> html.Div:
     )
 
 
-def graph(component_id: str, empty_layout: dict[str, Any], class_name: str = "", summary: str = "") -> Any:
+def graph(
+    component_id: str, empty_layout: dict[str, Any], class_name: str = "", summary: str = "", height: int = 0
+) -> Any:
     """A graph that shows ``empty_layout`` until its first figure arrives, with no axes (an
     empty Plotly figure draws meaningless −1…6 ones). With ``summary`` (a message key), the
     graph is a figure whose caption tells a screen reader what it shows and where its numbers
-    are in text. No "share" button: it would upload the chart to Plotly's cloud."""
+    are in text. With ``height`` (its figures' own, px), its box has that height: dcc.Graph
+    sizes a chart to its box and drops the figure's height, and a box with none was once
+    measured at 0 px with the chart drawn over what follows it. No "share" button: it would
+    upload the chart to Plotly's cloud."""
     hidden = {"visible": False}
+    box = {"style": {"height": f"{height}px", "boxSizing": "content-box"}} if height else {}
     chart = dcc.Graph(
         id=component_id,
         figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden}},
         config={"displaylogo": False, "responsive": True, "showSendToCloud": False},
         className=class_name,
+        **box,  # (style=None would break dcc.Graph: it reads style.height)
     )
     if not summary:
         return chart

@@ -14,7 +14,7 @@ from services.tracing.replay import RecordingFile
 from views import HIDDEN
 from views.controls import buttons, field, graph, read_only
 from views.i18n import T
-from views.tracing import EMPTY_LAYOUT, breakable
+from views.tracing import EMPTY_LAYOUT, TIMELINE_PX, breakable
 
 
 def _pickers() -> html.Div:
@@ -70,7 +70,7 @@ def _body() -> html.Div:
         children=[
             field("trace.replay.at", scrubber, "slider-field replay-at"),
             html.Div(id=ids.TRACE_REPLAY_COUNTERS, className="trace-counters"),
-            graph(ids.TRACE_REPLAY_GRAPH, EMPTY_LAYOUT, "trace-graph", summary="trace.chart_summary"),
+            graph(ids.TRACE_REPLAY_GRAPH, EMPTY_LAYOUT, "trace-graph", "trace.chart_summary", TIMELINE_PX),
             html.Div(id=ids.TRACE_REPLAY_TRACKS_BOX),
             html.Div(
                 className="trace-panels",

@@ -91,6 +91,11 @@ def make_tracks_figure(session: TraceSession, lang: str) -> go.Figure | None:
     return fig
 
 
+def box_style(figure: go.Figure) -> dict[str, str]:
+    """The tracks graph's box at its figure's height (see ``views.controls.graph``)."""
+    return {"height": f"{figure.layout.height}px", "boxSizing": "content-box"}
+
+
 def tracks_graph(figure: go.Figure, lang: str, graph_id: str = ids.TRACE_TRACKS) -> html.Figure:
     """The tracks' graph with its first figure, and what it shows for a screen reader."""
     chart = dcc.Graph(
@@ -98,6 +103,7 @@ def tracks_graph(figure: go.Figure, lang: str, graph_id: str = ids.TRACE_TRACKS)
         figure=figure,
         config={"displayModeBar": False, "responsive": True},  # its titles have the top; it zooms by dragging
         className="trace-graph",
+        style=box_style(figure),
     )
     return html.Figure(
         [chart, html.Figcaption(t("trace.tracks_summary", lang), className="sr-only")], className="chart"

@@ -40,6 +40,7 @@ LEGEND = {
     "font": {"size": 11},
 }
 LEGEND_PX = 48  # room for the legend's lines under the clock's ticks
+TIMELINE_PX = 620  # the timeline's height (lanes, then the lag strip)
 EMPTY_LAYOUT: dict[str, Any] = {"margin": {"l": 170, "r": 20, "t": 20, "b": 40}, "template": "plotly_white"}
 TICKS, HOVER_TIME = "%H:%M:%S", "%H:%M:%S.%L"
 FOCUS_FILL, FOCUS_LINE = "rgba(255, 196, 0, 0.35)", "#8a6d00"  # a finding's rows on the timeline
@@ -103,7 +104,7 @@ def make_trace_figure(update: Update, session: TraceSession, lang: str) -> go.Fi
     fig.update_layout(
         **{**EMPTY_LAYOUT, "margin": {**EMPTY_LAYOUT["margin"], "t": 36, "b": 40 + LEGEND_PX}},
         legend=LEGEND,
-        height=620,
+        height=TIMELINE_PX,
         hovermode="closest",
         uirevision=session.view.window_s,
         clickmode="event",

@@ -140,8 +140,8 @@ def latin_words(duo, allowed: set[str]) -> list[str]:
     """Words in Latin letters (two or more: "a–z" and "°C" are no English) shown on the page
     (its text, titles, labels, tooltips) that are neither on ``allowed`` nor code: an
     identifier with ``_``, ``.``, ``(`` or lower-case dashes (call_soon, loop.call_later,
-    poll-beijing) names a thing in a program."""
+    poll-beijing), or asyncio's own name for a task (Task-45), names a thing in a program."""
     text = duo.driver.execute_script(VISIBLE_TEXT)
     words = {w.rstrip(".'-)") for w in re.findall(r"[A-Za-z][A-Za-z0-9_.'()-]*", text)}
-    code = re.compile(r".*[_.(].*|[a-z0-9]+(-[a-z0-9]+)+-?")
+    code = re.compile(r".*[_.(].*|[a-z0-9]+(-[a-z0-9]+)+-?|Task-\d+")
     return sorted(w for w in words if len(w) > 1 and w not in allowed and not code.fullmatch(w))
