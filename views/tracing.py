@@ -208,7 +208,9 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str, focus
     return html.Table([html.Thead(head), html.Tbody(body)], className="slow-table")
 
 
-def counters_text(session: TraceSession, lang: str) -> str:
+def counters_text(session: TraceSession, lang: str, key: str = "trace.counters") -> str:
+    """The tracer's own numbers; ``key`` says whose (``trace.replay.counters``: a recording's,
+    at the replayed moment)."""
     s = session.stats
     rate, pct = s.get("events_per_s"), s.get("overhead_pct")
     if rate is None or pct is None:  # the trace service's first answer: no rate to show yet, not zeros
@@ -217,7 +219,7 @@ def counters_text(session: TraceSession, lang: str) -> str:
     # rather than round it to zero
     overhead = "< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %"
     return t(
-        "trace.counters",
+        key,
         lang,
         rate=f"{rate:.0f}",
         overhead=overhead,

@@ -781,6 +781,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
         "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
     },
+    "trace.replay.counters": {
+        "en": "Recorded at this moment: {rate} events/s · tracer {overhead} of a core · {dropped} dropped ·"
+        " {tasks} tasks known",
+        "zh": "录制中此刻：每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
+    },
     "trace.lag": {"en": "Loop lag (ms)", "zh": "循环延迟（毫秒）"},
     "trace.err.agent_no_load": {
         "en": "An agent traces someone's program: it makes no load of its own there.",
