@@ -40,7 +40,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
-import itertools
 import os
 import runpy
 import secrets
@@ -56,7 +55,7 @@ from aiohttp import web
 
 from services.core.errors import TraceRefused
 from services.tracing.columns import Callback
-from services.tracing.culprit import SAMPLE_S, STUCK_NS, Culprits
+from services.tracing.culprit import STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
 from services.tracing.family import task_tree
 from services.tracing.hub import TraceHub, answer_since, row_cost_ns, window_ns
@@ -71,7 +70,7 @@ ENV_HOST, ENV_PORT, ENV_TOKEN = "LOOPLENS_AGENT_HOST", "LOOPLENS_AGENT_PORT", "L
 ENV_RECORD = "LOOPLENS_AGENT_RECORD"
 START_TIMEOUT_S = 10.0
 PROBLEMS_KEPT = 100
-RECORD_EVERY = round(1.0 / SAMPLE_S)  # a recording's step: once a second
+PRIMITIVES_NS = round(PRIMITIVES_S * 1e9)
 # What a uvloop loop keeps from the tracer: its call_later and its transports' callbacks
 # run in C without passing through the loop's Python methods the tracer hooks.
 UVLOOP_LIMITS = ("trace.limit.uvloop_timers", "trace.limit.uvloop_io")
@@ -263,17 +262,21 @@ class Agent:
             loop.close()
 
     async def _sample(self) -> None:
-        """Where each traced loop is stuck, while it is (``culprit``); the queues' and
-        locks' state (``primitives``), less often."""
-        every = round(PRIMITIVES_S / SAMPLE_S)
-        for n in itertools.count():
-            await asyncio.sleep(SAMPLE_S)
-            for hub in self.hubs:
-                hub.culprits.sample()
-            if n % every == 0:
+        """Where each traced loop is stuck, while it is (``culprit``: looked at only when a
+        look can find something); the queues' and locks' state (``primitives``) each
+        ``PRIMITIVES_S``; a recording's step each second."""
+        clock = time.perf_counter_ns
+        primitives_at = record_at = clock()
+        while True:
+            now = clock()
+            if now >= primitives_at:
                 self.primitives.sample()
-            if n % RECORD_EVERY == 0:
+                primitives_at = now + PRIMITIVES_NS
+            if now >= record_at:
                 self.tape.step()
+                record_at = now + 1_000_000_000
+            due = min([hub.culprits.sample() + now for hub in self.hubs], default=now + STUCK_NS)
+            await asyncio.sleep(max(0, min(due, primitives_at, record_at) - clock()) / 1e9)
 
     async def _listen(self) -> web.AppRunner:
         app = web.Application(middlewares=[self._guard])

@@ -2,10 +2,12 @@
 agent's thread takes the loop thread's stack (``sys._current_frames``), so a block is
 reported with the line it was blocked on, not only how long it took.
 
-It reads one number each ``SAMPLE_S`` (the tracer's running seq) and takes a stack only
-when the same callback is still running past the threshold: once when it crosses it, and
-again each ``RESAMPLE_NS`` while it lasts (a block that moves, e.g. a slow loop over
-calls, shows where it spent most of its samples). Each sample also notes whether the
+It reads one number (the tracer's running seq) only when a look can find something: a
+callback first seen now cannot be stuck before ``STUCK_NS`` from now, so that is the next
+look (every 20 ms on a busy, healthy loop; each look takes the GIL from the loop's thread).
+It takes a stack only when the same callback is still running past the threshold: once
+when it crosses it, and again each ``RESAMPLE_NS`` while it lasts (a block that moves, e.g.
+a slow loop over calls, shows where it spent most of its samples). Each sample also notes whether the
 loop thread was running (or waiting for a CPU) or asleep in the kernel (``/proc``, Linux):
 mostly running is CPU work on the loop, mostly asleep a call that waits (``time.sleep``,
 blocking I/O), whatever else the machine is doing. Kept for the newest ``KEPT`` callbacks; those pushed out
@@ -26,7 +28,6 @@ from typing import Any
 from services.tracing.columns import RUNNING_SEQ
 from services.tracing.tracer import LoopTracer
 
-SAMPLE_S = 0.005
 STUCK_NS = 20_000_000  # a callback running this long is sampled
 RESAMPLE_NS = 50_000_000
 KEPT = 200
@@ -66,18 +67,22 @@ class Culprits:
         self._since = 0
         self._last = 0
 
-    def sample(self) -> None:
+    def sample(self) -> int:
+        """Look once (a stack if the same callback is still running past the threshold); the
+        nanoseconds until a look can find something new."""
         seq = int(self.tracer._box[RUNNING_SEQ])  # noqa: SLF001 - the number both hot paths write
         now = time.perf_counter_ns()
-        if seq != self._seq:  # another callback (or none) since the last look
+        if seq != self._seq or seq < 0:  # another callback (or none) since the last look
             self._seq, self._since, self._last = seq, now, 0
-            return
-        if seq < 0 or now - self._since < STUCK_NS or (self._last and now - self._last < RESAMPLE_NS):
-            return
+            return STUCK_NS
+        if now - self._since < STUCK_NS:
+            return self._since + STUCK_NS - now
+        if self._last and now - self._last < RESAMPLE_NS:
+            return self._last + RESAMPLE_NS - now
         thread = getattr(self.tracer.loop, "_thread_id", None) or self.thread  # asyncio's: set while it runs
         frame = sys._current_frames().get(thread) if thread is not None else None
         if thread is None or frame is None:
-            return
+            return STUCK_NS
         self._last = now
         stack = _stack(frame)
         found = self.kept.get(seq)
@@ -92,6 +97,7 @@ class Culprits:
         top = where(stack)
         if top is not None:
             found["samples"][tuple(top)] += 1
+        return RESAMPLE_NS
 
     def of(self, seq: int) -> dict[str, Any] | None:
         """Where callback ``seq`` was stuck: the line most samples saw, the first stack."""
