@@ -87,7 +87,7 @@ def graph(
     measured at 0 px with the chart drawn over what follows it. No "share" button: it would
     upload the chart to Plotly's cloud."""
     hidden = {"visible": False}
-    box = {"style": {"height": f"{height}px", "boxSizing": "content-box"}} if height else {}
+    box: dict[str, Any] = {"style": {"height": f"{height}px", "boxSizing": "content-box"}} if height else {}
     chart = dcc.Graph(
         id=component_id,
         figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden}},
