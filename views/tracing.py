@@ -218,14 +218,7 @@ def counters_text(session: TraceSession, lang: str, key: str = "trace.counters")
     # the C hot path on the collector costs well under a thousandth of a percent: say so
     # rather than round it to zero
     overhead = "< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %"
-    return t(
-        key,
-        lang,
-        rate=f"{rate:.0f}",
-        overhead=overhead,
-        dropped=s.get("dropped", 0),
-        tasks=s.get("tasks", 0),
-    )
+    return t(key, lang, rate=f"{rate:.0f}", overhead=overhead, dropped=s.get("dropped", 0), tasks=s.get("tasks", 0))
 
 
 def task_state(state: str, lang: str) -> str:
