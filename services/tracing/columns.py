@@ -12,6 +12,11 @@ from itertools import compress
 from operator import sub
 from typing import Any, NamedTuple
 
+try:
+    from services.tracing._looptrace import scan as _c_scan  # C: no stubs (mypy takes it as Any)
+except ImportError:  # not built: the Python pass
+    _c_scan = None
+
 DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
 TASK_CAPACITY = 50_000  # task records kept for naming
 LAG_CAPACITY = 10_000  # loop-lag probe samples
@@ -111,16 +116,22 @@ class CallbackRing(Ring):
     def scan(self, first: int, stop: int, slow_ns: int, ended_after_ns: int = 0) -> tuple[int, list[int]]:
         """How many rows with ``first <= seq < stop`` have finished (after ``ended_after_ns``),
         and the seqs of all finished ones that ran ``slow_ns`` or longer, read from the columns
-        at C speed without building a row each (a reader passing over rows it will not send
-        still finds the slow ones among them). A running row's end is 0: never slow."""
+        without building a row each (a reader passing over rows it will not send still finds
+        the slow ones among them). In C when built, the GIL released (200,000 rows: 22 ms of
+        the GIL in Python, taken from the traced loop's thread when an agent answers). A
+        running row's end is 0: never slow."""
         finished, slow = 0, list[int]()
         floor = max(ended_after_ns, 1)
         while first < stop:
             row = first % self.capacity
             end_row = min(row + stop - first, self.capacity)
-            ends = self.end[row:end_row]
-            finished += sum(map(floor.__le__, ends)) if ended_after_ns > 0 else len(ends) - ends.count(0)
-            slow += compress(self.seq[row:end_row], map(slow_ns.__le__, map(sub, ends, self.start[row:end_row])))
+            if _c_scan is not None:
+                count, found = _c_scan(self.seq, self.start, self.end, row, end_row, slow_ns, floor)
+                finished, slow = finished + count, slow + found
+            else:
+                ends = self.end[row:end_row]
+                finished += sum(map(floor.__le__, ends)) if ended_after_ns > 0 else len(ends) - ends.count(0)
+                slow += compress(self.seq[row:end_row], map(slow_ns.__le__, map(sub, ends, self.start[row:end_row])))
             first += end_row - row
         return finished, slow
 

@@ -56,7 +56,7 @@ from services.tracing.hotpath import python_hooks
 from services.tracing.records import Statistics, TaskInfo, TaskRecord
 
 try:
-    from services.tracing import _looptrace  # type: ignore[attr-defined]  # a C module: no stubs
+    from services.tracing import _looptrace  # a C module: no stubs (mypy takes it as Any)
 except ImportError:  # not built: the Python hot path (hotpath) is used
     _looptrace = None
 
