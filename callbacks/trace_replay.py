@@ -121,7 +121,7 @@ async def draw(
                seconds=f"{(end - start) / 1e9:.1f}", when=when, pid=session.pid)  # fmt: skip
     return (
         message(status),
-        counters_text(session, lang, "trace.replay.counters"),
+        counters_text(session, lang, replay=True),
         make_trace_figure(update, session, lang),
         [] if tracks is None else tracks_graph(tracks, lang, ids.TRACE_REPLAY_TRACKS),
         make_slow_table(session.slow_rows(), shown.slow_ms, lang),

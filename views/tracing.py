@@ -208,13 +208,14 @@ def make_slow_table(rows: list[dict[str, Any]], slow_ms: float, lang: str, focus
     return html.Table([html.Thead(head), html.Tbody(body)], className="slow-table")
 
 
-def counters_text(session: TraceSession, lang: str, key: str = "trace.counters") -> str:
-    """The tracer's own numbers; ``key`` says whose (``trace.replay.counters``: a recording's,
-    at the replayed moment)."""
+def counters_text(session: TraceSession, lang: str, replay: bool = False) -> str:
+    """The tracer's own numbers (``replay``: a recording's, at the replayed moment)."""
+    key, measuring = ("trace.replay.counters", "trace.replay.counters.measuring") if replay else (
+        "trace.counters", "trace.counters.measuring")  # fmt: skip
     s = session.stats
     rate, pct = s.get("events_per_s"), s.get("overhead_pct")
     if rate is None or pct is None:  # the trace service's first answer: no rate to show yet, not zeros
-        return t("trace.counters.measuring", lang)
+        return t(measuring, lang)
     # the C hot path on the collector costs well under a thousandth of a percent: say so
     # rather than round it to zero
     overhead = "< 0.001 %" if rate and pct < 0.001 else f"≈ {pct:.3f} %" if pct < 1 else f"≈ {pct:.1f} %"

@@ -781,6 +781,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{rate} events/s · tracer {overhead} of a core · {dropped} dropped · {tasks} tasks known",
         "zh": "每秒 {rate} 个事件 · 追踪开销占单核 {overhead} · 丢弃 {dropped} 个 · 已知任务 {tasks} 个",
     },
+    "trace.replay.counters.measuring": {
+        "en": "The recording has no rate yet at this moment (its first second).",
+        "zh": "录制在此刻还没有速率（它的第一秒）。",
+    },
     "trace.replay.counters": {
         "en": "Recorded at this moment: {rate} events/s · tracer {overhead} of a core · {dropped} dropped ·"
         " {tasks} tasks known",
