@@ -34,8 +34,9 @@ from services.tracing.agents import Endpoint, book_of, endpoint, is_agent, known
 from services.tracing.client import TraceClient
 from services.tracing.limits import MESSAGE_PARAMS
 from services.tracing.view import SLOW_MARKS_MS, TraceSession, TraceView
+from views.controls import box_style
 from views.trace_panels import make_diagnosis
-from views.trace_tracks import box_style, make_tracks_figure, tracks_graph
+from views.trace_tracks import make_tracks_figure, tracks_graph
 from views.trace_tree import make_task_tree
 from views.tracing import (
     counters_text,
@@ -227,7 +228,7 @@ class _Stream(PageStream):
                 self.push(ids.TRACE_TRACKS_BOX, {"children": []})
             self._tracks_shown = False
         elif self._tracks_shown:
-            self.push(ids.TRACE_TRACKS, {"figure": figure, "style": box_style(figure)})
+            self.push(ids.TRACE_TRACKS, {"figure": figure, "style": box_style(figure.layout.height)})
         else:
             self.push(ids.TRACE_TRACKS_BOX, {"children": tracks_graph(figure, lang)})
             self._tracks_shown = True

@@ -76,6 +76,11 @@ def head(title_key: str, status_id: str) -> html.Div:
     )
 
 
+def box_style(height: int) -> dict[str, str]:
+    """A graph's box at its figure's ``height`` (px), past a panel's border (see ``graph``)."""
+    return {"height": f"{height}px", "boxSizing": "content-box"}
+
+
 def graph(
     component_id: str, empty_layout: dict[str, Any], class_name: str = "", summary: str = "", height: int = 0
 ) -> Any:
@@ -87,7 +92,7 @@ def graph(
     measured at 0 px with the chart drawn over what follows it. No "share" button: it would
     upload the chart to Plotly's cloud."""
     hidden = {"visible": False}
-    box: dict[str, Any] = {"style": {"height": f"{height}px", "boxSizing": "content-box"}} if height else {}
+    box: dict[str, Any] = {"style": box_style(height)} if height else {}
     chart = dcc.Graph(
         id=component_id,
         figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden}},

@@ -13,6 +13,7 @@ import ids
 from services.core.i18n import t
 from services.tracing.tracks import Track
 from services.tracing.view import TraceSession
+from views.controls import box_style
 from views.tracing import EMPTY_LAYOUT, HOVER_TIME, TICKS, x_window
 
 SHOWN = 6  # tracks drawn at most (the rest are counted in the title)
@@ -91,11 +92,6 @@ def make_tracks_figure(session: TraceSession, lang: str) -> go.Figure | None:
     return fig
 
 
-def box_style(figure: go.Figure) -> dict[str, str]:
-    """The tracks graph's box at its figure's height (see ``views.controls.graph``)."""
-    return {"height": f"{figure.layout.height}px", "boxSizing": "content-box"}
-
-
 def tracks_graph(figure: go.Figure, lang: str, graph_id: str = ids.TRACE_TRACKS) -> html.Figure:
     """The tracks' graph with its first figure, and what it shows for a screen reader."""
     chart = dcc.Graph(
@@ -103,7 +99,7 @@ def tracks_graph(figure: go.Figure, lang: str, graph_id: str = ids.TRACE_TRACKS)
         figure=figure,
         config={"displayModeBar": False, "responsive": True},  # its titles have the top; it zooms by dragging
         className="trace-graph",
-        style=box_style(figure),
+        style=box_style(figure.layout.height),
     )
     return html.Figure(
         [chart, html.Figcaption(t("trace.tracks_summary", lang), className="sr-only")], className="chart"

@@ -7,11 +7,11 @@ callback first seen now cannot be stuck before ``STUCK_NS`` from now, so that is
 look (every 20 ms on a busy, healthy loop; each look takes the GIL from the loop's thread).
 It takes a stack only when the same callback is still running past the threshold: once
 when it crosses it, and again each ``RESAMPLE_NS`` while it lasts (a block that moves, e.g.
-a slow loop over calls, shows where it spent most of its samples). Each sample also notes whether the
-loop thread was running (or waiting for a CPU) or asleep in the kernel (``/proc``, Linux):
-mostly running is CPU work on the loop, mostly asleep a call that waits (``time.sleep``,
-blocking I/O), whatever else the machine is doing. Kept for the newest ``KEPT`` callbacks; those pushed out
-are counted.
+a slow loop over calls, shows where it spent most of its samples). Each sample also notes
+whether the loop thread was running (or waiting for a CPU) or asleep in the kernel
+(``/proc``, Linux): mostly running is CPU work on the loop, mostly asleep a call that waits
+(``time.sleep``, blocking I/O), whatever else the machine is doing. Kept for the newest
+``KEPT`` callbacks; those pushed out are counted.
 """
 
 from __future__ import annotations
