@@ -340,11 +340,14 @@ class LoopTracer:
         return (self._tring.parent[row], self._tring.created[row]) if row is not None else (0, 0)
 
     def task_name(self, serial: int) -> str:
-        """A task's name, cheaply (``task_info`` also walks its stack)."""
+        """A task's name, cheaply (``task_info`` also walks its stack): a finished task's was
+        kept when it ended; a live one's is asked (looking up live tasks maps them all, again
+        whenever the loop ran on, which a reader in another thread sees at every call)."""
         row = self._row(serial)
+        if row is not None and (kept := self._tring.name[row]):
+            return kept
         task = self.live_task(serial)
-        name = task.get_name() if task is not None else (self._tring.name[row] if row is not None else "")
-        return name or f"task {serial}"
+        return (task.get_name() if task is not None else "") or f"task {serial}"
 
     def live_task(self, serial: int) -> asyncio.Task[Any] | None:
         """The task, while it has not finished. Tasks are found through asyncio's own set of
