@@ -11,7 +11,8 @@ collector) while ``scripts.fleet_feed.FleetFeed`` stores a reading of every sens
 second; then in headless Chromium (1280 × 900): the first paint of /fleet (navigation →
 the grid's first rows drawn, three fresh loads), the bytes the server sends the page per
 second over the run (counted on the wire by a loopback proxy between browser and server:
-WebSocket frames as sent, compression included), the rows the grid took, and the JS heap
+WebSocket frames as sent, compression included), the rows the grid took, how often the
+page drew the grid's rows afresh (assets/fleet.js), and the JS heap
 (``Runtime.getHeapUsage`` after a forced GC) at the start, every minute and at the end.
 
 ``live`` (``bench/history_live.py``): seeds 50 sensors × 30 days twice (statistics kept by
@@ -132,6 +133,12 @@ def heap_mb(driver) -> float:
     return driver.execute_cdp_cmd("Runtime.getHeapUsage", {})["usedSize"] / 1e6
 
 
+def grid_redraws(driver) -> str:
+    """How often the page drew the grid's rows afresh, and put it off (assets/fleet.js)."""
+    tidied = driver.execute_script("return window.looplensFleetTidied || null") or {}
+    return f"{tidied.get('redraws', 0)} times, {tidied.get('deferred', 0)} put off"
+
+
 def grid_rows(driver) -> int:
     """Rows the grid has taken from pushes since the page loaded (the page counts them)."""
     return int(driver.execute_script("return window.looplensFleetApplied || 0"))
@@ -182,6 +189,7 @@ def browse(driver, url: str, proxy: CountingProxy, minutes: float, feed: FleetFe
         (f"pushed, {seconds:.0f} s with every sensor updating", f"{kbs:.1f} KB/s", f"≤ {PUSH_TARGET_KBS:g} KB/s"),
         ("  per minute", " ".join(f"{k:.1f}" for k in per_minute) + " KB/s", ""),
         ("rows the grid took", f"{(grid_rows(driver) - rows0) / seconds:.0f} rows/s", ""),
+        ("grid rows drawn afresh (since the last load)", grid_redraws(driver), ""),
         ("readings stored meanwhile", f"{(feed.rounds - rounds0) * len(feed.stations) / seconds:,.0f} /s", ""),
         ("JS heap after GC, start → each minute", " → ".join(f"{h:.1f}" for h in heaps) + " MB", "flat"),
         ("  change over the run", f"{heaps[-1] - heaps[0]:+.1f} MB ({statistics.mean(heaps):.1f} MB mean)", ""),

@@ -203,7 +203,9 @@ def register_stream(app: Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     # The rows that changed, as a transaction on the rows the grid has (AG Grid refuses an
-    # update of a row it has not: a sensor a source found meanwhile comes with every row next).
+    # update of a row it has not: a sensor a source found meanwhile comes with every row next);
+    # now and then the rows on screen are drawn afresh, so React lets go of the grid's old
+    # state updates (looplensFleetTidy, assets/fleet.js).
     app.clientside_callback(
         f"""(sent, rows, applied) => {{
             const none = window.dash_clientside.no_update;
@@ -212,6 +214,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
             if (!rows || !rows.length || !api || api.isDestroyed()) return none;
             const update = rows.filter(r => api.getRowNode(r.id));
             if (update.length) api.applyTransaction({{update: update}});
+            if (window.looplensFleetTidy) window.looplensFleetTidy(api, '{ids.FLEET_GRID}');  // assets/fleet.js
             window.looplensFleetApplied = (window.looplensFleetApplied || 0) + update.length;  // a bench reads it
             return (applied || 0) + update.length;
         }}""",
