@@ -98,6 +98,15 @@ def test_filter_by_text_and_status_sort_and_a_silent_sensor_shows_offline(start,
     wait_until(lambda: grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc", 5, "sorted")
     temps = [row["t"] for row in displayed(duo) if row["t"] is not None]
     assert temps[:50] == sorted(temps)[:50] and temps[0] == min(temps)
+
+    # the minute is up (and the pointer, still on the grid, has had its five): the rows on
+    # screen are drawn afresh, sorted as they were, and go on taking pushes
+    duo.driver.execute_script("Object.assign(window.looplensFleetTidied, {next: 0, at: 0})")
+    wait_until(lambda: duo.driver.execute_script("return window.looplensFleetTidied.redraws") >= 1, 5, "a fresh draw")
+    applied = duo.driver.execute_script("return window.looplensFleetApplied")
+    wait_until(lambda: duo.driver.execute_script("return window.looplensFleetApplied") > applied, 8, "pushes after it")
+    assert grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc"
+    assert len(displayed(duo)) == SENSORS and duo.find_elements(".ag-center-cols-container .ag-row")
     assert_clean(duo)
 
 
