@@ -10,7 +10,7 @@ from services.live.view import DEFAULT_RANGE, MAX_STATIONS, RANGES_S
 from services.sensors.stations import Station
 from views.controls import buttons, field, graph, head, segmented, text_box
 from views.i18n import T
-from views.live import EMPTY_LAYOUT
+from views.live import CHART_PX, EMPTY_LAYOUT
 
 dash.register_page(__name__, path="/live", title="Live · looplens", name="Live", order=1)
 
@@ -98,7 +98,7 @@ def layout(stations: str = "", **_query: str) -> html.Div:
             html.Div(id=ids.LIVE_BANNER, className="banner hidden", role="alert"),
             html.P(id=ids.LIVE_RESOLUTION, className="live-resolution"),
             html.Div(id=ids.LIVE_CARDS, className="sensor-cards"),
-            graph(ids.LIVE_GRAPH, EMPTY_LAYOUT, "live-graph", summary="live.chart_summary"),
+            graph(ids.LIVE_GRAPH, EMPTY_LAYOUT, "live-graph", "live.chart_summary", CHART_PX),
             html.Section(
                 [
                     html.Div(id=ids.LIVE_DAILY),

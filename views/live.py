@@ -22,6 +22,7 @@ ALERT_COLOR = "#d62728"
 # which station crossed a limit.
 RESERVED = {"#D62728", "#FB0D0D", "#AF0038", "#FC0080", "#862A16"}
 PALETTE = [c for c in qualitative.D3 + qualitative.Set2 + qualitative.Dark24 if c.upper() not in RESERVED]
+CHART_PX = 560  # the two charts' height, whatever figure (live or long range) they show
 EMPTY_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 30, "b": 70}, "template": "plotly_white"}
 
 
@@ -100,7 +101,7 @@ def figure_layout(view: LiveView, start: float, end: float) -> dict[str, Any]:
     fig.update_yaxes(title_text=t("live.axis.humidity", lang), row=2, col=1)
     fig.update_layout(
         **EMPTY_LAYOUT,
-        height=560,
+        height=CHART_PX,
         hovermode="closest",
         legend={"orientation": "h", "yanchor": "top", "y": -0.09, "x": 0},
     )
