@@ -12,10 +12,10 @@ from itertools import compress
 from operator import sub
 from typing import Any, NamedTuple
 
-try:
-    from services.tracing._looptrace import scan as _c_scan  # C: no stubs (mypy takes it as Any)
-except ImportError:  # not built: the Python pass
-    _c_scan = None
+try:  # the C hot path and reader's pass, built by scripts/build_ext.py; shared with ``tracer``
+    from services.tracing import _looptrace as _looptrace  # type: ignore[attr-defined]  # C: no stubs
+except ImportError:  # not built: their Python twins (hotpath, CallbackRing.scan's pass)
+    _looptrace = None
 
 DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
 TASK_CAPACITY = 50_000  # task records kept for naming
@@ -125,8 +125,8 @@ class CallbackRing(Ring):
         while first < stop:
             row = first % self.capacity
             end_row = min(row + stop - first, self.capacity)
-            if _c_scan is not None:
-                count, found = _c_scan(self.seq, self.start, self.end, row, end_row, slow_ns, floor)
+            if _looptrace is not None:
+                count, found = _looptrace.scan(self.seq, self.start, self.end, row, end_row, slow_ns, floor)
                 finished, slow = finished + count, slow + found
             else:
                 ends = self.end[row:end_row]

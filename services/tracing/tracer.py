@@ -51,14 +51,10 @@ from services.tracing.columns import (
     Callback,
     CallbackRing,
     TaskRing,
+    _looptrace,  # the C hot path, when built (the Python one, hotpath, when not)
 )
 from services.tracing.hotpath import python_hooks
 from services.tracing.records import Statistics, TaskInfo, TaskRecord
-
-try:
-    from services.tracing import _looptrace  # a C module: no stubs (mypy takes it as Any)
-except ImportError:  # not built: the Python hot path (hotpath) is used
-    _looptrace = None
 
 
 def c_hot_path_built() -> bool:

@@ -22,12 +22,12 @@ def filled(capacity: int, rows: int) -> CallbackRing:
     return ring
 
 
-@pytest.mark.skipif(columns._c_scan is None, reason="the C hot path is not built")
+@pytest.mark.skipif(columns._looptrace is None, reason="the C hot path is not built")
 def test_the_c_scan_finds_what_the_python_pass_finds(monkeypatch):
     ring = filled(1000, 2500)  # wrapped twice and a half
     cases = [(1500, 2500, 100_000_000, 0), (1600, 2400, 1_000_000, 0), (1500, 2500, 100_000_000, 1_900_000_000)]
     in_c = [ring.scan(*case) for case in cases]
-    monkeypatch.setattr(columns, "_c_scan", None)
+    monkeypatch.setattr(columns, "_looptrace", None)
     in_python = [ring.scan(*case) for case in cases]
     assert in_c == in_python
     assert all(found for _count, found in in_c[:2]) and in_c[2][0] < in_c[0][0]  # slow rows found, a window cuts
