@@ -29,8 +29,9 @@ def downloads_to(dash_duo, folder: Path) -> Path:
     return downloads
 
 
-def wait_until(predicate, timeout: float = 10, what: str = "condition"):
-    """Poll until truthy. An element re-rendered between its find and its read counts as not yet."""
+def wait_until(predicate, timeout: float = 10, what: str = "condition", seen=None):
+    """Poll until truthy. An element re-rendered between its find and its read counts as not yet.
+    On a timeout, say what was last seen: the predicate's value, or ``seen()`` when given."""
     deadline, value = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
@@ -40,7 +41,8 @@ def wait_until(predicate, timeout: float = 10, what: str = "condition"):
         if value:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last seen: {str(value)[:200]})")
+    last = seen() if seen is not None else value
+    raise AssertionError(f"timed out waiting for {what} (last seen: {str(last)[:400]})")
 
 
 # Run in the page: console warnings are kept in window.looplensWarnings (get_logs sees errors only).

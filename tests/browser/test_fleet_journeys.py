@@ -43,14 +43,11 @@ def displayed(duo) -> list[dict]:
 
 def wait_statuses(duo, status: str, what: str) -> None:
     """Wait until every row shown has ``status``; on a timeout, say how many had which."""
-    seen: Counter = Counter()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        seen = Counter(r["status"] for r in displayed(duo))
-        if set(seen) == {status}:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}: {dict(seen)}")
+
+    def counts() -> dict[str, int]:
+        return dict(Counter(r["status"] for r in displayed(duo)))
+
+    wait_until(lambda: set(counts()) == {status}, 10, what, seen=counts)
 
 
 def click(duo, selector: str) -> None:

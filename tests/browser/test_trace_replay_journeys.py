@@ -4,7 +4,6 @@ replays with its links' legend whole, and the side-by-side table's header is not
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
@@ -64,13 +63,11 @@ def choose(duo, dropdown: str, name: str, lang: str) -> None:
 def wait_legend_whole(duo, what: str) -> None:
     """Wait until the replayed timeline's legend is inside the graph and not under the toolbar
     (once settled); on a timeout, say where it was last."""
-    legend = None
-    for _ in range(100):
-        legend = duo.driver.execute_script(LEGEND)
-        if legend and legend["inside"] and legend["clear"]:
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}: {legend}")
+
+    def where() -> dict | None:
+        return duo.driver.execute_script(LEGEND)
+
+    wait_until(lambda: (legend := where()) and legend["inside"] and legend["clear"], 10, what, seen=where)
 
 
 def heads_uncovered(duo, width: int) -> bool:
