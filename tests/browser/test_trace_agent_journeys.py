@@ -64,7 +64,7 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         duo.wait_for_contains_text(f"#{ids.TRACE_TRACKS_BOX}", f"queue made at {QUEUE_LINE}", timeout=5)  # its track
 
         duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still
-        duo.find_element(".findings button").click()  # the blocking call's rows
+        click_text(duo, ".findings button")  # the blocking call's rows (found again if the panel redrew)
         duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "highlighted", timeout=5)
         wait_until(lambda: duo.driver.execute_script(SHAPES) > 0, 5, "bands over its rows on the timeline")
         wait_until(
