@@ -46,6 +46,7 @@ from services.live.view import x_value  # noqa: E402
 from services.sensors.stations import fleet  # noqa: E402
 
 STATIONS = [s.id for s in fleet(50)]
+NAMES = {s.id: s.name("en") for s in fleet(50)}  # as a line's points name them
 
 # Runs in the page before Dash. Dash 4 keeps its WebSocket in a SharedWorker, out of the
 # page's reach; the worker hands each batch it received to the page over a MessagePort.
@@ -67,14 +68,19 @@ Object.defineProperty(MessagePort.prototype, 'onmessage', {
         window.__batches.push([now, wire.join(',').length + 2]);
         for (const p of msg.payload) {
           const ops = (((p.props || {}).figure || {}).operations) || [];
+          const sent = {};  // trace → {x: [...], text: [...]}: a line's points each name their station
           for (const op of ops) {
-            const [where, trace, axis] = op.location || [];
-            if (where === 'data' && axis === 'x' && op.params && Array.isArray(op.params.value)) {
-              for (const x of op.params.value) {
-                const key = Math.floor(trace / 4) + '|' + x;
-                if (!window.__arrived.has(key)) window.__arrived.set(key, now);
-              }
+            const [where, trace, field] = op.location || [];
+            const values = op.params && op.params.value;
+            if (where === 'data' && (field === 'x' || field === 'text') && Array.isArray(values)) {
+              (sent[trace] = sent[trace] || {x: [], text: []})[field].push(...values);
             }
+          }
+          for (const {x, text} of Object.values(sent)) {
+            x.forEach((at, i) => {
+              const key = text[i] + '|' + at;
+              if (at !== null && text[i] && !window.__arrived.has(key)) window.__arrived.set(key, now);
+            });
           }
         }
       }
@@ -89,15 +95,14 @@ window.__seen = new Set();
   if (!gd || !gd.on || !gd.data || !gd.data.length) { setTimeout(hook, 50); return; }
   gd.on('plotly_afterplot', () => {
     const now = Date.now();
-    const stations = (gd.data.length - 4) / 4;
-    for (let p = 0; p < stations; p++) {
-      for (const i of [4 * p, 4 * p + 1]) {
-        const xs = gd.data[i].x || [];
-        for (const x of xs) {
-          const key = p + '|' + x;
-          if (!window.__seen.has(key)) { window.__seen.add(key); window.__drawn.push([p, x, now]); }
-        }
-      }
+    for (const t of gd.data.slice(0, -4)) {  // the lines (the alert markers come last)
+      const xs = t.x || [], text = t.text || [];
+      xs.forEach((x, i) => {
+        const key = text[i] + '|' + x;
+        if (x === null || !text[i] || window.__seen.has(key)) return;
+        window.__seen.add(key);
+        window.__drawn.push([text[i], x, now]);
+      });
     }
   });
 })();
@@ -189,19 +194,19 @@ def run(
         end_heap = heap_mb(driver)
         with ReadingStore(store_path) as store:
             rows = [r for r in store.since(start_id, shown) if r.id <= end_id]
-        expected = {(shown.index(r.station), x_value(r.ts)): r.stored_ms for r in rows}
+        expected = {(NAMES[r.station], x_value(r.ts)): r.stored_ms for r in rows}
         for n, handle in enumerate(handles, 1):
             driver.switch_to.window(handle)
             drawn = {(p, x): at for p, x, at in driver.execute_script("return window.__drawn")}
             arrived = {
                 tuple(k.split("|", 1)): at
                 for k, at in driver.execute_script("return Array.from(window.__arrived.entries())")
-            }
+            }  # (station's name, x) → when
             batches = driver.execute_script("return window.__batches")[batches0[handle] :]
             duplicated = _duplicates(driver.execute_script(SHOWN))
             restarts = driver.execute_script("return (window.looplensStream || {}).starts || 0")
             lat = [drawn[k] - ms for k, ms in expected.items() if k in drawn]
-            wire = [arrived[(str(k[0]), k[1])] - ms for k, ms in expected.items() if (str(k[0]), k[1]) in arrived]
+            wire = [arrived[k] - ms for k, ms in expected.items() if k in arrived]
             lost = sum(1 for k in expected if k not in drawn)
             half = len(lat) // 2
             print(
@@ -268,7 +273,7 @@ def floor_ms(driver, n: int = 40) -> list[float]:
 
 
 SHOWN = """const gd = document.querySelector('#live-graph .js-plotly-plot');
-return gd.data.map(t => t.x || []);"""
+return gd.data.slice(0, -4).map(t => [t.x || [], t.text || []]);"""
 
 
 def _against_floor(label: str, floor: list[float], lat: list[float]) -> None:
@@ -282,16 +287,29 @@ def _against_floor(label: str, floor: list[float], lat: list[float]) -> None:
     )
 
 
-def _duplicates(traces: list[list[str]]) -> int:
-    """Points shown twice for one station and metric (the one bridge point where a reused
-    chunk starts at the other chunk's last point is by design, not a duplicate)."""
+def _duplicates(traces: list[list[list[str | None]]]) -> int:
+    """Points shown twice for one station and metric. A station's run (its points between
+    gaps) that starts at the last point of its previous run is by design: that bridge keeps
+    its line unbroken, and is not counted."""
+    runs: dict[tuple[int, str], list[list[str]]] = {}
+    for index, (xs, text) in enumerate(traces):
+        metric = index // 2 % 2
+        previous = None
+        for x, station in zip(xs, text, strict=False):
+            if x is None or station is None:
+                previous = None
+                continue
+            if station != previous:
+                runs.setdefault((metric, station), []).append([])
+            runs[(metric, station)][-1].append(x)
+            previous = station
     dup = 0
-    for i in range(0, len(traces) - 4, 2):
-        a, b = traces[i], traces[i + 1]
-        both = a + b
-        dup += len(both) - len(set(both))
-        if a and b and (a[-1] == b[0] or b[-1] == a[0]):
-            dup -= 1
+    for station_runs in runs.values():
+        station_runs.sort(key=lambda run: run[0])
+        points = list(station_runs[0])
+        for run in station_runs[1:]:
+            points += run[1:] if run[0] == points[-1] else run
+        dup += len(points) - len(set(points))
     return dup
 
 

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 import ids
 from services.core.i18n import t
 from services.live.history import HistorySnapshot
-from services.live.session import Delta, Snapshot, trace_index
+from services.live.session import LINE_GROUPS, Delta, Series, Snapshot, StationSnapshot, group_of, groups, trace_index
 from services.live.view import METRICS, LiveView, to_unit, x_value
 from services.sensors.stations import Station
 from views.i18n import date_axis
@@ -21,7 +21,8 @@ ALERT_COLOR = "#d62728"
 # Red is the alerts' own colour: no station line is drawn in a red, so a ring on a line says
 # which station crossed a limit.
 RESERVED = {"#D62728", "#FB0D0D", "#AF0038", "#FC0080", "#862A16"}
-PALETTE = [c for c in qualitative.D3 + qualitative.Set2 + qualitative.Dark24 if c.upper() not in RESERVED]
+PALETTE = [c for c in qualitative.D3 if c.upper() not in RESERVED]  # a colour per line group
+assert len(PALETTE) == LINE_GROUPS
 CHART_PX = 560  # the two charts' height, whatever figure (live or long range) they show
 EMPTY_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 30, "b": 70}, "template": "plotly_white"}
 
@@ -39,30 +40,57 @@ def x_range(start: float, end: float) -> list[str]:
     return [x_value(start), x_value(end)]
 
 
+def station_color(position: int, stations: int) -> str:
+    """The line colour of the station at ``position`` among ``stations`` (its group's)."""
+    return PALETTE[group_of(position, stations)]
+
+
+def group_line(members: list[StationSnapshot], metric: str, names: dict[str, str]) -> Series:
+    """One group's line for ``metric``: its stations' runs one after another, a gap between,
+    each point named after its station."""
+    line = Series([], [], [])
+    for station in members:
+        series: Series = getattr(station, metric)
+        if not series.x:
+            continue
+        if line.x:
+            line.x.append(None)
+            line.y.append(None)
+            line.text.append(None)
+        line.x.extend(series.x)
+        line.y.extend(series.y)
+        line.text.extend([names[station.station]] * len(series.x))
+    return line
+
+
 def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
-    """Per station: temperature (top) and humidity (bottom), two chunk traces each (see
-    services.live.session); then the alert markers. Trace order is ``trace_index``."""
+    """Per line group (a colour; a station of its own up to ``LINE_GROUPS`` stations):
+    temperature (top) and humidity (bottom), two chunk traces each (see
+    services.live.session); then the alert markers. Trace order is ``trace_index``. With a
+    station per group the legend names each; with more, the cards show each one's colour."""
     view = snap.view
     lang, deg = view.lang, f"°{view.unit}"
     fig = go.Figure(layout=figure_layout(view, snap.start, snap.end))
-    for position, station in enumerate(snap.stations):
-        name = station_name(stations, station.station, lang)
-        color = PALETTE[position % len(PALETTE)]
-        for row, (metric, series, unit) in enumerate(
-            (("temperature", station.temperature, deg), ("humidity", station.humidity, "%RH")), 1
-        ):
+    names = {s.station: station_name(stations, s.station, lang) for s in snap.stations}
+    n, shared = len(snap.stations), len(snap.stations) > groups(len(snap.stations))
+    for group in range(groups(n)):
+        members = snap.stations[group :: groups(n)]
+        head = members[0]
+        name = legend_name(names[head.station], head.offline, lang)
+        for row, (metric, unit) in enumerate((("temperature", deg), ("humidity", "%RH")), 1):
+            line = group_line(members, metric, names)
             for chunk in (0, 1):
-                first = chunk == 0 and metric == "temperature"
                 fig.add_trace(
                     go.Scatter(
-                        x=series.x if chunk == 0 else [],
-                        y=series.y if chunk == 0 else [],
+                        x=line.x if chunk == 0 else [],
+                        y=line.y if chunk == 0 else [],
+                        text=line.text if chunk == 0 else [],
                         mode="lines",
-                        name=legend_name(name, station.offline, lang) if first else name,
-                        legendgroup=station.station,
-                        showlegend=first,
-                        line={"color": color, "width": 1.6},
-                        hovertemplate=f"{name}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
+                        name=name,
+                        legendgroup=f"group-{group}",
+                        showlegend=not shared and chunk == 0 and metric == "temperature",
+                        line={"color": PALETTE[group], "width": 1.6},
+                        hovertemplate=f"%{{text}}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
                         **chart_axes(row),
                     )
                 )
@@ -128,18 +156,25 @@ def threshold_lines(fig: go.Figure, view: LiveView) -> None:
 
 
 def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[str, Station]) -> Patch:
-    """Only what changed: chunk resets, appended points, legend names, the x window."""
+    """Only what changed: chunk resets, appended points (a line's named after their
+    stations), legend names, the x window."""
     patch = Patch()
+    lines = 4 * groups(len(view.stations))  # the traces before are lines, those after alert markers
     for index, series in delta.resets.items():
         patch["data"][index]["x"] = series.x
         patch["data"][index]["y"] = series.y
+        if index < lines:
+            patch["data"][index]["text"] = []
     for index, series in delta.appends.items():
         patch["data"][index]["x"].extend(series.x)
         patch["data"][index]["y"].extend(series.y)
-    for station, (offline, _alerts) in delta.status.items():
-        legend = trace_index(view.stations.index(station), "temperature", 0)
-        name = station_name(stations, station, view.lang)
-        patch["data"][legend]["name"] = legend_name(name, offline, view.lang)
+        if series.text:
+            patch["data"][index]["text"].extend([s and station_name(stations, s, view.lang) for s in series.text])
+    if len(view.stations) <= groups(len(view.stations)):  # the legend names each station
+        for station, (offline, _alerts) in delta.status.items():
+            legend = trace_index(view.stations.index(station), "temperature", 0)
+            name = station_name(stations, station, view.lang)
+            patch["data"][legend]["name"] = legend_name(name, offline, view.lang)
     window = x_range(start, delta.end)
     patch["layout"]["xaxis"]["range"] = window
     patch["layout"]["xaxis2"]["range"] = window
@@ -157,8 +192,9 @@ def make_cards(snap: Snapshot | HistorySnapshot, stations: dict[str, Station]) -
     """A card per station: now, dew point, and min / max (with when) / mean over the range."""
     lang = snap.view.lang
     out = []
-    for station in snap.stations:
+    for position, station in enumerate(snap.stations):
         sid = station.station
+        swatch = html.Span(className="swatch", style={"background": station_color(position, len(snap.stations))})
 
         def value(field: str, tag: Any = html.Span) -> Any:
             return tag(station.card[field], id=ids.live_card_field(sid, field), className=f"v v-{field}")
@@ -179,7 +215,7 @@ def make_cards(snap: Snapshot | HistorySnapshot, stations: dict[str, Station]) -
                 children=[
                     html.Div(
                         [
-                            html.Span(station_name(stations, sid, lang), className="card-name"),
+                            html.Span([swatch, station_name(stations, sid, lang)], className="card-name"),
                             html.Span(t("live.offline", lang), className="offline-tag"),
                         ],
                         className="card-head",

@@ -19,7 +19,7 @@ from services.live.history import HistorySnapshot, Plan
 from services.live.session import MAX_POINTS as RAW_POINTS
 from services.live.view import METRICS, local_time
 from services.sensors.stations import Station
-from views.live import PALETTE, chart_axes, figure_layout, legend_name, station_name
+from views.live import chart_axes, figure_layout, legend_name, station_color, station_name
 
 
 def resolution_words(bucket_s: int, lang: str) -> str:
@@ -60,7 +60,7 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
     data: list[dict[str, Any]] = []
     for position, station in enumerate(snap.stations):
         name = station_name(stations, station.station, lang)
-        color = PALETTE[position % len(PALETTE)]
+        color = station_color(position, len(snap.stations))
         for row, metric in enumerate(METRICS, 1):
             band = snap.bands[(station.station, metric)]
             unit = deg if metric == "temperature" else "%RH"

@@ -14,7 +14,15 @@ from selenium.webdriver.common.keys import Keys
 import ids
 from services.live.store import ReadingStore
 from services.live.view import to_unit, x_value
-from tests.browser.helpers import KEEP_WARNINGS, assert_accessible, assert_clean, downloads_to, shown, wait_until
+from tests.browser.helpers import (
+    KEEP_WARNINGS,
+    assert_accessible,
+    assert_clean,
+    downloads_to,
+    line_points,
+    shown,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,9 +30,8 @@ STATIONS = ["beijing", "shanghai", "guangzhou", "harbin", "lhasa"]  # the page's
 
 
 def temperature_points(duo, position: int) -> list[str]:
-    """The x of every temperature point shown for a station: its two chunk traces."""
-    traces = shown(duo)
-    return traces[4 * position]["x"] + traces[4 * position + 1]["x"]
+    """The x of every temperature point shown for a station (five: a line each)."""
+    return line_points(shown(duo), position)
 
 
 def open_live(start, settings):

@@ -13,7 +13,7 @@ from services.live.view import LiveView, Thresholds, x_value
 from services.sensors.model import Reading
 from services.sensors.stations import BY_ID
 from tests.views.helpers import operations, texts
-from views.live import ALERT_COLOR, RESERVED, banner, card_class, make_cards, make_live_figure, make_live_patch
+from views.live import ALERT_COLOR, PALETTE, RESERVED, banner, card_class, make_cards, make_live_figure, make_live_patch
 
 T0 = 1_790_000_000  # a whole second
 STATIONS = ("beijing", "lhasa")
@@ -51,24 +51,41 @@ def test_the_figure_has_a_temperature_and_a_humidity_line_per_station_named_afte
     _, snap = rebuilt(store, lang="zh")
     fig = make_live_figure(snap, BY_ID)
     assert len(fig.data) == 4 * len(STATIONS) + 4  # two chunks per station and metric, then the alert markers
-    for position, (station, name) in enumerate((("beijing", "北京"), ("lhasa", "拉萨"))):
+    for position, name in enumerate(("北京", "拉萨")):
         temperature = fig.data[trace_index(position, "temperature", 0)]
         humidity = fig.data[trace_index(position, "humidity", 0)]
         assert temperature.name == humidity.name == name
         assert (temperature.yaxis, humidity.yaxis) == ("y", "y2")  # temperature on top, humidity below
         assert len(temperature.y) == len(humidity.y) == 60 and set(humidity.y) == {50.0}
+        assert set(temperature.text) == {name}  # each point's hover names its station
         assert not fig.data[trace_index(position, "temperature", 1)].x  # the second chunk waits for new points
-        assert [tr.showlegend for tr in fig.data if tr.legendgroup == station] == [True, False, False, False]
+        own = [tr.showlegend for tr in fig.data if tr.legendgroup == f"group-{position}"]
+        assert own == [True, False, False, False]  # a line (and a legend entry) of its own
     assert fig.layout.xaxis.range == (x_value(T0 + 60 - 300), x_value(T0 + 60))  # the 5-minute window
     assert "°C" in fig.layout.yaxis.title.text and fig.layout.yaxis.title.text.startswith("温度")
 
 
-def test_no_station_is_drawn_in_the_alerts_red_and_chinese_dates_read_as_such(store):
-    many = [f"lab-{n:04d}" for n in range(1, 51)]  # 50 stations: every colour of the palette
+def test_fifty_stations_share_nine_colours_named_point_by_point_on_their_cards_not_in_a_legend(store):
+    many = [f"lab-{n:04d}" for n in range(1, 51)]
+    store.add([(Reading(s, T0 - 5, 20.0, 50.0), (T0 - 5) * 1000) for s in many])
     live = LiveSession(LiveView(tuple(many), lang="zh"), store, period_s=1.0)
+    snap = live.rebuild(now=T0)
+    fig = make_live_figure(snap, BY_ID)
+    assert len(fig.data) == 4 * 9 + 4  # a redraw costs by the trace: 40 traces, not 204
+    lines = [tr for tr in fig.data if tr.mode == "lines"]
+    assert len({tr.line.color.upper() for tr in lines}) == 9 and not any(tr.showlegend for tr in fig.data)
+    first = fig.data[trace_index(0, "temperature", 0)]  # stations 1, 10, 19 … one after another, gaps between
+    assert [name for name in first.text if name] == many[::9]  # (named by id: no such station is known)
+    assert list(first.x).count(None) == len(many[::9]) - 1
+    swatches = [card.children[0].children[0].children[0].style["background"] for card in make_cards(snap, BY_ID)]
+    assert swatches[0] == swatches[9] == first.line.color and swatches[1] != swatches[0]  # its line's colour
+
+
+def test_no_station_is_drawn_in_the_alerts_red_and_chinese_dates_read_as_such(store):
+    live = LiveSession(LiveView(("beijing",), lang="zh"), store, period_s=1.0)
     fig = make_live_figure(live.rebuild(now=T0), BY_ID)
     lines = {tr.line.color.upper() for tr in fig.data if tr.mode == "lines"}
-    assert len(lines) > 20 and not lines & RESERVED and ALERT_COLOR.upper() in RESERVED
+    assert not set(PALETTE) & RESERVED and lines <= set(PALETTE) and ALERT_COLOR.upper() in RESERVED
     alert = [tr for tr in fig.data if tr.mode == "markers"][0]
     assert alert.marker.color == ALERT_COLOR and "告警" in alert.hovertemplate
     assert "%-m月%-d日" in str(fig.layout.xaxis.tickformatstops)  # not "Nov 27, 2026"
@@ -99,12 +116,13 @@ def test_a_patch_appends_only_the_new_points_and_moves_the_window(store):
     fill(store, 2, start=T0 + 60)
     delta = live.advance(store.since(live.cursor, list(STATIONS)), now=T0 + 62)
     ops = operations(make_live_patch(delta, live.start, live.view, BY_ID))
-    new_x = [x_value(T0 + 60), x_value(T0 + 61)]
+    new_x = [x_value(T0 + 59), x_value(T0 + 60), x_value(T0 + 61)]  # from the last point shown: one line
     extended = {location: value for kind, location, value in ops if kind == "Extend"}
-    for position in range(len(STATIONS)):
+    for position, name in enumerate(("Beijing", "Lhasa")):
         for metric in ("temperature", "humidity"):
             head = trace_index(position, metric, 1)
             assert extended[("data", head, "x")] == new_x  # two new readings, not the 60 shown before
+            assert extended[("data", head, "text")] == [name] * 3
     assert not any(kind == "Assign" and location[0] == "data" for kind, location, _ in ops)  # no trace re-sent
     window = [x_value(T0 + 62 - 300), x_value(T0 + 62)]
     assert ("Assign", ("layout", "xaxis", "range"), window) in ops

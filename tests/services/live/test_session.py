@@ -10,7 +10,7 @@ import pytest
 
 from services.core.errors import LiveInputError
 from services.live.export import csv_text
-from services.live.session import RAW_MAX_POINTS, LiveSession, downsample_indices, trace_index
+from services.live.session import RAW_MAX_POINTS, LiveSession, Series, downsample_indices, groups, trace_index
 from services.live.store import ReadingStore
 from services.live.view import LiveView, Thresholds, dew_point_c, x_value
 from services.sensors.model import Reading
@@ -67,28 +67,38 @@ def test_rebuild_shows_the_window_and_advance_appends_only_new_points(store):
     rows = store.since(s.cursor, ["beijing", "lhasa"])
     delta = s.advance(rows, now=T0 + 402)
     head = trace_index(0, "temperature", 1)
-    assert delta.appends[head].x == [x_value(T0 + 400), x_value(T0 + 401)]
+    assert delta.appends[head].x == [x_value(T0 + 399), x_value(T0 + 400), x_value(T0 + 401)]  # from the last shown
     assert not delta.resets and delta.cursor == rows[-1].id
     assert s.advance([], now=T0 + 402.5).appends == {}  # nothing new: nothing appended
 
 
-def test_the_window_is_bounded_by_reusing_the_off_screen_chunk(store):
-    fill(store, ["beijing"], 300)
-    s = session(store, stations=("beijing",))
+@pytest.mark.parametrize("stations", [("beijing",), tuple(f"lab-{n:04d}" for n in range(1, 11))])
+def test_the_window_is_bounded_by_reusing_the_off_screen_chunk(store, stations):
+    """One station with a line of its own, and two sharing the first colour (10 stations)."""
+    fill(store, stations, 300)
+    s = session(store, stations=stations)
     s.rebuild(now=T0 + 300)
-    held = [300, 0]  # points the browser holds per chunk
-    resets = 0
+    members = len(stations[:: groups(len(stations))])
+    held = [300 * members + members - 1, 0]  # points (and gaps) the browser holds per chunk
+    resets, last, tail = 0, {}, [None, None]  # each station's newest point; each chunk's last station
     for ts in range(T0 + 300, T0 + 1300):  # 1000 more seconds, one reading each
-        fill(store, ["beijing"], 1, start=ts)
-        delta = s.advance(store.since(s.cursor, ["beijing"]), now=ts + 1)
+        fill(store, stations, 1, start=ts)
+        delta = s.advance(store.since(s.cursor, list(stations)), now=ts + 1)
         for chunk in (0, 1):
             index = trace_index(0, "temperature", chunk)
             if index in delta.resets:
                 held[chunk] = len(delta.resets[index].x)
                 resets += 1
-                assert len(delta.resets[index].x) == 1  # a bridge point, not a re-send
-            held[chunk] += len(delta.appends.get(index, type("S", (), {"x": []})).x)
-        assert sum(held) <= 2 * 300 + 2  # bounded, though 1,300 readings went by
+                assert not delta.resets[index].x  # emptied, not re-sent
+                tail[chunk] = None
+            new = delta.appends.get(index, Series([], []))
+            for x, station in zip(new.x, new.text, strict=True):
+                if station is not None and (tail[chunk] is None or tail[chunk] != station):  # a run starts:
+                    assert last.get(station, x) == x  # at the last point its station showed, no broken line
+                last[station] = x
+                tail[chunk] = station
+            held[chunk] += len(new.x)
+        assert sum(held) <= 2 * 3 * 300 * members  # bounded, though 1,300 readings went by
     assert resets == 3
 
 
