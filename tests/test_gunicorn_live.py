@@ -16,7 +16,7 @@ from scripts.chrome import headless_chrome
 from scripts.server import GUNICORN, free_port, gunicorn_env
 from services.live.store import ReadingStore
 from services.live.view import x_value
-from tests.browser.helpers import SHOWN, wait_until
+from tests.browser.helpers import SHOWN, line_points, wait_until
 from tests.helpers import ROOT, get_or_none
 
 pytestmark = pytest.mark.browser
@@ -55,8 +55,7 @@ def collectors(proc: subprocess.Popen) -> list[psutil.Process]:
 
 
 def beijing_points(driver) -> list[str]:
-    traces = driver.execute_script(SHOWN)
-    return traces[0]["x"] + traces[1]["x"] if traces and len(traces) > 1 else []
+    return line_points(driver.execute_script(SHOWN))
 
 
 def test_four_workers_one_collector_same_readings_in_every_browser(tmp_path):
@@ -108,34 +107,10 @@ def workers(proc: subprocess.Popen) -> list[psutil.Process]:
     return found
 
 
-def test_a_killed_worker_resumes_the_stream_without_reload_gap_or_duplicate(tmp_path):
-    data_dir = tmp_path / "data"
-    with serving(data_dir, workers=1) as (url, proc):
-        driver = headless_chrome(1280, 900)
-        try:
-            driver.get(f"{url}/live")
-            wait_until(lambda: len(beijing_points(driver)) >= 3, 20, "points")
-            driver.execute_script("window.notReloaded = true")
-            before = beijing_points(driver)
-            [worker] = workers(proc)
-            worker.kill()
-            wait_until(lambda: [w.pid for w in workers(proc)] not in ([], [worker.pid]), 20, "a new worker")
-            wait_until(lambda: len(beijing_points(driver)) >= len(before) + 5, 30, "points after the restart")
-            assert driver.execute_script("return window.notReloaded === true")  # no reload
-            points = beijing_points(driver)
-        finally:
-            driver.quit()
-        with ReadingStore(data_dir / "readings.sqlite3") as store:
-            stored = [x_value(r.ts) for r in store.since(0, ["beijing"])]
-    assert len(points) == len(set(points))  # no duplicates
-    assert points == [x for x in stored if x <= points[-1]]  # no gaps: every stored reading
-    assert points[: len(before)] == before
-
-
-@pytest.mark.parametrize("fault", ["kill the serving worker", "HUP the master"])
-def test_every_tab_of_one_browser_resumes_after_worker_loss(tmp_path, fault):
+def test_every_tab_of_one_browser_resumes_after_worker_loss_without_reload_gap_or_duplicate(tmp_path):
     """Dash keeps one WebSocket for every tab of a browser (a SharedWorker): each tab's
-    watchdog restarts its own stream, hidden tabs too, with no gap and no duplicate."""
+    watchdog restarts its own stream, hidden tabs too, with no reload, no gap and no
+    duplicate, after its worker is killed and then after the master is told to reload."""
     data_dir = tmp_path / "data"
     with serving(data_dir, workers=2) as (url, proc):
         driver = headless_chrome(1280, 900)
@@ -146,33 +121,42 @@ def test_every_tab_of_one_browser_resumes_after_worker_loss(tmp_path, fault):
                     driver.switch_to.new_window("tab")
                 driver.get(f"{url}/live")
                 wait_until(lambda: len(beijing_points(driver)) >= 2, 20, "points in a new tab")
+                driver.execute_script("window.notReloaded = true")
                 tabs.append(driver.current_window_handle)
-            last = {}
-            for tab in tabs:
-                driver.switch_to.window(tab)
-                last[tab] = beijing_points(driver)[-1]
-            if fault == "HUP the master":
-                proc.send_signal(signal.SIGHUP)
-            else:
-                serving_workers = [w for w in workers(proc) if any(
-                    c.status == "ESTABLISHED" for c in w.net_connections())]  # fmt: skip
-                for worker in serving_workers or workers(proc)[:1]:
-                    worker.kill()
-            time.sleep(RESUME_S)  # looking at the last tab only: the others stay hidden meanwhile
-            frozen = []
-            for tab in tabs:
-                driver.switch_to.window(tab)
-                if beijing_points(driver)[-1] <= last[tab]:
-                    frozen.append(tab)
-            assert not frozen, f"{len(frozen)} of 4 tabs frozen {RESUME_S} s after: {fault}"
+            before = {}
+            for fault in ("kill the serving worker", "HUP the master"):
+                last = {}
+                for tab in tabs:
+                    driver.switch_to.window(tab)
+                    last[tab] = beijing_points(driver)
+                    before.setdefault(tab, last[tab])
+                lose_a_worker(proc, fault)
+                time.sleep(RESUME_S)  # looking at the last tab only: the others stay hidden meanwhile
+                frozen = []
+                for tab in tabs:
+                    driver.switch_to.window(tab)
+                    if beijing_points(driver)[-1] <= last[tab][-1]:
+                        frozen.append(tab)
+                assert not frozen, f"{len(frozen)} of 4 tabs frozen {RESUME_S} s after: {fault}"
             shown = {}
             for tab in tabs:
                 driver.switch_to.window(tab)
+                assert driver.execute_script("return window.notReloaded === true"), "a tab was reloaded"
                 shown[tab] = beijing_points(driver)
         finally:
             driver.quit()
         with ReadingStore(data_dir / "readings.sqlite3") as store:
             stored = [x_value(r.ts) for r in store.since(0, ["beijing"])]
-    for points in shown.values():
+    for tab, points in shown.items():
         assert len(points) == len(set(points))  # no duplicate point
         assert points == [x for x in stored if points[0] <= x <= points[-1]]  # no gap
+        assert points[: len(before[tab])] == before[tab]  # what it showed before, it still shows
+
+
+def lose_a_worker(proc: subprocess.Popen, fault: str) -> None:
+    if fault == "HUP the master":  # every worker replaced
+        proc.send_signal(signal.SIGHUP)
+        return
+    busy = [w for w in workers(proc) if any(c.status == "ESTABLISHED" for c in w.net_connections())]
+    for worker in busy or workers(proc)[:1]:
+        worker.kill()
