@@ -71,7 +71,8 @@ Object.defineProperty(MessagePort.prototype, 'onmessage', {
           const sent = {};  // trace → {x: [...], text: [...]}: a line's points each name their station
           for (const op of ops) {
             const [where, trace, field] = op.location || [];
-            const values = op.params && op.params.value;
+            const params = op.params || {};
+            const values = op.operation === 'Insert' ? [params.value] : params.value;  // an insert: one point
             if (where === 'data' && (field === 'x' || field === 'text') && Array.isArray(values)) {
               (sent[trace] = sent[trace] || {x: [], text: []})[field].push(...values);
             }

@@ -248,7 +248,7 @@ class _Stream(PageStream, StillViews):
         # point moves the window only once it is a step behind: with nothing arriving, 4
         # redraws a second become 1 (5 min) or fewer, which a slow or busy browser needs.
         step = max(WINDOW_STEP_S, view.range_s / WINDOW_STEPS)
-        if delta.appends or delta.resets or delta.status or delta.end - self._window_end >= step:
+        if delta.appends or delta.inserts or delta.resets or delta.status or delta.end - self._window_end >= step:
             self.push(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
             self._window_end = delta.end
         for (station, field), text in delta.cards.items():

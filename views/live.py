@@ -156,8 +156,8 @@ def threshold_lines(fig: go.Figure, view: LiveView) -> None:
 
 
 def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[str, Station]) -> Patch:
-    """Only what changed: chunk resets, appended points (a line's named after their
-    stations), legend names, the x window."""
+    """Only what changed: chunk resets, points added (a line's named after their stations),
+    legend names, the x window."""
     patch = Patch()
     lines = 4 * groups(len(view.stations))  # the traces before are lines, those after alert markers
     for index, series in delta.resets.items():
@@ -165,11 +165,22 @@ def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[s
         patch["data"][index]["y"] = series.y
         if index < lines:
             patch["data"][index]["text"] = []
+
+    def named(text: list[str | None]) -> list[str | None]:
+        return [s and station_name(stations, s, view.lang) for s in text]
+
+    for index, inserts in delta.inserts.items():  # at the end of a station's run, before the appends
+        trace = patch["data"][index]
+        for at, series in inserts:
+            for k, (x, y, name) in enumerate(zip(series.x, series.y, named(series.text), strict=True)):
+                trace["x"].insert(at + k, x)
+                trace["y"].insert(at + k, y)
+                trace["text"].insert(at + k, name)
     for index, series in delta.appends.items():
         patch["data"][index]["x"].extend(series.x)
         patch["data"][index]["y"].extend(series.y)
         if series.text:
-            patch["data"][index]["text"].extend([s and station_name(stations, s, view.lang) for s in series.text])
+            patch["data"][index]["text"].extend(named(series.text))
     if len(view.stations) <= groups(len(view.stations)):  # the legend names each station
         for station, (offline, _alerts) in delta.status.items():
             legend = trace_index(view.stations.index(station), "temperature", 0)

@@ -125,3 +125,24 @@ def test_with_nothing_new_the_figure_slides_once_per_step_and_a_new_reading_is_s
         sent.clear()
         stream.push_delta(session.advance(store.since(session.cursor, ["beijing"]), end + 3 * step_s + 0.1))
         assert ids.LIVE_GRAPH in {target for target, _ in sent}  # a new point is drawn without waiting for a step
+
+
+def test_a_reading_that_goes_into_a_shared_lines_run_is_sent_at_once(settings):
+    """Ten stations: the first and the tenth share a colour, so one line. A reading of the
+    first alone goes in at the end of its run (an insert, no append): it is drawn at once."""
+    now = time.time()
+    many = tuple(f"lab-{n:04d}" for n in range(1, 11))
+    with ReadingStore(settings.store_path) as store:
+        store.add([(Reading(s, int(now) - 2, 20.0, 50.0), (int(now) - 2) * 1000) for s in many])
+        stream = _Stream(settings.model_copy(update={"collector_period_s": 60.0}), store)
+        stream._outbox = sent = []
+        asyncio.run(stream.rebuild(LiveView(many, "5m", "C")))
+        session = stream.session
+        store.add([(Reading(s, int(now) - 1, 21.0, 50.0), (int(now) - 1) * 1000) for s in (many[0], many[9])])
+        stream.push_delta(session.advance(store.since(session.cursor, list(many)), session.end + 0.1))
+        store.add([(Reading(many[0], int(now), 22.0, 50.0), int(now) * 1000)])
+        sent.clear()
+        delta = session.advance(store.since(session.cursor, list(many)), session.end + 0.1)
+        assert delta.inserts and not delta.appends
+        stream.push_delta(delta)
+        assert ids.LIVE_GRAPH in {target for target, _ in sent}

@@ -129,6 +129,32 @@ def test_a_patch_appends_only_the_new_points_and_moves_the_window(store):
     assert ("Assign", ("layout", "xaxis2", "range"), window) in ops
 
 
+def test_stations_sharing_a_colour_each_grow_their_own_run_of_the_shared_line(store):
+    """Stations 1 and 10 of 10 share the first colour: each new point goes in at the end of
+    its station's run (a browser draws a line of many short runs far slower)."""
+    many = tuple(f"lab-{n:04d}" for n in range(1, 11))
+    store.add([(Reading(s, T0 - 1, 20.0, 50.0), (T0 - 1) * 1000) for s in many])
+    live = LiveSession(LiveView(many), store, period_s=1.0)
+    live.rebuild(now=T0)
+    head = trace_index(0, "temperature", 1)
+    for second in (0, 1):
+        store.add([(Reading(s, T0 + second, 21.0 + second, 50.0), (T0 + second) * 1000) for s in many])
+        delta = live.advance(store.since(live.cursor, list(many)), now=T0 + second + 0.5)
+        ops = [
+            op for op in operations(make_live_patch(delta, live.start, live.view, BY_ID)) if op[1][:2] == ("data", head)
+        ]
+        if second == 0:  # each starts its run at its last point, the second after a gap
+            assert [value for kind, loc, value in ops if loc[-1] == "y"] == [[20.0, 21.0, None, 20.0, 21.0]]
+            assert [value for kind, loc, value in ops if loc[-1] == "text"] == [[many[0]] * 2 + [None] + [many[9]] * 2]
+    first, last = [(kind, value) for kind, loc, value in ops if loc[-1] == "y"]
+    assert first == ("Insert", 22.0) and last == ("Extend", [22.0])  # into the first run; the last run grows
+    raw = make_live_patch(delta, live.start, live.view, BY_ID).to_plotly_json()["operations"]
+    inserted = [
+        op["params"]["index"] for op in raw if op["operation"] == "Insert" and op["location"] == ["data", head, "x"]
+    ]
+    assert inserted == [2]  # after the first run's bridge and point, before the gap
+
+
 def test_a_patch_marks_a_station_that_went_silent_as_offline_in_the_legend(store):
     live, _ = rebuilt(store)
     delta = live.advance([], now=T0 + 70)  # ten silent seconds: beyond three collector periods

@@ -72,33 +72,51 @@ def test_rebuild_shows_the_window_and_advance_appends_only_new_points(store):
     assert s.advance([], now=T0 + 402.5).appends == {}  # nothing new: nothing appended
 
 
+def runs_of(chunk: list[tuple[str | None, str | None]]) -> dict[str, list[list[str]]]:
+    """A chunk's runs (points between gaps) by station: (x, station) entries as the browser holds them."""
+    runs: dict[str, list[list[str]]] = {}
+    previous = None
+    for x, station in chunk:
+        if station is not None and station != previous:
+            runs.setdefault(station, []).append([])
+        if station is not None:
+            runs[station][-1].append(x)
+        previous = station
+    return runs
+
+
 @pytest.mark.parametrize("stations", [("beijing",), tuple(f"lab-{n:04d}" for n in range(1, 11))])
 def test_the_window_is_bounded_by_reusing_the_off_screen_chunk(store, stations):
-    """One station with a line of its own, and two sharing the first colour (10 stations)."""
+    """One station with a line of its own, and two sharing the first colour (10 stations):
+    each keeps one unbroken run per chunk, however their readings interleave."""
     fill(store, stations, 300)
     s = session(store, stations=stations)
     s.rebuild(now=T0 + 300)
-    members = len(stations[:: groups(len(stations))])
-    held = [300 * members + members - 1, 0]  # points (and gaps) the browser holds per chunk
-    resets, last, tail = 0, {}, [None, None]  # each station's newest point; each chunk's last station
+    members = stations[:: groups(len(stations))]
+    chunks: list[list[tuple[str | None, str | None]]] = [[], []]  # the first group's temperature: (x, station)
+    for station in members:
+        chunks[0] += ([(None, None)] if chunks[0] else []) + [(x_value(ts), station) for ts in range(T0, T0 + 300)]
+    resets = 0
     for ts in range(T0 + 300, T0 + 1300):  # 1000 more seconds, one reading each
         fill(store, stations, 1, start=ts)
         delta = s.advance(store.since(s.cursor, list(stations)), now=ts + 1)
         for chunk in (0, 1):
             index = trace_index(0, "temperature", chunk)
             if index in delta.resets:
-                held[chunk] = len(delta.resets[index].x)
-                resets += 1
                 assert not delta.resets[index].x  # emptied, not re-sent
-                tail[chunk] = None
+                chunks[chunk], resets = [], resets + 1
+            for at, new in delta.inserts.get(index, []):
+                chunks[chunk][at:at] = list(zip(new.x, new.text, strict=True))
             new = delta.appends.get(index, Series([], []))
-            for x, station in zip(new.x, new.text, strict=True):
-                if station is not None and (tail[chunk] is None or tail[chunk] != station):  # a run starts:
-                    assert last.get(station, x) == x  # at the last point its station showed, no broken line
-                last[station] = x
-                tail[chunk] = station
-            held[chunk] += len(new.x)
-        assert sum(held) <= 2 * 3 * 300 * members  # bounded, though 1,300 readings went by
+            chunks[chunk] += list(zip(new.x, new.text, strict=True))
+        assert sum(map(len, chunks)) <= 2 * (300 + 2) * len(members)  # bounded, though 1,300 readings went by
+        older, newer = sorted(
+            map(runs_of, chunks), key=lambda runs: min(r[0][0] for r in runs.values()) if runs else ""
+        )
+        for station in members:
+            assert all(len(runs.get(station, [])) <= 1 for runs in (older, newer))  # one run per chunk
+            if station in older and station in newer:  # its line goes on where it was: unbroken
+                assert newer[station][0][0] == older[station][0][-1]
     assert resets == 3
 
 
