@@ -18,9 +18,8 @@ traces ("chunks") in the figure. New points go into the *head* chunk, at the end
 station's run there (a station's first run in a chunk starts, after a gap, at its own last
 point: a bridge, so its line is unbroken). Once everything in the other chunk is left of
 the window, it is emptied and becomes the new head: one small assignment instead of a
-delete per point. In downsampled
-views (1 h) a station takes raw readings until it has ``TAIL_MAX`` new points, then the
-page is rebuilt from the store.
+delete per point. In downsampled views (1 h) a station takes raw readings until it has
+``TAIL_MAX`` new points, then the page is rebuilt from the store.
 """
 
 from __future__ import annotations
@@ -133,14 +132,14 @@ class _Ring:
     def add(
         self,
         delta: Delta,
-        span: tuple[float, float],
+        newest_ts: float,
         points: Series,
         start: float,
         station: str = "",
         bridge: tuple[str | None, float | None] | None = None,
     ) -> None:
-        """Add ``points`` (measured from ``span[0]`` to ``span[1]``) to the head chunk; a
-        line's new run of ``station`` starts at its last point, ``bridge``."""
+        """Add ``points`` (the newest measured at ``newest_ts``) to the head chunk; a line's
+        new run of ``station`` starts at its last point, ``bridge``."""
         if not points.x:
             return
         if self.other_last_ts < start:  # the other chunk is off screen: it becomes the head
@@ -151,7 +150,7 @@ class _Ring:
             delta.appends.pop(self.traces[self.head], None)
             delta.inserts.pop(self.traces[self.head], None)
         trace = self.traces[self.head]
-        self.head_last_ts = max(self.head_last_ts, span[1])
+        self.head_last_ts = max(self.head_last_ts, newest_ts)
         n = len(points.x)
         if self.lines and station in self.runs and station != next(reversed(self.runs)):
             at = 0
@@ -339,13 +338,12 @@ class LiveSession:
             if not have:
                 continue
             ring = self._rings[(track.group, metric)]
-            ring.add(delta, (have[0].ts, have[-1].ts), points, self.start, station, track.last.get(metric))
+            ring.add(delta, have[-1].ts, points, self.start, station, track.last.get(metric))
             track.last[metric] = (points.x[-1], points.y[-1])
             marked = self._outside(metric, points)
             if marked:
                 alerts = Series([points.x[i] for i in marked], [points.y[i] for i in marked])
-                span = (have[marked[0]].ts, have[marked[-1]].ts)
-                self._alert_rings[metric].add(delta, span, alerts, self.start)
+                self._alert_rings[metric].add(delta, have[marked[-1]].ts, alerts, self.start)
 
     def _expire(self, track: _Track) -> bool:
         """Raw views: drop rows that left the window and recompute the stats exactly."""
