@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
 import tempfile
 
 from selenium import webdriver
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@functools.cache
+def _profiles() -> str:
+    """One folder per process for its browsers' fresh profiles (about 20 MB each), removed
+    when the process ends: a test run starts some 130 browsers, and their profiles, left
+    behind, once filled this machine's disk."""
+    folder = tempfile.mkdtemp(prefix="looplens-chrome-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def chrome_options() -> webdriver.ChromeOptions:
@@ -19,7 +32,7 @@ def chrome_options() -> webdriver.ChromeOptions:
         "--disable-dev-shm-usage",
         "--disable-background-networking",
         "--no-first-run",
-        f"--user-data-dir={tempfile.mkdtemp(prefix='looplens-chrome-')}",
+        f"--user-data-dir={tempfile.mkdtemp(prefix='profile-', dir=_profiles())}",
     ):
         options.add_argument(arg)
     return options
