@@ -54,6 +54,7 @@ from typing import Any
 from aiohttp import web
 
 from services.core.errors import TraceRefused
+from services.tracing.answer import Answer
 from services.tracing.columns import Callback
 from services.tracing.culprit import STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
@@ -89,10 +90,11 @@ class AgentHub(TraceHub):
         self._handler = loop.get_exception_handler()
         self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
 
-    def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
-        answer = super().poll(after, window_s)
-        since = answer_since(answer["now_ns"], after, window_s)
-        return {**answer, "limits": self.limits, "primitives": self.primitives.snapshot(since)}
+    def answer(self, after: int = -1, window_s: float = 10.0) -> Answer:
+        answer = super().answer(after, window_s)
+        since = answer_since(answer.head["now_ns"], after, window_s)
+        answer.tail.update(limits=self.limits, primitives=self.primitives.snapshot(since))
+        return answer
 
     def listen(self) -> None:
         """Hear what asyncio reports to the loop (a task destroyed pending, an exception
@@ -135,11 +137,9 @@ class AgentHub(TraceHub):
         ]
         return {"findings": [f.as_dict() for f in findings]}
 
-    def _row(self, c: Callback, names: dict[tuple[int, int], tuple[str, str, bool]] | None = None) -> list[Any]:
-        row = super()._row(c, names)
-        if c.duration_ns >= STUCK_NS and (culprit := self.culprits.of(c.seq)) is not None:
-            row.append(culprit)
-        return row
+    def _extra(self, seq: int, duration_ns: int) -> Any:
+        """Where a long row was stuck (asked of the rows that ran ``SLOW_FLOOR_MS`` or longer)."""
+        return self.culprits.of(seq) if duration_ns >= STUCK_NS else None
 
     def task(self, serial: int) -> dict[str, Any] | None:
         """The hub's facts about a task, and where its newest long step was stuck."""

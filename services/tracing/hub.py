@@ -35,11 +35,12 @@ from typing import Any
 
 from services.core.children import APP_PACKAGES, ROOT
 from services.core.errors import TraceRefused
+from services.tracing.answer import Answer, Named
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
-from services.tracing.links import row_links
 from services.tracing.pool import Job, TracedPool
+from services.tracing.records import Statistics
 from services.tracing.tracer import LoopTracer
 
 logger = logging.getLogger(__name__)
@@ -158,66 +159,105 @@ class TraceHub:
     def lane(self, c: Callback) -> str:
         return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
 
-    def _row(self, c: Callback, names: dict[tuple[int, int], tuple[str, str, bool]] | None = None) -> list[Any]:
-        """A row as pages read it; ``names`` memoises the naming within one answer (its rows
-        mostly step the same few tasks and callbacks)."""
+    def _named(self, c: Callback, names: dict[tuple[int, int], Named]) -> Named:
+        """A row's lane, name and whether it is machinery; ``names`` memoises them within one
+        answer (its rows mostly step the same few tasks and callbacks)."""
         key = (c.task, 0 if c.task else c.code)
-        named = names.get(key) if names is not None else None
+        named = names.get(key)
         if named is None:
-            named = (self.lane(c), self.tracer.name_of(c), self.internal(c))
-            if names is not None:
-                names[key] = named
-        return [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *named]
+            named = names[key] = (self.lane(c), self.tracer.name_of(c), self.internal(c))
+        return named
+
+    def _extra(self, seq: int, duration_ns: int) -> Any:
+        """A row's last field, if it has one (None: it has not; see ``AgentHub``)."""
+        return None
+
+    def _row(self, c: Callback, names: dict[tuple[int, int], Named]) -> list[Any]:
+        """A row as pages read it."""
+        row = [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *self._named(c, names)]
+        if (extra := self._extra(c.seq, c.duration_ns)) is not None:
+            row.append(extra)
+        return row
 
     # -- what a page asks -------------------------------------------------------------
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
+        """``answer`` as Python lists."""
+        return self.answer(after, window_s).as_dict()
+
+    def poll_body(self, after: int = -1, window_s: float = 10.0) -> bytes:
+        """``answer`` as the JSON the route sends (``json.dumps(poll(...))``, made cheaply)."""
+        return self.answer(after, window_s).json()
+
+    def answer(self, after: int = -1, window_s: float = 10.0) -> Answer:
         """Rows after ``after`` (a new page: the last ``window_s`` seconds), newest
         ``MAX_ROWS`` at most, plus jobs, lag and counters. Attaches the tracer if needed."""
         self.watched()
         now = time.perf_counter_ns()
-        window = window_ns(window_s)
         after = max(after, -1)
-        rows = [c for c in self.tracer.callbacks(after, newest=MAX_ROWS) if c.end_ns]
-        if after < 0:
-            rows = [c for c in rows if c.end_ns >= now - window]
+        floor = now - window_ns(window_s) if after < 0 else 0
+        taken = self.tracer.take(after, MAX_ROWS, floor, SLOW_FLOOR_NS)
         stats = self.tracer.statistics()
-        cut = rows[0].seq if rows else stats.recorded
-        skipped, slow = self.tracer.passed_over(after, cut, now - window if after < 0 else 0, SLOW_FLOOR_NS)
-        names: dict[tuple[int, int], tuple[str, str, bool]] = {}
-        self._keep_slow([*slow, *rows], names)
+        cut = taken.row(0)[0] if taken else stats.recorded
+        skipped, slow = self.tracer.passed_over(after, cut, floor, SLOW_FLOOR_NS)
+        names: dict[tuple[int, int], Named] = {}
+        named = [self._named(self._first(*key), names) for key in taken.keys]
+        longs = [(i, taken.row(i)) for i in taken.longs]
+        extras = {i: x for i, row in longs if (x := self._extra(row[0], row[3] - row[2])) is not None}
+        self._keep_slow(slow, longs, named, extras, names)
+        if taken or slow:
+            self._slow_after = max(self._slow_after, taken.row(len(taken) - 1)[0] if taken else slow[-1].seq)
         recorded, at = self._sent
         self._sent = (stats.recorded, now)
         # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
         rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else None
         since = answer_since(now, after, window_s)
-        return {
+        head = {
             "pid": self.tracer.pid,
             "now_ns": now,
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
-            "cursor": rows[-1][0] if rows else max(after, stats.recorded - 1),
-            "rows": [self._row(c, names) for c in rows],
-            "links": row_links(self.tracer, rows),
+            "cursor": taken.row(len(taken) - 1)[0] if taken else max(after, stats.recorded - 1),
+        }
+        tail = {
             "skipped": skipped,
             "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
             "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],
             "slow": list(self._slow) if after < 0 else [],
-            "stats": {
-                "recorded": stats.recorded,
-                "dropped": stats.dropped,
-                "tasks": stats.tasks,
-                "events_per_s": None if rate is None else round(rate, 1),
-                "overhead_pct": None if rate is None else round(rate * self.row_cost_ns / 1e7, 4),
-                "capacity": stats.capacity,
-            },
+            "stats": self._stats(stats, rate),
+        }
+        return Answer(head, taken, named, extras, tail)
+
+    def _first(self, task: int, code: int, seq: int) -> Callback:
+        """The row that first had this naming key (what ``machinery`` is shown), or, if the ring
+        has overwritten it since, a row with the key and nothing else."""
+        return self.tracer.callback(seq) or Callback(seq, 0, 0, 0, 0, 0, task, -1, code)
+
+    def _stats(self, stats: Statistics, rate: float | None) -> dict[str, Any]:
+        return {
+            "recorded": stats.recorded,
+            "dropped": stats.dropped,
+            "tasks": stats.tasks,
+            "events_per_s": None if rate is None else round(rate, 1),
+            "overhead_pct": None if rate is None else round(rate * self.row_cost_ns / 1e7, 4),
+            "capacity": stats.capacity,
         }
 
-    def _keep_slow(self, rows: list[Callback], names: dict[tuple[int, int], tuple[str, str, bool]]) -> None:
-        for c in rows:
+    def _keep_slow(
+        self,
+        slow: list[Callback],
+        longs: list[tuple[int, tuple[int, ...]]],
+        named: list[Named],
+        extras: dict[int, Any],
+        names: dict[tuple[int, int], Named],
+    ) -> None:
+        """Keep the slow rows not kept yet: those passed over (``slow``), then the answer's."""
+        for c in slow:
             if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_NS:
                 self._slow.append(self._row(c, names))
-        if rows:
-            self._slow_after = max(self._slow_after, rows[-1].seq)
+        for i, (seq, kind, start, end, late, task, key) in longs:
+            if seq > self._slow_after and end - start >= SLOW_FLOOR_NS:
+                extra = [extras[i]] if i in extras else []
+                self._slow.append([seq, kind, start, end, late, task, *named[key], *extra])
 
     def _jobs(self) -> list[Job]:
         return self._pool.jobs() if self._pool is not None else []

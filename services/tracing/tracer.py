@@ -50,8 +50,10 @@ from services.tracing.columns import (
     TASK_CAPACITY,
     Callback,
     CallbackRing,
+    Taken,
     TaskRing,
     _looptrace,  # the C hot path, when built (the Python one, hotpath, when not)
+    take,
 )
 from services.tracing.hotpath import python_hooks
 from services.tracing.records import Statistics, TaskInfo, TaskRecord
@@ -275,15 +277,25 @@ class LoopTracer:
         """Rows with ``seq > after_seq`` still in the ring, oldest first (only the ``newest``
         of them, if given); taking them moves the reader's cursor (rows the ring overwrote
         before this are counted as dropped)."""
+        rows = (self._cols.callback(seq, include_pending) for seq in range(*self._taking(after_seq, newest)))
+        return [c for c in rows if c is not None]
+
+    def take(self, after_seq: int, newest: int, ended_after_ns: int, long_ns: int) -> Taken:
+        """The finished rows ``callbacks(after_seq, newest=newest)`` gives that ended at
+        ``ended_after_ns`` or later, packed, with their links (``columns.take``)."""
+        return take(self._cols, self._tring, *self._taking(after_seq, newest), ended_after_ns, long_ns)
+
+    def _taking(self, after_seq: int, newest: int | None) -> tuple[int, int]:
+        """The seqs a reader takes (first, stop), moving its cursor (see ``callbacks``)."""
         first = max(after_seq + 1, self._box[NEXT_SEQ] - self.capacity, 0)
         if after_seq + 1 < first:
             self._dropped += max(0, first - max(after_seq + 1, self._read))
         stop = self._box[NEXT_SEQ]
         self._read = max(self._read, stop)
-        if newest is not None:
-            first = max(first, stop - newest)
-        rows = (self._cols.callback(seq, include_pending) for seq in range(first, stop))
-        return [c for c in rows if c is not None]
+        return (first if newest is None else max(first, stop - newest)), stop
+
+    def callback(self, seq: int) -> Callback | None:
+        return self._cols.callback(seq)
 
     def passed_over(
         self, after_seq: int, before_seq: int, ended_after_ns: int, slow_ns: int
@@ -329,11 +341,6 @@ class LoopTracer:
         t = self._tring
         return TaskRecord(serial, t.created[row], t.coro[row], t.site[row], t.lasti[row], t.name[row] or "",
                           t.outcome[row], t.ended[row], t.parent[row])  # fmt: skip
-
-    def made(self, serial: int) -> tuple[int, int]:
-        """(the serial of the task that made it, when), cheaply; (0, 0) when not known."""
-        row = self._row(serial)
-        return (self._tring.parent[row], self._tring.created[row]) if row is not None else (0, 0)
 
     def task_name(self, serial: int) -> str:
         """A task's name, cheaply (``task_info`` also walks its stack): a finished task's was
