@@ -9,6 +9,7 @@ import asyncio
 import os
 import struct
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from concurrent.futures import Future as ConcurrentFuture
 from itertools import compress
@@ -172,6 +173,27 @@ class TaskRing(Ring):
             [None] * capacity,
         )
         self.coro, self.site, self.name = self.lists
+
+
+class LagRing:
+    """The lag probe's samples, (when, how late it woke) in ns, the newest ``LAG_CAPACITY``."""
+
+    def __init__(self) -> None:
+        self.pairs = array("q", bytes(8 * 2 * LAG_CAPACITY))
+        self.count = 0  # samples taken
+
+    def add(self, at_ns: int, lag_ns: int) -> None:
+        i = (self.count % LAG_CAPACITY) * 2
+        self.pairs[i], self.pairs[i + 1] = at_ns, lag_ns
+        self.count += 1
+
+    def since(self, since_ns: int) -> list[tuple[int, int]]:
+        """The samples taken at ``since_ns`` or later, oldest first, found by bisection (a reader
+        asking for the last seconds each second does not read the whole ring)."""
+        n, pairs = self.count, self.pairs
+        oldest = n - min(n, LAG_CAPACITY)
+        first = oldest + bisect_left(range(oldest, n), since_ns, key=lambda i: pairs[(i % LAG_CAPACITY) * 2])
+        return [(pairs[j], pairs[j + 1]) for j in ((i % LAG_CAPACITY) * 2 for i in range(first, n))]
 
 
 def take(ring: CallbackRing, tasks: TaskRing, first: int, stop: int, floor: int, long_ns: int) -> Taken:

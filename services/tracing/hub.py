@@ -221,7 +221,7 @@ class TraceHub:
         tail = {
             "skipped": skipped,
             "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
-            "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],
+            "lag": [[at, lag] for at, lag in self.tracer.lag(since)],
             "slow": list(self._slow) if after < 0 else [],
             "stats": self._stats(stats, rate),
         }
