@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from array import array
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from services.tracing.columns import LINK_WIDTH, ROW_WIDTH, Taken, _looptrace
@@ -54,7 +55,9 @@ class Answer:
         """``json.dumps(self.as_dict())``, encoded (ASCII: ``ensure_ascii``)."""
         if _looptrace is None:
             return json.dumps(self.as_dict()).encode()
-        fragments = tuple(json.dumps(named)[1:-1].encode() for named in self.named)
+        text = encode_basestring_ascii  # json.dumps's own for a str: the same text, a tenth of the time
+        fragments = tuple(f"{text(lane)}, {text(name)}, {'true' if inside else 'false'}".encode()
+                          for lane, name, inside in self.named)  # fmt: skip
         extras = tuple((i, json.dumps(extra).encode()) for i, extra in self.extras.items())
         rows = _looptrace.json_rows(self.taken.rows, ROW_WIDTH, fragments, extras)
         links = _looptrace.json_rows(self.taken.links, LINK_WIDTH, None, ())

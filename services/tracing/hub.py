@@ -40,7 +40,7 @@ from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
 from services.tracing.pool import Job, TracedPool
-from services.tracing.records import Statistics
+from services.tracing.records import Statistics, coro_name
 from services.tracing.tracer import LoopTracer
 
 logger = logging.getLogger(__name__)
@@ -149,11 +149,11 @@ class TraceHub:
         ``app_coroutines``."""
         if not c.task:
             return not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
-        record = self.tracer.task_record(c.task)
+        coro = self.tracer.coro_code(c.task)
         return (
-            record is None
+            coro is None
             or self.lane(c).startswith("looplens:")
-            or not (_app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines)
+            or not (_app_file(getattr(coro, "co_filename", "")) or coro_name(coro) in self.app_coroutines)
         )
 
     def lane(self, c: Callback) -> str:

@@ -46,7 +46,6 @@ from services.tracing.columns import (
     RAISED,
     RUNNING,
     RUNNING_SEQ,
-    SLOW_NS,
     TASK_CAPACITY,
     Callback,
     CallbackRing,
@@ -276,8 +275,7 @@ class LoopTracer:
         return [c for c in rows if c is not None]
 
     def take(self, after_seq: int, newest: int, ended_after_ns: int, long_ns: int) -> Taken:
-        """The finished rows ``callbacks(after_seq, newest=newest)`` gives that ended at
-        ``ended_after_ns`` or later, packed, with their links (``columns.take``)."""
+        """``callbacks(after_seq, newest=newest)`` ended at ``ended_after_ns`` on, packed (``columns.take``)."""
         return take(self._cols, self._tring, *self._taking(after_seq, newest), ended_after_ns, long_ns)
 
     def _taking(self, after_seq: int, newest: int | None) -> tuple[int, int]:
@@ -303,9 +301,6 @@ class LoopTracer:
         rows = (self._cols.callback(seq) for seq in slow)
         return count, [c for c in rows if c is not None]
 
-    def slow(self, threshold_ns: int = SLOW_NS, after_seq: int = -1) -> list[Callback]:
-        return [c for c in self.callbacks(after_seq) if c.duration_ns >= threshold_ns]
-
     def lag(self, since_ns: int = 0) -> list[tuple[int, int]]:
         """(when, lag ns) samples of the probe taken at ``since_ns`` or later, oldest first."""
         return self._lag.since(since_ns)
@@ -327,6 +322,11 @@ class LoopTracer:
     def _row(self, serial: int) -> int | None:
         row = serial % self._tring.capacity
         return row if serial > 0 and self._tring.serial[row] == serial else None
+
+    def coro_code(self, serial: int) -> Any:
+        """A task's coroutine's code object (or type), cheaply; None when it has no record."""
+        row = self._row(serial)
+        return self._tring.coro[row] if row is not None else None
 
     def task_record(self, serial: int) -> TaskRecord | None:
         row = self._row(serial)
