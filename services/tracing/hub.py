@@ -72,6 +72,8 @@ def burn_cpu(ms: float) -> int:
 class TraceHub:
     """``async with TraceHub(loop): ...`` — see the module docstring."""
 
+    yield_keys = 0  # answered on the loop's own thread: nobody to let the GIL go to
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -201,7 +203,7 @@ class TraceHub:
         cut = taken.row(0)[0] if taken else stats.recorded
         skipped, slow = self.tracer.passed_over(after, cut, floor, SLOW_FLOOR_NS)
         names: dict[tuple[int, int], Named] = {}
-        named = [self._named(self._first(*key), names) for key in taken.keys]
+        named = self._name_keys(taken.keys, names)
         longs = [(i, taken.row(i)) for i in taken.longs]
         extras = {i: x for i, row in longs if (x := self._extra(row[0], row[3] - row[2])) is not None}
         self._keep_slow(slow, longs, named, extras, names)
@@ -226,6 +228,16 @@ class TraceHub:
             "stats": self._stats(stats, rate),
         }
         return Answer(head, taken, named, extras, tail)
+
+    def _name_keys(self, keys: list[tuple[int, int, int]], names: dict[tuple[int, int], Named]) -> list[Named]:
+        """Each naming key's names (``_named``), from its first row; a hub that answers from
+        another thread than its loop's lets the GIL go every ``yield_keys`` keys (see there)."""
+        named, every = [], self.yield_keys or len(keys) + 1
+        for i, key in enumerate(keys, 1):
+            named.append(self._named(self._first(*key), names))
+            if i % every == 0:
+                time.sleep(0)  # releases the GIL: the loop's thread, waiting for it, takes it
+        return named
 
     def _first(self, task: int, code: int, seq: int) -> Callback:
         """The row that first had this naming key (what ``machinery`` is shown), or, if the ring

@@ -99,3 +99,23 @@ def test_the_route_sends_the_answer_as_json_did():
     content_type, answer = asyncio.run(main())
     assert content_type == "application/json; charset=utf-8"
     assert list(answer)[:6] == ["pid", "now_ns", "wall_offset_ns", "cursor", "rows", "links"]
+
+
+def test_a_hub_answering_from_another_thread_lets_the_gil_go_between_names(monkeypatch):
+    """An agent's hub names thousands of tasks an answer: every ``yield_keys`` it lets the
+    traced loop's thread have the GIL (a hub on its loop's own thread never does)."""
+
+    async def main() -> StuckHub:
+        hub, _, _ = await traced()
+        hub.tracer.detach()
+        return hub
+
+    hub = asyncio.run(main())
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    answer = hub.answer(-1, 10)
+    assert slept == [] and len(answer.taken.keys) > 10
+    hub.yield_keys = 4
+    answer = hub.answer(-1, 10)
+    assert slept == [0] * (len(answer.taken.keys) // 4)
+    assert answer.json() == json.dumps(answer.as_dict()).encode()
