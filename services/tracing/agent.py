@@ -85,7 +85,7 @@ class AgentHub(TraceHub):
     yield_keys = 500  # names between two GIL releases (~1 ms): the loop waits that, not 5 ms
 
     def __init__(self, loop: asyncio.AbstractEventLoop, primitives: Primitives, **options: Any) -> None:
-        super().__init__(loop, machinery=lambda c: machinery(self.tracer, c), **options)
+        super().__init__(loop, machinery=lambda c: machinery(self.tracer, c), coroutine_machinery=True, **options)
         self.culprits = Culprits(self.tracer)
         self.primitives = primitives
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported

@@ -39,8 +39,8 @@ from services.tracing.answer import Answer, Named
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
-from services.tracing.pool import Job, TracedPool
-from services.tracing.records import Statistics, coro_name
+from services.tracing.pool import Job, TracedPool, burn_cpu
+from services.tracing.records import Statistics, coro_name, step_name
 from services.tracing.tracer import LoopTracer
 
 logger = logging.getLogger(__name__)
@@ -60,15 +60,6 @@ def _app_file(path: str) -> bool:
     return path.startswith(_APP_SOURCES)
 
 
-def burn_cpu(ms: float) -> int:
-    """A pool job: real CPU work for about ``ms`` milliseconds; returns the loop count."""
-    end = time.perf_counter() + ms / 1000
-    n = 0
-    while time.perf_counter() < end:
-        n += sum(i * i for i in range(200)) > 0
-    return n
-
-
 class TraceHub:
     """``async with TraceHub(loop): ...`` — see the module docstring."""
 
@@ -83,10 +74,13 @@ class TraceHub:
         app_coroutines: frozenset[str] = frozenset(),
         tracer: LoopTracer | None = None,
         machinery: Callable[[Callback], bool] | None = None,
+        coroutine_machinery: bool = False,
     ) -> None:
         """``machinery(row)``: whether a row is loop or library machinery rather than the
         traced program's own code (default: not looplens's own sources); asked once per task
-        or callback, the hub keeps the answers."""
+        or callback, the hub keeps the answers; with ``coroutine_machinery`` (as the default
+        is) it tells a task's step by its coroutine and whether the task's name starts with
+        "looplens:" only, and is asked once per coroutine."""
         self.loop = loop
         self.idle_s = idle_s
         self.cancellable = cancellable
@@ -99,6 +93,8 @@ class TraceHub:
         self._idle_task: asyncio.Task[None] | None = None
         self._internal: dict[tuple[int, int], bool] = {}
         self._machinery = machinery or self._app_machinery
+        self._coroutine_machinery = coroutine_machinery or machinery is None
+        self._by_coroutine: dict[tuple[Any, bool], bool] = {}
         self._slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
         self._slow_after = -1
         self._blocks = 0
@@ -230,13 +226,29 @@ class TraceHub:
         return Answer(head, taken, named, extras, tail)
 
     def _name_keys(self, keys: list[tuple[int, int, int]], names: dict[tuple[int, int], Named]) -> list[Named]:
-        """Each naming key's names (``_named``), from its first row; a hub that answers from
+        """Each naming key's names (``_named``), kept in ``names`` too. A hub that answers from
         another thread than its loop's lets the GIL go every ``yield_keys`` keys (see there)."""
         named, every = [], self.yield_keys or len(keys) + 1
-        for i, key in enumerate(keys, 1):
-            named.append(self._named(self._first(*key), names))
+        for i, (task, code, seq) in enumerate(keys, 1):
+            if task and self._coroutine_machinery:
+                named.append(self._task_named(task, seq, names))
+            else:
+                named.append(self._named(self._first(task, code, seq), names))
             if i % every == 0:
                 time.sleep(0)  # releases the GIL: the loop's thread, waiting for it, takes it
+        return named
+
+    def _task_named(self, task: int, seq: int, names: dict[tuple[int, int], Named]) -> Named:
+        """``_named`` for a task's step, read off the tracer without a row, and machinery asked
+        once per coroutine (an answer under load names thousands of tasks, each new)."""
+        lane, coro = self.tracer.task_name(task), self.tracer.coro_code(task)
+        key = (coro, lane.startswith("looplens:"))
+        inside = self._by_coroutine.get(key)
+        if inside is None:
+            if len(self._by_coroutine) >= INTERNAL_KEPT:
+                self._by_coroutine.clear()
+            inside = self._by_coroutine[key] = self.internal(self._first(task, 0, seq))
+        named = names[task, 0] = (lane, step_name(task, coro), inside)
         return named
 
     def _first(self, task: int, code: int, seq: int) -> Callback:

@@ -23,7 +23,9 @@ def program_file(path: str) -> bool:
 
 
 def machinery(tracer: LoopTracer, c: Callback) -> bool:
-    """Whether ``c`` is not the program's own code (the agent's hub asks, and keeps the answer)."""
+    """Whether ``c`` is not the program's own code (the agent's hub asks, and keeps the answer):
+    a task's step by its coroutine and whether the task's name starts with "looplens:" only,
+    so the hub asks once per coroutine (``coroutine_machinery``)."""
     if not c.task:
         return not program_file(getattr(tracer.code_of(c), "co_filename", ""))
     coro = tracer.coro_code(c.task)  # asked for each task an answer names: no TaskRecord made

@@ -64,6 +64,11 @@ def coro_name(code: Any) -> str:
     return str(getattr(code, "co_qualname", None) or getattr(code, "__name__", "?"))
 
 
+def step_name(serial: int, coro: Any) -> str:
+    """A task's step's name, by its coroutine's code (None: the task has no record)."""
+    return f"step {coro_name(coro)}" if coro is not None else f"step task {serial}"
+
+
 def _line(code: Any, lasti: int) -> int:
     """The source line of the instruction at byte offset ``lasti`` of ``code``."""
     first: int = code.co_firstlineno

@@ -56,7 +56,7 @@ from services.tracing.columns import (
     take,
 )
 from services.tracing.hotpath import python_hooks
-from services.tracing.records import Statistics, TaskInfo, TaskRecord, coro_name
+from services.tracing.records import Statistics, TaskInfo, TaskRecord, step_name
 
 
 def c_hot_path_built() -> bool:
@@ -308,8 +308,7 @@ class LoopTracer:
     def name_of(self, callback: Callback) -> str:
         """A callback's name, looked up now."""
         if callback.task:
-            row = self._row(callback.task)
-            return f"step {coro_name(self._tring.coro[row])}" if row is not None else f"step task {callback.task}"
+            return step_name(callback.task, self.coro_code(callback.task))
         code = self.code_of(callback)
         if isinstance(code, str):
             return code

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import aiohttp
+import pytest
 
 from scripts.server import free_port
 from services.tracing import answer as answer_module
@@ -37,11 +38,14 @@ async def work(n: int) -> None:
             time.sleep(0.002)  # a long step: a slow row, with an extra
 
 
-async def traced() -> tuple[StuckHub, Answer, Answer]:
+async def traced(machinery: Any = lambda c: not c.task) -> tuple[StuckHub, Answer, Answer]:
     """A hub's first answer and a following one over a stopped loop (nothing runs between
-    answers: they read the same rows)."""
+    answers: they read the same rows); ``machinery`` None: the hub's own, asked once per
+    coroutine."""
     loop = asyncio.get_running_loop()
-    hub = StuckHub(loop, machinery=lambda c: not c.task, tracer=LoopTracer(loop, lag_interval_s=0))
+    hub = StuckHub(
+        loop, machinery=machinery, app_coroutines=frozenset({"work"}), tracer=LoopTracer(loop, lag_interval_s=0)
+    )
     hub.watched()
     await asyncio.gather(*(asyncio.create_task(work(8), name=f"{NAME} {i}") for i in range(20)))
     loop.call_soon(print)  # a plain callback
@@ -64,9 +68,10 @@ def test_the_answer_sent_is_json_dumps_of_its_lists_to_the_byte_with_the_c_modul
             assert any(row[6].startswith(NAME) for row in json.loads(body)["rows"])
 
 
-def test_each_row_says_what_its_callback_says_names_links_and_long_rows_included():
+@pytest.mark.parametrize("machinery", [lambda c: not c.task, None], ids=["per task", "per coroutine"])
+def test_each_row_says_what_its_callback_says_names_links_and_long_rows_included(machinery):
     async def main() -> tuple[dict[str, Any], list[list[Any]]]:
-        hub, first, _ = await traced()
+        hub, first, _ = await traced(machinery)
         hub.tracer.detach()
         window = first.head["now_ns"] - 10_000_000_000
         expected = []
@@ -81,6 +86,7 @@ def test_each_row_says_what_its_callback_says_names_links_and_long_rows_included
     answer, expected = asyncio.run(main())
     assert answer["rows"] == expected
     assert any(len(row) == 10 for row in answer["rows"]) and answer["slow"]  # long rows: an extra, kept as slow
+    assert {row[8] for row in answer["rows"]} == {True, False}  # the program's own tasks, and machinery
     assert answer["cursor"] == expected[-1][0]
 
 
