@@ -6,7 +6,8 @@ its rows and links still packed as the reader's pass took them off the ring
 - ``json()``: the route's body, the same text ``json.dumps(as_dict())`` makes; with the C
   module built, the rows' text is written in C with the GIL released, each row's names
   spliced in from one JSON fragment per naming key (an answer's 6,000 rows step a few
-  hundred tasks and callbacks), so the traced loop's thread is not held back for the rows.
+  hundred tasks and callbacks, or under a web server's load a task per request, a few
+  thousand), so the traced loop's thread is not held back for the rows.
 """
 
 from __future__ import annotations
