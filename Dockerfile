@@ -14,8 +14,8 @@ COPY requirements.txt .
 RUN python3 -m venv /venv && /venv/bin/pip install --no-compile -r requirements.txt \
     && /venv/bin/pip uninstall -q -y pip setuptools \
     && find /venv -depth \( -name tests -o -name __pycache__ \) -type d -exec rm -rf {} +
-# the tracer's C hot path (services/tracing/_looptrace.c); the final stage has no compiler
-COPY services/tracing/_looptrace.c services/tracing/
+# the tracer's C module (services/tracing/_looptrace*.c); the final stage has no compiler
+COPY services/tracing/_looptrace.c services/tracing/_looptrace_read.c services/tracing/_looptrace.h services/tracing/
 COPY scripts/build_ext.py scripts/
 RUN /venv/bin/python scripts/build_ext.py && test -f services/tracing/_looptrace*.so
 

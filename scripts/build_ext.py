@@ -1,6 +1,7 @@
-"""Builds the tracer's C hot path (services/tracing/_looptrace.c) next to its source, with the C
-compiler and Python headers every Debian machine of ours has. Rebuilds only when the
-source is newer. A failed build is reported and leaves the Python hot path in use.
+"""Builds the tracer's C module next to its sources (services/tracing/_looptrace.c, the hot
+path, and _looptrace_read.c, the reader's passes), with the C compiler and Python headers
+every Debian machine of ours has. Rebuilds only when a source is newer. A failed build is
+reported and leaves the Python hot path in use.
 Usage: python scripts/build_ext.py
 """
 
@@ -13,16 +14,18 @@ import sys
 import sysconfig
 from pathlib import Path
 
-SOURCE = Path(__file__).resolve().parent.parent / "services" / "tracing" / "_looptrace.c"
+FOLDER = Path(__file__).resolve().parent.parent / "services" / "tracing"
+SOURCES = (FOLDER / "_looptrace.c", FOLDER / "_looptrace_read.c")
+HEADER = FOLDER / "_looptrace.h"
 
 
 def target() -> Path:
-    return SOURCE.with_name("_looptrace" + sysconfig.get_config_var("EXT_SUFFIX"))
+    return FOLDER / ("_looptrace" + sysconfig.get_config_var("EXT_SUFFIX"))
 
 
 def build() -> int:
     out = target()
-    if out.exists() and out.stat().st_mtime >= SOURCE.stat().st_mtime:
+    if out.exists() and out.stat().st_mtime >= max(p.stat().st_mtime for p in (*SOURCES, HEADER)):
         return 0
     compiler = shlex.split(os.environ.get("CC", "cc"))
     command = [
@@ -34,7 +37,7 @@ def build() -> int:
         "-Werror",
         "-fno-strict-aliasing",
         f"-I{sysconfig.get_paths()['include']}",
-        str(SOURCE),
+        *map(str, SOURCES),
         "-o",
         str(out),
     ]

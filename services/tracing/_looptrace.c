@@ -11,8 +11,9 @@
  * are kept in an open-addressing table keyed by address (one probe, no Python objects).
  * Nothing on this path makes text; names are looked up when a reader asks (tracer.py).
  *
- * Built by scripts/build_ext.py (the bootstrap runs it); tracer.py falls back to Python
- * when it is missing.
+ * The reader's passes over the columns (scan, take, json_rows) are in _looptrace_read.c, of
+ * the same module. Built by scripts/build_ext.py (the bootstrap runs it); tracer.py falls
+ * back to Python when it is missing.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,7 +22,8 @@
 #include <stdint.h>
 #include <time.h>
 
-enum { SOON = 0, THREADSAFE = 1, TIMER = 2, DONE_CALLBACK = 3 };
+#include "_looptrace.h"
+
 enum { RUNNING = 0, DONE = 1, CANCELLED = 2, RAISED = 3 };
 enum { C_SEQ, C_KIND, C_SCHED, C_DUE, C_START, C_END, C_TASK, C_PARENT, C_CODE,
        T_SERIAL, T_CREATED, T_LASTI, T_ENDED, T_OUTCOME, T_PARENT, BOX, NBUF };
@@ -801,68 +803,10 @@ static PyTypeObject HooksType = {
     .tp_methods = hooks_methods,
 };
 
-/* -- the reader's pass over rows it will not send ------------------------------------------ */
-
-/* scan(seq, start, end, row, end_row, slow_ns, floor) -> (finished, [seq of slow rows]): over
- * rows [row, end_row) of the callback columns, how many ended at ``floor`` or later, and the
- * seqs of those that ran ``slow_ns`` or longer (a running row's end is 0: never slow). The
- * twin of CallbackRing.scan's Python pass, with the GIL released while it counts, so an
- * agent's answer does not hold the traced loop's thread back for it. */
-static PyObject *
-module_scan(PyObject *Py_UNUSED(mod), PyObject *args)
-{
-    PyObject *cols[3];
-    Py_ssize_t row, end_row;
-    long long slow_ns, floor;
-    if (!PyArg_ParseTuple(args, "OOOnnLL", &cols[0], &cols[1], &cols[2], &row, &end_row, &slow_ns, &floor))
-        return NULL;
-    Py_buffer b[3];
-    int got = 0;
-    for (; got < 3; got++)
-        if (PyObject_GetBuffer(cols[got], &b[got], PyBUF_SIMPLE) < 0)
-            goto fail;
-    Py_ssize_t n = b[0].len / (Py_ssize_t)sizeof(int64_t);
-    if (b[1].len != b[0].len || b[2].len != b[0].len || row < 0 || row > end_row || end_row > n) {
-        PyErr_SetString(PyExc_ValueError, "scan: columns of one ring, rows inside it");
-        goto fail;
-    }
-    const int64_t *seq = b[0].buf, *start = b[1].buf, *end = b[2].buf;
-    int64_t *slow = PyMem_RawMalloc(sizeof(int64_t) * (size_t)(end_row - row + 1));
-    if (slow == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    Py_ssize_t finished = 0, nslow = 0;
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = row; i < end_row; i++) {
-        finished += end[i] >= floor;
-        if (end[i] - start[i] >= slow_ns)
-            slow[nslow++] = seq[i];
-    }
-    Py_END_ALLOW_THREADS
-    for (int i = 0; i < 3; i++)
-        PyBuffer_Release(&b[i]);
-    PyObject *list = PyList_New(nslow);
-    for (Py_ssize_t i = 0; list != NULL && i < nslow; i++) {
-        PyObject *v = PyLong_FromLongLong(slow[i]);
-        if (v == NULL)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, i, v);
-    }
-    PyMem_RawFree(slow);
-    if (list == NULL)
-        return NULL;
-    PyObject *result = Py_BuildValue("(nN)", finished, list);
-    return result;
-fail:
-    for (int i = 0; i < got; i++)
-        PyBuffer_Release(&b[i]);
-    return NULL;
-}
-
 static PyMethodDef module_methods[] = {
-    {"scan", module_scan, METH_VARARGS, "finished and slow rows among a range of the callback columns"},
+    {"scan", looptrace_scan, METH_VARARGS, "finished and slow rows among a range of the callback columns"},
+    {"take", looptrace_take, METH_VARARGS, "the rows of one answer, packed, with their naming keys and links"},
+    {"json_rows", looptrace_json_rows, METH_VARARGS, "packed rows as JSON text, names spliced in"},
     {NULL},
 };
 

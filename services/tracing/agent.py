@@ -54,6 +54,7 @@ from typing import Any
 from aiohttp import web
 
 from services.core.errors import TraceRefused
+from services.tracing.answer import Answer
 from services.tracing.columns import Callback
 from services.tracing.culprit import STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
@@ -81,18 +82,21 @@ class AgentHub(TraceHub):
     also samples where a long callback is stuck (``culprit``): a row that has it carries
     it as its last field."""
 
+    yield_keys = 500  # names between two GIL releases (~1 ms): the loop waits that, not 5 ms
+
     def __init__(self, loop: asyncio.AbstractEventLoop, primitives: Primitives, **options: Any) -> None:
-        super().__init__(loop, machinery=lambda c: machinery(self.tracer, c), **options)
+        super().__init__(loop, machinery=lambda c: machinery(self.tracer, c), coroutine_machinery=True, **options)
         self.culprits = Culprits(self.tracer)
         self.primitives = primitives
         self.problems: deque[dict[str, Any]] = deque(maxlen=PROBLEMS_KEPT)  # what asyncio reported
         self._handler = loop.get_exception_handler()
         self.limits = list(UVLOOP_LIMITS) if type(loop).__module__.startswith("uvloop") else []
 
-    def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
-        answer = super().poll(after, window_s)
-        since = answer_since(answer["now_ns"], after, window_s)
-        return {**answer, "limits": self.limits, "primitives": self.primitives.snapshot(since)}
+    def answer(self, after: int = -1, window_s: float = 10.0) -> Answer:
+        answer = super().answer(after, window_s)
+        since = answer_since(answer.head["now_ns"], after, window_s)
+        answer.tail.update(limits=self.limits, primitives=self.primitives.snapshot(since))
+        return answer
 
     def listen(self) -> None:
         """Hear what asyncio reports to the loop (a task destroyed pending, an exception
@@ -135,11 +139,9 @@ class AgentHub(TraceHub):
         ]
         return {"findings": [f.as_dict() for f in findings]}
 
-    def _row(self, c: Callback, names: dict[tuple[int, int], tuple[str, str, bool]] | None = None) -> list[Any]:
-        row = super()._row(c, names)
-        if c.duration_ns >= STUCK_NS and (culprit := self.culprits.of(c.seq)) is not None:
-            row.append(culprit)
-        return row
+    def _extra(self, seq: int, duration_ns: int) -> Any:
+        """Where a long row was stuck (asked of the rows that ran ``SLOW_FLOOR_MS`` or longer)."""
+        return self.culprits.of(seq) if duration_ns >= STUCK_NS else None
 
     def task(self, serial: int) -> dict[str, Any] | None:
         """The hub's facts about a task, and where its newest long step was stuck."""

@@ -1,20 +1,24 @@
 """The tracer's numbers: what each column of its rings holds, shared by the C hot path
 (``_looptrace.c``, which is handed the columns in this order), the Python hot path
-(``hotpath``) and the reader (``tracer``)."""
+(``hotpath``) and the reader (``tracer``), whose passes over many rows are in C too when
+built (``_looptrace_read.c``), each with its Python twin here."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import struct
 from array import array
+from bisect import bisect_left
+from collections.abc import Iterator
 from concurrent.futures import Future as ConcurrentFuture
 from itertools import compress
 from operator import sub
 from typing import Any, NamedTuple
 
-try:  # the C hot path and reader's pass, built by scripts/build_ext.py; shared with ``tracer``
+try:  # the C hot path and reader's passes, built by scripts/build_ext.py; shared with ``tracer``
     from services.tracing import _looptrace as _looptrace  # type: ignore[attr-defined]  # C: no stubs
-except ImportError:  # not built: their Python twins (hotpath, CallbackRing.scan's pass)
+except ImportError:  # not built: their Python twins (hotpath, CallbackRing.scan's and take's passes)
     _looptrace = None
 
 DEFAULT_CAPACITY = 200_000  # callback rows (≈ 10 MB of columns)
@@ -36,6 +40,11 @@ NEXT_SEQ, RUNNING_SEQ, NEXT_SERIAL = (
     1,
     2,
 )  # the next row's seq; the running callback's (-1: none); the next task serial
+
+# A link's kind (``links``); a packed row's and link's numbers (``CallbackRing.take``).
+MADE_LINK, DONE_LINK = 0, 1
+ROW_WIDTH, LINK_WIDTH = 7, 4  # seq kind start end late task key; kind seq from_seq at_ns
+_ROW = struct.Struct(f"{ROW_WIDTH}q")
 
 FUTURE_TYPES = (asyncio.Future, ConcurrentFuture)  # a done callback's first argument is one of these
 ASYNCIO_DIR = os.path.dirname(asyncio.__file__)
@@ -61,6 +70,21 @@ class Callback(NamedTuple):
     @property
     def duration_ns(self) -> int:
         return self.end_ns - self.start_ns
+
+
+class Taken(NamedTuple):
+    """The rows of one answer, read off the ring in one pass (``CallbackRing.take``)."""
+
+    rows: bytes  # ROW_WIDTH int64 a row: seq, kind, start_ns, end_ns, late_ns (≥ 0), task, key
+    keys: list[tuple[int, int, int]]  # key → (task, code (0 for a task's step), its first row's seq)
+    links: bytes  # LINK_WIDTH int64 a link ending at one of the rows (``links``)
+    longs: list[int]  # the rows (their index) that ran ``long_ns`` or longer
+
+    def __len__(self) -> int:
+        return len(self.rows) // _ROW.size
+
+    def row(self, i: int) -> tuple[int, ...]:
+        return _ROW.unpack_from(self.rows, i * _ROW.size)
 
 
 CALLBACK_COLUMNS = ("seq", "kind", "scheduled", "due", "start", "end", "task", "parent", "code")
@@ -149,3 +173,64 @@ class TaskRing(Ring):
             [None] * capacity,
         )
         self.coro, self.site, self.name = self.lists
+
+
+class LagRing:
+    """The lag probe's samples, (when, how late it woke) in ns, the newest ``LAG_CAPACITY``."""
+
+    def __init__(self) -> None:
+        self.pairs = array("q", bytes(8 * 2 * LAG_CAPACITY))
+        self.count = 0  # samples taken
+
+    def add(self, at_ns: int, lag_ns: int) -> None:
+        i = (self.count % LAG_CAPACITY) * 2
+        self.pairs[i], self.pairs[i + 1] = at_ns, lag_ns
+        self.count += 1
+
+    def since(self, since_ns: int) -> list[tuple[int, int]]:
+        """The samples taken at ``since_ns`` or later, oldest first, found by bisection (a reader
+        asking for the last seconds each second does not read the whole ring)."""
+        n, pairs = self.count, self.pairs
+        oldest = n - min(n, LAG_CAPACITY)
+        first = oldest + bisect_left(range(oldest, n), since_ns, key=lambda i: pairs[(i % LAG_CAPACITY) * 2])
+        return [(pairs[j], pairs[j + 1]) for j in ((i % LAG_CAPACITY) * 2 for i in range(first, n))]
+
+
+def take(ring: CallbackRing, tasks: TaskRing, first: int, stop: int, floor: int, long_ns: int) -> Taken:
+    """The finished rows with ``first <= seq < stop`` that ended at ``floor`` or later, packed,
+    each with its naming key (one per task, and per code of a plain callback); the links ending
+    at them (``links``); which ran ``long_ns`` or longer. In C when built, the GIL released
+    (6,000 rows: 0.1 ms; as ``Callback`` objects they held the GIL 5–9 ms, taken from the
+    traced loop's thread when an agent answers)."""
+    if _looptrace is not None:
+        return Taken(*_looptrace.take(ring.columns, tasks.columns, first, stop, floor, long_ns))
+    rows, links, longs, keys = array("q"), array("q"), list[int](), dict[tuple[int, int], int]()
+    firsts: list[int] = []
+    for at, seq, kind, scheduled, due, start, end, task, parent, code in _rows(ring, first, stop):
+        if seq != at or not end or not start or end < floor:
+            continue
+        key = keys.setdefault((task, 0 if task else code), len(keys))
+        if key == len(firsts):
+            firsts.append(seq)
+        if end - start >= long_ns:
+            longs.append(len(rows) // ROW_WIDTH)
+        rows.extend((seq, kind, start, end, max(0, start - due), task, key))
+        t = task % tasks.capacity
+        if parent >= 0 and kind == DONE_CALLBACK:
+            links.extend((DONE_LINK, seq, parent, scheduled))
+        elif parent >= 0 and task > 0 and kind == SOON and tasks.serial[t] == task and tasks.parent[t]:
+            if tasks.created[t] >= scheduled:
+                links.extend((MADE_LINK, seq, parent, tasks.created[t]))
+    return Taken(rows.tobytes(), [(*key, seq) for key, seq in zip(keys, firsts, strict=True)], links.tobytes(), longs)
+
+
+def _rows(ring: CallbackRing, first: int, stop: int) -> Iterator[tuple[int, ...]]:
+    """(the seq its row should hold, then the row's columns) for ``first <= seq < stop``,
+    read a slice of each column at a time (once or twice: the ring may wrap)."""
+    while first < stop:
+        row = first % ring.capacity
+        end_row = min(row + stop - first, ring.capacity)
+        yield from zip(
+            range(first, first + end_row - row), *(column[row:end_row] for column in ring.columns), strict=True
+        )
+        first += end_row - row

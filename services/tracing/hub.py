@@ -35,11 +35,12 @@ from typing import Any
 
 from services.core.children import APP_PACKAGES, ROOT
 from services.core.errors import TraceRefused
+from services.tracing.answer import Answer, Named
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
-from services.tracing.links import row_links
-from services.tracing.pool import Job, TracedPool
+from services.tracing.pool import Job, TracedPool, burn_cpu
+from services.tracing.records import Statistics, coro_name, step_name
 from services.tracing.tracer import LoopTracer
 
 logger = logging.getLogger(__name__)
@@ -59,17 +60,10 @@ def _app_file(path: str) -> bool:
     return path.startswith(_APP_SOURCES)
 
 
-def burn_cpu(ms: float) -> int:
-    """A pool job: real CPU work for about ``ms`` milliseconds; returns the loop count."""
-    end = time.perf_counter() + ms / 1000
-    n = 0
-    while time.perf_counter() < end:
-        n += sum(i * i for i in range(200)) > 0
-    return n
-
-
 class TraceHub:
     """``async with TraceHub(loop): ...`` — see the module docstring."""
+
+    yield_keys = 0  # answered on the loop's own thread: nobody to let the GIL go to
 
     def __init__(
         self,
@@ -80,10 +74,13 @@ class TraceHub:
         app_coroutines: frozenset[str] = frozenset(),
         tracer: LoopTracer | None = None,
         machinery: Callable[[Callback], bool] | None = None,
+        coroutine_machinery: bool = False,
     ) -> None:
         """``machinery(row)``: whether a row is loop or library machinery rather than the
         traced program's own code (default: not looplens's own sources); asked once per task
-        or callback, the hub keeps the answers."""
+        or callback, the hub keeps the answers; with ``coroutine_machinery`` (as the default
+        is) it tells a task's step by its coroutine and whether the task's name starts with
+        "looplens:" only, and is asked once per coroutine."""
         self.loop = loop
         self.idle_s = idle_s
         self.cancellable = cancellable
@@ -96,6 +93,8 @@ class TraceHub:
         self._idle_task: asyncio.Task[None] | None = None
         self._internal: dict[tuple[int, int], bool] = {}
         self._machinery = machinery or self._app_machinery
+        self._coroutine_machinery = coroutine_machinery or machinery is None
+        self._by_coroutine: dict[tuple[Any, bool], bool] = {}
         self._slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
         self._slow_after = -1
         self._blocks = 0
@@ -148,76 +147,141 @@ class TraceHub:
         ``app_coroutines``."""
         if not c.task:
             return not _app_file(getattr(self.tracer.code_of(c), "co_filename", ""))
-        record = self.tracer.task_record(c.task)
+        coro = self.tracer.coro_code(c.task)
         return (
-            record is None
+            coro is None
             or self.lane(c).startswith("looplens:")
-            or not (_app_file(getattr(record.coro_code, "co_filename", "")) or record.coro in self.app_coroutines)
+            or not (_app_file(getattr(coro, "co_filename", "")) or coro_name(coro) in self.app_coroutines)
         )
 
     def lane(self, c: Callback) -> str:
         return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
 
-    def _row(self, c: Callback, names: dict[tuple[int, int], tuple[str, str, bool]] | None = None) -> list[Any]:
-        """A row as pages read it; ``names`` memoises the naming within one answer (its rows
-        mostly step the same few tasks and callbacks)."""
+    def _named(self, c: Callback, names: dict[tuple[int, int], Named]) -> Named:
+        """A row's lane, name and whether it is machinery; ``names`` memoises them within one
+        answer (its rows mostly step the same few tasks and callbacks)."""
         key = (c.task, 0 if c.task else c.code)
-        named = names.get(key) if names is not None else None
+        named = names.get(key)
         if named is None:
-            named = (self.lane(c), self.tracer.name_of(c), self.internal(c))
-            if names is not None:
-                names[key] = named
-        return [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *named]
+            named = names[key] = (self.lane(c), self.tracer.name_of(c), self.internal(c))
+        return named
+
+    def _extra(self, seq: int, duration_ns: int) -> Any:
+        """A row's last field, if it has one (None: it has not; see ``AgentHub``)."""
+        return None
+
+    def _row(self, c: Callback, names: dict[tuple[int, int], Named]) -> list[Any]:
+        """A row as pages read it."""
+        row = [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *self._named(c, names)]
+        if (extra := self._extra(c.seq, c.duration_ns)) is not None:
+            row.append(extra)
+        return row
 
     # -- what a page asks -------------------------------------------------------------
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
+        """``answer`` as Python lists."""
+        return self.answer(after, window_s).as_dict()
+
+    def poll_body(self, after: int = -1, window_s: float = 10.0) -> bytes:
+        """``answer`` as the JSON the route sends (``json.dumps(poll(...))``, made cheaply)."""
+        return self.answer(after, window_s).json()
+
+    def answer(self, after: int = -1, window_s: float = 10.0) -> Answer:
         """Rows after ``after`` (a new page: the last ``window_s`` seconds), newest
         ``MAX_ROWS`` at most, plus jobs, lag and counters. Attaches the tracer if needed."""
         self.watched()
         now = time.perf_counter_ns()
-        window = window_ns(window_s)
         after = max(after, -1)
-        rows = [c for c in self.tracer.callbacks(after, newest=MAX_ROWS) if c.end_ns]
-        if after < 0:
-            rows = [c for c in rows if c.end_ns >= now - window]
+        floor = now - window_ns(window_s) if after < 0 else 0
+        taken = self.tracer.take(after, MAX_ROWS, floor, SLOW_FLOOR_NS)
         stats = self.tracer.statistics()
-        cut = rows[0].seq if rows else stats.recorded
-        skipped, slow = self.tracer.passed_over(after, cut, now - window if after < 0 else 0, SLOW_FLOOR_NS)
-        names: dict[tuple[int, int], tuple[str, str, bool]] = {}
-        self._keep_slow([*slow, *rows], names)
+        cut = taken.row(0)[0] if taken else stats.recorded
+        skipped, slow = self.tracer.passed_over(after, cut, floor, SLOW_FLOOR_NS)
+        names: dict[tuple[int, int], Named] = {}
+        named = self._name_keys(taken.keys, names)
+        longs = [(i, taken.row(i)) for i in taken.longs]
+        extras = {i: x for i, row in longs if (x := self._extra(row[0], row[3] - row[2])) is not None}
+        self._keep_slow(slow, longs, named, extras, names)
+        if taken or slow:
+            self._slow_after = max(self._slow_after, taken.row(len(taken) - 1)[0] if taken else slow[-1].seq)
         recorded, at = self._sent
         self._sent = (stats.recorded, now)
         # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
         rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else None
         since = answer_since(now, after, window_s)
-        return {
+        head = {
             "pid": self.tracer.pid,
             "now_ns": now,
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
-            "cursor": rows[-1][0] if rows else max(after, stats.recorded - 1),
-            "rows": [self._row(c, names) for c in rows],
-            "links": row_links(self.tracer, rows),
+            "cursor": taken.row(len(taken) - 1)[0] if taken else max(after, stats.recorded - 1),
+        }
+        tail = {
             "skipped": skipped,
             "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
-            "lag": [[at, lag] for at, lag in self.tracer.lag() if at >= since],
+            "lag": [[at, lag] for at, lag in self.tracer.lag(since)],
             "slow": list(self._slow) if after < 0 else [],
-            "stats": {
-                "recorded": stats.recorded,
-                "dropped": stats.dropped,
-                "tasks": stats.tasks,
-                "events_per_s": None if rate is None else round(rate, 1),
-                "overhead_pct": None if rate is None else round(rate * self.row_cost_ns / 1e7, 4),
-                "capacity": stats.capacity,
-            },
+            "stats": self._stats(stats, rate),
+        }
+        return Answer(head, taken, named, extras, tail)
+
+    def _name_keys(self, keys: list[tuple[int, int, int]], names: dict[tuple[int, int], Named]) -> list[Named]:
+        """Each naming key's names (``_named``), kept in ``names`` too. A hub that answers from
+        another thread than its loop's lets the GIL go every ``yield_keys`` keys (see there)."""
+        named, every = [], self.yield_keys or len(keys) + 1
+        for i, (task, code, seq) in enumerate(keys, 1):
+            if task and self._coroutine_machinery:
+                named.append(self._task_named(task, seq, names))
+            else:
+                named.append(self._named(self._first(task, code, seq), names))
+            if i % every == 0:
+                time.sleep(0)  # releases the GIL: the loop's thread, waiting for it, takes it
+        return named
+
+    def _task_named(self, task: int, seq: int, names: dict[tuple[int, int], Named]) -> Named:
+        """``_named`` for a task's step, read off the tracer without a row, and machinery asked
+        once per coroutine (an answer under load names thousands of tasks, each new)."""
+        lane, coro = self.tracer.task_name(task), self.tracer.coro_code(task)
+        key = (coro, lane.startswith("looplens:"))
+        inside = self._by_coroutine.get(key)
+        if inside is None:
+            if len(self._by_coroutine) >= INTERNAL_KEPT:
+                self._by_coroutine.clear()
+            inside = self._by_coroutine[key] = self.internal(self._first(task, 0, seq))
+        named = names[task, 0] = (lane, step_name(task, coro), inside)
+        return named
+
+    def _first(self, task: int, code: int, seq: int) -> Callback:
+        """The row that first had this naming key (what ``machinery`` is shown), or, if the ring
+        has overwritten it since, a row with the key and nothing else."""
+        return self.tracer.callback(seq) or Callback(seq, 0, 0, 0, 0, 0, task, -1, code)
+
+    def _stats(self, stats: Statistics, rate: float | None) -> dict[str, Any]:
+        return {
+            "recorded": stats.recorded,
+            "dropped": stats.dropped,
+            "tasks": stats.tasks,
+            "events_per_s": None if rate is None else round(rate, 1),
+            "overhead_pct": None if rate is None else round(rate * self.row_cost_ns / 1e7, 4),
+            "capacity": stats.capacity,
         }
 
-    def _keep_slow(self, rows: list[Callback], names: dict[tuple[int, int], tuple[str, str, bool]]) -> None:
-        for c in rows:
+    def _keep_slow(
+        self,
+        slow: list[Callback],
+        longs: list[tuple[int, tuple[int, ...]]],
+        named: list[Named],
+        extras: dict[int, Any],
+        names: dict[tuple[int, int], Named],
+    ) -> None:
+        """Keep the slow rows not kept yet: those passed over (``slow``), then the answer's."""
+        for c in slow:
             if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_NS:
                 self._slow.append(self._row(c, names))
-        if rows:
-            self._slow_after = max(self._slow_after, rows[-1].seq)
+        for i, (seq, kind, start, end, late, task, key) in longs:
+            if seq > self._slow_after and end - start >= SLOW_FLOOR_NS:
+                extra = [extras[i]] if i in extras else []
+                self._slow.append([seq, kind, start, end, late, task, *named[key], *extra])
 
     def _jobs(self) -> list[Job]:
         return self._pool.jobs() if self._pool is not None else []

@@ -16,6 +16,15 @@ from typing import Any, NamedTuple
 from services.core.children import die_with_parent
 
 
+def burn_cpu(ms: float) -> int:
+    """A pool job: real CPU work for about ``ms`` milliseconds; returns the loop count."""
+    end = time.perf_counter() + ms / 1000
+    n = 0
+    while time.perf_counter() < end:
+        n += sum(i * i for i in range(200)) > 0
+    return n
+
+
 class Job(NamedTuple):
     """One job of a ``TracedPool``: submitted in the parent, run in a worker."""
 

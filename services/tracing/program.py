@@ -6,6 +6,7 @@ for the app's loops, is the reverse: looplens's sources are the app.)"""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -15,19 +16,22 @@ from services.tracing.hub import _APP_SOURCES
 from services.tracing.tracer import LoopTracer
 
 
+@functools.lru_cache(maxsize=4096)  # asked for each task an answer names (a thousand a second under load)
 def program_file(path: str) -> bool:
     normal = os.path.normpath(path) if path else ""
     return bool(normal) and not normal.startswith(("<", *_LIBRARY)) and not path.startswith(_APP_SOURCES)
 
 
 def machinery(tracer: LoopTracer, c: Callback) -> bool:
-    """Whether ``c`` is not the program's own code (the agent's hub asks, and keeps the answer)."""
+    """Whether ``c`` is not the program's own code (the agent's hub asks, and keeps the answer):
+    a task's step by its coroutine and whether the task's name starts with "looplens:" only,
+    so the hub asks once per coroutine (``coroutine_machinery``)."""
     if not c.task:
         return not program_file(getattr(tracer.code_of(c), "co_filename", ""))
-    record = tracer.task_record(c.task)
-    if record is None or tracer.task_name(c.task).startswith("looplens:"):
+    coro = tracer.coro_code(c.task)  # asked for each task an answer names: no TaskRecord made
+    if coro is None or tracer.task_name(c.task).startswith("looplens:"):
         return True
-    return not program_file(getattr(record.coro_code, "co_filename", ""))
+    return not program_file(getattr(coro, "co_filename", ""))
 
 
 def last_stuck(culprits: Culprits, rows: list[Callback], serial: int) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ class TaskRecord:
 
     @property
     def coro(self) -> str:
-        return str(getattr(self.coro_code, "co_qualname", None) or getattr(self.coro_code, "__name__", "?"))
+        return coro_name(self.coro_code)
 
     @property
     def site_line(self) -> int:
@@ -57,6 +57,16 @@ class Statistics:
     dropped: int  # rows lost to the ring before a reader took them
     tasks: int
     lag_samples: int
+
+
+def coro_name(code: Any) -> str:
+    """A task's coroutine, by its code object (or its type)."""
+    return str(getattr(code, "co_qualname", None) or getattr(code, "__name__", "?"))
+
+
+def step_name(serial: int, coro: Any) -> str:
+    """A task's step's name, by its coroutine's code (None: the task has no record)."""
+    return f"step {coro_name(coro)}" if coro is not None else f"step task {serial}"
 
 
 def _line(code: Any, lasti: int) -> int:

@@ -68,7 +68,8 @@ def trace_routes(hub: TraceHub, token: str = "", read_only: bool = False) -> web
 
     @routes.get("/trace")
     async def poll(request: web.Request) -> web.Response:
-        return web.json_response(hub.poll(_whole(request, "after", -1, -1, SEQ_MAX), _number(request, "window_s", 10)))
+        body = hub.poll_body(_whole(request, "after", -1, -1, SEQ_MAX), _number(request, "window_s", 10))
+        return web.Response(body=body, content_type="application/json", charset="utf-8")  # as json_response
 
     @routes.get("/trace/health")
     async def health(_request: web.Request) -> web.Response:

@@ -46,15 +46,17 @@ from services.tracing.columns import (
     RAISED,
     RUNNING,
     RUNNING_SEQ,
-    SLOW_NS,
     TASK_CAPACITY,
     Callback,
     CallbackRing,
+    LagRing,
+    Taken,
     TaskRing,
     _looptrace,  # the C hot path, when built (the Python one, hotpath, when not)
+    take,
 )
 from services.tracing.hotpath import python_hooks
-from services.tracing.records import Statistics, TaskInfo, TaskRecord
+from services.tracing.records import Statistics, TaskInfo, TaskRecord, step_name
 
 
 def c_hot_path_built() -> bool:
@@ -91,8 +93,8 @@ class LoopTracer:
         self._hooks: Any = None  # the C hot path, made at each attach
         self._live: dict[int, asyncio.Task[Any]] = {}  # serial → task, as of seq _live_at
         self._live_at = -1
-        self._lag = array("q", bytes(8 * 2 * LAG_CAPACITY))  # (at, lag) pairs
-        self._lag_n = 0
+        self._live_next = 0  # the next serial when _live was mapped
+        self._lag = LagRing()
         self._saved: dict[str, Any] | None = None
         self._probe: asyncio.Task[None] | None = None
         self.pid = os.getpid()
@@ -120,7 +122,7 @@ class LoopTracer:
         # Tasks are numbered by address, and one that ended while detached may have left its
         # address to a new task: each attach starts the table afresh (the counter goes on).
         self._serials.clear()
-        self._live_at = -1
+        self._live, self._live_at = {}, -1
         if self.native:
             self._hooks = None
             hooks = self._native_hooks()
@@ -240,10 +242,7 @@ class LoopTracer:
             return
         t.name[row] = task.get_name()
         t.ended[row] = now
-        if state == "CANCELLED":
-            t.outcome[row] = CANCELLED
-        else:
-            t.outcome[row] = DONE if task._exception is None else RAISED
+        t.outcome[row] = CANCELLED if state == "CANCELLED" else DONE if task._exception is None else RAISED
 
     async def _lag_probe(self) -> None:
         """Sleeps ``lag_interval_s`` over and over; how late it wakes is the loop's lag."""
@@ -253,10 +252,7 @@ class LoopTracer:
             expected = clock() + interval_ns
             await asyncio.sleep(self.lag_interval_s)
             now = clock()
-            i = (self._lag_n % LAG_CAPACITY) * 2
-            self._lag[i] = now
-            self._lag[i + 1] = max(0, now - expected)
-            self._lag_n += 1
+            self._lag.add(now, max(0, now - expected))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -266,7 +262,7 @@ class LoopTracer:
             self._box[NEXT_SEQ],
             self._dropped + max(0, self._box[NEXT_SEQ] - self.capacity - self._read),
             min(self._box[NEXT_SERIAL] - 1, TASK_CAPACITY),
-            min(self._lag_n, LAG_CAPACITY),
+            min(self._lag.count, LAG_CAPACITY),
         )
 
     def callbacks(
@@ -275,15 +271,24 @@ class LoopTracer:
         """Rows with ``seq > after_seq`` still in the ring, oldest first (only the ``newest``
         of them, if given); taking them moves the reader's cursor (rows the ring overwrote
         before this are counted as dropped)."""
+        rows = (self._cols.callback(seq, include_pending) for seq in range(*self._taking(after_seq, newest)))
+        return [c for c in rows if c is not None]
+
+    def take(self, after_seq: int, newest: int, ended_after_ns: int, long_ns: int) -> Taken:
+        """``callbacks(after_seq, newest=newest)`` ended at ``ended_after_ns`` on, packed (``columns.take``)."""
+        return take(self._cols, self._tring, *self._taking(after_seq, newest), ended_after_ns, long_ns)
+
+    def _taking(self, after_seq: int, newest: int | None) -> tuple[int, int]:
+        """The seqs a reader takes (first, stop), moving its cursor (see ``callbacks``)."""
         first = max(after_seq + 1, self._box[NEXT_SEQ] - self.capacity, 0)
         if after_seq + 1 < first:
             self._dropped += max(0, first - max(after_seq + 1, self._read))
         stop = self._box[NEXT_SEQ]
         self._read = max(self._read, stop)
-        if newest is not None:
-            first = max(first, stop - newest)
-        rows = (self._cols.callback(seq, include_pending) for seq in range(first, stop))
-        return [c for c in rows if c is not None]
+        return (first if newest is None else max(first, stop - newest)), stop
+
+    def callback(self, seq: int) -> Callback | None:
+        return self._cols.callback(seq)
 
     def passed_over(
         self, after_seq: int, before_seq: int, ended_after_ns: int, slow_ns: int
@@ -296,19 +301,14 @@ class LoopTracer:
         rows = (self._cols.callback(seq) for seq in slow)
         return count, [c for c in rows if c is not None]
 
-    def slow(self, threshold_ns: int = SLOW_NS, after_seq: int = -1) -> list[Callback]:
-        return [c for c in self.callbacks(after_seq) if c.duration_ns >= threshold_ns]
-
-    def lag(self) -> list[tuple[int, int]]:
-        """(when, lag ns) samples of the probe, oldest first."""
-        pairs = ((i % LAG_CAPACITY) * 2 for i in range(self._lag_n - min(self._lag_n, LAG_CAPACITY), self._lag_n))
-        return [(self._lag[i], self._lag[i + 1]) for i in pairs]
+    def lag(self, since_ns: int = 0) -> list[tuple[int, int]]:
+        """(when, lag ns) samples of the probe taken at ``since_ns`` or later, oldest first."""
+        return self._lag.since(since_ns)
 
     def name_of(self, callback: Callback) -> str:
         """A callback's name, looked up now."""
         if callback.task:
-            record = self.task_record(callback.task)
-            return f"step {record.coro}" if record else f"step task {callback.task}"
+            return step_name(callback.task, self.coro_code(callback.task))
         code = self.code_of(callback)
         if isinstance(code, str):
             return code
@@ -322,6 +322,11 @@ class LoopTracer:
         row = serial % self._tring.capacity
         return row if serial > 0 and self._tring.serial[row] == serial else None
 
+    def coro_code(self, serial: int) -> Any:
+        """A task's coroutine's code object (or type), cheaply; None when it has no record."""
+        row = self._row(serial)
+        return self._tring.coro[row] if row is not None else None
+
     def task_record(self, serial: int) -> TaskRecord | None:
         row = self._row(serial)
         if row is None:
@@ -329,11 +334,6 @@ class LoopTracer:
         t = self._tring
         return TaskRecord(serial, t.created[row], t.coro[row], t.site[row], t.lasti[row], t.name[row] or "",
                           t.outcome[row], t.ended[row], t.parent[row])  # fmt: skip
-
-    def made(self, serial: int) -> tuple[int, int]:
-        """(the serial of the task that made it, when), cheaply; (0, 0) when not known."""
-        row = self._row(serial)
-        return (self._tring.parent[row], self._tring.created[row]) if row is not None else (0, 0)
 
     def task_name(self, serial: int) -> str:
         """A task's name, cheaply (``task_info`` also walks its stack): a finished task's was
@@ -347,9 +347,14 @@ class LoopTracer:
 
     def live_task(self, serial: int) -> asyncio.Task[Any] | None:
         """The task, while it has not finished. Tasks are found through asyncio's own set of
-        live tasks, mapped once per batch of reads (no references kept on the hot path)."""
+        live tasks (no references kept on the hot path), mapped again only when the map cannot
+        answer: a task in it that has finished since, or a serial given since it was made (a
+        serial given before that and not in it is a task that had finished)."""
+        task = self._live.get(serial)
+        if (task is not None and not task.done()) or (task is None and 0 < serial < self._live_next):
+            return task
         if self._saved is None or self._live_at != self._box[NEXT_SEQ]:  # detached: seq stands still
-            known = self._serial_known
+            known, self._live_next = self._serial_known, self._box[NEXT_SERIAL]
             self._live = {s: t for t in asyncio.all_tasks(self.loop) if (s := known(t)) is not None}
             self._live_at = self._box[NEXT_SEQ]
         return self._live.get(serial)

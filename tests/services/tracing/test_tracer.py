@@ -11,7 +11,7 @@ import time
 import pytest
 
 from services.tracing import tracer as tracer_module
-from services.tracing.columns import CANCELLED, DONE, DONE_CALLBACK, RAISED, SOON, TIMER
+from services.tracing.columns import CANCELLED, DONE, DONE_CALLBACK, LAG_CAPACITY, RAISED, SOON, TIMER, LagRing
 from services.tracing.export import chrome_trace
 from services.tracing.family import task_tree
 from services.tracing.pool import TracedPool
@@ -83,7 +83,7 @@ def test_a_blocking_sleep_in_a_task_is_a_slow_step_of_that_task_and_a_lag_spike(
         with LoopTracer(loop, lag_interval_s=0.01) as tracer:
             loop.run_until_complete(main())
             [serial] = [r.serial for r in tracer.tasks() if r.coro.endswith("sensor_poll")]
-            slow = tracer.slow(threshold_ns=30_000_000)
+            slow = [c for c in tracer.callbacks() if c.duration_ns >= 30_000_000]
             steps = [c for c in tracer.callbacks() if c.task == serial]
             lag = max(ns for _, ns in tracer.lag())
             info = tracer.task_info(serial)
@@ -389,3 +389,51 @@ def test_a_task_keeps_the_task_that_made_it_after_the_callback_ring_wrapped():
     assert tree["fetch lhasa"]["parent"] == records["poll lhasa"].serial
     assert records["from a callback"].parent == 0  # a plain callback made it: no task did
     assert [t["parent"] for t in tree.values() if t["serial"] == main_serial] == [0]  # made before any step ran
+
+
+@pytest.mark.usefixtures("hot_path")
+def test_live_tasks_are_mapped_again_only_when_the_map_cannot_answer(monkeypatch):
+    """A reader in another thread sees the loop run on at every call: naming a thousand tasks
+    must not map every live task a thousand times. A live task, and a finished one numbered
+    before the map, are answered from it; a new task, or one finished since, maps again."""
+    maps = []
+    all_tasks = asyncio.all_tasks
+    monkeypatch.setattr(asyncio, "all_tasks", lambda loop=None: maps.append(1) or all_tasks(loop))
+
+    async def scenario() -> list[tuple[bool, int]]:
+        loop = asyncio.get_running_loop()
+        tracer = LoopTracer(loop, lag_interval_s=0).attach()
+        await asyncio.create_task(asyncio.sleep(0), name="done")
+        alive = asyncio.create_task(asyncio.sleep(1), name="alive")
+        await asyncio.sleep(0)
+        serial = {tracer.task_name(c.task): c.task for c in tracer.callbacks() if c.task}
+        seen = []
+        maps.clear()
+        for _ in range(50):
+            loop.call_soon(lambda: None)  # the loop ran on (its next seq moved)
+            seen.append((tracer.live_task(serial["alive"]) is alive, len(maps)))
+            seen.append((tracer.live_task(serial["done"]) is None, len(maps)))
+        newer = asyncio.create_task(asyncio.sleep(1), name="newer")
+        await asyncio.sleep(0)
+        newer_serial = max(c.task for c in tracer.callbacks() if c.task)
+        seen.append((tracer.live_task(newer_serial) is newer, len(maps)))
+        alive.cancel()
+        await asyncio.sleep(0)
+        seen.append((tracer.live_task(serial["alive"]) is None, len(maps)))
+        newer.cancel()
+        tracer.detach()
+        return seen
+
+    seen = asyncio.run(scenario())
+    assert all(found for found, _ in seen)
+    assert [n for _, n in seen[:100]] == [0] * 100  # answered from the map made before
+    assert seen[100][1] == 1 and seen[101][1] == 2  # a new task, then one finished since: mapped again
+
+
+def test_lag_samples_since_a_time_are_found_by_bisection_in_a_wrapped_ring():
+    ring = LagRing()
+    for i in range(2 * LAG_CAPACITY + 123):
+        ring.add(1_000 + i * 10, i)
+    newest = [(1_000 + i * 10, i) for i in range(LAG_CAPACITY + 123, 2 * LAG_CAPACITY + 123)]
+    for since in (0, newest[0][0], newest[0][0] + 1, newest[5000][0] - 5, newest[-1][0], newest[-1][0] + 1):
+        assert ring.since(since) == [pair for pair in newest if pair[0] >= since]
