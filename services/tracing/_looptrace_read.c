@@ -1,12 +1,16 @@
 /* The reader's side of _looptrace: passes over the tracer's callback columns made for a
  * reader in another thread (the agent's), with the GIL released while they read, so an
- * answer does not hold the traced loop's thread back. Each has a Python twin, used when
- * this module is not built (columns.CallbackRing.scan's pass, answer.take and answer.json_rows),
- * and a test that the two agree.
+ * answer does not hold the traced loop's thread back. Each has a Python counterpart, used
+ * when this module is not built (columns.CallbackRing.scan's pass, columns.take, and for
+ * json_rows json.dumps in answer.Answer.json), and a test that the two agree.
  *
- * The loop's thread may write the columns while these read them: a row is read end first
- * (a row's end is written last, once it ran), and rows are read only below the next seq
- * the reader took, far from the rows being overwritten (a ring holds 200,000).
+ * The loop's thread may write the columns while these read them: a row counts only when its
+ * seq is the one asked for, and its end is read before its other fields (a row's end is
+ * written last, once it ran). take reads at most an answer's newest rows, far from those
+ * being overwritten (a ring holds 200,000); scan may start at the oldest row, the next one
+ * overwritten, so its count of rows passed over can be off by the few rows written meanwhile
+ * (the slow rows it finds are checked again through their seq). The writer's stores are
+ * plain: on x86 they are seen in order, which the acquire load of end relies on.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -206,7 +210,7 @@ taken_result(Taken *t)
 }
 
 /* take(columns, task_columns, first, stop, floor, long_ns) -> (rows, keys, links, longs): the
- * twin of answer.take (see there). */
+ * twin of columns.take (see there). */
 PyObject *
 looptrace_take(PyObject *Py_UNUSED(mod), PyObject *args)
 {
@@ -376,7 +380,8 @@ rows_texts(Rows *r, PyObject *fragments, PyObject *extras)
     return 0;
 }
 
-/* json_rows(packed, width, fragments, extras) -> bytes: the twin of answer.json_rows. */
+/* json_rows(packed, width, fragments, extras) -> bytes: the rows as json.dumps writes them
+ * (answer.Answer.json falls back to json.dumps when this module is not built). */
 PyObject *
 looptrace_json_rows(PyObject *Py_UNUSED(mod), PyObject *args)
 {

@@ -82,7 +82,7 @@ class AgentHub(TraceHub):
     also samples where a long callback is stuck (``culprit``): a row that has it carries
     it as its last field."""
 
-    yield_keys = 500  # names between two GIL releases (~1 ms): the loop waits that, not 5 ms
+    yield_keys = 500  # names between two GIL releases (~1 ms): a chance for the loop before the 5 ms switch
 
     def __init__(self, loop: asyncio.AbstractEventLoop, primitives: Primitives, **options: Any) -> None:
         super().__init__(loop, machinery=lambda c: machinery(self.tracer, c), coroutine_machinery=True, **options)

@@ -1,7 +1,8 @@
 """The tracer's numbers: what each column of its rings holds, shared by the C hot path
 (``_looptrace.c``, which is handed the columns in this order), the Python hot path
 (``hotpath``) and the reader (``tracer``), whose passes over many rows are in C too when
-built (``_looptrace_read.c``), each with its Python twin here."""
+built (``_looptrace_read.c``), each with its Python twin here (but ``json_rows``, whose
+counterpart is ``json.dumps``: ``answer.Answer.json``)."""
 
 from __future__ import annotations
 

@@ -136,7 +136,7 @@ class TraceHub:
         key = (c.task, 0 if c.task else c.code)
         known = self._internal.get(key)
         if known is None:
-            known = self._machinery(c)
+            known = bool(self._machinery(c))  # the answer writes it as JSON's true or false
             if len(self._internal) >= INTERNAL_KEPT:
                 self._internal.clear()  # a cache: tasks come and go, answers are cheap to redo
             self._internal[key] = known
@@ -235,7 +235,7 @@ class TraceHub:
             else:
                 named.append(self._named(self._first(task, code, seq), names))
             if i % every == 0:
-                time.sleep(0)  # releases the GIL: the loop's thread, waiting for it, takes it
+                time.sleep(0)  # releases the GIL: the loop's thread, if waiting, may take it now
         return named
 
     def _task_named(self, task: int, seq: int, names: dict[tuple[int, int], Named]) -> Named:
