@@ -21,7 +21,7 @@ from tests.helpers import ROOT, get_or_none
 
 pytestmark = pytest.mark.browser
 
-BROWSERS = 3
+BROWSERS = 2  # whichever of the four workers each lands on, both show the same readings
 RESUME_S = 8  # the bench's figure (bench/tabs.py) is under 6 s; this leaves room for a busy VM
 
 
