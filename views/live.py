@@ -12,7 +12,17 @@ from plotly.subplots import make_subplots
 import ids
 from services.core.i18n import t
 from services.live.history import HistorySnapshot
-from services.live.session import LINE_GROUPS, Delta, Series, Snapshot, StationSnapshot, group_of, groups, trace_index
+from services.live.session import (
+    LINE_GROUPS,
+    Delta,
+    Series,
+    Snapshot,
+    StationSnapshot,
+    group_of,
+    groups,
+    shared_lines,
+    trace_index,
+)
 from services.live.view import METRICS, LiveView, to_unit, x_value
 from services.sensors.stations import Station
 from views.i18n import date_axis
@@ -72,7 +82,7 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     lang, deg = view.lang, f"°{view.unit}"
     fig = go.Figure(layout=figure_layout(view, snap.start, snap.end))
     names = {s.station: station_name(stations, s.station, lang) for s in snap.stations}
-    n, shared = len(snap.stations), len(snap.stations) > groups(len(snap.stations))
+    n, shared = len(snap.stations), shared_lines(len(snap.stations))
     for group in range(groups(n)):
         members = snap.stations[group :: groups(n)]
         head = members[0]
@@ -181,7 +191,7 @@ def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[s
         patch["data"][index]["y"].extend(series.y)
         if series.text:
             patch["data"][index]["text"].extend(named(series.text))
-    if len(view.stations) <= groups(len(view.stations)):  # the legend names each station
+    if not shared_lines(len(view.stations)):  # the legend names each station
         for station, (offline, _alerts) in delta.status.items():
             legend = trace_index(view.stations.index(station), "temperature", 0)
             name = station_name(stations, station, view.lang)

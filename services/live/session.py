@@ -105,6 +105,11 @@ def groups(stations: int) -> int:
     return min(stations, LINE_GROUPS)
 
 
+def shared_lines(stations: int) -> bool:
+    """Whether some of ``stations`` stations share a line group (so no legend names them)."""
+    return stations > groups(stations)
+
+
 def group_of(position: int, stations: int) -> int:
     """The line group (colour) of the station at ``position`` among ``stations``."""
     return position % groups(stations)
