@@ -34,6 +34,7 @@ from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.seed_history import seed  # noqa: E402
 from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
 from services.live.history import Presence, history_snapshot, plan  # noqa: E402
+from services.live.session import groups  # noqa: E402
 from services.live.store import ReadingStore  # noqa: E402
 from services.live.view import LiveView  # noqa: E402
 from services.sensors.stations import fleet  # noqa: E402
@@ -41,7 +42,8 @@ from views.live_history import make_history_figure  # noqa: E402
 
 RANGES = ("24h", "7d", "30d")
 REPEATS = 3
-# Runs in the page from its first byte: when the Live figure first shows ``bands`` bands.
+# Runs in the page from its first byte: when the Live figure first shows its ``__bands`` band traces
+# (a station's, or a colour's past ``LINE_GROUPS`` stations, per metric).
 PROBE = """
 window.__painted = null;
 const probe = setInterval(() => {
@@ -103,7 +105,7 @@ def first_paints(url: str, stations: list[str]) -> dict[str, float]:
     driver = headless_chrome(1280, 900)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
     driver.execute_cdp_cmd(
-        "Page.addScriptToEvaluateOnNewDocument", {"source": f"window.__bands = {2 * len(stations)};"}
+        "Page.addScriptToEvaluateOnNewDocument", {"source": f"window.__bands = {2 * groups(len(stations))};"}
     )
     out = {}
     try:

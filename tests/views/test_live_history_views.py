@@ -86,5 +86,21 @@ def test_fifty_stations_each_get_a_light_band_in_their_live_lines_colour(store):
     view = LiveView(many, "7d")
     fig = make_history_figure(history_snapshot(store, view, plan(view, NOW, NOW, 3600), Presence(NOW, {})), BY_ID)
     fills = [tr["fillcolor"] for tr in fig["data"] if tr.get("fill") == "toself"]
-    assert len(fills) == 100 and all(f.startswith("rgba(") and f.endswith(",0.18)") for f in fills)
-    assert len(set(fills)) == 9 and fills[0] == fills[2 * 9]  # stations 1 and 10 share the first colour, as on Live
+    assert len(fills) == 18 and all(f.startswith("rgba(") and f.endswith(",0.18)") for f in fills)
+    assert len(set(fills)) == 9 and fills[0] == fills[1]  # a colour's band per metric, as on Live
+    assert not any(tr["showlegend"] for tr in fig["data"])  # the cards' swatches name the colours
+
+
+def test_stations_sharing_a_colour_share_its_traces_each_run_named_and_apart(store):
+    shown = ("beijing", *(f"lab-{n:04d}" for n in range(1, 9)), "lhasa")  # 1st and 10th: the first colour
+    view = LiveView(shown, "7d")
+    snap = history_snapshot(store, view, plan(view, NOW, NOW, 3600), Presence(NOW, {}))
+    band, line = make_history_figure(snap, BY_ID)["data"][:2]  # the first colour's temperature
+    beijing, lhasa = (snap.bands[(s, "temperature")] for s in STATIONS)
+    gap = [float("nan")]
+    assert np.array_equal(values(line["x"]), [*beijing.x, *gap, *lhasa.x, *gap], equal_nan=True)
+    assert np.array_equal(values(line["y"]), [*beijing.mean, *gap, *lhasa.mean, *gap], equal_nan=True)
+    assert line["text"] == ["Beijing"] * len(beijing.x) + [None] + ["Lhasa"] * len(lhasa.x) + [None]
+    assert "%{text}" in line["hovertemplate"] and band["hoverinfo"] == "skip"
+    high_low = [*beijing.high, *beijing.low[::-1], *gap, *lhasa.high, *lhasa.low[::-1], *gap]
+    assert np.array_equal(values(band["y"]), high_low, equal_nan=True)  # a closed band per station
