@@ -24,9 +24,11 @@ from views.live import PALETTE, chart_axes, figure_layout, legend_name, station_
 
 
 def resolution_words(bucket_s: int, lang: str) -> str:
-    """5-minute, hourly, 5-hour."""
+    """5-minute, 15-minute, hourly, 5-hour."""
     if bucket_s in (300, 3600):
         return t(f"live.res.{bucket_s}", lang)
+    if bucket_s < 3600:  # 5-minute statistics merged: 12 stations over 7 days draw 15-minute points
+        return t("live.res.minutes", lang, minutes=bucket_s // 60)
     return t("live.res.hours", lang, hours=bucket_s // 3600)
 
 

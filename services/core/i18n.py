@@ -351,6 +351,7 @@ TEXT: dict[str, dict[str, str]] = {
     "live.res.300": {"en": "5-minute", "zh": "5 分钟"},
     "live.res.3600": {"en": "hourly", "zh": "每小时"},
     "live.res.hours": {"en": "{hours}-hour", "zh": "{hours} 小时"},
+    "live.res.minutes": {"en": "{minutes}-minute", "zh": "{minutes} 分钟"},
     "live.showing.raw": {"en": "Chart and cards: {what}.", "zh": "图表与卡片：{what}。"},
     "live.showing.stats": {
         "en": "Chart and cards: {resolution} statistics — the line is the mean, the band runs from min to max;"

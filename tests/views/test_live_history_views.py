@@ -65,6 +65,9 @@ def test_the_line_over_the_cards_says_what_they_are_made_of(store):
     assert showing(p, "en").startswith("Chart and cards: 5-minute statistics")
     assert "5 分钟统计" in showing(p, "zh")
     assert "every reading" in showing(plan(LiveView(STATIONS, "5m"), NOW, NOW, 3600), "en")
+    twelve = plan(LiveView(tuple(f"s{n}" for n in range(12)), "7d"), NOW, NOW, 3600)  # 1,000 points a station
+    assert twelve.bucket_s == 900 and "15-minute statistics" in showing(twelve, "en")  # not "0-hour"
+    assert "15 分钟" in showing(twelve, "zh")
 
 
 def test_the_daily_table_shows_the_newest_rows_and_says_when_it_is_cut():
