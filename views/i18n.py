@@ -25,7 +25,7 @@ ZH_DATE_TICKS = {
     "tickformatstops": [
         {"dtickrange": [None, 1000], "value": "%H:%M:%S.%L"},
         {"dtickrange": [1000, 60_000], "value": "%H:%M:%S"},
-        {"dtickrange": [60_000, 86_400_000], "value": "%H:%M"},
+        {"dtickrange": [60_000, 43_200_000], "value": "%H:%M"},  # a stop takes both its ends: a 1-day tick is a date
         {"dtickrange": [86_400_000, None], "value": "%-m月%-d日"},
     ],
     "hoverformat": "%-m月%-d日 %H:%M:%S",

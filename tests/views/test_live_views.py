@@ -90,6 +90,15 @@ def test_no_station_is_drawn_in_the_alerts_red_and_chinese_dates_read_as_such(st
     assert alert.marker.color == ALERT_COLOR and "告警" in alert.hovertemplate
     assert "%-m月%-d日" in str(fig.layout.xaxis.tickformatstops)  # not "Nov 27, 2026"
 
+    def label(dtick_ms: int) -> str | None:  # Plotly takes the first stop holding the tick step, ends included
+        for stop in fig.layout.xaxis.tickformatstops:
+            low, high = stop.dtickrange
+            if (low is None or low <= dtick_ms) and (high is None or dtick_ms <= high):
+                return stop.value
+        return None
+
+    assert label(3_600_000) == "%H:%M" and label(86_400_000) == "%-m月%-d日"  # a week's daily ticks: dates
+
 
 def test_temperatures_and_threshold_lines_follow_the_chosen_unit(store):
     limits = Thresholds(temp_low=10.0, temp_high=25.0, hum_high=70.0)
