@@ -47,6 +47,9 @@ VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this of
 WINDOW_STEP_S = 1.0
 WINDOW_STEPS = 300
 IDLE_S = 0.2  # not on the Live page: look again this often
+# A page that is loading sets its view a moment after its stream starts: for the stream's
+# first LOADING_S, look again this often (each look saved is up to IDLE_S of first paint).
+LOADING_S, LOADING_IDLE_S = 2.0, 0.04
 STATUS_EVERY_S = 2.0  # how often the collector heartbeat (and sensor availability) is checked
 STATIONS_EVERY_S = 2.0  # a page asks for a sensor this stream does not know: look again at most this often
 PAGE_PATH = "/live"
@@ -182,15 +185,17 @@ class _Stream(PageStream, StillViews):
         self._status_at = 0.0
         self._window_end = 0.0  # the end of the x window the page was last sent
         self._news: list[Any] | None = None  # rows ``ready`` found
+        self._loading_until = time.monotonic() + LOADING_S
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return not (data and data.get("stream", 0) > self.number)  # else the page started a newer one
 
     async def turn(self, data: dict[str, Any] | None) -> None:
         if not data or data.get("path") != PAGE_PATH:
-            self.session = None  # another page: look again soon
-            await asyncio.sleep(IDLE_S)
+            self.session = None  # another page, or this one still loading: look again soon
+            await asyncio.sleep(LOADING_IDLE_S if time.monotonic() < self._loading_until else IDLE_S)
             return
+        self._loading_until = 0.0
         unknown = any(s not in self.stations for s in data.get("stations") or ())
         if unknown and time.monotonic() - self._stations_at > STATIONS_EVERY_S:  # a source found a new sensor
             self.stations = await asyncio.to_thread(polled_stations, self.settings)
