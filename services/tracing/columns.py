@@ -81,7 +81,10 @@ class Taken(NamedTuple):
     links: bytes  # LINK_WIDTH int64 a link ending at one of the rows (``links``)
     longs: list[int]  # the rows (their index) that ran ``long_ns`` or longer
 
-    def __len__(self) -> int:
+    @property
+    def row_count(self) -> int:
+        """How many rows it holds (``len`` is the tuple's own, four fields: a Taken is always true;
+        ``count`` is the tuple's too)."""
         return len(self.rows) // _ROW.size
 
     def row(self, i: int) -> tuple[int, ...]:

@@ -196,15 +196,17 @@ class TraceHub:
         floor = now - window_ns(window_s) if after < 0 else 0
         taken = self.tracer.take(after, MAX_ROWS, floor, SLOW_FLOOR_NS)
         stats = self.tracer.statistics()
-        cut = taken.row(0)[0] if taken else stats.recorded
+        cut = taken.row(0)[0] if taken.row_count else stats.recorded
         skipped, slow = self.tracer.passed_over(after, cut, floor, SLOW_FLOOR_NS)
         names: dict[tuple[int, int], Named] = {}
         named = self._name_keys(taken.keys, names)
         longs = [(i, taken.row(i)) for i in taken.longs]
         extras = {i: x for i, row in longs if (x := self._extra(row[0], row[3] - row[2])) is not None}
         self._keep_slow(slow, longs, named, extras, names)
-        if taken or slow:
-            self._slow_after = max(self._slow_after, taken.row(len(taken) - 1)[0] if taken else slow[-1].seq)
+        if taken.row_count or slow:
+            self._slow_after = max(
+                self._slow_after, taken.row(taken.row_count - 1)[0] if taken.row_count else slow[-1].seq
+            )
         recorded, at = self._sent
         self._sent = (stats.recorded, now)
         # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
@@ -214,7 +216,7 @@ class TraceHub:
             "pid": self.tracer.pid,
             "now_ns": now,
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
-            "cursor": taken.row(len(taken) - 1)[0] if taken else max(after, stats.recorded - 1),
+            "cursor": taken.row(taken.row_count - 1)[0] if taken.row_count else max(after, stats.recorded - 1),
         }
         tail = {
             "skipped": skipped,
