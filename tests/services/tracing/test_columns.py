@@ -10,17 +10,8 @@ from array import array
 import pytest
 
 from services.tracing import columns
-from services.tracing.columns import (
-    DONE_CALLBACK,
-    DONE_LINK,
-    LINK_WIDTH,
-    MADE_LINK,
-    SOON,
-    TIMER,
-    CallbackRing,
-    TaskRing,
-    take,
-)
+from services.tracing.columns import DONE_CALLBACK, LINK_WIDTH, SOON, TIMER, CallbackRing, TaskRing, take
+from services.tracing.links import DONE_LINK, MADE_LINK
 
 needs_c = pytest.mark.skipif(columns._looptrace is None, reason="the C module is not built")
 
