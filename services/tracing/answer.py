@@ -14,12 +14,23 @@ from __future__ import annotations
 
 import json
 from array import array
+from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from services.tracing.columns import LINK_WIDTH, ROW_WIDTH, Taken, _looptrace
 
 Named = tuple[str, str, bool]  # a row's lane, name and whether it is loop machinery
+KEY = ROW_WIDTH - 1  # a packed row's last number, its naming key: a page reads its names instead
+
+
+def page_row(numbers: Sequence[int], named: Named, extra: Any = None) -> list[Any]:
+    """A row as pages read it (``view.SEQ`` … ``view.CULPRIT``): a packed row's numbers but its
+    key (seq, kind, start, end, late, task), its names, then its last field if it has one."""
+    row = [*numbers[:KEY], *named]
+    if extra is not None:
+        row.append(extra)
+    return row
 
 
 class Answer:
@@ -35,14 +46,9 @@ class Answer:
     def rows(self) -> list[list[Any]]:
         numbers = array("q")
         numbers.frombytes(self.taken.rows)
-        named = self.named
-        rows = [
-            [seq, kind, start, end, late, task, *named[key]]
-            for seq, kind, start, end, late, task, key in zip(*[iter(numbers)] * ROW_WIDTH, strict=True)
-        ]
-        for i, extra in self.extras.items():
-            rows[i].append(extra)
-        return rows
+        named, extras = self.named, self.extras
+        packed = zip(*[iter(numbers)] * ROW_WIDTH, strict=True)
+        return [page_row(row, named[row[KEY]], extras.get(i)) for i, row in enumerate(packed)]
 
     def links(self) -> list[list[int]]:
         numbers = array("q")

@@ -35,7 +35,7 @@ from typing import Any
 
 from services.core.children import APP_PACKAGES, ROOT
 from services.core.errors import TraceRefused
-from services.tracing.answer import Answer, Named
+from services.tracing.answer import KEY, Answer, Named, page_row
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
 from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
@@ -170,13 +170,6 @@ class TraceHub:
         """A row's last field, if it has one (None: it has not; see ``AgentHub``)."""
         return None
 
-    def _row(self, c: Callback, names: dict[tuple[int, int], Named]) -> list[Any]:
-        """A row as pages read it."""
-        row = [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *self._named(c, names)]
-        if (extra := self._extra(c.seq, c.duration_ns)) is not None:
-            row.append(extra)
-        return row
-
     # -- what a page asks -------------------------------------------------------------
 
     def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
@@ -279,11 +272,12 @@ class TraceHub:
         """Keep the slow rows not kept yet: those passed over (``slow``), then the answer's."""
         for c in slow:
             if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_NS:
-                self._slow.append(self._row(c, names))
-        for i, (seq, kind, start, end, late, task, key) in longs:
+                numbers = (c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task)
+                self._slow.append(page_row(numbers, self._named(c, names), self._extra(c.seq, c.duration_ns)))
+        for i, row in longs:
+            seq, _kind, start, end, *_ = row
             if seq > self._slow_after and end - start >= SLOW_FLOOR_NS:
-                extra = [extras[i]] if i in extras else []
-                self._slow.append([seq, kind, start, end, late, task, *named[key], *extra])
+                self._slow.append(page_row(row, named[row[KEY]], extras.get(i)))
 
     def _jobs(self) -> list[Job]:
         return self._pool.jobs() if self._pool is not None else []

@@ -29,7 +29,7 @@ from services.core.errors import TraceRefused
 
 FORMAT = 1
 MAX_BYTES = 100 * 1024 * 1024
-START, END = 2, 3  # a row's start and end (see services.tracing.hub's rows)
+START, END = 2, 3  # a row's start and end (see services.tracing.answer.page_row)
 
 
 class Recorder:

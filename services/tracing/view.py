@@ -42,7 +42,7 @@ SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
 STEP = "step "  # how the tracer names a task's step: this, then the task's coroutine (Tracer.name_of)
 
 
-# A row of the trace service: see TraceHub._row (an agent's slow rows add where it was stuck).
+# A row of the trace service: see answer.page_row (an agent's slow rows add where it was stuck).
 SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL, CULPRIT = range(10)
 
 
