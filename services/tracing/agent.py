@@ -54,12 +54,12 @@ from typing import Any
 from aiohttp import web
 
 from services.core.errors import TraceRefused
-from services.tracing.answer import Answer
+from services.tracing.answer import Answer, answer_since, window_ns
 from services.tracing.columns import Callback
 from services.tracing.culprit import STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
 from services.tracing.family import task_tree
-from services.tracing.hub import TraceHub, answer_since, row_cost_ns, window_ns
+from services.tracing.hub import TraceHub, row_cost_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
 from services.tracing.primitives import Primitives, primitive_events
