@@ -173,7 +173,7 @@ class Agent:
         self.token = token or secrets.token_urlsafe(18)
         self.hubs: list[AgentHub] = []  # every loop adopted, oldest first
         self.primitives = Primitives()  # queues, locks … made from now on, and executor jobs
-        self.tape = Tape(lambda cursor: self.current().poll(cursor, 10.0), lambda: self.diagnosis()["findings"])
+        self.tape = Tape(lambda cursor: self.current().answer(cursor, 10.0), lambda: self.diagnosis()["findings"])
         self._row_cost_ns = 0.0
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
