@@ -54,12 +54,12 @@ from typing import Any
 from aiohttp import web
 
 from services.core.errors import TraceRefused
-from services.tracing.answer import Answer
+from services.tracing.answer import Answer, answer_since, window_ns
 from services.tracing.columns import Callback
 from services.tracing.culprit import STUCK_NS, Culprits
 from services.tracing.diagnosis import classify, late_timers, long_callbacks, loop_problems, stuck_primitives
 from services.tracing.family import task_tree
-from services.tracing.hub import TraceHub, answer_since, row_cost_ns, window_ns
+from services.tracing.hub import TraceHub, row_cost_ns
 from services.tracing.limits import MAX_WINDOW_S
 from services.tracing.primitives import SAMPLE_S as PRIMITIVES_S
 from services.tracing.primitives import Primitives, primitive_events
@@ -173,7 +173,7 @@ class Agent:
         self.token = token or secrets.token_urlsafe(18)
         self.hubs: list[AgentHub] = []  # every loop adopted, oldest first
         self.primitives = Primitives()  # queues, locks … made from now on, and executor jobs
-        self.tape = Tape(lambda cursor: self.current().poll(cursor, 10.0), lambda: self.diagnosis()["findings"])
+        self.tape = Tape(lambda cursor: self.current().answer(cursor, 10.0), lambda: self.diagnosis()["findings"])
         self._row_cost_ns = 0.0
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()

@@ -17,6 +17,8 @@ from itertools import compress
 from operator import sub
 from typing import Any, NamedTuple
 
+from services.tracing.links import DONE_LINK, MADE_LINK
+
 try:  # the C hot path and reader's passes, built by scripts/build_ext.py; shared with ``tracer``
     from services.tracing import _looptrace as _looptrace  # type: ignore[attr-defined]  # C: no stubs
 except ImportError:  # not built: their Python twins (hotpath, CallbackRing.scan's and take's passes)
@@ -42,8 +44,7 @@ NEXT_SEQ, RUNNING_SEQ, NEXT_SERIAL = (
     2,
 )  # the next row's seq; the running callback's (-1: none); the next task serial
 
-# A link's kind (``links``); a packed row's and link's numbers (``CallbackRing.take``).
-MADE_LINK, DONE_LINK = 0, 1
+# A packed row's and link's numbers (``CallbackRing.take``; a link's kind: ``links``).
 ROW_WIDTH, LINK_WIDTH = 7, 4  # seq kind start end late task key; kind seq from_seq at_ns
 _ROW = struct.Struct(f"{ROW_WIDTH}q")
 
@@ -81,7 +82,10 @@ class Taken(NamedTuple):
     links: bytes  # LINK_WIDTH int64 a link ending at one of the rows (``links``)
     longs: list[int]  # the rows (their index) that ran ``long_ns`` or longer
 
-    def __len__(self) -> int:
+    @property
+    def row_count(self) -> int:
+        """How many rows it holds (``len`` is the tuple's own, four fields: a Taken is always true;
+        ``count`` is the tuple's too)."""
         return len(self.rows) // _ROW.size
 
     def row(self, i: int) -> tuple[int, ...]:

@@ -28,27 +28,23 @@ import contextlib
 import logging
 import os
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from services.core.children import APP_PACKAGES, ROOT
 from services.core.errors import TraceRefused
-from services.tracing.answer import Answer, Named
+from services.tracing.answer import INTERNAL_KEPT, Answering, window_ns
 from services.tracing.columns import Callback
 from services.tracing.export import chrome_trace
-from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS, MAX_WINDOW_S, SLOW_FLOOR_MS, SLOW_KEPT
+from services.tracing.limits import MAX_BLOCK_MS, MAX_JOB_MS, MAX_JOBS
 from services.tracing.pool import Job, TracedPool, burn_cpu
-from services.tracing.records import Statistics, coro_name, step_name
+from services.tracing.records import coro_name
 from services.tracing.tracer import LoopTracer
 
 logger = logging.getLogger(__name__)
 
-MAX_ROWS = 6000  # rows one answer carries at most (the newest are kept)
-SLOW_FLOOR_NS = int(SLOW_FLOOR_MS * 1e6)
 POOL_WORKERS = 2
-INTERNAL_KEPT = 20_000  # cached "is this loop machinery?" answers
 PLAIN_LANE = "callbacks"
 
 # The project's own source: its packages and app module, wherever they are installed (the
@@ -60,10 +56,9 @@ def _app_file(path: str) -> bool:
     return path.startswith(_APP_SOURCES)
 
 
-class TraceHub:
-    """``async with TraceHub(loop): ...`` — see the module docstring."""
-
-    yield_keys = 0  # answered on the loop's own thread: nobody to let the GIL go to
+class TraceHub(Answering):
+    """``async with TraceHub(loop): ...`` — see the module docstring; its answers are made
+    in ``answer.Answering``."""
 
     def __init__(
         self,
@@ -93,13 +88,9 @@ class TraceHub:
         self._idle_task: asyncio.Task[None] | None = None
         self._internal: dict[tuple[int, int], bool] = {}
         self._machinery = machinery or self._app_machinery
-        self._coroutine_machinery = coroutine_machinery or machinery is None
-        self._by_coroutine: dict[tuple[Any, bool], bool] = {}
-        self._slow: deque[list[Any]] = deque(maxlen=SLOW_KEPT)
-        self._slow_after = -1
         self._blocks = 0
         self._block_tasks: set[asyncio.Task[None]] = set()
-        self._sent = (0, time.perf_counter_ns())  # (recorded, when) at the last answer
+        super().__init__(coroutine_machinery or machinery is None)
 
     async def __aenter__(self) -> TraceHub:
         self.row_cost_ns = await asyncio.to_thread(row_cost_ns)  # its own loop, in a thread
@@ -157,131 +148,7 @@ class TraceHub:
     def lane(self, c: Callback) -> str:
         return self.tracer.task_name(c.task) if c.task else PLAIN_LANE
 
-    def _named(self, c: Callback, names: dict[tuple[int, int], Named]) -> Named:
-        """A row's lane, name and whether it is machinery; ``names`` memoises them within one
-        answer (its rows mostly step the same few tasks and callbacks)."""
-        key = (c.task, 0 if c.task else c.code)
-        named = names.get(key)
-        if named is None:
-            named = names[key] = (self.lane(c), self.tracer.name_of(c), self.internal(c))
-        return named
-
-    def _extra(self, seq: int, duration_ns: int) -> Any:
-        """A row's last field, if it has one (None: it has not; see ``AgentHub``)."""
-        return None
-
-    def _row(self, c: Callback, names: dict[tuple[int, int], Named]) -> list[Any]:
-        """A row as pages read it."""
-        row = [c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task, *self._named(c, names)]
-        if (extra := self._extra(c.seq, c.duration_ns)) is not None:
-            row.append(extra)
-        return row
-
-    # -- what a page asks -------------------------------------------------------------
-
-    def poll(self, after: int = -1, window_s: float = 10.0) -> dict[str, Any]:
-        """``answer`` as Python lists."""
-        return self.answer(after, window_s).as_dict()
-
-    def poll_body(self, after: int = -1, window_s: float = 10.0) -> bytes:
-        """``answer`` as the JSON the route sends (``json.dumps(poll(...))``, made cheaply)."""
-        return self.answer(after, window_s).json()
-
-    def answer(self, after: int = -1, window_s: float = 10.0) -> Answer:
-        """Rows after ``after`` (a new page: the last ``window_s`` seconds), newest
-        ``MAX_ROWS`` at most, plus jobs, lag and counters. Attaches the tracer if needed."""
-        self.watched()
-        now = time.perf_counter_ns()
-        after = max(after, -1)
-        floor = now - window_ns(window_s) if after < 0 else 0
-        taken = self.tracer.take(after, MAX_ROWS, floor, SLOW_FLOOR_NS)
-        stats = self.tracer.statistics()
-        cut = taken.row(0)[0] if taken else stats.recorded
-        skipped, slow = self.tracer.passed_over(after, cut, floor, SLOW_FLOOR_NS)
-        names: dict[tuple[int, int], Named] = {}
-        named = self._name_keys(taken.keys, names)
-        longs = [(i, taken.row(i)) for i in taken.longs]
-        extras = {i: x for i, row in longs if (x := self._extra(row[0], row[3] - row[2])) is not None}
-        self._keep_slow(slow, longs, named, extras, names)
-        if taken or slow:
-            self._slow_after = max(self._slow_after, taken.row(len(taken) - 1)[0] if taken else slow[-1].seq)
-        recorded, at = self._sent
-        self._sent = (stats.recorded, now)
-        # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
-        rate = (stats.recorded - recorded) / max((now - at) / 1e9, 1e-3) if after >= 0 else None
-        since = answer_since(now, after, window_s)
-        head = {
-            "pid": self.tracer.pid,
-            "now_ns": now,
-            "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
-            "cursor": taken.row(len(taken) - 1)[0] if taken else max(after, stats.recorded - 1),
-        }
-        tail = {
-            "skipped": skipped,
-            "jobs": [list(j) for j in self._jobs() if j.end_ns >= since],
-            "lag": [[at, lag] for at, lag in self.tracer.lag(since)],
-            "slow": list(self._slow) if after < 0 else [],
-            "stats": self._stats(stats, rate),
-        }
-        return Answer(head, taken, named, extras, tail)
-
-    def _name_keys(self, keys: list[tuple[int, int, int]], names: dict[tuple[int, int], Named]) -> list[Named]:
-        """Each naming key's names (``_named``), kept in ``names`` too. A hub that answers from
-        another thread than its loop's lets the GIL go every ``yield_keys`` keys (see there)."""
-        named, every = [], self.yield_keys or len(keys) + 1
-        for i, (task, code, seq) in enumerate(keys, 1):
-            if task and self._coroutine_machinery:
-                named.append(self._task_named(task, seq, names))
-            else:
-                named.append(self._named(self._first(task, code, seq), names))
-            if i % every == 0:
-                time.sleep(0)  # releases the GIL: the loop's thread, if waiting, may take it now
-        return named
-
-    def _task_named(self, task: int, seq: int, names: dict[tuple[int, int], Named]) -> Named:
-        """``_named`` for a task's step, read off the tracer without a row, and machinery asked
-        once per coroutine (an answer under load names thousands of tasks, each new)."""
-        lane, coro = self.tracer.task_name(task), self.tracer.coro_code(task)
-        key = (coro, lane.startswith("looplens:"))
-        inside = self._by_coroutine.get(key)
-        if inside is None:
-            if len(self._by_coroutine) >= INTERNAL_KEPT:
-                self._by_coroutine.clear()
-            inside = self._by_coroutine[key] = self.internal(self._first(task, 0, seq))
-        named = names[task, 0] = (lane, step_name(task, coro), inside)
-        return named
-
-    def _first(self, task: int, code: int, seq: int) -> Callback:
-        """The row that first had this naming key (what ``machinery`` is shown), or, if the ring
-        has overwritten it since, a row with the key and nothing else."""
-        return self.tracer.callback(seq) or Callback(seq, 0, 0, 0, 0, 0, task, -1, code)
-
-    def _stats(self, stats: Statistics, rate: float | None) -> dict[str, Any]:
-        return {
-            "recorded": stats.recorded,
-            "dropped": stats.dropped,
-            "tasks": stats.tasks,
-            "events_per_s": None if rate is None else round(rate, 1),
-            "overhead_pct": None if rate is None else round(rate * self.row_cost_ns / 1e7, 4),
-            "capacity": stats.capacity,
-        }
-
-    def _keep_slow(
-        self,
-        slow: list[Callback],
-        longs: list[tuple[int, tuple[int, ...]]],
-        named: list[Named],
-        extras: dict[int, Any],
-        names: dict[tuple[int, int], Named],
-    ) -> None:
-        """Keep the slow rows not kept yet: those passed over (``slow``), then the answer's."""
-        for c in slow:
-            if c.seq > self._slow_after and c.duration_ns >= SLOW_FLOOR_NS:
-                self._slow.append(self._row(c, names))
-        for i, (seq, kind, start, end, late, task, key) in longs:
-            if seq > self._slow_after and end - start >= SLOW_FLOOR_NS:
-                extra = [extras[i]] if i in extras else []
-                self._slow.append([seq, kind, start, end, late, task, *named[key], *extra])
+    # -- what a page asks (and ``answer``'s: ``Answering``) --------------------------
 
     def _jobs(self) -> list[Job]:
         return self._pool.jobs() if self._pool is not None else []
@@ -357,17 +224,6 @@ class TraceHub:
         start = end - window_ns(window_s)
         rows = [c for c in self.tracer.callbacks(-1) if c.end_ns]  # the whole ring, not a cursor
         return chrome_trace(self.tracer, start, end, jobs=self._jobs(), callbacks=rows)
-
-
-def window_ns(window_s: float) -> int:
-    """A page's window, held to 1 s … ``MAX_WINDOW_S``, in ns."""
-    return int(min(max(window_s, 1.0), MAX_WINDOW_S) * 1e9)
-
-
-def answer_since(now: int, after: int, window_s: float) -> int:
-    """From when an answer carries jobs, lag and other samples: a new page's whole window,
-    a following answer's last 5 s."""
-    return now - (window_ns(window_s) if after < 0 else 5_000_000_000)
 
 
 def _job_done(result: int) -> None:

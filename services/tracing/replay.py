@@ -26,7 +26,7 @@ from typing import Any
 from services.tracing.columns import Callback
 from services.tracing.export import rows_trace
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
-from services.tracing.links import DONE, LINK_FROM, LINK_KIND, LINK_SEQ
+from services.tracing.links import DONE_LINK, LINK_FROM, LINK_KIND, LINK_SEQ
 from services.tracing.pool import Job
 from services.tracing.primitives import primitive_events
 from services.tracing.recording import Recording, RecordingError
@@ -214,7 +214,7 @@ def perfetto(recording: Recording) -> dict[str, Any]:
     the live export is: a track per task, the done-callback arrows, the pool's jobs, and the
     queues', locks' and executor's tracks."""
     rows = {r[SEQ]: r for r in recording.rows}
-    completed_by = {link[LINK_SEQ]: link[LINK_FROM] for link in recording.links if link[LINK_KIND] == DONE}
+    completed_by = {link[LINK_SEQ]: link[LINK_FROM] for link in recording.links if link[LINK_KIND] == DONE_LINK}
     callbacks = [
         Callback(
             seq,

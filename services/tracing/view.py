@@ -23,11 +23,11 @@ from services.core.i18n import DEFAULT_LANG, LANGS, t
 from services.tracing.agents import OWN_LOOPS, known_loop
 from services.tracing.columns import DONE_CALLBACK, KIND_NAMES
 from services.tracing.limits import SLOW_FLOOR_MS, SLOW_KEPT
-from services.tracing.links import DONE, LINK_AT, LINK_FROM, LINK_KIND, LINK_SEQ, MADE
+from services.tracing.links import DONE_LINK, LINK_AT, LINK_FROM, LINK_KIND, LINK_SEQ, MADE_LINK
 from services.tracing.tracks import Tracks
 
 SERIES = ("ticks", "busy", "slow", "jobs", "lag", "made", "done")
-LINK_SERIES = ("made", "done")  # by a link's kind (``links.MADE``, ``links.DONE``)
+LINK_SERIES = ("made", "done")  # by a link's kind (``links.MADE_LINK``, ``links.DONE_LINK``)
 # Points per chunk (a line segment takes 3: start, end, gap); the figure holds at most 2×.
 CHUNK = {"ticks": 3000, "busy": 3000, "slow": 600, "jobs": 900, "lag": 1500, "made": 300, "done": 300}
 LINKS_PER_ANSWER = 100  # links of a kind one answer adds at most (a chunk's worth)
@@ -42,7 +42,7 @@ SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
 STEP = "step "  # how the tracer names a task's step: this, then the task's coroutine (Tracer.name_of)
 
 
-# A row of the trace service: see TraceHub._row (an agent's slow rows add where it was stuck).
+# A row of the trace service: see answer.page_row (an agent's slow rows add where it was stuck).
 SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL, CULPRIT = range(10)
 
 
@@ -252,10 +252,10 @@ class TraceSession:
         lang = self.view.lang
         for link in links:
             start, end = self.spans.get(link[LINK_FROM]), self.spans.get(link[LINK_SEQ])
-            if start is None or end is None or link[LINK_KIND] not in (MADE, DONE):
+            if start is None or end is None or link[LINK_KIND] not in (MADE_LINK, DONE_LINK):
                 continue
             row = rows.get(link[LINK_SEQ])
-            if link[LINK_KIND] == MADE:
+            if link[LINK_KIND] == MADE_LINK:
                 text = t("trace.hover.made", lang, parent=start[2], child=end[2])
             else:
                 callback = name_of(row, lang) if row else "?"

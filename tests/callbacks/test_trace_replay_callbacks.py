@@ -28,6 +28,11 @@ def answer(second: int, rows: list[list]) -> dict:
             "rows": rows, "jobs": [], "lag": [[second * S, 1_000_000]], "stats": stats}  # fmt: skip
 
 
+def body(answer: dict) -> tuple[int, bytes]:
+    """What the recorder is given: the answer's cursor and its JSON, as the route sends it."""
+    return answer["cursor"], json.dumps(answer).encode()
+
+
 def make(where, name: str, slow_at: int | None) -> None:
     """A recording of 5 s: a task stepping each 100 ms, and one 300 ms block at ``slow_at``."""
     answers = []
@@ -40,7 +45,7 @@ def make(where, name: str, slow_at: int | None) -> None:
             rows.append([second * 10 + 9, 0, start, start + 300_000_000, 0, 2, "main", "step main", False, stuck])
         answers.append(answer(second + 1, rows))
     feed = iter(answers)
-    recorder = Recorder(where / name, lambda _cursor: next(feed), {"argv": ["app.py"]})
+    recorder = Recorder(where / name, lambda _cursor: body(next(feed)), {"argv": ["app.py"]})
     for _ in answers:
         recorder.step()
     finding = {"code": "diag.blocking", "params": {"ms": 300, "where": "app.py:7 (main)", "name": "main"}, "seqs": [39]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.tracing.links import DONE, MADE
+from services.tracing.links import DONE_LINK, MADE_LINK
 from services.tracing.view import LINKS_PER_ANSWER, TraceSession, TraceView, trace_index
 from tests.views.helpers import operations
 from tests.views.test_tracing_views import answer, row, wall_ms
@@ -14,14 +14,14 @@ from views.tracing import ARROW, make_trace_figure, make_trace_patch
 
 
 def made(seq: int, source: int, at_ms: float) -> list[int]:
-    return [MADE, seq, source, int(at_ms * 1e6)]
+    return [MADE_LINK, seq, source, int(at_ms * 1e6)]
 
 
 def test_a_link_is_drawn_only_between_rows_that_are_drawn():
     session = TraceSession(TraceView(window_s=15))
     rows = [row(1, 10, 2.0, "main"), row(2, 30, 0.1, "fetch lhasa"), row(3, 40, 0.1, "trace", internal=True)]
     rows[0][5] = 3  # main's task serial (the others': 7)
-    links = [made(2, 1, 11), made(3, 1, 11.5), [DONE, 2, 99, int(12e6)]]  # to a hidden row; from one never seen
+    links = [made(2, 1, 11), made(3, 1, 11.5), [DONE_LINK, 2, 99, int(12e6)]]  # to a hidden row; from one never seen
     update = session.feed({**answer(rows, 3, 1000), "links": links})
     line = make_trace_figure(update, session, "en").data[trace_index("made", 0)]
     assert list(line.x[:2]) == pytest.approx([wall_ms(11), wall_ms(30)]) and line.x[2] is None

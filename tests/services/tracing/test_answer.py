@@ -15,9 +15,9 @@ import pytest
 from scripts.server import free_port
 from services.tracing import answer as answer_module
 from services.tracing import columns
-from services.tracing.answer import Answer
+from services.tracing.answer import SLOW_FLOOR_NS, Answer
 from services.tracing.culprit import STUCK_NS
-from services.tracing.hub import SLOW_FLOOR_NS, TraceHub
+from services.tracing.hub import TraceHub
 from services.tracing.routes import serve_trace
 from services.tracing.tracer import LoopTracer
 

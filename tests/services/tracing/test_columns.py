@@ -10,17 +10,8 @@ from array import array
 import pytest
 
 from services.tracing import columns
-from services.tracing.columns import (
-    DONE_CALLBACK,
-    DONE_LINK,
-    LINK_WIDTH,
-    MADE_LINK,
-    SOON,
-    TIMER,
-    CallbackRing,
-    TaskRing,
-    take,
-)
+from services.tracing.columns import DONE_CALLBACK, LINK_WIDTH, SOON, TIMER, CallbackRing, TaskRing, take
+from services.tracing.links import DONE_LINK, MADE_LINK
 
 needs_c = pytest.mark.skipif(columns._looptrace is None, reason="the C module is not built")
 
@@ -74,11 +65,11 @@ def test_the_c_take_packs_the_rows_keys_links_and_long_rows_the_python_pass_does
     in_python = [take(ring, task_ring, *case) for case in cases]
     assert in_c == in_python
     whole, newest, windowed = in_c
-    assert 0 < len(windowed) < len(whole) and len(newest) < len(whole)  # a window and a newest cut
+    assert 0 < windowed.row_count < whole.row_count and newest.row_count < whole.row_count  # a window and a newest cut
     links = array("q", whole.links)
     assert {links[i] for i in range(0, len(links), LINK_WIDTH)} == {MADE_LINK, DONE_LINK}
     assert whole.longs and windowed.longs and len(windowed.longs) < len(whole.longs)
-    assert len(whole.keys) < len(whole) / 10  # rows share their naming keys
+    assert len(whole.keys) < whole.row_count / 10  # rows share their naming keys
 
 
 def test_a_taken_row_is_the_callback_as_pages_read_it(monkeypatch):
@@ -90,11 +81,11 @@ def test_a_taken_row_is_the_callback_as_pages_read_it(monkeypatch):
         taken = take(ring, task_ring, 1500, 2500, 0, 1_000_000)
         expected = [ring.callback(seq) for seq in range(1500, 2500)]
         finished = [c for c in expected if c is not None and c.end_ns]
-        assert [taken.row(i)[:6] for i in range(len(taken))] == [
+        assert [taken.row(i)[:6] for i in range(taken.row_count)] == [
             (c.seq, c.kind, c.start_ns, c.end_ns, max(0, c.late_ns), c.task) for c in finished
         ]
         keys = [key[:2] for key in taken.keys]
-        assert [keys[taken.row(i)[6]] for i in range(len(taken))] == [
+        assert [keys[taken.row(i)[6]] for i in range(taken.row_count)] == [
             (c.task, 0 if c.task else c.code) for c in finished
         ]
         assert taken.longs == [i for i, c in enumerate(finished) if c.duration_ns >= 1_000_000]

@@ -11,8 +11,9 @@ import pytest
 
 from scripts.server import free_port
 from services.core.errors import TraceRefused, TraceUnavailable
+from services.tracing.answer import MAX_ROWS
 from services.tracing.client import TraceClient
-from services.tracing.hub import MAX_ROWS, TraceHub
+from services.tracing.hub import TraceHub
 from services.tracing.routes import serve_trace
 from services.tracing.view import CHUNK, END, INTERNAL, LANE, NAME, START, TASK, TraceSession, TraceView
 

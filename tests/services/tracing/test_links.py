@@ -11,7 +11,7 @@ import pytest
 
 from services.tracing import tracer as tracer_module
 from services.tracing.hub import TraceHub
-from services.tracing.links import DONE, MADE
+from services.tracing.links import DONE_LINK, MADE_LINK
 from services.tracing.tracer import LoopTracer
 from services.tracing.view import END, LANE, START, TraceSession, TraceView, trace_index
 from views.tracing import make_trace_figure
@@ -59,7 +59,7 @@ def traced(native: bool) -> dict[str, Any]:
 def test_a_task_made_by_another_is_a_line_from_the_step_that_made_it_to_its_first_step(native):
     answer = traced(native)
     rows = {row[0]: row for row in answer["rows"]}
-    made = [link for link in answer["links"] if link[0] == MADE]
+    made = [link for link in answer["links"] if link[0] == MADE_LINK]
     assert sorted(rows[seq][LANE] for _, seq, _, _ in made) == ["leaf-1", "leaf-2", "leaf-3", "leaf-4"]
     for _, seq, source, at in made:
         assert rows[source][LANE] == "boss" and rows[source][START] <= at <= rows[source][END]  # in the step making it
@@ -78,7 +78,7 @@ def test_a_task_made_by_another_is_a_line_from_the_step_that_made_it_to_its_firs
 def test_a_done_callback_is_an_arrow_from_the_row_that_completed_its_future(native):
     answer = traced(native)
     rows = {row[0]: row for row in answer["rows"]}
-    done = [(rows[source], rows[seq]) for kind, seq, source, _ in answer["links"] if kind == DONE]
+    done = [(rows[source], rows[seq]) for kind, seq, source, _ in answer["links"] if kind == DONE_LINK]
     lambda_links = [(a, b) for a, b in done if b[7].endswith("<lambda>")]
     assert [(a[LANE], b[LANE]) for a, b in lambda_links] == [("leaf-1", "callbacks")]  # leaf-1's end ran it
 

@@ -6,6 +6,7 @@ a clear message."""
 from __future__ import annotations
 
 import gzip
+import json
 import sys
 import time
 
@@ -74,7 +75,8 @@ def test_a_recording_replays_what_the_page_was_given_and_sums_up_the_run(tmp_pat
 
 def test_a_recording_stops_at_its_size_and_counts_what_it_did_not_write(tmp_path):
     answer = {"cursor": 0, "rows": [[n, 0, n, n + 1, 0, 0, "lane", "x" * 200, False] for n in range(500)]}
-    recorder = Recorder(tmp_path / "small.llrec", lambda cursor: answer, {"argv": []}, max_bytes=2000)
+    body = json.dumps(answer).encode()
+    recorder = Recorder(tmp_path / "small.llrec", lambda cursor: (0, body), {"argv": []}, max_bytes=2000)
     for _ in range(30):
         recorder.step()
     recorder.close()
