@@ -18,7 +18,8 @@ Drawn as soon as it can be: a stream whose turn waits for news (new rows) does t
 in ``ready``, before it asks; the page meanwhile draws the last update, and its answer is
 followed at once by a turn that takes everything new up to that moment. What a turn pushes
 within ``FRESH_S`` of the acknowledgement is sent straight away (the page was there a moment
-ago); what took longer is held for the next one, as above.
+ago); what took longer is held for the next one, as above, which is then asked for at once
+(without waiting in ``ready`` for news).
 
 Keeping one stream alive per page: Dash 4.4.1 restarts a WebSocket callback after a
 reconnect only for some losses of the socket (a second full page load in the same
@@ -112,7 +113,8 @@ class PageStream:
     async def _turns(self, ws: Any, view_id: str, beat: Beat) -> None:
         while not ws.is_shutdown:
             try:
-                await self.ready()
+                if not self._outbox:  # else a slow turn's pushes are held: they go at the next ask, so ask now
+                    await self.ready()
                 shown, data = await self._ask(ws, view_id)
             except TimeoutError:
                 continue  # a frozen or background tab: ask again
