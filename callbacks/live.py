@@ -131,17 +131,8 @@ def make_view(
     elif len(stations) > MAX_STATIONS:
         message = t("live.err.too_many", lang, limit=MAX_STATIONS)
     paused = bool(n_pause and n_pause % 2)
-    view = {
-        "path": PAGE_PATH,
-        "stations": stations[:MAX_STATIONS],
-        "range": range_key,
-        "unit": unit,
-        "paused": paused,
-        "thresholds": thresholds,
-        "lang": lang,
-        "stream": previous.get("stream", 0),
-        **window,
-    }
+    view = {"path": PAGE_PATH, "stations": stations[:MAX_STATIONS], "range": range_key, "unit": unit, "paused": paused,
+            "thresholds": thresholds, "lang": lang, "stream": previous.get("stream", 0), **window}  # fmt: skip
     return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out, range_out, *dates_out)
 
 
