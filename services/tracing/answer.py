@@ -148,10 +148,9 @@ class Answering:
         longs = [(i, taken.row(i)) for i in taken.longs]
         extras = {i: x for i, row in longs if (x := self._extra(row[0], row[3] - row[2])) is not None}
         self._keep_slow(slow, longs, named, extras, names)
-        if taken.row_count or slow:
-            self._slow_after = max(
-                self._slow_after, taken.row(taken.row_count - 1)[0] if taken.row_count else slow[-1].seq
-            )
+        last = taken.row(taken.row_count - 1)[0] if taken.row_count else None  # the newest row's seq
+        if last is not None or slow:
+            self._slow_after = max(self._slow_after, last if last is not None else slow[-1].seq)
         recorded, at = self._sent
         self._sent = (stats.recorded, now)
         # a page's first answer has no rate yet (None: "measuring", not 0 events/s)
@@ -161,7 +160,7 @@ class Answering:
             "pid": self.tracer.pid,
             "now_ns": now,
             "wall_offset_ns": time.time_ns() - time.perf_counter_ns(),
-            "cursor": taken.row(taken.row_count - 1)[0] if taken.row_count else max(after, stats.recorded - 1),
+            "cursor": last if last is not None else max(after, stats.recorded - 1),
         }
         tail = {
             "skipped": skipped,
