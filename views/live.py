@@ -18,6 +18,7 @@ from services.live.session import (
     Series,
     Snapshot,
     StationSnapshot,
+    group_members,
     group_of,
     groups,
     shared_lines,
@@ -84,7 +85,7 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     names = {s.station: station_name(stations, s.station, lang) for s in snap.stations}
     n, shared = len(snap.stations), shared_lines(len(snap.stations))
     for group in range(groups(n)):
-        members = snap.stations[group :: groups(n)]
+        members = [snap.stations[p] for p in group_members(group, n)]
         head = members[0]
         name = legend_name(names[head.station], head.offline, lang)
         for row, (metric, unit) in enumerate((("temperature", deg), ("humidity", "%RH")), 1):

@@ -17,7 +17,7 @@ from services.core.i18n import t
 from services.live.daily import MAX_SHOWN_ROWS
 from services.live.history import Band, HistorySnapshot, Plan
 from services.live.session import MAX_POINTS as RAW_POINTS
-from services.live.session import group_of, groups, shared_lines
+from services.live.session import group_members, groups, shared_lines
 from services.live.view import METRICS, local_time
 from services.sensors.stations import Station
 from views.live import PALETTE, chart_axes, figure_layout, legend_name, station_name
@@ -67,7 +67,7 @@ def make_history_figure(snap: HistorySnapshot, stations: dict[str, Station]) -> 
     words = (t("live.hover.mean", lang), t("live.hover.band", lang))
     data: list[dict[str, Any]] = []
     for group in range(groups(n)):
-        members = [p for p in range(n) if group_of(p, n) == group]
+        members = group_members(group, n)
         for row, metric in enumerate(METRICS, 1):
             unit = f"°{view.unit}" if metric == "temperature" else "%RH"
             bands = [snap.bands[(snap.stations[p].station, metric)] for p in members]

@@ -115,6 +115,11 @@ def group_of(position: int, stations: int) -> int:
     return position % groups(stations)
 
 
+def group_members(group: int, stations: int) -> range:
+    """The positions of the stations in line group ``group`` (those ``group_of`` puts there)."""
+    return range(group, stations, groups(stations))
+
+
 def trace_index(group: int, metric: str, chunk: int) -> int:
     """Figure layout: per line group, temperature chunks 0/1 then humidity chunks 0/1; after
     the groups, the alert markers (temperature chunks 0/1, humidity chunks 0/1)."""
