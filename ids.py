@@ -31,7 +31,8 @@ LIVE_HUM_HIGH = "live-hum-high"
 LIVE_MESSAGE = "live-message"
 LIVE_BANNER = "live-banner"
 LIVE_STATUS = "live-status"
-LIVE_CARDS = "live-cards"
+LIVE_CARDS = "live-cards"  # where assets/cards.js draws the cards
+LIVE_CARDS_DATA = "live-cards-data"  # store: what the cards show (views.live.make_cards)
 LIVE_GRAPH = "live-graph"
 LIVE_FROM = "live-from"  # date inputs: a from–to range instead of a preset
 LIVE_TO = "live-to"
@@ -50,11 +51,12 @@ LIVE_WATCHDOG = "live-watchdog"  # interval on the Live page: starts a stream wh
 
 
 def live_card(station: str) -> str:
-    """A station's card; string ids keep each streamed card update small."""
+    """A station's card (drawn under this id by assets/cards.js)."""
     return f"live-card-{station}"
 
 
 def live_card_field(station: str, field: str) -> str:
+    """A card's field (assets/cards.js names it so, after its card)."""
     return f"live-card-{station}-{field}"
 
 

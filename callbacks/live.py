@@ -35,7 +35,7 @@ from services.live.meta import heartbeat, polled_stations, unavailable
 from services.live.session import Delta, LiveSession, Snapshot
 from services.live.store import ReadingStore
 from services.live.view import MAX_STATIONS, MAX_WINDOW_S, LiveView, Thresholds, from_unit, local_time, to_unit
-from views.live import banner, card_class, make_cards, make_live_figure, make_live_patch
+from views.live import banner, card_patch, make_cards, make_live_figure, make_live_patch
 from views.live_history import showing
 
 logger = logging.getLogger(__name__)
@@ -224,7 +224,7 @@ class _Stream(PageStream, StillViews):
             },
         )
         self._window_end = snap.end
-        self.push(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
+        self.push(ids.LIVE_CARDS_DATA, {"data": make_cards(snap, self.stations)})
         text, class_name = banner(
             {s.station: s.alerts for s in snap.stations if s.alerts}, self.stations, snap.view.lang
         )
@@ -247,10 +247,8 @@ class _Stream(PageStream, StillViews):
         if delta.appends or delta.inserts or delta.resets or delta.status or delta.end - self._window_end >= step:
             self.push(ids.LIVE_GRAPH, {"figure": make_live_patch(delta, session.start, view, self.stations)})
             self._window_end = delta.end
-        for (station, field), text in delta.cards.items():
-            self.push(ids.live_card_field(station, field), {"children": text})
-        for station, (offline, alerts) in delta.status.items():
-            self.push(ids.live_card(station), {"className": card_class(offline, alerts)})
+        if delta.cards or delta.status:
+            self.push(ids.LIVE_CARDS_DATA, {"data": card_patch(delta)})
         if delta.alerting is not None:
             text, class_name = banner(delta.alerting, self.stations, view.lang)
             self.push(ids.LIVE_BANNER, {"children": text, "className": class_name})
@@ -386,6 +384,9 @@ def register(app: Dash, settings: Settings) -> None:
 
     # The language switch lives in the shell; the stream writes names in this language.
     follow_language(app, ids.LIVE_VIEW)
+
+    # The cards are drawn in the page from their store (assets/cards.js), not as components.
+    app.clientside_callback("(cards) => window.looplensCards(cards)", Input(ids.LIVE_CARDS_DATA, "data"))
 
     # Leaving the Live page empties the view, so its stream idles instead of pushing.
     app.clientside_callback(

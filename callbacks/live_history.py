@@ -172,7 +172,7 @@ class StillViews:
             (snap, figure), thinned = await asyncio.to_thread(picture), False
         self.push(ids.LIVE_GRAPH, {"figure": figure})
         self.push(ids.LIVE_RESOLUTION, {"children": showing(p, view.lang, thinned)})
-        self.push(ids.LIVE_CARDS, {"children": make_cards(snap, self.stations)})
+        self.push(ids.LIVE_CARDS_DATA, {"data": make_cards(snap, self.stations)})
         text, class_name = banner({s.station: s.alerts for s in snap.stations if s.alerts}, self.stations, view.lang)
         self.push(ids.LIVE_BANNER, {"children": text, "className": class_name})
         self.push(ids.LIVE_SHOWN, {"data": self._shown(view, p)})

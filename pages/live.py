@@ -98,6 +98,7 @@ def layout(stations: str = "", **_query: str) -> html.Div:
             html.Div(id=ids.LIVE_BANNER, className="banner hidden", role="alert"),
             html.P(id=ids.LIVE_RESOLUTION, className="live-resolution"),
             html.Div(id=ids.LIVE_CARDS, className="sensor-cards"),
+            dcc.Store(id=ids.LIVE_CARDS_DATA),
             graph(ids.LIVE_GRAPH, EMPTY_LAYOUT, "live-graph", "live.chart_summary", CHART_PX),
             html.Section(
                 [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import Patch, html
+from dash import Patch
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
@@ -210,60 +210,37 @@ def card_class(offline: bool, alerts: list[str]) -> str:
     return "card sensor-card" + (" offline" if offline else "") + (f" alert{kinds}" if alerts else "")
 
 
-def make_cards(snap: Snapshot | HistorySnapshot, stations: dict[str, Station]) -> list[html.Div]:
-    """A card per station: now, dew point, and min / max (with when) / mean over the range."""
-    lang = snap.view.lang
-    out = []
-    for position, station in enumerate(snap.stations):
-        sid = station.station
-        swatch = html.Span(className="swatch", style={"background": station_color(position, len(snap.stations))})
+def make_cards(snap: Snapshot | HistorySnapshot, stations: dict[str, Station]) -> dict[str, Any]:
+    """What the cards store holds, drawn by assets/cards.js: per station its name, colour,
+    classes and texts (now, dew point, and min / max (with when) / mean over the range), and
+    the page's words for them."""
+    lang, n = snap.view.lang, len(snap.stations)
+    return {
+        "words": {key: t(f"live.card.{key}", lang) for key in ("dew", "at", "min", "max", "avg")}
+        | {"offline": t("live.offline", lang)},
+        "order": [s.station for s in snap.stations],
+        "cards": {
+            s.station: {
+                "id": ids.live_card(s.station),
+                "name": station_name(stations, s.station, lang),
+                "color": station_color(position, n),
+                "class": card_class(s.offline, s.alerts),
+                "v": dict(s.card),
+            }
+            for position, s in enumerate(snap.stations)
+        },
+    }
 
-        def value(field: str, tag: Any = html.Span) -> Any:
-            return tag(station.card[field], id=ids.live_card_field(sid, field), className=f"v v-{field}")
 
-        def cell(field: str) -> html.Span:
-            when = f"{field}_at"
-            return html.Span(
-                [value(field), value(when, html.Small)] if when in station.card else value(field), className="cell"
-            )
-
-        def row(label: str, temp_field: str, hum_field: str) -> list[Any]:
-            return [html.Span(t(label, lang), className="k"), cell(temp_field), cell(hum_field)]
-
-        out.append(
-            html.Div(
-                id=ids.live_card(sid),
-                className=card_class(station.offline, station.alerts),
-                children=[
-                    html.Div(
-                        [
-                            html.Span([swatch, station_name(stations, sid, lang)], className="card-name"),
-                            html.Span(t("live.offline", lang), className="offline-tag"),
-                        ],
-                        className="card-head",
-                    ),
-                    html.Div([value("temp"), value("hum")], className="card-now"),
-                    html.Div(
-                        [
-                            html.Span(t("live.card.dew", lang), className="k"),
-                            value("dew"),
-                            html.Span(t("live.card.at", lang), className="k"),
-                            value("at"),
-                        ],
-                        className="card-meta",
-                    ),
-                    html.Div(
-                        [
-                            *row("live.card.min", "t_min", "h_min"),
-                            *row("live.card.max", "t_max", "h_max"),
-                            *row("live.card.avg", "t_avg", "h_avg"),
-                        ],
-                        className="card-grid",
-                    ),
-                ],
-            )
-        )
-    return out
+def card_patch(delta: Delta) -> Patch:
+    """The cards store's change: the texts that changed and the classes of stations whose
+    status did."""
+    patch = Patch()
+    for (station, field), text in delta.cards.items():
+        patch["cards"][station]["v"][field] = text
+    for station, (offline, alerts) in delta.status.items():
+        patch["cards"][station]["class"] = card_class(offline, alerts)
+    return patch
 
 
 def banner(alerting: dict[str, list[str]], stations: dict[str, Station], lang: str) -> tuple[str, str]:

@@ -7,13 +7,23 @@ from typing import Any
 
 import pytest
 
-from services.live.session import LiveSession, Snapshot, trace_index
+from services.live.session import Delta, LiveSession, Snapshot, trace_index
 from services.live.store import ReadingStore
 from services.live.view import LiveView, Thresholds, x_value
 from services.sensors.model import Reading
 from services.sensors.stations import BY_ID
-from tests.views.helpers import operations, texts
-from views.live import ALERT_COLOR, PALETTE, RESERVED, banner, card_class, make_cards, make_live_figure, make_live_patch
+from tests.views.helpers import operations
+from views.live import (
+    ALERT_COLOR,
+    PALETTE,
+    RESERVED,
+    banner,
+    card_class,
+    card_patch,
+    make_cards,
+    make_live_figure,
+    make_live_patch,
+)
 
 T0 = 1_790_000_000  # a whole second
 STATIONS = ("beijing", "lhasa")
@@ -77,7 +87,7 @@ def test_fifty_stations_share_nine_colours_named_point_by_point_on_their_cards_n
     first = fig.data[trace_index(0, "temperature", 0)]  # stations 1, 10, 19 … one after another, gaps between
     assert [name for name in first.text if name] == many[::9]  # (named by id: no such station is known)
     assert list(first.x).count(None) == len(many[::9]) - 1
-    swatches = [card.children[0].children[0].children[0].style["background"] for card in make_cards(snap, BY_ID)]
+    swatches = [card["color"] for card in make_cards(snap, BY_ID)["cards"].values()]
     assert swatches[0] == swatches[9] == first.line.color and swatches[1] != swatches[0]  # its line's colour
 
 
@@ -179,16 +189,26 @@ def test_a_patch_marks_a_station_that_went_silent_as_offline_in_the_legend(store
 def test_cards_show_each_station_in_the_chosen_unit_and_language(store):
     _, snap = rebuilt(store, unit="F", lang="zh")
     cards = make_cards(snap, BY_ID)
-    assert [card.id for card in cards] == ["live-card-beijing", "live-card-lhasa"]
-    shown = texts(cards[0])
-    assert shown[0] == "北京" and "68.0 °F" in shown and "50.0 %RH" in shown
-    assert "20.0 °C" not in shown and {"露点", "最低", "最高", "平均"} <= set(shown)
+    assert cards["order"] == ["beijing", "lhasa"]
+    beijing = cards["cards"]["beijing"]
+    assert beijing["id"] == "live-card-beijing" and beijing["name"] == "北京"
+    assert beijing["v"]["temp"] == "68.0 °F" and beijing["v"]["hum"] == "50.0 %RH"
+    assert "20.0 °C" not in beijing["v"].values()
+    assert {"露点", "最低", "最高", "平均", "离线"} <= set(cards["words"].values())
+
+
+def test_a_card_update_carries_only_the_texts_and_classes_that_changed():
+    delta = Delta(T0, 1, cards={("lhasa", "temp"): "30.0 °C"}, status={"beijing": (True, [])})
+    assert operations(card_patch(delta)) == [
+        ("Assign", ("cards", "lhasa", "v", "temp"), "30.0 °C"),
+        ("Assign", ("cards", "beijing", "class"), "card sensor-card offline"),
+    ]
 
 
 def test_an_alerting_station_gets_an_alert_card_and_is_named_in_the_banner_which_hides_without_alerts(store):
     fill(store, 60, temps={"lhasa": 30.0})
     snap = session(store, thresholds=Thresholds(temp_high=25.0), lang="zh").rebuild(now=T0 + 60)
-    classes = {card.id: card.className for card in make_cards(snap, BY_ID)}
+    classes = {card["id"]: card["class"] for card in make_cards(snap, BY_ID)["cards"].values()}
     assert classes == {
         "live-card-beijing": "card sensor-card",
         "live-card-lhasa": "card sensor-card alert alert-temp_high",  # only its temperature turns red
