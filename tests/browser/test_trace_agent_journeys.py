@@ -64,8 +64,16 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         duo.wait_for_contains_text(f"#{ids.TRACE_TRACKS_BOX}", f"queue made at {QUEUE_LINE}", timeout=5)  # its track
 
         duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still
-        click_text(duo, ".findings button")  # the blocking call's rows (found again if the panel redrew)
-        duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "highlighted", timeout=5)
+
+        def highlight() -> bool:  # the blocking call's rows; a click the panel's last redraw took is made again
+            click_text(duo, ".findings button")
+            for _ in range(20):
+                if "highlighted" in duo.find_element(f"#{ids.TRACE_MESSAGE}").text:
+                    return True
+                time.sleep(0.1)
+            return False
+
+        wait_until(highlight, 10, "the finding's rows highlighted")
         wait_until(lambda: duo.driver.execute_script(SHAPES) > 0, 5, "bands over its rows on the timeline")
         wait_until(
             lambda: (rows := duo.find_elements(".slow-row.focus")) and all(BLOCK_LINE in r.text for r in rows),
