@@ -723,6 +723,7 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "{name}<br>{lane} · {ms} ms · 延迟 {late} ms · {kind}",
     },
     "trace.hover.made": {"en": "{parent} made the task {child}", "zh": "{parent} 创建了任务 {child}"},
+    "trace.hover.via": {"en": "via library code: {names}", "zh": "经由库代码：{names}"},
     "trace.hover.done": {
         "en": "{source} completed a future<br>→ its done callback {callback} ({lane})",
         "zh": "{source} 完成了一个 future<br>→ 其完成回调 {callback}（{lane}）",

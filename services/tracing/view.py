@@ -42,6 +42,10 @@ SLOW_MARKS_MS = (1, 10, 50, 100, 250, 500, 1000)  # the slow threshold's choices
 STEP = "step "  # how the tracer names a task's step: this, then the task's coroutine (Tracer.name_of)
 
 
+VIA_SHOWN = 3  # hidden callbacks a chain names (the newest; "…" before them if it went through more)
+Span = tuple[float, float, str, int]  # where a row was drawn: start ms, end ms, lane, task
+Began = tuple[Span, float, tuple[str, ...]]  # a chain's first drawn row, when it began, what it went through
+
 # A row of the trace service: see answer.page_row (an agent's slow rows add where it was stuck).
 SEQ, KIND, START, END, LATE, TASK, LANE, NAME, INTERNAL, CULPRIT = range(10)
 
@@ -172,8 +176,11 @@ class TraceSession:
         self._heads = {s: [0, 0] for s in SERIES}  # series → [head chunk, points in it]
         self._jobs: OrderedDict[int, None] = OrderedDict()
         self._lag_after = 0
-        self.spans: OrderedDict[int, tuple[float, float, str, int]] = OrderedDict()  # seq → start, end ms, lane, task
-        self.spans_dropped = 0
+        self.spans: OrderedDict[int, Span] = OrderedDict()  # seq → where it was drawn
+        self.spans_dropped = 0  # rows (and ``_through`` entries) forgotten to keep the caps
+        # a hidden row (library code) reached by a link from a drawn one → where that chain
+        # began (its span, when) and the hidden callbacks it went through
+        self._through: OrderedDict[int, Began] = OrderedDict()
         self.legend: dict[str, str] = {}  # link series → its legend name, as last given
         self._held = {s: [list[float](), list[float]()] for s in LINK_SERIES}  # links' start (ms) per chunk
         self._undrawn = {s: deque[float](maxlen=SPANS_KEPT) for s in LINK_SERIES}  # those not in the figure
@@ -248,24 +255,46 @@ class TraceSession:
 
     def _add_links(self, points: dict[str, Points], links: Any, rows: dict[int, list[Any]]) -> None:
         """A line per link whose two rows were drawn, from the moment it was made in the
-        first row to the second's start; the newest ``LINKS_PER_ANSWER`` of a kind."""
+        first row to the second's start; the newest ``LINKS_PER_ANSWER`` of a kind. With
+        library code hidden, a chain through it (a gather's done callback, say) is one line
+        from the drawn row it began in to the drawn row it reached, naming what it went through."""
         lang = self.view.lang
         for link in links:
-            start, end = self.spans.get(link[LINK_FROM]), self.spans.get(link[LINK_SEQ])
-            if start is None or end is None or link[LINK_KIND] not in (MADE_LINK, DONE_LINK):
+            if link[LINK_KIND] not in (MADE_LINK, DONE_LINK):
                 continue
-            row = rows.get(link[LINK_SEQ])
+            start, at = self.spans.get(link[LINK_FROM]), self._ms(link[LINK_AT])
+            via: tuple[str, ...] = ()
+            if start is None and (through := self._through.get(link[LINK_FROM])):
+                start, at, via = through
+            end, row = self.spans.get(link[LINK_SEQ]), rows.get(link[LINK_SEQ])
+            if start is None:
+                continue
+            if end is None:
+                if row is not None and row[INTERNAL] and self.view.hide_internal:
+                    via = (*via, name_of(row, lang))
+                    self._pass_through(
+                        link[LINK_SEQ], (start, at, via if len(via) <= VIA_SHOWN else ("…", *via[-VIA_SHOWN:]))
+                    )
+                continue
             if link[LINK_KIND] == MADE_LINK:
                 text = t("trace.hover.made", lang, parent=start[2], child=end[2])
             else:
                 callback = name_of(row, lang) if row else "?"
                 text = t("trace.hover.done", lang, source=start[2], callback=callback, lane=end[2])
-            at = (self._ms(link[LINK_AT]), start[2])  # a click on either end inspects the task of its lane
-            points[LINK_SERIES[link[LINK_KIND]]].link(at, (end[0], end[2]), text, (start[3], end[3]))
+            if via:
+                text += "<br>" + t("trace.hover.via", lang, names=" → ".join(via))
+            # a click on either end inspects the task of its lane
+            points[LINK_SERIES[link[LINK_KIND]]].link((at, start[2]), (end[0], end[2]), text, (start[3], end[3]))
         for series in LINK_SERIES:
             if (extra := len(points[series]) - 3 * LINKS_PER_ANSWER) > 0:
                 self._undrawn[series].extend(points[series].x[0:extra:3])
                 points[series].drop_oldest(extra)
+
+    def _pass_through(self, seq: int, began: Began) -> None:
+        self._through[seq] = began
+        if len(self._through) > SPANS_KEPT:
+            self._through.popitem(last=False)
+            self.spans_dropped += 1
 
     def _hold_links(self, points: dict[str, Points], chunks: dict[str, int], fresh: set[str]) -> None:
         """Which links each chunk holds (their start): a chunk replaced takes its links out."""

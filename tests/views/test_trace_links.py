@@ -46,3 +46,17 @@ def test_a_flood_of_links_draws_the_newest_and_the_legend_counts_the_rest():
     assert extended[("data", trace_index("made", 0), "marker", "size")] == [0, ARROW, 0] * LINKS_PER_ANSWER
     later = session.feed(answer([row(n + 1, 20_000, 0.1, "main")], n + 1, 20_000))  # 15 s on: out of the window
     assert later.legend == {"made": "made by (parent → first step)"}
+
+
+def test_a_chain_through_hidden_rows_is_one_line_even_across_answers():
+    session = TraceSession(TraceView(window_s=15, lang="zh"))
+    hidden = [row(2 + i, 20 + i, 0.1, "callbacks", internal=True) for i in range(5)]
+    for i, r in enumerate(hidden):
+        r[5], r[7] = 0, f"lib_{i}"  # plain callbacks of library code
+    chain = [[DONE_LINK, 2, 1, int(10.5e6)]] + [[DONE_LINK, 3 + i, 2 + i, int((20 + i) * 1e6)] for i in range(4)]
+    first = session.feed({**answer([row(1, 10, 1.0, "producer"), *hidden], 6, 100), "links": chain})
+    assert not first.points["done"]  # it has not reached a drawn row yet
+    later = session.feed({**answer([row(7, 40, 0.1, "consumer")], 7, 200), "links": [[DONE_LINK, 7, 6, int(30e6)]]})
+    done = later.points["done"]
+    assert done.y == ["producer", "consumer", None] and done.x[0] == pytest.approx(wall_ms(10.5))  # when it began
+    assert done.text[0].endswith("<br>经由库代码：… → lib_2 → lib_3 → lib_4")  # the newest three it went through

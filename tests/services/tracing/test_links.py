@@ -39,13 +39,19 @@ async def boss() -> None:
     await asyncio.gather(*(asyncio.create_task(leaf(n), name=f"leaf-{n}") for n in range(2, 5)))
 
 
-def traced(native: bool) -> dict[str, Any]:
-    """One answer of a hub that watched ``boss`` run (every row shown: nothing is machinery),
-    and a task made by a plain callback."""
+def traced(native: bool, asyncio_is_machinery: bool = False) -> dict[str, Any]:
+    """One answer of a hub that watched ``boss`` run, and a task made by a plain callback.
+    Every row is the app's own, or (``asyncio_is_machinery``) every plain callback of asyncio's
+    code is machinery (gather's done callback, say)."""
 
     async def main() -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        hub = TraceHub(loop, machinery=lambda c: False, tracer=LoopTracer(loop, lag_interval_s=0, native=native))
+
+        def machinery(c: Any) -> bool:
+            code = hub.tracer.code_of(c)
+            return asyncio_is_machinery and not c.task and "asyncio" in getattr(code, "co_filename", "")
+
+        hub = TraceHub(loop, machinery=machinery, tracer=LoopTracer(loop, lag_interval_s=0, native=native))
         hub.poll(-1, 5)
         loop.call_soon(lambda: loop.create_task(leaf(0), name="orphan"))
         await asyncio.create_task(boss(), name="boss")
@@ -89,3 +95,14 @@ def test_a_done_callback_is_an_arrow_from_the_row_that_completed_its_future(nati
     assert arrows.line.dash == "dot" and arrows.line.color != made.line.color  # told apart at a glance
     assert (arrows.name, made.name) == ("完成回调（future 完成 → 回调）", "创建（父任务 → 首次推进）")
     assert arrows.showlegend and not fig.data[trace_index("done", 1)].showlegend
+
+
+def test_with_library_code_hidden_a_gather_is_drawn_from_the_child_that_ended_it_to_the_parent(native):
+    answer = traced(native, asyncio_is_machinery=True)
+    session = TraceSession(TraceView(hide_internal=True, window_s=5))
+    arrows = make_trace_figure(session.feed(answer), session, "en").data[trace_index("done", 0)]
+    lines = list(zip(arrows.y[0::3], arrows.y[1::3], arrows.hovertext[0::3], strict=True))
+    # leaf-4 ended last: gather's done callback (hidden) then completed what boss awaited
+    through = [(a, b, text.split("<br>")[-1]) for a, b, text in lines if "via" in text]
+    assert through == [("leaf-4", "boss", "via library code: gather.<locals>._done_callback")]
+    assert ("leaf-1", "callbacks") in [(a, b) for a, b, _ in lines]  # the app's own callback, drawn as before
