@@ -106,6 +106,15 @@ def build(tag: str = "looplens", quiet: bool = True, cached: bool = True) -> flo
     return time.monotonic() - started
 
 
+def build_aside(tag: str, log: Path) -> subprocess.Popen[bytes]:
+    """``build(tag)`` in a process of its own at the lowest CPU priority, so that a test
+    session can build the image while its other tests run; its output goes to ``log``, whose
+    last line says what it took."""
+    command = ["nice", "-n", "19", sys.executable, str(Path(__file__).resolve()), tag]
+    with log.open("wb") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env())
+
+
 def size_mb(name: str) -> float:
     out = run("image", "inspect", name, "--format", "{{.Size}}", capture=True).stdout.strip()
     return int(out) / 1e6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,19 @@ from tests.helpers import SEED
 def pytest_setup_options():
     """Debian Chromium with a fresh profile per browser (dash[testing] adds --headless)."""
     return chrome_options()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The image's build starts now if a test of it is to run (``tests/test_image.py``)."""
+    if any(item.nodeid.startswith("tests/test_image.py") for item in session.items):
+        from tests import test_image
+
+        test_image.start_aside()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "tests.test_image" in sys.modules:
+        sys.modules["tests.test_image"].stop_aside()
 
 
 class Sensor:
