@@ -122,7 +122,8 @@ async def relabel(lang: str | None, result: dict[str, Any] | None) -> tuple[Any,
 
 
 def register(app: Dash, settings: Settings) -> None:
-    pool = JobPool(JOB_SLOTS["query"])  # this web worker's: its workers start on first need
+    # this web worker's: its workers start on first need (or when the page opens), job's imports done
+    pool = JobPool(JOB_SLOTS["query"], preload=(query_job.__module__,))
     answer = (
         Output(ids.QUERY_RESULT, "data", allow_duplicate=True),
         Output(ids.QUERY_OUTPUT, "children", allow_duplicate=True),

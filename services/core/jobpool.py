@@ -15,6 +15,7 @@ reference): ``fn(*args, progress)`` where ``progress(message)`` reports along th
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import multiprocessing
 import os
@@ -38,9 +39,12 @@ class PoolBusy(Exception):
     """Every worker is running a job."""
 
 
-def _serve(conn: Connection, owner: int) -> None:
-    """A worker's life: run each job it is sent on one event loop, report, wait for the next."""
+def _serve(conn: Connection, owner: int, preload: tuple[str, ...]) -> None:
+    """A worker's life: import what its jobs need, then run each job it is sent on one event
+    loop, report, wait for the next."""
     die_with_parent(owner)
+    for module in preload:
+        importlib.import_module(module)
     loop = asyncio.new_event_loop()
     while True:
         try:
@@ -66,9 +70,10 @@ def _wake(ready: asyncio.Future[None]) -> None:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...]) -> None:
         self.conn, child = _CONTEXT.Pipe()
-        self.process = _CONTEXT.Process(target=_serve, args=(child, os.getpid()), name="looplens job", daemon=True)
+        args = (child, os.getpid(), preload)
+        self.process = _CONTEXT.Process(target=_serve, args=args, name="looplens job", daemon=True)
         self.process.start()
         child.close()
 
@@ -97,10 +102,12 @@ class _Worker:
 
 
 class JobPool:
-    """Up to ``size`` long-lived workers (see the module docstring)."""
+    """Up to ``size`` long-lived workers (see the module docstring); each imports the modules
+    named in ``preload`` as it starts (its jobs' own), not when its first job comes."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, preload: tuple[str, ...] = ()) -> None:
         self.size = size
+        self.preload = preload
         self.refused = 0  # jobs turned away because every worker was busy
         self._idle: list[_Worker] = []
         self._busy: dict[str, _Worker] = {}
@@ -153,13 +160,13 @@ class JobPool:
         if len(self._busy) >= self.size:
             self.refused += 1
             raise PoolBusy
-        return _Worker()
+        return _Worker(self.preload)
 
     def warm(self) -> None:
         """Start a worker now if none is idle (a page that will ask soon was opened), so its
         first job does not wait for an interpreter to start."""
         if not self._idle and len(self._busy) < self.size:
-            self._idle.append(_Worker())
+            self._idle.append(_Worker(self.preload))
 
     def cancel(self, job_id: str) -> bool:
         """Kill the worker running ``job_id`` (False: no such job is running here)."""

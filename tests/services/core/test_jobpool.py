@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 
 import psutil
@@ -18,6 +19,10 @@ async def napping(seconds: float, progress) -> int:
     progress(os.getpid())
     await asyncio.sleep(seconds)
     return os.getpid()
+
+
+async def has_imported(module: str, progress) -> bool:
+    return module in sys.modules
 
 
 async def failing(progress) -> None:
@@ -72,3 +77,13 @@ def test_warming_starts_one_idle_worker_that_the_first_job_uses():
         assert asyncio.run(pool.run("a", napping, 0, on_progress=print)) == warmed
     finally:
         pool.close()
+
+
+def test_a_worker_imports_its_jobs_modules_as_it_starts_not_when_the_first_job_comes():
+    job_module = "services.ops.query_job"  # the Query page's job: aiohttp, the store … (0.4 s here)
+    for preload, expected in (((job_module,), True), ((), False)):
+        pool = JobPool(1, preload=preload)
+        try:
+            assert asyncio.run(pool.run("a", has_imported, job_module, on_progress=print)) is expected
+        finally:
+            pool.close()
