@@ -112,9 +112,9 @@ class FleetBoard:
         for sensor in self.sensors.values():
             sensor.lo = sensor.hi = None
         for resolution, start, end in today_spans(self.day, now):
-            for b in self.store.rollups(self.keys, resolution, start, end):
-                sensor = self.sensors[b.station]
-                sensor.lo, sensor.hi = _lower(sensor.lo, b.t_min), _higher(sensor.hi, b.t_max)
+            for b in self.store.temperatures(resolution, start, end):
+                if (shown := self.sensors.get(b.station)) is not None:  # (the store may hold others)
+                    shown.lo, shown.hi = _lower(shown.lo, b.t_min), _higher(shown.hi, b.t_max)
         self.read_sparks(now)
         self.read_meta()
         self.update_status(now)
@@ -124,8 +124,8 @@ class FleetBoard:
         self.spark_bucket = int(now) // FIVE_MINUTES * FIVE_MINUTES
         first = self.spark_bucket - (SPARK_POINTS - 1) * FIVE_MINUTES
         sparks: dict[str, list[float | None]] = {key: [None] * SPARK_POINTS for key in self.keys}
-        for b in self.store.rollups(self.keys, FIVE_MINUTES, first, self.spark_bucket + FIVE_MINUTES):
-            if b.t_mean is not None:
+        for b in self.store.temperatures(FIVE_MINUTES, first, self.spark_bucket + FIVE_MINUTES):
+            if b.t_mean is not None and b.station in sparks:
                 sparks[b.station][(b.start - first) // FIVE_MINUTES] = round(b.t_mean, 1)
         for key, spark in sparks.items():
             self.sensors[key].spark = spark

