@@ -20,6 +20,9 @@ from typing import Any, NamedTuple, Protocol
 from services.live import rollups
 from services.live.rollups import Bucket, Temperatures
 
+BUSY_S = 10.0  # how long a read or write waits for another process's write
+UPGRADE_WAIT_S = 600.0  # how long opening the store waits for another process's upgrade of it
+
 _READINGS = """
 CREATE TABLE IF NOT EXISTS readings (
     id INTEGER PRIMARY KEY,
@@ -118,13 +121,16 @@ class ReadingStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection, used by one task at a time; a thread may borrow it for a
         # long read (asyncio.to_thread) while its owner awaits.
-        self._db = sqlite3.connect(self.path, timeout=10, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(self.path, timeout=UPGRADE_WAIT_S, check_same_thread=False, isolation_level=None)
+        # Another process may be upgrading the store (a backfill, a new index: 25 s or so on
+        # a year of 2,000 sensors): wait for it as long as that takes, then as long as a write.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
         self._migrate()
         self._db.executescript(_SCHEMA)
         with self._transaction():
             self.backfilled = rollups.install(self._db)
+        self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_S * 1000)}")
         self._data_version = -1
 
     def _migrate(self) -> None:

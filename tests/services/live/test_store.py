@@ -1,7 +1,12 @@
 """The reading store: what one process writes, another reads, and a restart keeps."""
 
 import sqlite3
+import threading
+import time
 
+import pytest
+
+from services.live import store as store_module
 from services.live.store import ReadingStore, Row
 from services.sensors.model import Reading
 from services.sources.model import SourceReading
@@ -77,3 +82,20 @@ def test_a_second_metric_joins_its_reading_and_streams_see_it_again(tmp_path):
         assert [(r.ts, r.temperature_c, r.humidity_pct) for r in again] == [(100, 21.0, 50.0)]
         assert store.add([(temp, 100_300)]) == 0  # the same reading twice: stored once
         assert store.count() == 1
+
+
+def test_opening_waits_out_another_process_upgrading_the_store_and_then_a_write_waits_as_usual(tmp_path, monkeypatch):
+    path = tmp_path / "readings.sqlite3"
+    ReadingStore(path).close()
+    monkeypatch.setattr(store_module, "BUSY_S", 0.2)
+    upgrading = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    upgrading.execute("BEGIN IMMEDIATE")  # as another process building an index (25 s on a big store)
+    threading.Timer(1.0, upgrading.execute, ("COMMIT",)).start()
+    started = time.monotonic()
+    with ReadingStore(path) as store:  # opened once the upgrade is done, not refused after BUSY_S
+        assert time.monotonic() - started >= 0.9
+        upgrading.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="locked"):  # a write waits BUSY_S, as before
+            store.add([(SourceReading("home", "a", 1_700_000_000, temperature_c=20.0), 1)])
+        upgrading.execute("ROLLBACK")
+    upgrading.close()
