@@ -120,7 +120,11 @@ def size_mb(name: str) -> float:
     return int(out) / 1e6
 
 
+def summary(tag: str, seconds: float) -> str:
+    """What a build took: its time, the image's size and its base's."""
+    return f"built {tag} in {seconds:.0f} s: {size_mb(tag):.0f} MB ({BASE}: {size_mb(BASE):.0f} MB)"
+
+
 if __name__ == "__main__":
     tag = sys.argv[1] if len(sys.argv) > 1 else "looplens"
-    seconds = build(tag, quiet=False)
-    print(f"built {tag} in {seconds:.0f} s: {size_mb(tag):.0f} MB ({BASE}: {size_mb(BASE):.0f} MB)")
+    print(summary(tag, build(tag, quiet=False)))

@@ -72,7 +72,7 @@ def built() -> Iterator[str]:
         pytest.skip(why)
     aside = ASIDE.pop("build", None)
     if aside is None:
-        BUILT["said"] = f"image built in {image.build(TAG):.0f} s: {image.size_mb(TAG):.0f} MB"
+        BUILT["said"] = "image " + image.summary(TAG, image.build(TAG))
     else:
         aside.wait(timeout=1200)
         output = ASIDE_LOG.read_text(errors="replace").strip()
