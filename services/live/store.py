@@ -122,8 +122,9 @@ class ReadingStore:
         # One connection, used by one task at a time; a thread may borrow it for a
         # long read (asyncio.to_thread) while its owner awaits.
         self._db = sqlite3.connect(self.path, timeout=UPGRADE_WAIT_S, check_same_thread=False, isolation_level=None)
-        # Another process may be upgrading the store (a backfill, a new index: 25 s or so on
-        # a year of 2,000 sensors): wait for it as long as that takes, then as long as a write.
+        # Another process may be upgrading the store (a backfill, a new index: about 25 s, by
+        # estimate, on 30 days of 2,000 sensors): wait for it as long as that takes, then as
+        # long as a write.
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints; WAL keeps it consistent
         self._migrate()

@@ -266,15 +266,12 @@ class TraceSession:
             via: tuple[str, ...] = ()
             if start is None and (through := self._through.get(link[LINK_FROM])):
                 start, at, via = through
-            end, row = self.spans.get(link[LINK_SEQ]), rows.get(link[LINK_SEQ])
             if start is None:
                 continue
+            end, row = self.spans.get(link[LINK_SEQ]), rows.get(link[LINK_SEQ])
             if end is None:
                 if row is not None and row[INTERNAL] and self.view.hide_internal:
-                    via = (*via, name_of(row, lang))
-                    self._pass_through(
-                        link[LINK_SEQ], (start, at, via if len(via) <= VIA_SHOWN else ("…", *via[-VIA_SHOWN:]))
-                    )
+                    self._pass_through(link[LINK_SEQ], (start, at, (*via, name_of(row, lang))))
                 continue
             if link[LINK_KIND] == MADE_LINK:
                 text = t("trace.hover.made", lang, parent=start[2], child=end[2])
@@ -291,7 +288,10 @@ class TraceSession:
                 points[series].drop_oldest(extra)
 
     def _pass_through(self, seq: int, began: Began) -> None:
-        self._through[seq] = began
+        """Remember that the hidden row ``seq`` continues the chain ``began`` (naming the newest
+        ``VIA_SHOWN`` hidden callbacks of it)."""
+        start, at, via = began
+        self._through[seq] = (start, at, via if len(via) <= VIA_SHOWN else ("…", *via[-VIA_SHOWN:]))
         if len(self._through) > SPANS_KEPT:
             self._through.popitem(last=False)
             self.spans_dropped += 1
