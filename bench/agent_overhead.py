@@ -1,11 +1,19 @@
 """What the agent costs a real program: an aiohttp server under a loopback load generator
 (50 connections), run untraced (``python server.py``) and traced by the agent
 (``looplens trace server.py``, its trace polled once a second as the Trace page does),
-interleaved so drift on this shared 2-core machine hits both alike. Prints requests/s and
-p99 latency per run, their ratios (targets: requests/s ≥ 0.95×, p99 ≤ 1.10×), and how long
-the agent took to answer while the server was under load.
+interleaved so drift on this shared 2-core machine hits both alike: each round runs both,
+first one then the other in turn (untraced, traced; traced, untraced; …), and gives its own
+ratios; the figures are the rounds' medians. The server runs on one core and the load
+generator on the other (``PIN``; ``--no-pin`` to compare), so they do not take turns on one
+core; the agent's thread shares the server's, as it would in production.
+Prints requests/s, p99 latency and the server's CPU time per request for each run, the
+ratios (targets: requests/s ≥ 0.95×, p99 ≤ 1.10×), and how long the agent took to answer
+while the server was under load. CPU per request is the cost itself: it holds whichever side
+limits the rate, where requests/s moves with the load generator too. This machine's own
+speed drifts (the same untraced server took 57–75 µs of CPU per request within one run),
+hence the pairs.
 
-Usage: python bench/agent_overhead.py [seconds per run, default 20] [rounds, default 2] [--no-poll]
+Usage: python bench/agent_overhead.py [seconds per run, default 20] [rounds, default 2] [--no-poll] [--no-pin]
 """
 
 from __future__ import annotations
@@ -23,10 +31,12 @@ import time
 from pathlib import Path
 
 import aiohttp
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 50
 POLL = "--no-poll" not in sys.argv  # --no-poll: traced, but nobody reads the trace
+PIN = (0, 1) if len(os.sched_getaffinity(0)) >= 2 and "--no-pin" not in sys.argv else None  # (load, server) cores
 SERVER = """
 import asyncio, json, sys
 from aiohttp import web
@@ -92,12 +102,22 @@ async def load(url: str, seconds: float, agent: tuple[str, str] | None) -> tuple
     return len(latencies) / took, latencies[int(len(latencies) * 0.99)] * 1000, answers
 
 
-def run(traced: bool, seconds: float, folder: Path) -> tuple[float, float, list[float]]:
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, every thread) the server's processes have used."""
+    procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return sum(sum(p.cpu_times()[:2]) for p in procs)
+
+
+def run(traced: bool, seconds: float, folder: Path) -> tuple[float, float, list[float], float]:
+    """(requests/s, p99 ms, the agent's answer times, the server's CPU µs per request)."""
     port = free_port()
     script = folder / "server.py"
     command = [sys.executable, "-m", "looplens", "trace"] if traced else [sys.executable]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([*command, str(script), str(port)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    pin = ["taskset", "-c", str(PIN[1])] if PIN else []
+    process = subprocess.Popen(
+        [*pin, *command, str(script), str(port)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+    )
     try:
         agent = None
         if traced:
@@ -108,7 +128,9 @@ def run(traced: bool, seconds: float, folder: Path) -> tuple[float, float, list[
         url = f"http://127.0.0.1:{port}"
         asyncio.run(wait_up(f"{url}/reading/warm"))
         asyncio.run(load(url, 2, None))  # warm-up, not counted
-        return asyncio.run(load(url, seconds, agent if POLL else None))
+        cpu0 = cpu_s(process.pid)
+        rate, p99, answers = asyncio.run(load(url, seconds, agent if POLL else None))
+        return rate, p99, answers, (cpu_s(process.pid) - cpu0) / (rate * seconds) * 1e6
     finally:
         process.terminate()
         process.wait()
@@ -120,18 +142,28 @@ def main() -> None:
     rounds = int(numbers[1]) if len(numbers) > 1 else 2
     folder = Path(tempfile.mkdtemp(prefix="looplens-agent-bench-"))
     (folder / "server.py").write_text(textwrap.dedent(SERVER))
-    plain, traced, answers = [], [], []
+    if PIN:
+        os.sched_setaffinity(0, {PIN[0]})
+    print(f"load on core {PIN[0]}, server on core {PIN[1]}" if PIN else "not pinned", flush=True)
+    ratios, answers = [], []
     for r in range(rounds):
-        for is_traced, into in ((False, plain), (True, traced)):
-            rate, p99, times = run(is_traced, seconds, folder)
-            into.append((rate, p99))
+        got = {}
+        for is_traced in (False, True) if r % 2 == 0 else (True, False):
+            rate, p99, times, cpu = got[is_traced] = run(is_traced, seconds, folder)
             answers += times
             label = "traced  " if is_traced else "untraced"
-            print(f"round {r + 1} {label}: {rate:8.0f} req/s  p99 {p99:6.1f} ms", flush=True)
-    rate_ratio = statistics.median(t[0] for t in traced) / statistics.median(p[0] for p in plain)
-    p99_ratio = statistics.median(t[1] for t in traced) / statistics.median(p[1] for p in plain)
-    print(f"requests/s traced ÷ untraced (medians): {rate_ratio:.3f}  (target ≥ 0.95)")
-    print(f"p99 traced ÷ untraced (medians):        {p99_ratio:.3f}  (target ≤ 1.10)")
+            print(f"round {r + 1} {label}: {rate:8.0f} req/s  p99 {p99:6.1f} ms  server CPU {cpu:5.1f} µs/request",
+                  flush=True)  # fmt: skip
+        ratios.append(tuple(t / u for t, u in zip(got[True], got[False], strict=True) if not isinstance(t, list)))
+        print(
+            f"round {r + 1} traced ÷ untraced: req/s {ratios[-1][0]:.3f}  p99 {ratios[-1][1]:.3f}  "
+            f"CPU/request {ratios[-1][2]:.3f}",
+            flush=True,
+        )
+    rate, p99, cpu = (statistics.median(r[i] for r in ratios) for i in range(3))
+    print(f"requests/s traced ÷ untraced (median of rounds):  {rate:.3f}  (target ≥ 0.95)")
+    print(f"p99 traced ÷ untraced (median of rounds):         {p99:.3f}  (target ≤ 1.10)")
+    print(f"server CPU per request, traced ÷ untraced:        {cpu:.3f}  (the cost itself, whoever is the bottleneck)")
     answers.sort()
     if answers:
         print(
