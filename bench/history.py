@@ -19,7 +19,7 @@ page drew the grid's rows afresh (assets/fleet.js), and the JS heap
 the triggers, and rows alone then backfilled) for the build rates and the store's size, then
 the first paint of Live at 24 h / 7 d / 30 d for all of them, with the statistics and without.
 
-Usage: python bench/history.py [fleet] [live] [--sensors 2000] [--days 2] [--minutes 3]
+Usage: python bench/history.py [fleet] [live] [--sensors 2000] [--days 2] [--minutes 3] [--store DIR] [--cold]
        [--live-sensors 50] [--live-days 30]
 Targets: first paint ≤ 1.5 s; push ≤ 20 KB/s with 2,000 sensors; heap flat over the run.
 """
@@ -30,11 +30,12 @@ import argparse
 import asyncio
 import contextlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ from bench.history_live import live_section  # noqa: E402
 from scripts.chrome import headless_chrome  # noqa: E402
 from scripts.fleet_feed import FleetFeed, seed_history  # noqa: E402
 from scripts.server import free_port, gunicorn_env, gunicorn_served  # noqa: E402
-from services.sensors.stations import fleet  # noqa: E402
+from services.sensors.stations import Station, fleet  # noqa: E402
 
 Row = tuple[str, str, str]  # (what, measured, target)
 FIRST_PAINT_TARGET_S, PUSH_TARGET_KBS = 1.5, 20.0
@@ -148,18 +149,23 @@ def grid_rows(driver) -> int:
 
 
 def fleet_section(args: argparse.Namespace) -> list[Row]:
-    data = Path(tempfile.mkdtemp(prefix="looplens-history-"))
+    data = Path(args.store) if args.store else Path(tempfile.mkdtemp(prefix="looplens-history-"))
     stations = fleet(args.sensors)
-    started = time.monotonic()
-    rows = seed_history(data / "readings.sqlite3", stations, args.days)
-    seeded_s = time.monotonic() - started
+    done = data / f"seeded-{args.sensors}x{args.days:g}d"  # a store kept with --store is seeded once
+    if done.exists():
+        out: list[Row] = [(f"store seeded before ({done.name}), kept in", str(data), "")]
+    else:
+        if (data / "readings.sqlite3").exists():
+            raise SystemExit(f"{data} holds a store this bench did not finish seeding: remove it, or name another")
+        data.mkdir(parents=True, exist_ok=True)
+        out = seed_rows(data, stations, args)
+        done.touch()
     size_mb = sum(p.stat().st_size for p in data.glob("readings.sqlite3*")) / 1e6
-    out: list[Row] = [
-        (f"seed {args.sensors} sensors × {args.days:g} d at 60 s", f"{rows:,} rows in {seeded_s:.0f} s", ""),
-        ("seeding rate (rollups kept by triggers)", f"{rows / seeded_s:,.0f} rows/s", ""),
-        ("  → 30 days would take", f"{30 * 86_400 / 60 * args.sensors / (rows / seeded_s) / 60:.0f} min", ""),
-        ("store on disk", f"{size_mb:,.0f} MB ({size_mb / args.days:,.0f} MB/day)", ""),
-    ]
+    out.append(("store on disk", f"{size_mb:,.0f} MB ({size_mb / args.days:,.0f} MB/day)", ""))
+    if args.cold:  # as after a reboot: nothing of the store in memory when the server starts
+        subprocess.run(["sync"], check=True)
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        out.append(("the system's file cache dropped before the server started", "", ""))
     with serve(data, args.sensors) as port, FleetFeed(data / "readings.sqlite3", stations) as feed:
         proxy = CountingProxy(port).start()
         driver = headless_chrome(1280, 900)
@@ -196,6 +202,17 @@ def browse(driver, url: str, proxy: CountingProxy, minutes: float, feed: FleetFe
     ]
 
 
+def seed_rows(data: Path, stations: Sequence[Station], args: argparse.Namespace) -> list[Row]:
+    started = time.monotonic()
+    rows = seed_history(data / "readings.sqlite3", stations, args.days)
+    seeded_s = time.monotonic() - started
+    return [
+        (f"seed {args.sensors} sensors × {args.days:g} d at 60 s", f"{rows:,} rows in {seeded_s:.0f} s", ""),
+        ("seeding rate (rollups kept by triggers)", f"{rows / seeded_s:,.0f} rows/s", ""),
+        ("  → 30 days would take", f"{30 * 86_400 / 60 * args.sensors / (rows / seeded_s) / 60:.0f} min", ""),
+    ]
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {"fleet": fleet_section, "live": live_section}
 
 
@@ -204,6 +221,8 @@ def main() -> None:
     parser.add_argument("sections", nargs="*", metavar="section", help=f"of {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--sensors", type=int, default=2000)
     parser.add_argument("--days", type=float, default=2.0, help="history to seed (the issue: 30)")
+    parser.add_argument("--store", help="fleet: seed the store into this folder and keep it; a later run reuses it")
+    parser.add_argument("--cold", action="store_true", help="fleet: drop the system's file cache first (root)")
     parser.add_argument("--minutes", type=float, default=3.0, help="how long /fleet stays open (the issue: 10)")
     parser.add_argument("--live-sensors", type=int, default=50, help="sensors on the Live page")
     parser.add_argument("--live-days", type=float, default=30.0, help="history to seed for the Live page")
