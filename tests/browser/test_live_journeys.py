@@ -66,7 +66,18 @@ def test_points_arrive_and_pause_resume_loses_and_repeats_nothing(start, setting
         points = temperature_points(duo, position)
         assert len(points) == len(set(points)), f"{station}: a point shown twice"
         assert points == expected_points(settings, station, points[-1]), f"{station}: a gap"
+    # what the page keeps of its own past stays small however long it streams (assets/history.js)
+    wait_until(lambda: undo_history(duo)[1] > 0, 20, "undo history trimmed", seen=lambda: undo_history(duo))
+    assert undo_history(duo)[0] <= 10 + 10, undo_history(duo)  # the kept ten, and at most a second's more
     assert_clean(duo)
+
+
+def undo_history(duo) -> tuple[int, int]:
+    """(entries Dash's undo history holds, entries dropped from it)."""
+    return tuple(duo.driver.execute_script(
+        "const s = window.dash_stores[window.dash_stores.length - 1].getState();"
+        "return [s.history.past.length, window.looplensHistoryDropped || 0];"
+    ))  # fmt: skip
 
 
 def test_typed_address_and_reload_both_stream(start, settings, collector):
