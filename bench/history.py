@@ -166,7 +166,10 @@ def fleet_section(args: argparse.Namespace) -> list[Row]:
     out.append(("store on disk", f"{size_mb:,.0f} MB ({size_mb / args.days:,.0f} MB/day)", ""))
     if args.cold:  # as after a reboot: nothing of the store in memory when the server starts
         subprocess.run(["sync"], check=True)
-        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        try:
+            Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        except PermissionError:
+            raise SystemExit("--cold drops the system's file cache, which only root may do") from None
         out.append(("the system's file cache dropped before the server started", "", ""))
     with serve(data, args.sensors) as port, FleetFeed(data / "readings.sqlite3", stations) as feed:
         proxy = CountingProxy(port).start()
