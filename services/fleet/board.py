@@ -103,11 +103,12 @@ class FleetBoard:
     # -- reading the store ------------------------------------------------------------
 
     def rebuild(self, now: float) -> None:
-        self.cursor = self.store.max_id()
-        for key, sensor in self.sensors.items():
-            latest = self.store.latest(key)
-            if latest is not None and latest.id <= self.cursor:
-                self._take(sensor, latest)
+        with self.store.snapshot():  # each sensor's newest as of the cursor, even if a write lands meanwhile
+            self.cursor = self.store.max_id()
+            latest = [self.store.latest(key) for key in self.keys]
+        for sensor, row in zip(self.sensors.values(), latest, strict=True):
+            if row is not None:
+                self._take(sensor, row)
         self.day = day_start(now)
         for sensor in self.sensors.values():
             sensor.lo = sensor.hi = None

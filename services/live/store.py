@@ -216,6 +216,16 @@ class ReadingStore:
 
     # -- reading (the web workers) ----------------------------------------------
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see the store as it was at the first of them, whatever is written
+        meanwhile (a read transaction: no lock that makes a writer wait)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
     def changed(self) -> bool:
         """True when someone committed since the last call (cheap: no table read)."""
         version = int(self._db.execute("PRAGMA data_version").fetchone()[0])

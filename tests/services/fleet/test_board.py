@@ -53,6 +53,29 @@ def test_a_rebuild_shows_the_newest_reading_todays_extremes_and_the_last_hour(st
     assert fleet.row("home:b", "zh", now)["state"] == "从未出现"
 
 
+def test_a_write_landing_while_the_board_rebuilds_hides_no_sensor(store, tmp_path, monkeypatch):
+    now = 1_790_000_000.0
+    for sensor in "abc":
+        add(store, sensor, now - 1, 21.0)
+    asked = []
+
+    def latest_while_the_collector_writes(key):  # a round of the collector lands mid-rebuild
+        if not asked:
+            with ReadingStore(tmp_path / "r.sqlite3") as collector:
+                for sensor in "abc":
+                    add(collector, sensor, now, 22.0)
+        asked.append(key)
+        return ReadingStore.latest(store, key)
+
+    monkeypatch.setattr(store, "latest", latest_while_the_collector_writes)
+    fleet = board(store)
+    fleet.rebuild(now + 0.5)
+    # each sensor as it was at the cursor; the round after it comes with the next advance
+    assert [fleet.row(k, "en", now + 0.5)["t"] for k in STATIONS] == [21.0, 21.0, 21.0]
+    step = fleet.advance(store.since(fleet.cursor, list(STATIONS)), now + 0.5)
+    assert step.changed == set(STATIONS) and {fleet.row(k, "en", now + 0.5)["t"] for k in STATIONS} == {22.0}
+
+
 def test_new_rows_update_values_extremes_and_status(store):
     now = 1_790_000_000.0
     add(store, "a", now - 1, 21.0)
