@@ -16,7 +16,7 @@
       const past = history && history.past;
       if (Array.isArray(past) && past.length > KEPT) {
         window.looplensHistoryDropped += past.length - KEPT;
-        past.splice(0, past.length - KEPT);  // the reducer copies it on the next change: no one else holds it
+        past.splice(0, past.length - KEPT);  // in place, as Dash sets history.present: nothing draws from it
       }
     });
   }, EVERY_MS);

@@ -36,7 +36,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 CONNECTIONS = 50
 POLL = "--no-poll" not in sys.argv  # --no-poll: traced, but nobody reads the trace
-PIN = (0, 1) if len(os.sched_getaffinity(0)) >= 2 and "--no-pin" not in sys.argv else None  # (load, server) cores
+CORES = sorted(os.sched_getaffinity(0))
+PIN = (CORES[0], CORES[1]) if len(CORES) >= 2 and "--no-pin" not in sys.argv else None  # (load, server) cores
 SERVER = """
 import asyncio, json, sys
 from aiohttp import web
@@ -70,8 +71,8 @@ async def wait_up(url: str) -> None:
     raise RuntimeError(f"the server at {url} did not come up")
 
 
-async def load(url: str, seconds: float, agent: tuple[str, str] | None) -> tuple[float, float, list[float]]:
-    """(requests/s, p99 ms, the agent's answer times in ms) over ``seconds``."""
+async def load(url: str, seconds: float, agent: tuple[str, str] | None) -> tuple[float, float, list[float], int]:
+    """(requests/s, p99 ms, the agent's answer times in ms, requests answered) over ``seconds``."""
     latencies: list[float] = []
     answers: list[float] = []
     end = time.perf_counter() + seconds
@@ -99,7 +100,7 @@ async def load(url: str, seconds: float, agent: tuple[str, str] | None) -> tuple
         await asyncio.gather(*(client(n) for n in range(CONNECTIONS)), *([page()] if agent else []))
         took = time.perf_counter() - began
     latencies.sort()
-    return len(latencies) / took, latencies[int(len(latencies) * 0.99)] * 1000, answers
+    return len(latencies) / took, latencies[int(len(latencies) * 0.99)] * 1000, answers, len(latencies)
 
 
 def cpu_s(pid: int) -> float:
@@ -129,8 +130,8 @@ def run(traced: bool, seconds: float, folder: Path) -> tuple[float, float, list[
         asyncio.run(wait_up(f"{url}/reading/warm"))
         asyncio.run(load(url, 2, None))  # warm-up, not counted
         cpu0 = cpu_s(process.pid)
-        rate, p99, answers = asyncio.run(load(url, seconds, agent if POLL else None))
-        return rate, p99, answers, (cpu_s(process.pid) - cpu0) / (rate * seconds) * 1e6
+        rate, p99, answers, answered = asyncio.run(load(url, seconds, agent if POLL else None))
+        return rate, p99, answers, (cpu_s(process.pid) - cpu0) / answered * 1e6
     finally:
         process.terminate()
         process.wait()

@@ -26,8 +26,9 @@ _INSERT = (
     "INSERT OR IGNORE INTO readings (station, ts, temperature_c, humidity_pct, stored_ms, source)"
     " VALUES (?, ?, ?, ?, ?, 'simulator')"
 )
-_NO_STATISTICS = (
+_NO_STATISTICS = (  # a store from before the statistics (version 0): the next open backfills them
     "DROP TRIGGER IF EXISTS rollups_on_insert; DROP TRIGGER IF EXISTS rollups_on_join; DROP TABLE IF EXISTS rollups;"
+    " PRAGMA user_version = 0;"
 )
 
 

@@ -63,7 +63,6 @@ _TRIGGERS = (
 _BY_TIME = (
     "CREATE INDEX IF NOT EXISTS rollups_by_time ON rollups (resolution, bucket, station, t_n, t_sum, t_min, t_max)"
 )
-STATEMENTS = (_TABLE, *_TRIGGERS, _BY_TIME)  # what ``install`` makes
 TEMPERATURES = """SELECT station, bucket, t_sum / NULLIF(t_n, 0), t_min, t_max FROM rollups INDEXED BY rollups_by_time
 WHERE resolution = ? AND bucket >= ? AND bucket < ?"""
 _BACKFILL = """
@@ -100,7 +99,7 @@ def install(db: sqlite3.Connection) -> int:
     """Create the table and its triggers, inside the caller's transaction; a store that had
     none is backfilled from its raw rows. Returns how many buckets the backfill made."""
     new = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'rollups'").fetchone() is None
-    for statement in STATEMENTS:
+    for statement in (_TABLE, *_TRIGGERS, _BY_TIME):
         db.execute(statement)
     return sum(db.execute(_BACKFILL, (res,)).rowcount for res in RESOLUTIONS) if new else 0
 

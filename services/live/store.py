@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,9 +46,10 @@ CREATE INDEX IF NOT EXISTS readings_stored ON readings (stored_ms);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 )
-# Every table, index and trigger the store has once opened: a store that has them all opens
-# without a write (see ``ReadingStore._current``).
-_MADE = frozenset(re.findall(r"IF NOT EXISTS (\w+)", "".join((_SCHEMA, *rollups.STATEMENTS))))
+# The store's shape as this code makes it (``PRAGMA user_version``, set by the install): a store
+# at it opens without a write (see ``ReadingStore._current``). Raise it with any change to the
+# schema, the migration or the statistics' install.
+SCHEMA_VERSION = 1
 # A second metric of a (sensor, second) already stored joins its row, which then takes a
 # new id, so streams reading "id > cursor" see the whole reading; a repeat changes nothing.
 _UPSERT = """
@@ -137,6 +137,7 @@ class ReadingStore:
             self._db.executescript(_SCHEMA)
             with self._transaction():
                 self.backfilled = rollups.install(self._db)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_S * 1000)}")
         self._data_version = -1
 
@@ -144,9 +145,7 @@ class ReadingStore:
         """Whether the store is as this code makes it: then opening it writes nothing, so it
         does not wait for the process writing (a page opened on a cold 30-day store while the
         collector wrote waited 0.7 s for the write lock, each time a store was opened)."""
-        names = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(readings)")}
-        return _MADE <= names and "source" in columns
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0]) >= SCHEMA_VERSION
 
     def _migrate(self) -> None:
         """A store from before sources (both metrics required, no source columns) becomes

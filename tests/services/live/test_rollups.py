@@ -102,7 +102,9 @@ def test_a_store_from_before_statistics_is_backfilled_once(tmp_path):
     with ReadingStore(path) as store:
         store.add(random_day(3))
     with sqlite3.connect(path) as db:  # as a store made before this change
-        db.executescript("DROP TRIGGER rollups_on_insert; DROP TRIGGER rollups_on_join; DROP TABLE rollups;")
+        db.executescript(
+            "DROP TRIGGER rollups_on_insert; DROP TRIGGER rollups_on_join; DROP TABLE rollups; PRAGMA user_version = 0;"
+        )
     with ReadingStore(path) as store:
         assert store.backfilled == len(recomputed(path, FIVE_MINUTES)) + len(recomputed(path, HOUR))
         assert_same(kept(store, FIVE_MINUTES), recomputed(path, FIVE_MINUTES))

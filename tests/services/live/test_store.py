@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from services.live import rollups
 from services.live import store as store_module
 from services.live.store import ReadingStore, Row
 from services.sensors.model import Reading
@@ -90,9 +89,9 @@ def test_opening_waits_out_another_process_upgrading_the_store_and_then_a_write_
     ReadingStore(path).close()
     monkeypatch.setattr(store_module, "BUSY_S", 0.2)
     upgrading = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    upgrading.execute("DROP INDEX rollups_by_time")  # a store from before the index …
-    upgrading.execute("BEGIN IMMEDIATE")  # … which another process builds (25 s on a big store)
-    upgrading.execute(rollups.STATEMENTS[-1])
+    upgrading.execute("PRAGMA user_version = 0")  # a store from before this code's shape …
+    upgrading.execute("BEGIN IMMEDIATE")  # … which another process upgrades (25 s on a big store)
+    upgrading.execute(f"PRAGMA user_version = {store_module.SCHEMA_VERSION}")
     threading.Timer(1.0, upgrading.execute, ("COMMIT",)).start()
     started = time.monotonic()
     with ReadingStore(path) as store:  # opened once the upgrade is done, not refused after BUSY_S
@@ -111,9 +110,11 @@ def test_a_store_as_this_code_makes_it_opens_at_once_while_another_process_write
     writing = sqlite3.connect(path, isolation_level=None)
     writing.execute("BEGIN IMMEDIATE")  # the collector, mid-write
     monkeypatch.setattr(store_module, "UPGRADE_WAIT_S", 2.0)
-    started = time.monotonic()
-    with ReadingStore(path) as store:  # a page opening the store to read: no write, no wait
-        assert time.monotonic() - started < 0.5 and store.backfilled == 0
-        assert store.latest("home:a") is not None
-    writing.execute("ROLLBACK")
-    writing.close()
+    try:
+        started = time.monotonic()
+        with ReadingStore(path) as store:  # a page opening the store to read: no write, no wait
+            assert time.monotonic() - started < 0.5 and store.backfilled == 0
+            assert store.latest("home:a") is not None
+    finally:
+        writing.execute("ROLLBACK")
+        writing.close()
