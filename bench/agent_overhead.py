@@ -155,7 +155,8 @@ def main() -> None:
             label = "traced  " if is_traced else "untraced"
             print(f"round {r + 1} {label}: {rate:8.0f} req/s  p99 {p99:6.1f} ms  server CPU {cpu:5.1f} µs/request",
                   flush=True)  # fmt: skip
-        ratios.append(tuple(t / u for t, u in zip(got[True], got[False], strict=True) if not isinstance(t, list)))
+        (rate_t, p99_t, _, cpu_t), (rate_u, p99_u, _, cpu_u) = got[True], got[False]
+        ratios.append((rate_t / rate_u, p99_t / p99_u, cpu_t / cpu_u))
         print(
             f"round {r + 1} traced ÷ untraced: req/s {ratios[-1][0]:.3f}  p99 {ratios[-1][1]:.3f}  "
             f"CPU/request {ratios[-1][2]:.3f}",

@@ -171,7 +171,6 @@ def fleet_section(args: argparse.Namespace) -> list[Row]:
         driver = headless_chrome(1280, 900)
         try:
             if args.cold:
-                out.append(("the store's files put out of the system's cache before the first load", "", ""))
                 evict(data)
             out += browse(driver, f"http://127.0.0.1:{proxy.port}/fleet", proxy, args.minutes, feed, args.cold)
         finally:

@@ -105,10 +105,9 @@ class FleetBoard:
     def rebuild(self, now: float) -> None:
         with self.store.snapshot():  # each sensor's newest as of the cursor, even if a write lands meanwhile
             self.cursor = self.store.max_id()
-            latest = [self.store.latest(key) for key in self.keys]
-        for sensor, row in zip(self.sensors.values(), latest, strict=True):
-            if row is not None:
-                self._take(sensor, row)
+            for key, sensor in self.sensors.items():
+                if (latest := self.store.latest(key)) is not None:
+                    self._take(sensor, latest)
         self.day = day_start(now)
         for sensor in self.sensors.values():
             sensor.lo = sensor.hi = None
