@@ -28,6 +28,8 @@ _INSERT = (
 )
 _NO_STATISTICS = (  # a store from before the statistics (version 0): the next open backfills them
     "DROP TRIGGER IF EXISTS rollups_on_insert; DROP TRIGGER IF EXISTS rollups_on_join; DROP TABLE IF EXISTS rollups;"
+    " DROP TRIGGER IF EXISTS latest_on_insert; DROP TRIGGER IF EXISTS latest_on_update;"
+    " DROP TRIGGER IF EXISTS latest_on_delete; DROP TABLE IF EXISTS latest;"
     " PRAGMA user_version = 0;"
 )
 

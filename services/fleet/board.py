@@ -1,6 +1,6 @@
 """One Fleet page's picture of every sensor (no Dash here).
 
-``rebuild`` reads, for every sensor: its newest reading (one indexed look-up each), today's
+``rebuild`` reads, for every sensor: its newest reading (a table of them, kept by the store), today's
 temperature min/max from the rollups (hourly buckets for the whole hours since local
 midnight, 5-minute buckets for the edges: never the raw rows) and the last hour as twelve
 5-minute means (the sparkline). ``advance`` takes the rows stored since and updates the
@@ -105,9 +105,9 @@ class FleetBoard:
     def rebuild(self, now: float) -> None:
         with self.store.snapshot():  # each sensor's newest as of the cursor, even if a write lands meanwhile
             self.cursor = self.store.max_id()
-            for key, sensor in self.sensors.items():
-                if (latest := self.store.latest(key)) is not None:
-                    self._take(sensor, latest)
+            for row in self.store.latest_all():
+                if (sensor := self.sensors.get(row.station)) is not None:  # (the store may hold others)
+                    self._take(sensor, row)
         self.day = day_start(now)
         for sensor in self.sensors.values():
             sensor.lo = sensor.hi = None

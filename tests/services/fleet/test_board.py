@@ -57,17 +57,14 @@ def test_a_write_landing_while_the_board_rebuilds_hides_no_sensor(store, tmp_pat
     now = 1_790_000_000.0
     for sensor in "abc":
         add(store, sensor, now - 1, 21.0)
-    asked = []
 
-    def latest_while_the_collector_writes(key):  # a round of the collector lands mid-rebuild
-        if not asked:
-            with ReadingStore(tmp_path / "r.sqlite3") as collector:
-                for sensor in "abc":
-                    add(collector, sensor, now, 22.0)
-        asked.append(key)
-        return ReadingStore.latest(store, key)
+    def latest_while_the_collector_writes():  # a round of the collector lands mid-rebuild
+        with ReadingStore(tmp_path / "r.sqlite3") as collector:
+            for sensor in "abc":
+                add(collector, sensor, now, 22.0)
+        return ReadingStore.latest_all(store)
 
-    monkeypatch.setattr(store, "latest", latest_while_the_collector_writes)
+    monkeypatch.setattr(store, "latest_all", latest_while_the_collector_writes)
     fleet = board(store)
     fleet.rebuild(now + 0.5)
     # each sensor as it was at the cursor; the round after it comes with the next advance
