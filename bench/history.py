@@ -30,8 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -205,19 +205,27 @@ def browse(driver, url: str, proxy: CountingProxy, minutes: float, feed: FleetFe
     ]
 
 
+_EVICT = """
+import os, sys
+for path in sys.argv[1:]:
+    if os.path.exists(path):  # (no WAL while no one has the store open)
+        fd = os.open(path, os.O_RDONLY)
+        os.fsync(fd)  # written pages first: only clean ones can leave the cache
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+"""
+
+
 def evict(data: Path) -> None:
     """Put the store's file out of the system's file cache, as for a store not read since a
     reboot or larger than memory; the rest (browser, Python, the app's assets) stays warm.
-    Not its -shm file: SQLite maps it, and putting it out crashed the process (SIGBUS)."""
-    for path in (data / "readings.sqlite3", data / "readings.sqlite3-wal"):
-        if not path.exists():
-            continue  # no WAL while no one has the store open
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)  # written pages first: only clean ones can leave the cache
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
+
+    In a process of its own: closing any descriptor of a SQLite file drops every POSIX lock
+    this process holds on it, the feed's included, and the server then read a half-written
+    store ("database disk image is malformed"). Not the -shm file: SQLite maps it, and putting
+    it out crashed the process (SIGBUS)."""
+    paths = [str(data / "readings.sqlite3"), str(data / "readings.sqlite3-wal")]
+    subprocess.run([sys.executable, "-c", _EVICT, *paths], check=True)
 
 
 def seed_rows(data: Path, stations: Sequence[Station], args: argparse.Namespace) -> list[Row]:
