@@ -380,6 +380,7 @@ def register(app: Dash, settings: Settings) -> None:
         view=ids.LIVE_VIEW,
         status=ids.LIVE_STATUS,
         state="looplensStream",
+        picture=ids.LIVE_GRAPH,
     )
 
     # The language switch lives in the shell; the stream writes names in this language.

@@ -46,6 +46,7 @@ from dash.exceptions import PreventUpdate, WebsocketDisconnected
 import ids
 from services.core.i18n import LANGS, t
 from services.core.metrics import OPEN_STREAMS
+from views.controls import WAITING
 
 BEAT_S = 1.0
 FRESH_S = 0.05  # a turn's pushes that soon after the acknowledgement go at once
@@ -141,21 +142,30 @@ class PageStream:
                 set_props(component_id, props)
 
 
-def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view: str, status: str, state: str) -> None:
+def register_watchdog(
+    app: Dash, *, interval: str, beat: str, stream: str, view: str, status: str, state: str, picture: str = ""
+) -> None:
     """The clientside watchdog for one page; ``state`` names its ``window`` object (a bench
     reads ``starts`` there). A tab in the background restarts its stream too (its timers
     still run, if slower), so every tab of a browser is streaming again when it is looked
-    at; while a restart is under way the page's status says so."""
+    at; while a restart is under way the page's status says so.
+
+    ``picture``: a graph the stream draws (its snapshot, then patches of it). While it shows
+    its placeholder (``views.controls.WAITING``), beats do not count: a page that lost the
+    stream's snapshot (it was seen once in 20 loads of Live: the placeholder, every patch
+    after it failing in the renderer, the stream beating on) gets a new stream, which
+    starts with a snapshot."""
     reconnecting = json.dumps({lang: t("stream.reconnecting", lang) for lang in LANGS})
     app.clientside_callback(
-        f"""(tick, beat, number, view) => {{
+        f"""(tick, beat, number, view, figure) => {{
             const none = window.dash_clientside.no_update;
             const now = Date.now();
             const w = window.{state} ||
                 (window.{state} = {{beat: beat, at: now, tick: now, wait: {STALL_MS}, starts: 0}});
             const back = now - w.tick > 2500;  // the page was away (another page, a frozen tab)
             w.tick = now;
-            if (beat !== w.beat || back) {{
+            const drawn = !(figure && figure.layout && figure.layout.meta === {json.dumps(WAITING)});
+            if ((beat !== w.beat && drawn) || back) {{
                 Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}});
                 return [none, none, none];
             }}
@@ -172,5 +182,6 @@ def register_watchdog(app: Dash, *, interval: str, beat: str, stream: str, view:
         State(beat, "data"),
         State(stream, "data"),
         State(view, "data"),
+        *([State(picture, "figure")] if picture else []),
         prevent_initial_call=True,
     )

@@ -81,11 +81,15 @@ def box_style(height: int) -> dict[str, str]:
     return {"height": f"{height}px", "boxSizing": "content-box"}
 
 
+WAITING = "looplens:waiting"  # the layout's ``meta`` of a graph that shows no figure yet
+
+
 def graph(
     component_id: str, empty_layout: dict[str, Any], class_name: str = "", summary: str = "", height: int = 0
 ) -> Any:
     """A graph that shows ``empty_layout`` until its first figure arrives, with no axes (an
-    empty Plotly figure draws meaningless −1…6 ones). With ``summary`` (a message key), the
+    empty Plotly figure draws meaningless −1…6 ones), marked ``WAITING`` (a stream's watchdog
+    tells by it that the page lost its figure). With ``summary`` (a message key), the
     graph is a figure whose caption tells a screen reader what it shows and where its numbers
     are in text. With ``height`` (its figures' own, px), its box has that height: dcc.Graph
     sizes a chart to its box and drops the figure's height, and a box with none was once
@@ -95,7 +99,7 @@ def graph(
     box: dict[str, Any] = {"style": box_style(height)} if height else {}
     chart = dcc.Graph(
         id=component_id,
-        figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden}},
+        figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden, "meta": WAITING}},
         config={"displaylogo": False, "responsive": True, "showSendToCloud": False},
         className=class_name,
         **box,  # (style=None would break dcc.Graph: it reads style.height)
