@@ -42,6 +42,7 @@ LIVE_DAILY = "live-daily"
 LIVE_DAILY_GRID = "live-daily-grid"
 LIVE_DAILY_EXPORT = "live-daily-export"
 LIVE_DAILY_DOWNLOAD = "live-daily-download"
+LIVE_RENDER = "live-render"  # store: a new value each time the page is drawn, passed on in the view
 # In the shell, so a page's stream can always ask for them:
 LIVE_VIEW = "live-view"  # store: what the Live page asks its stream to show; empty elsewhere
 LIVE_SHOWN = "live-shown"  # store, set by the stream: the shown window's end and last row id

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,11 +113,14 @@ class Server:
             [*pin, *command, str(script), str(port)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
         )
         agent = None
+        assert process.stderr is not None
         if traced:
-            banner = process.stderr.readline() if process.stderr else ""
-            found = re.search(r"at (http://[\d.:]+)/trace .*: (\S+)$", banner)
-            assert found, banner
+            banner = process.stderr.readline()
+            if not (found := re.search(r"at (http://[\d.:]+)/trace .*: (\S+)$", banner)):
+                process.kill()
+                raise RuntimeError(f"the traced server said no agent: {banner!r}")
             agent = (found.group(1), found.group(2))
+        threading.Thread(target=process.stderr.read, daemon=True).start()  # a pipe nobody reads would fill
         return cls(traced, process, f"http://127.0.0.1:{port}", agent)
 
     def cpu_s(self) -> float:
@@ -165,6 +169,7 @@ def ratios(traced: Tally, untraced: Tally) -> tuple[float, float, float]:
 
 async def bench(servers: dict[bool, Server], seconds: float, slice_s: float) -> None:
     pooled, answers = {False: Tally(), True: Tally()}, []
+    idle = {False: 0.0, True: 0.0}  # CPU s each server used while the other was under the load
     blocks: list[tuple[float, float, float]] = []
     connector = aiohttp.TCPConnector(limit=CONNECTIONS + 1)
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -174,7 +179,9 @@ async def bench(servers: dict[bool, Server], seconds: float, slice_s: float) -> 
         for b in range(max(1, round(seconds / slice_s / 2))):
             block = {False: Tally(), True: Tally()}
             for traced in (False, True, True, False) if b % 2 == 0 else (True, False, False, True):
+                resting, before = servers[not traced], servers[not traced].cpu_s()
                 block[traced].add(await load(servers[traced], session, slice_s, answers))
+                idle[resting.traced] += resting.cpu_s() - before
             for traced, tally in block.items():
                 pooled[traced].add(tally)
             blocks.append(ratios(block[True], block[False]))
@@ -183,7 +190,8 @@ async def bench(servers: dict[bool, Server], seconds: float, slice_s: float) -> 
     for traced, tally in pooled.items():
         rate, p99, cpu = tally.figures()
         print(f"{'traced  ' if traced else 'untraced'}: {rate:8.0f} req/s  p99 {p99:6.1f} ms"
-              f"  server CPU {cpu:5.1f} µs/request  ({tally.seconds:.0f} s)")  # fmt: skip
+              f"  server CPU {cpu:5.1f} µs/request  ({tally.seconds:.0f} s;"
+              f" resting while the other ran: {idle[traced] / tally.seconds:.1%} of a core)")  # fmt: skip
     overall = ratios(pooled[True], pooled[False])
     for i, (what, target) in enumerate((("requests/s", "≥ 0.95"), ("p99", "≤ 1.10"), ("CPU per request", ""))):
         spread = sorted(b[i] for b in blocks)

@@ -208,11 +208,13 @@ def browse(driver, url: str, proxy: CountingProxy, minutes: float, feed: FleetFe
 _EVICT = """
 import os, sys
 for path in sys.argv[1:]:
-    if os.path.exists(path):  # (no WAL while no one has the store open)
+    try:
         fd = os.open(path, os.O_RDONLY)
-        os.fsync(fd)  # written pages first: only clean ones can leave the cache
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        os.close(fd)
+    except FileNotFoundError:
+        continue  # no WAL while no one has the store open
+    os.fsync(fd)  # written pages first: only clean ones can leave the cache
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
 """
 
 

@@ -76,23 +76,13 @@ def _plain(value: Any) -> Any:
 
 
 async def update_view(
-    stations: list[str] | None,
-    range_key: str | None,
-    date_from: Any,
-    date_to: Any,
-    unit: str,
-    n_pause: int | None,
-    temp_low: Any,
-    temp_high: Any,
-    hum_low: Any,
-    hum_high: Any,
-    relayout: Any,
-    lang: str | None,
+    stations: list[str] | None, range_key: str | None, date_from: Any, date_to: Any, unit: str, n_pause: int | None,
+    temp_low: Any, temp_high: Any, hum_low: Any, hum_high: Any, relayout: Any, lang: str | None, render: str | None,
     previous: dict[str, Any] | None,
-) -> tuple[Any, ...]:
+) -> tuple[Any, ...]:  # fmt: skip
     return make_view(
         ctx.triggered_id, stations, range_key, unit, n_pause, temp_low, temp_high, hum_low, hum_high, lang, previous,
-        date_from=date_from, date_to=date_to, relayout=relayout,
+        date_from=date_from, date_to=date_to, relayout=relayout, render=render,
     )  # fmt: skip
 
 
@@ -112,6 +102,7 @@ def make_view(
     date_from: Any = None,
     date_to: Any = None,
     relayout: Any = None,
+    render: str | None = None,
 ) -> tuple[Any, ...]:
     """(view store, message, pause button class, the four threshold boxes' values (converted
     when the unit changed, made plain when typed in full-width digits), the preset buttons'
@@ -132,7 +123,8 @@ def make_view(
         message = t("live.err.too_many", lang, limit=MAX_STATIONS)
     paused = bool(n_pause and n_pause % 2)
     view = {"path": PAGE_PATH, "stations": stations[:MAX_STATIONS], "range": range_key, "unit": unit, "paused": paused,
-            "thresholds": thresholds, "lang": lang, "stream": previous.get("stream", 0), **window}  # fmt: skip
+            "thresholds": thresholds, "lang": lang, "stream": previous.get("stream", 0), "render": render,
+            **window}  # fmt: skip
     return (view, message, "btn btn-pause paused" if paused else "btn btn-pause", *boxes_out, range_out, *dates_out)
 
 
@@ -164,6 +156,7 @@ class _Stream(PageStream, StillViews):
     """One page's stream: pushes snapshots and deltas (``push``: sent once the page acknowledges and is still there)."""
 
     page = "live"
+    picture = ids.LIVE_GRAPH
 
     def __init__(self, settings: Settings, store: ReadingStore, number: int = 0) -> None:
         self.number = number
@@ -177,6 +170,7 @@ class _Stream(PageStream, StillViews):
         self._window_end = 0.0  # the end of the x window the page was last sent
         self._news: list[Any] | None = None  # rows ``ready`` found
         self._loading_until = time.monotonic() + LOADING_S
+        self._render: str | None = None  # which drawing of the page the session is for
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return not (data and data.get("stream", 0) > self.number)  # else the page started a newer one
@@ -187,6 +181,8 @@ class _Stream(PageStream, StillViews):
             await asyncio.sleep(LOADING_IDLE_S if time.monotonic() < self._loading_until else IDLE_S)
             return
         self._loading_until = 0.0
+        if data.get("render") != self._render:  # the page was drawn anew: its graph has no figure of ours
+            self._render, self.session, self.still = data.get("render"), None, None
         unknown = any(s not in self.stations for s in data.get("stations") or ())
         if unknown and time.monotonic() - self._stations_at > STATIONS_EVERY_S:  # a source found a new sensor
             self.stations = await asyncio.to_thread(polled_stations, self.settings)
@@ -362,6 +358,7 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.LIVE_HUM_HIGH, "value"),
         Input(ids.LIVE_GRAPH, "relayoutData"),
         State(ids.LANG, "value"),  # a State: an Input outside the page breaks its first load
+        State(ids.LIVE_RENDER, "data"),
         State(ids.LIVE_VIEW, "data"),
     )(update_view)
 

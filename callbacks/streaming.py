@@ -40,7 +40,7 @@ import json
 import time
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, set_props
+from dash import Dash, Input, Output, Patch, State, ctx, set_props
 from dash.exceptions import PreventUpdate, WebsocketDisconnected
 
 import ids
@@ -55,17 +55,18 @@ STALL_MAX_MS = 24000
 
 
 class Beat:
-    """A stream's heartbeat: ``beat()`` each turn sets the store at most every ``BEAT_S``.
-    Each value names the stream, so a new stream's first beat always differs."""
+    """A stream's heartbeat: ``beat(drew)`` each turn sets the store at most every ``BEAT_S``.
+    Each value names the stream, so a new stream's first beat always differs, and ends in
+    "d" once the stream has drawn its picture (see ``register_watchdog``)."""
 
     def __init__(self, store_id: str, number: int) -> None:
         self.store_id, self.number = store_id, number
         self._count, self._at = 0, 0.0
 
-    def beat(self) -> None:
+    def beat(self, drew: bool = False) -> None:
         if time.monotonic() - self._at >= BEAT_S:
             self._count, self._at = self._count + 1, time.monotonic()
-            set_props(self.store_id, {"data": f"{self.number}.{self._count}"})
+            set_props(self.store_id, {"data": f"{self.number}.{self._count}{'d' if drew else ''}"})
 
 
 class PageStream:
@@ -73,11 +74,15 @@ class PageStream:
 
     page = "page"
     path: str | None = None  # the page's path when its view store is part of the page
+    picture = ""  # a graph the stream draws, a whole figure and then patches of it (see register_watchdog)
+    drew = False  # whether it has pushed a whole figure of ``picture``
     _outbox: list[tuple[str, dict[str, Any]]]  # what ``push`` holds until the next acknowledgement
 
     def push(self, component_id: str, props: dict[str, Any]) -> None:
         """Set ``props`` of a component of the page once the page has acknowledged the last
         update and is still there (see the module docstring)."""
+        if component_id == self.picture and "figure" in props and not isinstance(props["figure"], Patch):
+            self.drew = True
         self._outbox.append((component_id, props))
 
     def current(self, data: dict[str, Any] | None) -> bool:
@@ -123,7 +128,7 @@ class PageStream:
                 return
             if not (shown and self.current(data)):
                 return
-            beat.beat()
+            beat.beat(self.drew)
             asked = time.monotonic()
             self._send(data)  # held since the last turn
             try:
@@ -150,11 +155,13 @@ def register_watchdog(
     still run, if slower), so every tab of a browser is streaming again when it is looked
     at; while a restart is under way the page's status says so.
 
-    ``picture``: a graph the stream draws (its snapshot, then patches of it). While it shows
-    its placeholder (``views.controls.WAITING``), beats do not count: a page that lost the
-    stream's snapshot (it was seen once in 20 loads of Live: the placeholder, every patch
-    after it failing in the renderer, the stream beating on) gets a new stream, which
-    starts with a snapshot."""
+    ``picture``: the graph of ``PageStream.picture``. While it shows its placeholder
+    (``views.controls.WAITING``) and the stream's beats say it has drawn, they do not count:
+    a page that lost the stream's figure gets a new stream, which starts with a whole one.
+    Seen once in 20 loads of Live under load: the placeholder, every patch after it failing
+    in the renderer, the stream beating on. The placeholder appearing (a page load) restarts
+    the clock, so a stream gets a whole stall to draw; a stream that never drew (its rebuild
+    fails, and says so in the status) is not restarted for it."""
     reconnecting = json.dumps({lang: t("stream.reconnecting", lang) for lang in LANGS})
     app.clientside_callback(
         f"""(tick, beat, number, view, figure) => {{
@@ -164,8 +171,11 @@ def register_watchdog(
                 (window.{state} = {{beat: beat, at: now, tick: now, wait: {STALL_MS}, starts: 0}});
             const back = now - w.tick > 2500;  // the page was away (another page, a frozen tab)
             w.tick = now;
-            const drawn = !(figure && figure.layout && figure.layout.meta === {json.dumps(WAITING)});
-            if ((beat !== w.beat && drawn) || back) {{
+            const waiting = !!(figure && figure.layout && figure.layout.meta === {json.dumps(WAITING)});
+            if (waiting && !w.waiting) w.at = now;
+            w.waiting = waiting;
+            const lost = waiting && String(beat).endsWith("d");  // drawn by the stream, not shown
+            if ((beat !== w.beat && !lost) || back) {{
                 Object.assign(w, {{beat: beat, at: now, wait: {STALL_MS}}});
                 return [none, none, none];
             }}

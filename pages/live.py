@@ -1,3 +1,4 @@
+import uuid
 from datetime import date
 from typing import Any
 
@@ -110,5 +111,6 @@ def layout(stations: str = "", **_query: str) -> html.Div:
                 className="daily hidden",
             ),
             dcc.Interval(id=ids.LIVE_WATCHDOG, interval=1000),
+            dcc.Store(id=ids.LIVE_RENDER, data=uuid.uuid4().hex),  # this drawing of the page
         ],
     )

@@ -143,7 +143,7 @@ def history_snapshot(
             snap.bands[(station, metric)] = _band(rows, metric, view.unit, labels)
         latest = store.latest(station)
         card = _card(rows, latest, view.unit)
-        seen = latest.stored_ms if latest else None  # its newest reading (an index lookup, not a scan)
+        seen = latest.stored_ms if latest else None  # its newest reading (kept by the store: one row read)
         offline = (
             station in presence.unavailable
             or seen is None

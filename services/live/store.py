@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from services.live import latest, rollups
+from services.live import newest, rollups
 from services.live.rollups import Bucket, Temperatures
 
 BUSY_S = 10.0  # how long a read or write waits for another process's write
@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 # The store's shape as this code makes it (``PRAGMA user_version``, set by the install): a store
 # at it opens without a write (see ``ReadingStore._current``). Raise it with any change to the
 # schema, the migration or the statistics' install.
-SCHEMA_VERSION = 2  # 1: statistics; 2: each sensor's newest reading (services.live.latest)
+SCHEMA_VERSION = 2  # 1: statistics; 2: each sensor's newest reading (services.live.newest)
 # A second metric of a (sensor, second) already stored joins its row, which then takes a
 # new id, so streams reading "id > cursor" see the whole reading; a repeat changes nothing.
 _UPSERT = """
@@ -137,7 +137,7 @@ class ReadingStore:
             self._db.executescript(_SCHEMA)
             with self._transaction():
                 self.backfilled = rollups.install(self._db)
-                latest.install(self._db)
+                newest.install(self._db)
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_S * 1000)}")
         self._data_version = -1
@@ -268,12 +268,12 @@ class ReadingStore:
 
     def latest(self, station: str) -> Row | None:
         """The station's newest reading (by when it was measured)."""
-        row = self._db.execute(f"SELECT {latest.COLUMNS} FROM latest WHERE station = ?", (station,)).fetchone()
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM latest WHERE station = ?", (station,)).fetchone()
         return Row(*row) if row else None
 
     def latest_all(self) -> list[Row]:
         """The newest reading of every station stored, in one read of a small table."""
-        return [Row(*row) for row in self._db.execute(f"SELECT {latest.COLUMNS} FROM latest")]
+        return [Row(*row) for row in self._db.execute(f"SELECT {_COLUMNS} FROM latest")]
 
     def rollups(self, stations: Sequence[str], resolution: int, start_ts: float, end_ts: float) -> list[Bucket]:
         """The statistics of ``stations`` per ``resolution`` bucket starting in [start, end)."""

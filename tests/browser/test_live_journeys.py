@@ -194,6 +194,19 @@ def test_export_downloads_what_the_screen_shows(start, settings, collector, tmp_
     assert_clean(duo)
 
 
+def test_a_live_page_drawn_again_gets_a_whole_figure_at_once(start, settings, collector):
+    """The page's layout drawn anew over the stream's figure (here by a new query string): the
+    stream starts again from a snapshot, not patches of a figure the page no longer has."""
+    duo = open_live(start, settings)
+    wait_until(lambda: len(temperature_points(duo, 0)) > 2, 15, "points")
+    duo.driver.execute_script(
+        "window.history.pushState({}, '', '/live?again=1'); window.dispatchEvent(new PopStateEvent('popstate'))"
+    )
+    wait_until(lambda: len(temperature_points(duo, 0)) > 2, 5, "the figure, drawn again")
+    assert duo.driver.execute_script("return window.looplensStream.starts") == 0  # by the same stream
+    assert_clean(duo)
+
+
 def test_a_page_that_lost_the_streams_figure_gets_it_back(start, settings, collector):
     """Seen once in 20 loads: the graph showed its placeholder while the stream, beating, sent
     patches of a figure the page no longer had; the figure never came."""

@@ -4,6 +4,7 @@ that had none."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 
 from services.live.store import ReadingStore, Row
@@ -15,7 +16,7 @@ WHERE ts = (SELECT MAX(ts) FROM readings WHERE station = r.station)"""
 
 def asked(path) -> list[Row]:
     """Each sensor's newest, straight from the raw rows."""
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db:
         return sorted(Row(*row) for row in db.execute(NEWEST))
 
 
@@ -30,20 +31,21 @@ def test_the_newest_is_what_the_raw_rows_say_through_late_joined_repeated_and_pu
         assert store.purge(older_than_ms=10) > 0  # b and c had nothing stored since: gone
         assert sorted(store.latest_all()) == asked(path) and {r.station for r in asked(path)} == {"home:a"}
         assert store.latest("home:b") is None and store.latest("home:a") == asked(path)[0]
-    with sqlite3.connect(path) as db:  # the seed's plain INSERT OR IGNORE, not the store's upsert
-        db.execute(
-            "INSERT OR IGNORE INTO readings (station, ts, temperature_c, stored_ms) VALUES ('home:b', ?, 5.0, 30)",
-            (DAY0 + 2 * 86_400,),
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:  # the seed's INSERT OR IGNORE
+        db.executemany(
+            "INSERT OR IGNORE INTO readings (station, ts, temperature_c, stored_ms) VALUES (?, ?, 5.0, 30)",
+            [("home:a", DAY0 + 2 * 86_400), ("home:b", DAY0 + 2 * 86_400)],  # a newer one, and a first
         )
     with ReadingStore(path) as store:
-        assert sorted(store.latest_all()) == asked(path) and store.latest("home:b").temperature_c == 5.0
+        assert sorted(store.latest_all()) == asked(path)
+        assert store.latest("home:a").temperature_c == store.latest("home:b").temperature_c == 5.0
 
 
 def test_a_store_from_before_the_table_fills_it_once(tmp_path):
     path = tmp_path / "readings.sqlite3"
     with ReadingStore(path) as store:
         store.add(random_day(3))
-    with sqlite3.connect(path) as db:  # as a store made before this change
+    with contextlib.closing(sqlite3.connect(path)) as db:  # as a store made before this change
         db.executescript(
             "DROP TRIGGER latest_on_insert; DROP TRIGGER latest_on_update; DROP TRIGGER latest_on_delete;"
             " DROP TABLE latest; PRAGMA user_version = 1;"
