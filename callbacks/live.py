@@ -175,14 +175,18 @@ class _Stream(PageStream, StillViews):
     def current(self, data: dict[str, Any] | None) -> bool:
         return not (data and data.get("stream", 0) > self.number)  # else the page started a newer one
 
+    def look(self, data: dict[str, Any] | None) -> None:
+        if data and data.get("path") == PAGE_PATH and data.get("render") != self._render:
+            # the page was drawn anew: its graph has no figure of ours to patch; start from a snapshot
+            self._render, self.session, self.still = data.get("render"), None, None
+            self._outbox.clear()
+
     async def turn(self, data: dict[str, Any] | None) -> None:
         if not data or data.get("path") != PAGE_PATH:
             self.session = None  # another page, or this one still loading: look again soon
             await asyncio.sleep(LOADING_IDLE_S if time.monotonic() < self._loading_until else IDLE_S)
             return
         self._loading_until = 0.0
-        if data.get("render") != self._render:  # the page was drawn anew: its graph has no figure of ours
-            self._render, self.session, self.still = data.get("render"), None, None
         unknown = any(s not in self.stations for s in data.get("stations") or ())
         if unknown and time.monotonic() - self._stations_at > STATIONS_EVERY_S:  # a source found a new sensor
             self.stations = await asyncio.to_thread(polled_stations, self.settings)
@@ -369,15 +373,16 @@ def register(app: Dash, settings: Settings) -> None:
 
     app.callback(Input(ids.LIVE_STREAM, "data"), websocket=True, persistent=True)(live_stream)
 
-    register_watchdog(
-        app,
-        interval=ids.LIVE_WATCHDOG,
-        beat=ids.LIVE_BEAT,
-        stream=ids.LIVE_STREAM,
-        view=ids.LIVE_VIEW,
-        status=ids.LIVE_STATUS,
-        state="looplensStream",
-        picture=ids.LIVE_GRAPH,
+    register_watchdog(app, interval=ids.LIVE_WATCHDOG, beat=ids.LIVE_BEAT, stream=ids.LIVE_STREAM, view=ids.LIVE_VIEW,
+                      status=ids.LIVE_STATUS, state="looplensStream", picture=ids.LIVE_GRAPH)  # fmt: skip
+
+    # A page drawn anew says so in its view at once, before its controls' callback answers.
+    app.clientside_callback(
+        "(render, view) => view ? Object.assign({}, view, {render: render}) : window.dash_clientside.no_update",
+        Output(ids.LIVE_VIEW, "data", allow_duplicate=True),
+        Input(ids.LIVE_RENDER, "data"),
+        State(ids.LIVE_VIEW, "data"),
+        prevent_initial_call="initial_duplicate",
     )
 
     # The language switch lives in the shell; the stream writes names in this language.

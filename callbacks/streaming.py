@@ -89,6 +89,9 @@ class PageStream:
         """Whether this stream still serves the page whose view is ``data``."""
         raise NotImplementedError
 
+    def look(self, data: dict[str, Any] | None) -> None:
+        """The page's view, before anything held is sent: a stream may drop what is held."""
+
     async def ready(self) -> None:
         """Before asking the page: wait for news, if this stream waits for any (see the module docstring)."""
 
@@ -130,6 +133,7 @@ class PageStream:
                 return
             beat.beat(self.drew)
             asked = time.monotonic()
+            self.look(data)
             self._send(data)  # held since the last turn
             try:
                 await self.turn(data)
@@ -159,9 +163,11 @@ def register_watchdog(
     (``views.controls.WAITING``) and the stream's beats say it has drawn, they do not count:
     a page that lost the stream's figure gets a new stream, which starts with a whole one.
     Seen once in 20 loads of Live under load: the placeholder, every patch after it failing
-    in the renderer, the stream beating on. The placeholder appearing (a page load) restarts
-    the clock, so a stream gets a whole stall to draw; a stream that never drew (its rebuild
-    fails, and says so in the status) is not restarted for it."""
+    in the renderer, the stream beating on (the page had been drawn anew, which the Live
+    stream now tells by the view's ``render``; this is the fallback for any other loss). The
+    placeholder appearing (a page load) restarts the clock, so a stream gets a whole stall to
+    draw; a stream that never drew (its rebuild fails, and says so in the status) is not
+    restarted for it."""
     reconnecting = json.dumps({lang: t("stream.reconnecting", lang) for lang in LANGS})
     app.clientside_callback(
         f"""(tick, beat, number, view, figure) => {{
