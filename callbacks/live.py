@@ -374,7 +374,7 @@ def register(app: Dash, settings: Settings) -> None:
     app.callback(Input(ids.LIVE_STREAM, "data"), websocket=True, persistent=True)(live_stream)
 
     register_watchdog(app, interval=ids.LIVE_WATCHDOG, beat=ids.LIVE_BEAT, stream=ids.LIVE_STREAM, view=ids.LIVE_VIEW,
-                      status=ids.LIVE_STATUS, state="looplensStream", picture=ids.LIVE_GRAPH)  # fmt: skip
+                      status=ids.LIVE_STATUS, state="looplensStream", picture=_Stream.picture)  # fmt: skip
 
     # A page drawn anew says so in its view at once, before its controls' callback answers.
     app.clientside_callback(
