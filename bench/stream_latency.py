@@ -62,11 +62,13 @@ Object.defineProperty(MessagePort.prototype, 'onmessage', {
   set(handler) {
     portMessage.set.call(this, (event) => {
       const msg = event.data;
-      if (msg && msg.type === 'set_props_batch') {
+      const payloads = msg && (msg.type === 'set_props_batch' ? msg.payload
+        : msg.type === 'set_props' ? [msg.payload] : null);  // a frame of one message
+      if (payloads) {
         const now = Date.now();
-        const wire = msg.payload.map(p => JSON.stringify({type: 'set_props', rendererId: msg.rendererId, payload: p}));
-        window.__batches.push([now, wire.join(',').length + 2]);
-        for (const p of msg.payload) {
+        const wire = payloads.map(p => JSON.stringify({type: 'set_props', rendererId: msg.rendererId, payload: p}));
+        window.__batches.push([now, wire.join(',').length + (payloads.length > 1 ? 2 : 0)]);
+        for (const p of payloads) {
           const ops = (((p.props || {}).figure || {}).operations) || [];
           const sent = {};  // trace → {x: [...], text: [...]}: a line's points each name their station
           for (const op of ops) {
