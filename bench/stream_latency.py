@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,7 +99,7 @@ window.__seen = new Set();
   if (!gd || !gd.on || !gd.data || !gd.data.length) { setTimeout(hook, 50); return; }
   gd.on('plotly_afterplot', () => {
     const now = Date.now();
-    for (const t of gd.data.slice(0, -4)) {  // the lines (the alert markers come last)
+    for (const t of gd.data.slice(0, -2)) {  // the lines (the alert markers come last)
       const xs = t.x || [], text = t.text || [];
       xs.forEach((x, i) => {
         const key = text[i] + '|' + x;
@@ -276,7 +277,7 @@ def floor_ms(driver, n: int = 40) -> list[float]:
 
 
 SHOWN = """const gd = document.querySelector('#live-graph .js-plotly-plot');
-return gd.data.slice(0, -4).map(t => [t.x || [], t.text || []]);"""
+return gd.data.slice(0, -2).map(t => [t.x || [], t.text || []]);"""
 
 
 def _against_floor(label: str, floor: list[float], lat: list[float]) -> None:
@@ -291,29 +292,14 @@ def _against_floor(label: str, floor: list[float], lat: list[float]) -> None:
 
 
 def _duplicates(traces: list[list[list[str | None]]]) -> int:
-    """Points shown twice for one station and metric. A station's run (its points between
-    gaps) that starts at the last point of its previous run is by design: that bridge keeps
-    its line unbroken, and is not counted."""
-    runs: dict[tuple[int, str], list[list[str]]] = {}
-    for index, (xs, text) in enumerate(traces):
-        metric = index // 2 % 2
-        previous = None
-        for x, station in zip(xs, text, strict=False):
-            if x is None or station is None:
-                previous = None
-                continue
-            if station != previous:
-                runs.setdefault((metric, station), []).append([])
-            runs[(metric, station)][-1].append(x)
-            previous = station
-    dup = 0
-    for station_runs in runs.values():
-        station_runs.sort(key=lambda run: run[0])
-        points = list(station_runs[0])
-        for run in station_runs[1:]:
-            points += run[1:] if run[0] == points[-1] else run
-        dup += len(points) - len(set(points))
-    return dup
+    """Points shown twice for one station and metric (each group's line is a trace per metric)."""
+    seen = Counter(
+        (index % 2, station, x)
+        for index, (xs, text) in enumerate(traces)
+        for x, station in zip(xs, text, strict=False)
+        if x is not None and station is not None
+    )
+    return sum(n - 1 for n in seen.values())
 
 
 def _count(driver, handle) -> int:

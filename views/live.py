@@ -21,6 +21,7 @@ from services.live.session import (
     group_members,
     group_of,
     groups,
+    line_of,
     shared_lines,
     trace_index,
 )
@@ -59,25 +60,15 @@ def station_color(position: int, stations: int) -> str:
 def group_line(members: list[StationSnapshot], metric: str, names: dict[str, str]) -> Series:
     """One group's line for ``metric``: its stations' runs one after another, a gap between,
     each point named after its station."""
-    line = Series([], [], [])
-    for station in members:
-        series: Series = getattr(station, metric)
-        if not series.x:
-            continue
-        if line.x:
-            line.x.append(None)
-            line.y.append(None)
-            line.text.append(None)
-        line.x.extend(series.x)
-        line.y.extend(series.y)
-        line.text.extend([names[station.station]] * len(series.x))
+    line, _ = line_of([(s.station, getattr(s, metric)) for s in members])
+    line.text = [s and names[s] for s in line.text]
     return line
 
 
 def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
     """Per line group (a colour; a station of its own up to ``LINE_GROUPS`` stations):
-    temperature (top) and humidity (bottom), two chunk traces each (see
-    services.live.session); then the alert markers. Trace order is ``trace_index``. With a
+    temperature (top) and humidity (bottom), a trace each (see services.live.session);
+    then the alert markers. Trace order is ``trace_index``. With a
     station per group the legend names each; with more, the cards show each one's colour."""
     view = snap.view
     lang, deg = view.lang, f"°{view.unit}"
@@ -90,37 +81,35 @@ def make_live_figure(snap: Snapshot, stations: dict[str, Station]) -> go.Figure:
         name = legend_name(names[head.station], head.offline, lang)
         for row, (metric, unit) in enumerate((("temperature", deg), ("humidity", "%RH")), 1):
             line = group_line(members, metric, names)
-            for chunk in (0, 1):
-                fig.add_trace(
-                    go.Scatter(
-                        x=line.x if chunk == 0 else [],
-                        y=line.y if chunk == 0 else [],
-                        text=line.text if chunk == 0 else [],
-                        mode="lines",
-                        name=name,
-                        legendgroup=f"group-{group}",
-                        showlegend=not shared and chunk == 0 and metric == "temperature",
-                        line={"color": PALETTE[group], "width": 1.6},
-                        hovertemplate=f"%{{text}}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
-                        **chart_axes(row),
-                    )
-                )
-    for row, metric in enumerate(METRICS, 1):
-        unit = deg if metric == "temperature" else "%RH"
-        for chunk in (0, 1):
-            series = snap.alerts[metric]
             fig.add_trace(
                 go.Scatter(
-                    x=series.x if chunk == 0 else [],
-                    y=series.y if chunk == 0 else [],
-                    mode="markers",
-                    name="alert",
-                    showlegend=False,
-                    marker={"color": ALERT_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}},
-                    hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>{t('live.hover.alert', lang)}</extra>",
+                    x=line.x,
+                    y=line.y,
+                    text=line.text,
+                    mode="lines",
+                    name=name,
+                    legendgroup=f"group-{group}",
+                    showlegend=not shared and metric == "temperature",
+                    line={"color": PALETTE[group], "width": 1.6},
+                    hovertemplate=f"%{{text}}<br>%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra></extra>",
                     **chart_axes(row),
                 )
             )
+    for row, metric in enumerate(METRICS, 1):
+        unit = deg if metric == "temperature" else "%RH"
+        series = snap.alerts[metric]
+        fig.add_trace(
+            go.Scatter(
+                x=series.x,
+                y=series.y,
+                mode="markers",
+                name="alert",
+                showlegend=False,
+                marker={"color": ALERT_COLOR, "size": 7, "symbol": "circle-open", "line": {"width": 2}},
+                hovertemplate=f"%{{x|%H:%M:%S}}<br>%{{y:.1f}} {unit}<extra>{t('live.hover.alert', lang)}</extra>",
+                **chart_axes(row),
+            )
+        )
     return fig
 
 
@@ -167,18 +156,18 @@ def threshold_lines(fig: go.Figure, view: LiveView) -> None:
 
 
 def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[str, Station]) -> Patch:
-    """Only what changed: chunk resets, points added (a line's named after their stations),
-    legend names, the x window."""
+    """Only what changed: traces filled anew, points added (a line's named after their
+    stations), legend names, the x window."""
     patch = Patch()
-    lines = 4 * groups(len(view.stations))  # the traces before are lines, those after alert markers
-    for index, series in delta.resets.items():
-        patch["data"][index]["x"] = series.x
-        patch["data"][index]["y"] = series.y
-        if index < lines:
-            patch["data"][index]["text"] = []
 
     def named(text: list[str | None]) -> list[str | None]:
         return [s and station_name(stations, s, view.lang) for s in text]
+
+    for index, series in delta.resets.items():  # before what is added to them
+        patch["data"][index]["x"] = series.x
+        patch["data"][index]["y"] = series.y
+        if series.text:
+            patch["data"][index]["text"] = named(series.text)
 
     for index, inserts in delta.inserts.items():  # at the end of a station's run, before the appends
         trace = patch["data"][index]
@@ -194,7 +183,7 @@ def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[s
             patch["data"][index]["text"].extend(named(series.text))
     if not shared_lines(len(view.stations)):  # the legend names each station
         for station, (offline, _alerts) in delta.status.items():
-            legend = trace_index(view.stations.index(station), "temperature", 0)
+            legend = trace_index(view.stations.index(station), "temperature")
             name = station_name(stations, station, view.lang)
             patch["data"][legend]["name"] = legend_name(name, offline, view.lang)
     window = x_range(start, delta.end)

@@ -13,25 +13,25 @@ about 28 ms). So the stations share ``LINE_GROUPS`` colours; a group's line is o
 holding its stations' lines, separated by gaps, each point naming its station (``text``).
 Up to ``LINE_GROUPS`` stations, each has a group, and so a trace and a colour, of its own.
 
-Bounding the window without deleting points one by one: every group and metric has two
-traces ("chunks") in the figure. New points go into the *head* chunk, at the end of their
-station's run there (a station's first run in a chunk starts, after a gap, at its own last
-point: a bridge, so its line is unbroken). Once everything in the other chunk is left of
-the window, it is emptied and becomes the new head: one small assignment instead of a
-delete per point. In downsampled views (1 h) a station takes raw readings until it has
-``TAIL_MAX`` new points, then the page is rebuilt from the store.
+Bounding the window without deleting points one by one: a group's line (and a metric's
+alert markers) is one trace, in which each station keeps one run; its new points go in at
+the end of it. Once everything the trace held when it was last filled has left the window,
+it is filled anew with what the window shows: one assignment instead of a delete per point,
+so a trace holds one to two windows. (Two traces taking turns, emptied in turn, cost the
+browser more: 40 traces at 50 stations, a redraw 38 ms against 29 for these 20.) A
+downsampled view (1 h) takes raw readings until a station has ``TAIL_MAX`` new points or
+what was loaded has left the window; then the page is rebuilt from the store.
 """
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from tsdownsample import MinMaxLTTBDownsampler
 
+from services.live.downsample import downsample_indices
 from services.live.stats import StationStats
 from services.live.store import ReadingStore, Row
 from services.live.view import METRICS, LiveView, from_unit, to_unit, x_value
@@ -39,21 +39,7 @@ from services.live.view import METRICS, LiveView, from_unit, to_unit, x_value
 MAX_POINTS = 600  # a downsampled trace: at most this many points, its two extremes included
 RAW_MAX_POINTS = 600  # a view expecting more readings per station than this is downsampled
 TAIL_MAX = 300  # raw points appended to a downsampled view before it is rebuilt
-LINE_GROUPS = 9  # colours, so line traces per metric and chunk: the palette's first 9
-
-
-# -- downsampling ------------------------------------------------------------------------
-
-
-def downsample_indices(ts: np.ndarray, values: np.ndarray, n_out: int) -> np.ndarray:
-    """Indices of at most ``n_out`` + 2 points that draw like all of them, in time order:
-    tsdownsample's MinMaxLTTB (min and max per bucket first, then the points that keep the
-    line's shape), plus the series' lowest and highest, so a spike is never smoothed away."""
-    if len(ts) <= n_out:
-        return np.arange(len(ts), dtype=np.int64)
-    downsampler = MinMaxLTTBDownsampler()  # type: ignore[no-untyped-call]  # tsdownsample has no annotations
-    keep = downsampler.downsample(ts, values, n_out=n_out).astype(np.int64)
-    return np.union1d(keep, [int(np.argmin(values)), int(np.argmax(values))])
+LINE_GROUPS = 9  # colours, so line traces per metric: the palette's first 9
 
 
 # -- what a push carries ------------------------------------------------------------------
@@ -120,47 +106,34 @@ def group_members(group: int, stations: int) -> range:
     return range(group, stations, groups(stations))
 
 
-def trace_index(group: int, metric: str, chunk: int) -> int:
-    """Figure layout: per line group, temperature chunks 0/1 then humidity chunks 0/1; after
-    the groups, the alert markers (temperature chunks 0/1, humidity chunks 0/1)."""
-    return 4 * group + 2 * METRICS.index(metric) + chunk
+def trace_index(group: int, metric: str) -> int:
+    """Figure layout: per line group, temperature then humidity; after the groups, the
+    alert markers (temperature, humidity)."""
+    return 2 * group + METRICS.index(metric)
 
 
 @dataclass
-class _Ring:
-    """Two traces taking turns (see the module docstring). In a group's line each station
-    keeps one run per chunk: its new points go in at the end of its run, as a browser
-    draws a trace of many short runs far slower (1,450 runs: a redraw 97 ms, not 60)."""
+class _Held:
+    """What one trace holds (see the module docstring). In a group's line each station has
+    one run: its new points go in at the end of it, as a browser draws a trace of many short
+    runs far slower (1,450 runs: a redraw 97 ms, not 60)."""
 
-    traces: tuple[int, int]
-    lines: bool  # a group's lines (a run per station, bridged) rather than alert markers
-    head: int = 1  # chunk 0 holds what the rebuild loaded
-    other_last_ts: float = -math.inf  # the newest point in the other chunk
-    head_last_ts: float = -math.inf
-    runs: dict[str, int] = field(default_factory=dict)  # the head's runs in order: station → entries (its gap first)
+    trace: int
+    lines: bool  # a group's lines (a run per station) rather than alert markers
+    filled: float  # when the trace was last filled: once the window starts after it, fill it anew
+    runs: dict[str, int] = field(default_factory=dict)  # its runs in order: station → entries (its gap first)
 
-    def add(
-        self,
-        delta: Delta,
-        newest_ts: float,
-        points: Series,
-        start: float,
-        station: str = "",
-        bridge: tuple[str | None, float | None] | None = None,
-    ) -> None:
-        """Add ``points`` (the newest measured at ``newest_ts``) to the head chunk; a line's
-        new run of ``station`` starts at its last point, ``bridge``."""
+    def fill(self, delta: Delta, line: Series, runs: dict[str, int], now: float) -> None:
+        """Replace what the trace holds with ``line`` (its stations' runs: ``runs``)."""
+        delta.resets[self.trace] = line
+        delta.appends.pop(self.trace, None)
+        delta.inserts.pop(self.trace, None)
+        self.runs, self.filled = runs, now
+
+    def add(self, delta: Delta, points: Series, station: str = "") -> None:
+        """Add ``points``; a line's at the end of ``station``'s run."""
         if not points.x:
             return
-        if self.other_last_ts < start:  # the other chunk is off screen: it becomes the head
-            self.head = 1 - self.head
-            self.other_last_ts, self.head_last_ts = self.head_last_ts, -math.inf
-            self.runs = {}
-            delta.resets[self.traces[self.head]] = Series([], [])
-            delta.appends.pop(self.traces[self.head], None)
-            delta.inserts.pop(self.traces[self.head], None)
-        trace = self.traces[self.head]
-        self.head_last_ts = max(self.head_last_ts, newest_ts)
         n = len(points.x)
         if self.lines and station in self.runs and station != next(reversed(self.runs)):
             at = 0
@@ -168,16 +141,17 @@ class _Ring:
                 at += size
                 if other == station:
                     break
-            delta.inserts.setdefault(trace, []).append((at, Series(points.x, points.y, [station] * n)))
+            delta.inserts.setdefault(self.trace, []).append((at, Series(points.x, points.y, [station] * n)))
             self.runs[station] += n
             return
-        pending = delta.appends.setdefault(trace, Series([], []))
-        if self.lines and station not in self.runs:  # its run starts, after a gap, at its last point
-            run = ([(None, None)] if self.runs else []) + ([bridge] if bridge else [])
-            pending.x.extend(x for x, _ in run)
-            pending.y.extend(y for _, y in run)
-            pending.text.extend(station if x is not None else None for x, _ in run)
-            self.runs[station] = len(run)
+        pending = delta.appends.setdefault(self.trace, Series([], []))
+        if self.lines and station not in self.runs:  # its run starts after a gap
+            self.runs[station] = 0
+            if len(self.runs) > 1:
+                pending.x.append(None)
+                pending.y.append(None)
+                pending.text.append(None)
+                self.runs[station] = 1
         pending.x.extend(points.x)
         pending.y.extend(points.y)
         if self.lines:
@@ -185,12 +159,30 @@ class _Ring:
             self.runs[station] += n
 
 
+def line_of(runs: list[tuple[str, Series]]) -> tuple[Series, dict[str, int]]:
+    """A group's line from its stations' points, in order: their runs one after another, a
+    gap between, each point named by its station's id; and the entries of each run."""
+    line, sizes = Series([], [], []), {}
+    for station, series in runs:
+        if not series.x:
+            continue
+        gap = 1 if line.x else 0
+        if gap:
+            line.x.append(None)
+            line.y.append(None)
+            line.text.append(None)
+        line.x.extend(series.x)
+        line.y.extend(series.y)
+        line.text.extend([station] * len(series.x))
+        sizes[station] = gap + len(series.x)
+    return line, sizes
+
+
 @dataclass
 class _Track:
     """One station's state on one page."""
 
     group: int
-    last: dict[str, tuple[str | None, float | None]] = field(default_factory=dict)  # metric → its newest point shown
     appended: int = 0  # raw readings appended since the rebuild
     last_stored_ms: int | None = None
     rows: deque[Row] = field(default_factory=deque)  # raw views: the rows in the window
@@ -221,8 +213,8 @@ class LiveSession:
         self.cursor = 0
         self.end = 0.0
         self._tracks: dict[str, _Track] = {}
-        self._rings: dict[tuple[int, str], _Ring] = {}  # (line group, metric) → its chunks
-        self._alert_rings: dict[str, _Ring] = {}
+        self._lines: dict[tuple[int, str], _Held] = {}  # (line group, metric) → its trace
+        self._marks: dict[str, _Held] = {}  # metric → its alert markers' trace
         self._alerting: dict[str, list[str]] = {}
 
     @property
@@ -242,12 +234,7 @@ class LiveSession:
         for row in rows:
             by_station[row.station].append(row)
         n = groups(len(view.stations))
-        # chunk 0 holds the rebuild, up to now: the head takes over once now has left the window
-        self._alert_rings = {
-            m: _Ring((trace_index(n, m, 0), trace_index(n, m, 1)), False, other_last_ts=now) for m in METRICS
-        }
-        self._rings = {(g, m): _Ring((trace_index(g, m, 0), trace_index(g, m, 1)), True, other_last_ts=now)
-                       for g in range(n) for m in METRICS}  # fmt: skip
+        members: dict[tuple[int, str], list[tuple[str, Series]]] = {(g, m): [] for g in range(n) for m in METRICS}
         alert_series = {m: Series([], []) for m in METRICS}
         out = []
         self._tracks = {}
@@ -259,8 +246,7 @@ class LiveSession:
                 track.rows.extend(station_rows)
             series = dict(zip(METRICS, self._series(station_rows), strict=True))
             for metric in METRICS:
-                if series[metric].x:
-                    track.last[metric] = (series[metric].x[-1], series[metric].y[-1])
+                members[(group, metric)].append((station, series[metric]))
                 for i in self._outside(metric, series[metric]):
                     alert_series[metric].x.append(series[metric].x[i])
                     alert_series[metric].y.append(series[metric].y[i])
@@ -277,6 +263,8 @@ class LiveSession:
                     list(track.alerts),
                 )
             )
+        self._lines = {key: _Held(trace_index(*key), True, now, line_of(runs)[1]) for key, runs in members.items()}
+        self._marks = {m: _Held(trace_index(n, m), False, now) for m in METRICS}
         self._alerting = self._alert_list()
         return Snapshot(view, self.start, now, self.downsampled, out, alert_series, self.cursor)
 
@@ -308,6 +296,7 @@ class LiveSession:
         self.end = now
         delta = Delta(end=now, cursor=max([self.cursor, *(r.id for r in rows)]))
         self.cursor = delta.cursor
+        self._refill(delta)
         new: dict[str, list[Row]] = {}
         for row in rows:
             new.setdefault(row.station, []).append(row)
@@ -344,16 +333,31 @@ class LiveSession:
             delta.rebuild = True
         track.appended += len(fresh)
         for metric, points in _points(fresh, self.view.unit).items():
-            have = [r for r in fresh if _value(r, metric) is not None]
-            if not have:
-                continue
-            ring = self._rings[(track.group, metric)]
-            ring.add(delta, have[-1].ts, points, self.start, station, track.last.get(metric))
-            track.last[metric] = (points.x[-1], points.y[-1])
-            marked = self._outside(metric, points)
-            if marked:
-                alerts = Series([points.x[i] for i in marked], [points.y[i] for i in marked])
-                self._alert_rings[metric].add(delta, have[marked[-1]].ts, alerts, self.start)
+            self._lines[(track.group, metric)].add(delta, points, station)
+            self._marks[metric].add(delta, self._marked(metric, points))
+
+    def _marked(self, metric: str, points: Series) -> Series:
+        """The alert markers on ``points``."""
+        marked = self._outside(metric, points)
+        return Series([points.x[i] for i in marked], [points.y[i] for i in marked])
+
+    def _refill(self, delta: Delta) -> None:
+        """Fill anew each trace whose last fill has left the window, from the rows in it; a
+        downsampled view, which keeps no rows, is rebuilt instead."""
+        if all(held.filled >= self.start for held in (*self._lines.values(), *self._marks.values())):
+            return
+        if self.downsampled:
+            delta.rebuild = True
+            return
+        shown = {s: _points([r for r in t.rows if r.ts >= self.start], self.view.unit) for s, t in self._tracks.items()}
+        for (group, metric), held in self._lines.items():
+            if held.filled < self.start:
+                runs = [(s, shown[s][metric]) for s, t in self._tracks.items() if t.group == group]
+                held.fill(delta, *line_of(runs), self.end)
+        for metric, held in self._marks.items():
+            if held.filled < self.start:
+                marks = [self._marked(metric, points[metric]) for points in shown.values()]
+                held.fill(delta, Series([x for m in marks for x in m.x], [y for m in marks for y in m.y]), {}, self.end)
 
     def _expire(self, track: _Track) -> bool:
         """Raw views: drop rows that left the window and recompute the stats exactly."""

@@ -79,17 +79,11 @@ def shown(duo) -> list[dict] | None:
 
 
 def line_points(traces: list[dict] | None, group: int = 0) -> list[str]:
-    """The x of every temperature point of a station with a line of its own (the first of
-    ``group``'s two chunk traces, in time order), each once: where a chunk starts at the
-    other's last point (the bridge that keeps the line unbroken), that point counts once."""
-    if not traces or len(traces) <= 4 * group + 1:
+    """The x of every temperature point of a station with a line of its own (``group``'s
+    temperature trace)."""
+    if not traces or len(traces) <= 2 * group:
         return []
-    a, b = traces[4 * group]["x"], traces[4 * group + 1]["x"]
-    if a and b and b[0] == a[-1]:
-        return a + b[1:]
-    if a and b and a[0] == b[-1]:
-        return b + a[1:]
-    return a + b
+    return list(traces[2 * group]["x"])
 
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"  # axe-core 4.14.1 (MPL-2.0), from npm

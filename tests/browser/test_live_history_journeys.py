@@ -53,7 +53,7 @@ def test_a_week_of_history_shows_bands_a_daily_table_and_exports_its_resolution(
     now = time.time()
     seed(settings.store_path, STATIONS, now - 8 * 86_400, now, period_s=300)
     duo = start(settings, "/live")
-    wait_until(lambda: figure(duo) and figure(duo)["traces"] == 4 * len(STATIONS) + 4, 30, "the live figure")
+    wait_until(lambda: figure(duo) and figure(duo)["traces"] == 2 * len(STATIONS) + 2, 30, "the live figure")
     pick_range(duo, "7d")
     wait_until(lambda: figure(duo)["bands"] == 2 * len(STATIONS), 15, "a band per station and metric")
     assert 2016 <= figure(duo)["points"] <= 2017  # a week of 5-minute buckets
@@ -87,7 +87,7 @@ def test_zooming_in_fetches_finer_numbers_and_a_double_click_goes_back(start, se
     now = time.time()
     seed(settings.store_path, STATIONS, now - 3 * 86_400, now, period_s=300)
     duo = start(settings, "/live")
-    wait_until(lambda: figure(duo) and figure(duo)["traces"] == 4 * len(STATIONS) + 4, 30, "the live figure")
+    wait_until(lambda: figure(duo) and figure(duo)["traces"] == 2 * len(STATIONS) + 2, 30, "the live figure")
     pick_range(duo, "30d")
     wait_until(lambda: figure(duo)["bands"] == 2 * len(STATIONS), 15, "hourly bands")
     duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "hourly statistics", timeout=5)
@@ -99,7 +99,7 @@ def test_zooming_in_fetches_finer_numbers_and_a_double_click_goes_back(start, se
     hour = [time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now - t)) for t in (3600, 0)]
     duo.driver.execute_script(zoom, hour)
     duo.wait_for_contains_text(f"#{ids.LIVE_RESOLUTION}", "every reading", timeout=10)
-    wait_until(lambda: figure(duo)["bands"] == 0 and figure(duo)["traces"] == 4 * len(STATIONS) + 4, 10, "raw")
+    wait_until(lambda: figure(duo)["bands"] == 0 and figure(duo)["traces"] == 2 * len(STATIONS) + 2, 10, "raw")
     duo.driver.execute_script(
         "Plotly.relayout(document.querySelector('#live-graph .js-plotly-plot'), {'xaxis.autorange': true})"
     )

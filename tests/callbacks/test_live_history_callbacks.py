@@ -117,4 +117,4 @@ def test_a_long_range_is_one_picture_per_change_of_view_and_one_a_minute(setting
         turn(LiveView(("beijing",), "24h", paused=True))
         assert len(pictures) == 2 and "Paused" in dict(sent)[ids.LIVE_STATUS]["children"]
         turn(LiveView(("beijing",), "5m"))
-        assert len(pictures) == 3 and len(pictures[2].data) == 4 + 4  # back to the live stream's figure
+        assert len(pictures) == 3 and len(pictures[2].data) == 2 + 2  # back to the live stream's figure

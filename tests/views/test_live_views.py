@@ -60,17 +60,16 @@ def rebuilt(store: ReadingStore, seconds: int = 60, **view: Any) -> tuple[LiveSe
 def test_the_figure_has_a_temperature_and_a_humidity_line_per_station_named_after_it(store):
     _, snap = rebuilt(store, lang="zh")
     fig = make_live_figure(snap, BY_ID)
-    assert len(fig.data) == 4 * len(STATIONS) + 4  # two chunks per station and metric, then the alert markers
+    assert len(fig.data) == 2 * len(STATIONS) + 2  # a trace per station and metric, then the alert markers
     for position, name in enumerate(("北京", "拉萨")):
-        temperature = fig.data[trace_index(position, "temperature", 0)]
-        humidity = fig.data[trace_index(position, "humidity", 0)]
+        temperature = fig.data[trace_index(position, "temperature")]
+        humidity = fig.data[trace_index(position, "humidity")]
         assert temperature.name == humidity.name == name
         assert (temperature.yaxis, humidity.yaxis) == ("y", "y2")  # temperature on top, humidity below
         assert len(temperature.y) == len(humidity.y) == 60 and set(humidity.y) == {50.0}
         assert set(temperature.text) == {name}  # each point's hover names its station
-        assert not fig.data[trace_index(position, "temperature", 1)].x  # the second chunk waits for new points
         own = [tr.showlegend for tr in fig.data if tr.legendgroup == f"group-{position}"]
-        assert own == [True, False, False, False]  # a line (and a legend entry) of its own
+        assert own == [True, False]  # a line (and a legend entry) of its own
     assert fig.layout.xaxis.range == (x_value(T0 + 60 - 300), x_value(T0 + 60))  # the 5-minute window
     assert "°C" in fig.layout.yaxis.title.text and fig.layout.yaxis.title.text.startswith("温度")
 
@@ -81,10 +80,10 @@ def test_fifty_stations_share_nine_colours_named_point_by_point_on_their_cards_n
     live = LiveSession(LiveView(tuple(many), lang="zh"), store, period_s=1.0)
     snap = live.rebuild(now=T0)
     fig = make_live_figure(snap, BY_ID)
-    assert len(fig.data) == 4 * 9 + 4  # a redraw costs by the trace: 40 traces, not 204
+    assert len(fig.data) == 2 * 9 + 2  # a redraw costs by the trace: 20 traces, not 204
     lines = [tr for tr in fig.data if tr.mode == "lines"]
     assert len({tr.line.color.upper() for tr in lines}) == 9 and not any(tr.showlegend for tr in fig.data)
-    first = fig.data[trace_index(0, "temperature", 0)]  # stations 1, 10, 19 … one after another, gaps between
+    first = fig.data[trace_index(0, "temperature")]  # stations 1, 10, 19 … one after another, gaps between
     assert [name for name in first.text if name] == many[::9]  # (named by id: no such station is known)
     assert list(first.x).count(None) == len(many[::9]) - 1
     swatches = [card["color"] for card in make_cards(snap, BY_ID)["cards"].values()]
@@ -114,7 +113,7 @@ def test_temperatures_and_threshold_lines_follow_the_chosen_unit(store):
     limits = Thresholds(temp_low=10.0, temp_high=25.0, hum_high=70.0)
     _, snap = rebuilt(store, unit="F", thresholds=limits)
     fig = make_live_figure(snap, BY_ID)
-    assert set(fig.data[trace_index(0, "temperature", 0)].y) == {68.0}  # 20 °C
+    assert set(fig.data[trace_index(0, "temperature")].y) == {68.0}  # 20 °C
     assert "°F" in fig.layout.yaxis.title.text
     lines = sorted((shape.yref, shape.y0) for shape in fig.layout.shapes)
     assert lines == [("y", 50.0), ("y", 77.0), ("y2", 70.0)]  # 10 °C and 25 °C in °F; humidity as is
@@ -135,13 +134,13 @@ def test_a_patch_appends_only_the_new_points_and_moves_the_window(store):
     fill(store, 2, start=T0 + 60)
     delta = live.advance(store.since(live.cursor, list(STATIONS)), now=T0 + 62)
     ops = operations(make_live_patch(delta, live.start, live.view, BY_ID))
-    new_x = [x_value(T0 + 59), x_value(T0 + 60), x_value(T0 + 61)]  # from the last point shown: one line
+    new_x = [x_value(T0 + 60), x_value(T0 + 61)]
     extended = {location: value for kind, location, value in ops if kind == "Extend"}
     for position, name in enumerate(("Beijing", "Lhasa")):
         for metric in ("temperature", "humidity"):
-            head = trace_index(position, metric, 1)
-            assert extended[("data", head, "x")] == new_x  # two new readings, not the 60 shown before
-            assert extended[("data", head, "text")] == [name] * 3
+            line = trace_index(position, metric)
+            assert extended[("data", line, "x")] == new_x  # two new readings, not the 60 shown before
+            assert extended[("data", line, "text")] == [name] * 2
     assert not any(kind == "Assign" and location[0] == "data" for kind, location, _ in ops)  # no trace re-sent
     window = [x_value(T0 + 62 - 300), x_value(T0 + 62)]
     assert ("Assign", ("layout", "xaxis", "range"), window) in ops
@@ -155,23 +154,19 @@ def test_stations_sharing_a_colour_each_grow_their_own_run_of_the_shared_line(st
     store.add([(Reading(s, T0 - 1, 20.0, 50.0), (T0 - 1) * 1000) for s in many])
     live = LiveSession(LiveView(many), store, period_s=1.0)
     live.rebuild(now=T0)
-    head = trace_index(0, "temperature", 1)
+    line = trace_index(0, "temperature")  # lab-0001's point, a gap, lab-0010's point
     for second in (0, 1):
         store.add([(Reading(s, T0 + second, 21.0 + second, 50.0), (T0 + second) * 1000) for s in many])
         delta = live.advance(store.since(live.cursor, list(many)), now=T0 + second + 0.5)
-        ops = [
-            op for op in operations(make_live_patch(delta, live.start, live.view, BY_ID)) if op[1][:2] == ("data", head)
+        patch = make_live_patch(delta, live.start, live.view, BY_ID)
+        ops = [op for op in operations(patch) if op[1][:2] == ("data", line)]
+        first, last = [(kind, value) for kind, loc, value in ops if loc[-1] == "y"]
+        assert first == ("Insert", 21.0 + second) and last == ("Extend", [21.0 + second])  # the last run grows
+        raw = patch.to_plotly_json()["operations"]
+        inserted = [
+            op["params"]["index"] for op in raw if op["operation"] == "Insert" and op["location"] == ["data", line, "x"]
         ]
-        if second == 0:  # each starts its run at its last point, the second after a gap
-            assert [value for kind, loc, value in ops if loc[-1] == "y"] == [[20.0, 21.0, None, 20.0, 21.0]]
-            assert [value for kind, loc, value in ops if loc[-1] == "text"] == [[many[0]] * 2 + [None] + [many[9]] * 2]
-    first, last = [(kind, value) for kind, loc, value in ops if loc[-1] == "y"]
-    assert first == ("Insert", 22.0) and last == ("Extend", [22.0])  # into the first run; the last run grows
-    raw = make_live_patch(delta, live.start, live.view, BY_ID).to_plotly_json()["operations"]
-    inserted = [
-        op["params"]["index"] for op in raw if op["operation"] == "Insert" and op["location"] == ["data", head, "x"]
-    ]
-    assert inserted == [2]  # after the first run's bridge and point, before the gap
+        assert inserted == [1 + second]  # at the end of the first run, before the gap
 
 
 def test_a_patch_marks_a_station_that_went_silent_as_offline_in_the_legend(store):
@@ -180,8 +175,8 @@ def test_a_patch_marks_a_station_that_went_silent_as_offline_in_the_legend(store
     ops = operations(make_live_patch(delta, live.start, live.view, BY_ID))
     names = {location[1]: value for kind, location, value in ops if location[-1] == "name"}
     assert names == {
-        trace_index(0, "temperature", 0): "Beijing · offline",
-        trace_index(1, "temperature", 0): "Lhasa · offline",
+        trace_index(0, "temperature"): "Beijing · offline",
+        trace_index(1, "temperature"): "Lhasa · offline",
     }
     assert not any(location[0] == "data" and location[-1] in ("x", "y") for _, location, _ in ops)
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from services.core.errors import LiveInputError
+from services.live.downsample import downsample_indices
 from services.live.export import csv_text
-from services.live.session import RAW_MAX_POINTS, LiveSession, Series, downsample_indices, groups, trace_index
+from services.live.session import RAW_MAX_POINTS, LiveSession, Series, groups, trace_index
 from services.live.store import ReadingStore
 from services.live.view import LiveView, Thresholds, dew_point_c, x_value
 from services.sensors.model import Reading
@@ -66,17 +67,17 @@ def test_rebuild_shows_the_window_and_advance_appends_only_new_points(store):
     fill(store, ["beijing", "lhasa", "harbin"], 2, start=T0 + 400)
     rows = store.since(s.cursor, ["beijing", "lhasa"])
     delta = s.advance(rows, now=T0 + 402)
-    head = trace_index(0, "temperature", 1)
-    assert delta.appends[head].x == [x_value(T0 + 399), x_value(T0 + 400), x_value(T0 + 401)]  # from the last shown
+    line = trace_index(0, "temperature")
+    assert delta.appends[line].x == [x_value(T0 + 400), x_value(T0 + 401)]  # its run is the trace's last
     assert not delta.resets and delta.cursor == rows[-1].id
     assert s.advance([], now=T0 + 402.5).appends == {}  # nothing new: nothing appended
 
 
-def runs_of(chunk: list[tuple[str | None, str | None]]) -> dict[str, list[list[str]]]:
-    """A chunk's runs (points between gaps) by station: (x, station) entries as the browser holds them."""
+def runs_of(trace: list[tuple[str | None, str | None]]) -> dict[str, list[list[str]]]:
+    """A trace's runs (points between gaps) by station: (x, station) entries as the browser holds them."""
     runs: dict[str, list[list[str]]] = {}
     previous = None
-    for x, station in chunk:
+    for x, station in trace:
         if station is not None and station != previous:
             runs.setdefault(station, []).append([])
         if station is not None:
@@ -86,37 +87,36 @@ def runs_of(chunk: list[tuple[str | None, str | None]]) -> dict[str, list[list[s
 
 
 @pytest.mark.parametrize("stations", [("beijing",), tuple(f"lab-{n:04d}" for n in range(1, 11))])
-def test_the_window_is_bounded_by_reusing_the_off_screen_chunk(store, stations):
+def test_the_window_is_bounded_by_filling_the_trace_anew(store, stations):
     """One station with a line of its own, and two sharing the first colour (10 stations):
-    each keeps one unbroken run per chunk, however their readings interleave."""
+    each keeps one unbroken run, holding every reading in the window once, however their
+    readings interleave; the trace is filled anew with the window once a window has passed."""
     fill(store, stations, 300)
     s = session(store, stations=stations)
     s.rebuild(now=T0 + 300)
     members = stations[:: groups(len(stations))]
-    chunks: list[list[tuple[str | None, str | None]]] = [[], []]  # the first group's temperature: (x, station)
+    trace: list[tuple[str | None, str | None]] = []  # the first group's temperature: (x, station)
     for station in members:
-        chunks[0] += ([(None, None)] if chunks[0] else []) + [(x_value(ts), station) for ts in range(T0, T0 + 300)]
+        trace += ([(None, None)] if trace else []) + [(x_value(ts), station) for ts in range(T0, T0 + 300)]
     resets = 0
+    index = trace_index(0, "temperature")
     for ts in range(T0 + 300, T0 + 1300):  # 1000 more seconds, one reading each
         fill(store, stations, 1, start=ts)
         delta = s.advance(store.since(s.cursor, list(stations)), now=ts + 1)
-        for chunk in (0, 1):
-            index = trace_index(0, "temperature", chunk)
-            if index in delta.resets:
-                assert not delta.resets[index].x  # emptied, not re-sent
-                chunks[chunk], resets = [], resets + 1
-            for at, new in delta.inserts.get(index, []):
-                chunks[chunk][at:at] = list(zip(new.x, new.text, strict=True))
-            new = delta.appends.get(index, Series([], []))
-            chunks[chunk] += list(zip(new.x, new.text, strict=True))
-        assert sum(map(len, chunks)) <= 2 * (300 + 2) * len(members)  # bounded, though 1,300 readings went by
-        older, newer = sorted(
-            map(runs_of, chunks), key=lambda runs: min(r[0][0] for r in runs.values()) if runs else ""
-        )
+        if index in delta.resets:
+            reset = delta.resets[index]
+            assert min(x for x in reset.x if x) >= x_value(s.start)  # the window's points, no older
+            trace, resets = list(zip(reset.x, reset.text, strict=True)), resets + 1
+        for at, new in delta.inserts.get(index, []):
+            trace[at:at] = list(zip(new.x, new.text, strict=True))
+        new = delta.appends.get(index, Series([], []))
+        trace += list(zip(new.x, new.text, strict=True))
+        assert len(trace) <= 2 * (300 + 2) * len(members)  # bounded, though 1,300 readings went by
+        runs = runs_of(trace)
+        window = [x_value(t) for t in range(math.ceil(s.start), ts + 1)]
         for station in members:
-            assert all(len(runs.get(station, [])) <= 1 for runs in (older, newer))  # one run per chunk
-            if station in older and station in newer:  # its line goes on where it was: unbroken
-                assert newer[station][0][0] == older[station][0][-1]
+            (run,) = runs[station]  # one run
+            assert run == sorted(set(run)) and run[-len(window) :] == window  # in order, once, all of the window
     assert resets == 3
 
 
@@ -189,6 +189,9 @@ def test_long_ranges_are_downsampled_and_rebuilt_when_the_tail_fills(store):
     assert len(snap.stations[0].temperature.x) <= 600
     fill(store, ["beijing"], 301, start=T0 + 3 * 3600)
     assert s.advance(store.since(s.cursor, ["beijing"]), now=T0 + 3 * 3600 + 301).rebuild
+    s.rebuild(now=T0 + 3 * 3600 + 301)  # a rarer sensor: few new points, but what was loaded leaves the window
+    assert not s.advance([], now=T0 + 4 * 3600 + 301).rebuild
+    assert s.advance([], now=T0 + 4 * 3600 + 302).rebuild
 
 
 def test_csv_has_local_iso_times_with_offset_and_the_shown_unit(store):
