@@ -15,12 +15,13 @@ Up to ``LINE_GROUPS`` stations, each has a group, and so a trace and a colour, o
 
 Bounding the window without deleting points one by one: a group's line (and a metric's
 alert markers) is one trace, in which each station keeps one run; its new points go in at
-the end of it. Once everything the trace held when it was last filled has left the window,
-it is filled anew with what the window shows: one assignment instead of a delete per point,
-so a trace holds one to two windows. (Two traces taking turns, emptied in turn, cost the
-browser more: 40 traces at 50 stations, a redraw 38 ms against 29 for these 20.) A
-downsampled view (1 h) takes raw readings until a station has ``TAIL_MAX`` new points or
-what was loaded has left the window; then the page is rebuilt from the store.
+the end of it. Every ``REFILL`` of a window, a trace is filled anew with what the window
+shows: one assignment instead of a delete per point, so a trace holds one to 1.5 windows.
+The traces take their turns spread over that time, so no push carries the whole window
+(236 kB at 50 stations). (Two traces taking turns, emptied in turn, cost the browser more:
+40 traces at 50 stations, a redraw 38 ms against 29 for these 20.) A downsampled view
+(1 h) takes raw readings until a station has ``TAIL_MAX`` new points or what was loaded
+has left the window; then the page is rebuilt from the store.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ MAX_POINTS = 600  # a downsampled trace: at most this many points, its two extre
 RAW_MAX_POINTS = 600  # a view expecting more readings per station than this is downsampled
 TAIL_MAX = 300  # raw points appended to a downsampled view before it is rebuilt
 LINE_GROUPS = 9  # colours, so line traces per metric: the palette's first 9
+REFILL = 0.5  # of the window: how often a raw view's trace is filled anew
 
 
 # -- what a push carries ------------------------------------------------------------------
@@ -253,18 +255,13 @@ class LiveSession:
             self._refresh_status(station, track, now)
             track.card = track.stats.card(view.unit)
             self._tracks[station] = track
-            out.append(
-                StationSnapshot(
-                    station,
-                    series["temperature"],
-                    series["humidity"],
-                    dict(track.card),
-                    track.offline,
-                    list(track.alerts),
-                )
-            )
+            shown = (series["temperature"], series["humidity"], dict(track.card), track.offline, list(track.alerts))
+            out.append(StationSnapshot(station, *shown))
         self._lines = {key: _Held(trace_index(*key), True, now, line_of(runs)[1]) for key, runs in members.items()}
         self._marks = {m: _Held(trace_index(n, m), False, now) for m in METRICS}
+        turn = 0.0 if self.downsampled else view.range_s * REFILL / (2 * n + 2)
+        for held in (*self._lines.values(), *self._marks.values()):
+            held.filled -= turn * held.trace  # their turns spread over the traces
         self._alerting = self._alert_list()
         return Snapshot(view, self.start, now, self.downsampled, out, alert_series, self.cursor)
 
@@ -342,20 +339,21 @@ class LiveSession:
         return Series([points.x[i] for i in marked], [points.y[i] for i in marked])
 
     def _refill(self, delta: Delta) -> None:
-        """Fill anew each trace whose last fill has left the window, from the rows in it; a
-        downsampled view, which keeps no rows, is rebuilt instead."""
-        if all(held.filled >= self.start for held in (*self._lines.values(), *self._marks.values())):
+        """Fill anew each trace whose turn it is, from the rows in the window; a downsampled
+        view, which keeps no rows, is rebuilt once what it loaded has left the window."""
+        due = self.start if self.downsampled else self.end - self.view.range_s * REFILL
+        if all(held.filled >= due for held in (*self._lines.values(), *self._marks.values())):
             return
         if self.downsampled:
             delta.rebuild = True
             return
         shown = {s: _points([r for r in t.rows if r.ts >= self.start], self.view.unit) for s, t in self._tracks.items()}
         for (group, metric), held in self._lines.items():
-            if held.filled < self.start:
+            if held.filled < due:
                 runs = [(s, shown[s][metric]) for s, t in self._tracks.items() if t.group == group]
                 held.fill(delta, *line_of(runs), self.end)
         for metric, held in self._marks.items():
-            if held.filled < self.start:
+            if held.filled < due:
                 marks = [self._marked(metric, points[metric]) for points in shown.values()]
                 held.fill(delta, Series([x for m in marks for x in m.x], [y for m in marks for y in m.y]), {}, self.end)
 
