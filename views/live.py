@@ -163,10 +163,11 @@ def make_live_patch(delta: Delta, start: float, view: LiveView, stations: dict[s
     def named(text: list[str | None]) -> list[str | None]:
         return [s and station_name(stations, s, view.lang) for s in text]
 
+    lines = 2 * groups(len(view.stations))  # the traces before are lines, those after alert markers
     for index, series in delta.resets.items():  # before what is added to them
         patch["data"][index]["x"] = series.x
         patch["data"][index]["y"] = series.y
-        if series.text:
+        if index < lines:  # (an empty line too: its names go with its points)
             patch["data"][index]["text"] = named(series.text)
 
     for index, inserts in delta.inserts.items():  # at the end of a station's run, before the appends

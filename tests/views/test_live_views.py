@@ -169,6 +169,18 @@ def test_stations_sharing_a_colour_each_grow_their_own_run_of_the_shared_line(st
         assert inserted == [1 + second]  # at the end of the first run, before the gap
 
 
+def test_a_line_filled_anew_carries_its_names_even_when_the_window_is_empty(store):
+    live, _ = rebuilt(store)
+    delta = live.advance([], now=T0 + 60 + 300)  # silent for a window: every trace is filled anew, empty
+    ops = operations(make_live_patch(delta, live.start, live.view, BY_ID))
+    assigned = {location: value for kind, location, value in ops if kind == "Assign" and location[0] == "data"}
+    for position in range(len(STATIONS)):
+        for metric in ("temperature", "humidity"):
+            line = trace_index(position, metric)
+            assert assigned[("data", line, "x")] == assigned[("data", line, "text")] == []  # no stale names left
+    assert ("data", trace_index(len(STATIONS), "temperature"), "text") not in assigned  # markers have no names
+
+
 def test_a_patch_marks_a_station_that_went_silent_as_offline_in_the_legend(store):
     live, _ = rebuilt(store)
     delta = live.advance([], now=T0 + 70)  # ten silent seconds: beyond three collector periods
