@@ -26,6 +26,7 @@ has left the window; then the page is rebuilt from the store.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -125,12 +126,12 @@ class _Held:
     filled: float  # when the trace was last filled: once the window starts after it, fill it anew
     runs: dict[str, int] = field(default_factory=dict)  # its runs in order: station → entries (its gap first)
 
-    def fill(self, delta: Delta, line: Series, runs: dict[str, int], now: float) -> None:
-        """Replace what the trace holds with ``line`` (its stations' runs: ``runs``)."""
+    def fill(self, delta: Delta, line: Series, runs: dict[str, int], due: float, every: float) -> None:
+        """Replace what the trace holds with ``line`` (its runs: ``runs``), before any ``add``;
+        its next turn keeps its place (every ``every`` s), so turns taken late together part."""
         delta.resets[self.trace] = line
-        delta.appends.pop(self.trace, None)
-        delta.inserts.pop(self.trace, None)
-        self.runs, self.filled = runs, now
+        self.runs = runs
+        self.filled += every * math.ceil((due - self.filled) / every)
 
     def add(self, delta: Delta, points: Series, station: str = "") -> None:
         """Add ``points``; a line's at the end of ``station``'s run."""
@@ -341,7 +342,8 @@ class LiveSession:
     def _refill(self, delta: Delta) -> None:
         """Fill anew each trace whose turn it is, from the rows in the window; a downsampled
         view, which keeps no rows, is rebuilt once what it loaded has left the window."""
-        due = self.start if self.downsampled else self.end - self.view.range_s * REFILL
+        every = self.view.range_s * REFILL
+        due = self.start if self.downsampled else self.end - every
         if all(held.filled >= due for held in (*self._lines.values(), *self._marks.values())):
             return
         if self.downsampled:
@@ -351,11 +353,12 @@ class LiveSession:
         for (group, metric), held in self._lines.items():
             if held.filled < due:
                 runs = [(s, shown[s][metric]) for s, t in self._tracks.items() if t.group == group]
-                held.fill(delta, *line_of(runs), self.end)
+                held.fill(delta, *line_of(runs), due, every)
         for metric, held in self._marks.items():
             if held.filled < due:
                 marks = [self._marked(metric, points[metric]) for points in shown.values()]
-                held.fill(delta, Series([x for m in marks for x in m.x], [y for m in marks for y in m.y]), {}, self.end)
+                marked = Series([x for m in marks for x in m.x], [y for m in marks for y in m.y])
+                held.fill(delta, marked, {}, due, every)
 
     def _expire(self, track: _Track) -> bool:
         """Raw views: drop rows that left the window and recompute the stats exactly."""

@@ -19,6 +19,7 @@ from services.sensors.stations import BY_ID
 from services.sources.model import SourceReading
 
 T0 = 1_790_000_000  # a whole second
+BY_ID_TEN = tuple(f"lab-{n:04d}" for n in range(1, 11))
 
 
 def fill(store: ReadingStore, stations, seconds, start=T0, temp=lambda s, ts: 20.0 + (ts % 7)):
@@ -118,6 +119,15 @@ def test_the_window_is_bounded_by_filling_the_trace_anew(store, stations):
             (run,) = runs[station]  # one run
             assert run == sorted(set(run)) and run[-len(window) :] == window  # in order, once, all of the window
     assert resets == 6  # every half window
+
+
+def test_traces_filled_late_together_go_back_to_their_own_turns(store):
+    fill(store, BY_ID_TEN, 300)
+    s = session(store, stations=BY_ID_TEN)
+    s.rebuild(now=T0 + 300)
+    assert len(s.advance([], now=T0 + 1000).resets) == 2 * groups(10) + 2  # back after a long pause: all at once
+    filled_per_turn = [len(s.advance([], now=T0 + 1000 + k).resets) for k in range(1, 151)]
+    assert sum(filled_per_turn) == 2 * groups(10) + 2 and max(filled_per_turn) <= 2  # then spread over half a window
 
 
 def test_cards_show_extremes_with_their_times_in_the_chosen_unit(store):
