@@ -86,7 +86,7 @@ class Delta:
     cards: dict[tuple[str, str], str] = field(default_factory=dict)  # (station, field) → text
     status: dict[str, tuple[bool, list[str]]] = field(default_factory=dict)  # station → (offline, alerts)
     alerting: dict[str, list[str]] | None = None  # the banner's stations and their breaches, when changed
-    rebuild: bool = False  # the downsampled tail is full: rebuild from the store instead
+    rebuild: bool = False  # rebuild from the store instead (a late reading; a downsampled view run out)
 
 
 def groups(stations: int) -> int:
@@ -123,7 +123,7 @@ class _Held:
 
     trace: int
     lines: bool  # a group's lines (a run per station) rather than alert markers
-    filled: float  # when the trace was last filled: once the window starts after it, fill it anew
+    filled: float  # its turn in the rota: filled anew once this is ``REFILL`` of a window ago
     runs: dict[str, int] = field(default_factory=dict)  # its runs in order: station → entries (its gap first)
 
     def fill(self, delta: Delta, line: Series, runs: dict[str, int], due: float, every: float) -> None:
@@ -250,9 +250,9 @@ class LiveSession:
             series = dict(zip(METRICS, self._series(station_rows), strict=True))
             for metric in METRICS:
                 members[(group, metric)].append((station, series[metric]))
-                for i in self._outside(metric, series[metric]):
-                    alert_series[metric].x.append(series[metric].x[i])
-                    alert_series[metric].y.append(series[metric].y[i])
+                marked = self._marked(metric, series[metric])
+                alert_series[metric].x.extend(marked.x)
+                alert_series[metric].y.extend(marked.y)
             self._refresh_status(station, track, now)
             track.card = track.stats.card(view.unit)
             self._tracks[station] = track
