@@ -191,4 +191,5 @@ FLEET_SELECTED = "fleet-selected"
 FLEET_MESSAGE = "fleet-message"
 FLEET_GO = "fleet-go"  # location: where Open on Live sends the browser
 FLEET_HEAT = "fleet-heat"
+FLEET_HEAT_BOX = "fleet-heat-box"  # holds FLEET_HEAT once the table is drawn
 FLEET_HEAT_LEAD = "fleet-heat-lead"

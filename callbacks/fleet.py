@@ -185,8 +185,9 @@ def register_stream(app: Dash, settings: Settings) -> None:
     )
     register_watchdog(app, interval=ids.FLEET_WATCHDOG, beat=ids.FLEET_BEAT, stream=ids.FLEET_STREAM,
                       view=ids.FLEET_VIEW, status=ids.FLEET_STATUS, state="looplensFleet")  # fmt: skip
-    # The rows on screen, so a push carries theirs first: looked at each beat of the stream,
-    # told only when they change.
+    # The rows on screen, so a push carries theirs first, and that the table is drawn (the
+    # stream then sends the heat strip's graph): looked at each beat of the stream, told only
+    # when they change.
     app.clientside_callback(
         f"""(beat, view) => {{
             const none = window.dash_clientside.no_update;
@@ -194,8 +195,8 @@ def register_stream(app: Dash, settings: Settings) -> None:
             try {{
                 shown = dash_ag_grid.getApi('{ids.FLEET_GRID}').getRenderedNodes().map(n => n.id).slice(0, 200);
             }} catch (e) {{ return none; }}
-            if (!view || JSON.stringify(shown) === JSON.stringify(view.shown || [])) return none;
-            return Object.assign({{}}, view, {{shown: shown}});
+            if (!view || (view.drawn && JSON.stringify(shown) === JSON.stringify(view.shown || []))) return none;
+            return Object.assign({{}}, view, {{shown: shown, drawn: true}});
         }}""",
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Input(ids.FLEET_BEAT, "data"),

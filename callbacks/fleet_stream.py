@@ -24,7 +24,7 @@ from services.fleet.outbox import Outbox
 from services.live.meta import heartbeat, polled_stations
 from services.live.store import ReadingStore
 from services.live.view import Thresholds
-from views.fleet import make_heat_figure
+from views.fleet import heat_graph, make_heat_figure
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class FleetStream(PageStream):
         self._status_text = ""
         self._sent = 0  # pushes of changed rows
         self._page_rows = True  # the page's grid came with its rows (default language): send only what differs
+        self._heat_placed = False  # whether the page has the heat strip's graph (views.fleet.heat_graph)
+        self._heat_held: tuple[Any, str] | None = None  # its first figure and lead, until the table is drawn
 
     def current(self, data: dict[str, Any] | None) -> bool:
         return data is not None and data.get("stream") == self.number
@@ -76,6 +78,11 @@ class FleetStream(PageStream):
             await asyncio.sleep(VIEW_WAIT_S)  # the page has not yet said its language
             return
         lang, thresholds, shown = view_of(data)
+        if self._heat_held is not None and (data or {}).get("drawn") is True:
+            figure, lead = self._heat_held
+            self._heat_held, self._heat_placed = None, True
+            self.push(ids.FLEET_HEAT_BOX, {"children": heat_graph(figure)})
+            self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
         if self.board is None or (lang, thresholds) != (self.lang, self.thresholds):
             self._page_rows = self._page_rows and lang == DEFAULT_LANG and thresholds == Thresholds()
             self.lang, self.thresholds = lang, thresholds
@@ -108,8 +115,8 @@ class FleetStream(PageStream):
             self.outbox.offer(rows)
         else:
             self.push(ids.FLEET_GRID, {"rowData": rows})
-        self.push(ids.FLEET_HEAT, {"figure": figure})
-        self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
+        for component_id, props in self._heat_updates(figure, lead):
+            self.push(component_id, props)
         self._pushed_at = time.monotonic()
         self.push_status(force=True)
 
@@ -163,9 +170,17 @@ class FleetStream(PageStream):
             self._sent += 1
             updates += [(ids.FLEET_ROWS, {"data": rows}), (ids.FLEET_ROWS_SENT, {"data": self._sent})]
         if time.monotonic() - self._heat_at >= HEAT_EVERY_S:
-            figure, lead = self._heat(now)
-            updates += [(ids.FLEET_HEAT, {"figure": figure}), (ids.FLEET_HEAT_LEAD, {"children": lead})]
+            updates += self._heat_updates(*self._heat(now))
         return updates
+
+    def _heat_updates(self, figure: Any, lead: str) -> list[tuple[str, dict[str, Any]]]:
+        """The heat strip's new figure and lead, or, while the page has no graph for it yet,
+        nothing: they are held, and go with the graph once the page says its table is drawn
+        (``turn``; the clientside callback that reports the rows on screen says so)."""
+        if not self._heat_placed:
+            self._heat_held = (figure, lead)
+            return []
+        return [(ids.FLEET_HEAT, {"figure": figure}), (ids.FLEET_HEAT_LEAD, {"children": lead})]
 
     def push_status(self, force: bool = False) -> None:
         if not force and time.monotonic() - self._status_at < STATUS_EVERY_S:

@@ -12,8 +12,8 @@ from services.fleet.filters import STATUSES
 from services.live.meta import polled_stations
 from services.live.store import ReadingStore
 from services.sensors.stations import Station
-from views.controls import buttons, field, graph, head, segmented, text_box
-from views.fleet import ANY, EMPTY_LAYOUT, make_grid, source_choices
+from views.controls import buttons, field, head, segmented, text_box
+from views.fleet import ANY, make_grid, source_choices
 from views.i18n import T
 
 dash.register_page(__name__, path="/fleet", title="Fleet · looplens", name="Fleet", order=2)
@@ -79,7 +79,13 @@ def layout(**_query: str) -> html.Div:
                 [
                     T("fleet.heat.title", html.H2),
                     html.P(id=ids.FLEET_HEAT_LEAD, className="lead"),
-                    graph(ids.FLEET_HEAT, EMPTY_LAYOUT, "fleet-heat", summary="fleet.heat.summary"),
+                    html.Figure(  # the graph comes from the stream once the table is drawn (views.fleet.heat_graph)
+                        [
+                            html.Div(id=ids.FLEET_HEAT_BOX, className="fleet-heat"),
+                            T("fleet.heat.summary", html.Figcaption, className="sr-only"),
+                        ],
+                        className="chart",
+                    ),  # fmt: skip
                 ],
                 className="card",
             ),

@@ -4,6 +4,7 @@ the real app, headless Chromium."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 
@@ -56,6 +57,13 @@ def click(duo, selector: str) -> None:
     element = duo.find_element(selector)
     duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+
+
+def heat_names(duo) -> list[str]:
+    """The heat strip's sensor names, once it is drawn (it comes after the table)."""
+    return duo.driver.execute_script(
+        "return [...document.querySelectorAll('#fleet-heat .ytick text')].map(e => e.textContent)"
+    )
 
 
 def open_fleet(start, settings):
@@ -126,6 +134,7 @@ def test_tick_two_sensors_and_open_them_on_live(start, big):
 def test_switching_language_relabels_the_table_and_keeps_its_sort_filter_and_ticks(start, big):
     settings, _feed = big
     duo = open_fleet(start, settings)
+    wait_until(lambda: heat_names(duo), 15, "the heat strip, after the table")
     duo.find_element(f"#{ids.FLEET_FIND}").send_keys("sim-19")
     wait_until(lambda: len(displayed(duo)) == 100, 5, "the rows matching the text")
     for n, row in enumerate(("sim-1900", "sim-1901"), 1):
@@ -142,6 +151,8 @@ def test_switching_language_relabels_the_table_and_keeps_its_sort_filter_and_tic
     wait_until(
         lambda: (rows := displayed(duo)) and all(r["state"] == "正常" for r in rows), 10, "status words in Chinese"
     )
+    latin = lambda: [n for n in heat_names(duo) if re.search("[A-Za-z]", n)]  # noqa: E731
+    wait_until(lambda: heat_names(duo) and not latin(), 10, "the heat strip's names in Chinese", seen=latin)
     assert grid(duo, "api === window.beforeSwitch")  # the same table, relabelled
     assert grid(duo, "api.getColumnState().find(c => c.colId === 't').sort") == "asc"
     temps = [row["t"] for row in displayed(duo) if row["t"] is not None]
