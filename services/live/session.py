@@ -7,21 +7,20 @@ offline or came back, the alert list. The Dash side turns a snapshot into a figu
 and a delta into a small ``Patch``.
 
 Lines by colour, not by station: a browser redraws the whole figure at every update, and
-its cost grows with the number of traces far more than with points (50 stations, a trace
-each per metric and chunk: 204 traces, about 95 ms a redraw; the same points in 4 traces:
-about 28 ms). So the stations share ``LINE_GROUPS`` colours; a group's line is one trace
-holding its stations' lines, separated by gaps, each point naming its station (``text``).
-Up to ``LINE_GROUPS`` stations, each has a group, and so a trace and a colour, of its own.
+its cost grows with the number of traces far more than with points (204 traces: 95 ms a
+redraw; the same points in 4: 28 ms). So the stations share ``LINE_GROUPS`` colours; a
+group's line is one trace holding its stations' lines, separated by gaps, each point naming
+its station (``text``). Up to ``LINE_GROUPS`` stations, each has a trace of its own.
 
 Bounding the window without deleting points one by one: a group's line (and a metric's
 alert markers) is one trace, in which each station keeps one run; its new points go in at
 the end of it. Every ``REFILL`` of a window, a trace is filled anew with what the window
 shows: one assignment instead of a delete per point, so a trace holds one to 1.5 windows.
-The traces take their turns spread over that time, so no push carries the whole window
-(236 kB at 50 stations). (Two traces taking turns, emptied in turn, cost the browser more:
-40 traces at 50 stations, a redraw 38 ms against 29 for these 20.) A downsampled view
-(1 h) takes raw readings until a station has ``TAIL_MAX`` new points or what was loaded
-has left the window; then the page is rebuilt from the store.
+The traces take their turns over that time, so no push carries the whole window (236 kB
+at 50 stations), and a fill makes the points of the stations it shows only. (Two traces
+taking turns cost the browser more: 40 at 50 stations, a redraw 38 ms against 29.) A
+downsampled view (1 h) takes raw readings until a station has ``TAIL_MAX`` new points or
+what was loaded has left the window; then the page is rebuilt from the store.
 """
 
 from __future__ import annotations
@@ -110,8 +109,7 @@ def group_members(group: int, stations: int) -> range:
 
 
 def trace_index(group: int, metric: str) -> int:
-    """Figure layout: per line group, temperature then humidity; after the groups, the
-    alert markers (temperature, humidity)."""
+    """Figure layout: per line group, temperature then humidity; then the alert markers, as ordered."""
     return 2 * group + METRICS.index(metric)
 
 
@@ -283,12 +281,6 @@ class LiveSession:
             result.append(_points([have[i] for i in keep], self.view.unit)[metric])
         return result[0], result[1]
 
-    def _outside(self, metric: str, series: Series) -> list[int]:
-        """Where ``series`` (shown values) is beyond the thresholds: alert markers."""
-        unit = self.view.unit if metric == "temperature" else ""
-        limits = self.view.thresholds
-        return [i for i, y in enumerate(series.y) if y is not None and limits.outside(metric, from_unit(y, unit))]
-
     def advance(self, rows: Sequence[Row], now: float) -> Delta:
         """What the page needs after ``rows`` (stored since the cursor) at time ``now``."""
         self.end = now
@@ -335,8 +327,9 @@ class LiveSession:
             self._marks[metric].add(delta, self._marked(metric, points))
 
     def _marked(self, metric: str, points: Series) -> Series:
-        """The alert markers on ``points``."""
-        marked = self._outside(metric, points)
+        """The alert markers on ``points`` (shown values): those beyond the thresholds."""
+        unit, limits = self.view.unit if metric == "temperature" else "", self.view.thresholds
+        marked = [i for i, y in enumerate(points.y) if y is not None and limits.outside(metric, from_unit(y, unit))]
         return Series([points.x[i] for i in marked], [points.y[i] for i in marked])
 
     def _refill(self, delta: Delta) -> None:
@@ -349,14 +342,21 @@ class LiveSession:
         if self.downsampled:
             delta.rebuild = True
             return
-        shown = {s: _points([r for r in t.rows if r.ts >= self.start], self.view.unit) for s, t in self._tracks.items()}
+        shown: dict[str, dict[str, Series]] = {}
+
+        def points(s: str) -> dict[str, Series]:  # a station's points, made once a fill needs them
+            if s not in shown:
+                shown[s] = _points([r for r in self._tracks[s].rows if r.ts >= self.start], self.view.unit)
+            return shown[s]
+
         for (group, metric), held in self._lines.items():
             if held.filled < due:
-                runs = [(s, shown[s][metric]) for s, t in self._tracks.items() if t.group == group]
+                runs = [(s, points(s)[metric]) for s, t in self._tracks.items() if t.group == group]
                 held.fill(delta, *line_of(runs), due, every)
         for metric, held in self._marks.items():
             if held.filled < due:
-                marks = [self._marked(metric, points[metric]) for points in shown.values()]
+                limited = self.view.thresholds.limits(metric) != (None, None)  # else no station has a marker
+                marks = [self._marked(metric, points(s)[metric]) for s in self._tracks if limited]
                 marked = Series([x for m in marks for x in m.x], [y for m in marks for y in m.y])
                 held.fill(delta, marked, {}, due, every)
 

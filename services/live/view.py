@@ -104,9 +104,13 @@ class Thresholds:
             "hum_high": self.hum_high,
         }
 
+    def limits(self, metric: str) -> tuple[float | None, float | None]:
+        """(low, high) of ``metric``, in °C or %RH."""
+        return (self.temp_low, self.temp_high) if metric == "temperature" else (self.hum_low, self.hum_high)
+
     def side(self, metric: str, value: float) -> str | None:
         """ "high" or "low" when ``value`` (°C or %RH) is beyond this metric's limits."""
-        low, high = (self.temp_low, self.temp_high) if metric == "temperature" else (self.hum_low, self.hum_high)
+        low, high = self.limits(metric)
         if high is not None and value > high:
             return "high"
         if low is not None and value < low:

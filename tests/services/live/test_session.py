@@ -165,10 +165,15 @@ def test_offline_after_three_silent_periods_and_back_online(store):
 def test_thresholds_mark_points_cards_and_the_banner(store):
     fill(store, ["beijing", "lhasa"], 20, temp=lambda s, ts: 35.0 if s == "lhasa" else 20.0)
     limits = Thresholds(temp_high=30.0)
-    snap = session(store, thresholds=limits).rebuild(now=T0 + 20)
+    s = session(store, thresholds=limits)
+    snap = s.rebuild(now=T0 + 20)
     by = {st.station: st for st in snap.stations}
     assert by["lhasa"].alerts == ["temp_high"] and by["beijing"].alerts == []
     assert len(snap.alerts["temperature"].x) == 20 and set(snap.alerts["temperature"].y) == {35.0}
+    fills = s.advance([], now=T0 + 170).resets  # half a window later: every trace is filled anew
+    marks = fills[trace_index(groups(2), "temperature")]
+    assert len(marks.x) == 20 and set(marks.y) == {35.0}  # the markers are filled anew too
+    assert fills[trace_index(groups(2), "humidity")].x == []  # no humidity limit: no marker
 
 
 @pytest.mark.parametrize(
