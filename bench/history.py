@@ -60,9 +60,10 @@ PAINT_PROBE = """
     if (!window.__fleetPaint && document.querySelector('#fleet-grid .ag-center-cols-container .ag-row')) {
       window.__fleetPaint = performance.now();
     }
-    if (document.querySelector('#fleet-heat .heatmaplayer')) {
+    if (!window.__heatPaint && document.querySelector('#fleet-heat .heatmaplayer')) {
       window.__heatPaint = performance.now();
-    } else { requestAnimationFrame(look); }
+    }
+    if (!window.__fleetPaint || !window.__heatPaint) requestAnimationFrame(look);
   };
   requestAnimationFrame(look);
 })();

@@ -74,15 +74,18 @@ class FleetStream(PageStream):
         return data is not None and data.get("stream") == self.number
 
     async def turn(self, data: dict[str, Any] | None) -> None:
+        await self._step(data)
+        if self._heat_held is not None and (data or {}).get("drawn") is True:  # the table is drawn
+            figure, lead = self._heat_held  # (the newest: a rebuild in this turn made it anew)
+            self._heat_held, self._heat_placed = None, True
+            self.push(ids.FLEET_HEAT_BOX, {"children": heat_graph(figure, self.lang)})
+            self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
+
+    async def _step(self, data: dict[str, Any] | None) -> None:
         if "lang" not in (data or {}):
             await asyncio.sleep(VIEW_WAIT_S)  # the page has not yet said its language
             return
         lang, thresholds, shown = view_of(data)
-        if self._heat_held is not None and (data or {}).get("drawn") is True:
-            figure, lead = self._heat_held
-            self._heat_held, self._heat_placed = None, True
-            self.push(ids.FLEET_HEAT_BOX, {"children": heat_graph(figure)})
-            self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
         if self.board is None or (lang, thresholds) != (self.lang, self.thresholds):
             self._page_rows = self._page_rows and lang == DEFAULT_LANG and thresholds == Thresholds()
             self.lang, self.thresholds = lang, thresholds
@@ -176,7 +179,8 @@ class FleetStream(PageStream):
     def _heat_updates(self, figure: Any, lead: str) -> list[tuple[str, dict[str, Any]]]:
         """The heat strip's new figure and lead, or, while the page has no graph for it yet,
         nothing: they are held, and go with the graph once the page says its table is drawn
-        (``turn``; the clientside callback that reports the rows on screen says so)."""
+        (``turn``; the clientside callback that reports the rows on screen says so). A new
+        stream on the same page puts a graph in again, with its locale (``heat_graph``)."""
         if not self._heat_placed:
             self._heat_held = (figure, lead)
             return []

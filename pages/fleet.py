@@ -12,7 +12,7 @@ from services.fleet.filters import STATUSES
 from services.live.meta import polled_stations
 from services.live.store import ReadingStore
 from services.sensors.stations import Station
-from views.controls import buttons, field, head, segmented, text_box
+from views.controls import buttons, captioned, field, head, segmented, text_box
 from views.fleet import ANY, make_grid, source_choices
 from views.i18n import T
 
@@ -79,13 +79,8 @@ def layout(**_query: str) -> html.Div:
                 [
                     T("fleet.heat.title", html.H2),
                     html.P(id=ids.FLEET_HEAT_LEAD, className="lead"),
-                    html.Figure(  # the graph comes from the stream once the table is drawn (views.fleet.heat_graph)
-                        [
-                            html.Div(id=ids.FLEET_HEAT_BOX, className="fleet-heat"),
-                            T("fleet.heat.summary", html.Figcaption, className="sr-only"),
-                        ],
-                        className="chart",
-                    ),  # fmt: skip
+                    # the graph comes from the stream once the table is drawn (views.fleet.heat_graph)
+                    captioned(html.Div(id=ids.FLEET_HEAT_BOX, className="fleet-heat"), "fleet.heat.summary"),
                 ],
                 className="card",
             ),

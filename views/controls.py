@@ -82,6 +82,7 @@ def box_style(height: int) -> dict[str, str]:
 
 
 WAITING = "looplens:waiting"  # the layout's ``meta`` of a graph that shows no figure yet
+LOCALES = {"zh": "zh-CN", "en": "en"}  # Plotly's name of each language
 
 
 def graph(
@@ -100,10 +101,20 @@ def graph(
     chart = dcc.Graph(
         id=component_id,
         figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden, "meta": WAITING}},
-        config={"displaylogo": False, "responsive": True, "showSendToCloud": False},
+        config=graph_config("en"),  # callbacks.i18n.GRAPH_LOCALE sets the page's language
         className=class_name,
         **box,  # (style=None would break dcc.Graph: it reads style.height)
     )
-    if not summary:
-        return chart
+    return captioned(chart, summary) if summary else chart
+
+
+def captioned(chart: Any, summary: str) -> html.Figure:
+    """``chart`` as a figure whose caption (``summary``, a message key) tells a screen reader
+    what it shows and where its numbers are in text."""
     return html.Figure([chart, T(summary, html.Figcaption, className="sr-only")], className="chart")
+
+
+def graph_config(lang: str) -> Any:  # (dcc.Graph types its config)
+    """A graph's config, its own words (toolbar, month names) in ``lang`` (Plotly's locale:
+    assets/plotly-locale-zh-cn.js registers zh-CN; callbacks.i18n.GRAPH_LOCALE follows a switch)."""
+    return {"displaylogo": False, "responsive": True, "showSendToCloud": False, "locale": LOCALES.get(lang, "en")}

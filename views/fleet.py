@@ -8,17 +8,17 @@ from typing import Any
 import dash_ag_grid as dag
 import numpy as np
 import plotly.graph_objects as go
+from dash import dcc
 
 import ids
 from services.core.i18n import DEFAULT_LANG, LANGS, t
 from services.fleet.heat import HeatStrip
 from services.live.view import x_value
 from services.sensors.stations import Station
-from views.controls import graph
+from views.controls import graph_config
 from views.i18n import date_axis
 
 ANY = "*"  # the filters' "all": an empty value would read as "nothing chosen"
-EMPTY_LAYOUT: dict[str, Any] = {"height": 260, "margin": {"l": 10, "r": 10, "t": 10, "b": 30}}
 ROW_HEIGHT = 36
 
 
@@ -178,13 +178,12 @@ def source_choices(sources: list[str], lang: str) -> list[dict[str, str]]:
     return [{"label": t("fleet.any", lang), "value": ANY}] + [{"label": s, "value": s} for s in sources]
 
 
-def heat_graph(figure: go.Figure) -> Any:
+def heat_graph(figure: go.Figure, lang: str) -> dcc.Graph:
     """The heat strip's graph, with its first figure. The page is drawn without it, and the
     stream puts it in once the table is drawn: loading Plotly (4.8 MB of script) and drawing
-    the strip, at once with the table, put the table's first rows off by ~0.3 s."""
-    chart = graph(ids.FLEET_HEAT, EMPTY_LAYOUT, "fleet-heat")
-    chart.figure = figure
-    return chart
+    the strip, at once with the table, put the table's first rows off by ~0.3 s. Its locale
+    comes with it: a component a stream puts in starts no callback (callbacks.i18n's)."""
+    return dcc.Graph(id=ids.FLEET_HEAT, figure=figure, config=graph_config(lang), className="fleet-heat")
 
 
 def make_heat_figure(strip: HeatStrip, stations: dict[str, Station], lang: str) -> go.Figure:

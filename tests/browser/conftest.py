@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from dash.testing.composite import DashComposite
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from app import create_app
@@ -25,19 +24,33 @@ class KeptChrome(DashComposite):
 
     def get_webdriver(self) -> WebDriver:
         driver, KeptChrome.kept = KeptChrome.kept, None
-        if driver is None:
-            driver = super().get_webdriver()
-            KeptChrome.size = driver.get_window_size()
+        try:
+            if driver is not None:
+                return self._downloads(driver)
+        except Exception:  # a browser or chromedriver gone: any error
+            quietly_quit(driver)
+        driver = super().get_webdriver()
+        KeptChrome.size = driver.get_window_size()
+        return self._downloads(driver)
+
+    def _downloads(self, driver: WebDriver) -> WebDriver:
         driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": self.download_path})
         return driver
 
     def __exit__(self, exc_type, exc_val, traceback) -> None:
         try:
             fresh_tab(self.driver, self.server_url)
-        except WebDriverException:
-            super().__exit__(exc_type, exc_val, traceback)  # quits it
+        except Exception:  # as above; and never a passing test's error
+            quietly_quit(self.driver)
         else:
             KeptChrome.kept = self.driver
+
+
+def quietly_quit(driver: WebDriver) -> None:
+    try:
+        driver.quit()
+    except Exception:  # already gone
+        pass
 
 
 def fresh_tab(driver: WebDriver, url: str) -> None:
@@ -76,7 +89,10 @@ def dash_duo(request, dash_thread_server, tmp_path, kept_chrome) -> Iterator[Das
     with KeptChrome(
         server=dash_thread_server,
         browser=request.config.getoption("webdriver"),
+        remote=request.config.getoption("remote"),
+        remote_url=request.config.getoption("remote_url"),
         headless=request.config.getoption("headless"),
+        pause=request.config.getoption("pause"),
         options=request.config.hook.pytest_setup_options(),
         download_path=str(tmp_path / "download"),
         percy_run=False,

@@ -38,9 +38,11 @@ def settle(duo, path: str) -> None:
             15,
             f"{path}'s chart",
         )
-    if path == "/fleet":
+    if path == "/fleet":  # its rows, then the heat strip the stream puts in after them
         wait_until(lambda: duo.driver.execute_script("return document.querySelectorAll('.ag-row').length"), 15,
                    "the fleet's rows")  # fmt: skip
+        wait_until(lambda: duo.driver.execute_script("return !!document.querySelector('#fleet-heat .main-svg')"), 15,
+                   "the fleet's heat strip")  # fmt: skip
 
 
 def no_english(duo) -> bool:
