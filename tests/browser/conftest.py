@@ -14,7 +14,7 @@ from scripts.server import free_port
 
 class KeptChrome(DashComposite):
     """``dash_duo`` on one Chromium kept for the whole session: starting one takes some 1.3 s
-    of CPU, 130 times a run. Each test still gets what a new browser gives it: one new tab
+    of CPU, 68 times a run. Each test still gets what a new browser gives it: one new tab
     (no page, script, emulation or download setting of the last test's), no cookies, no
     cache, no storage of the last test's origin, no log lines, the window at its first size.
     A browser that cannot be reset so is quit, and the next test starts a new one."""
