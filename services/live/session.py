@@ -109,7 +109,7 @@ def group_members(group: int, stations: int) -> range:
 
 
 def trace_index(group: int, metric: str) -> int:
-    """Figure layout: per line group, temperature then humidity; then the alert markers, as ordered."""
+    """Figure layout: per line group, temperature then humidity; then the alert markers in that order."""
     return 2 * group + METRICS.index(metric)
 
 
