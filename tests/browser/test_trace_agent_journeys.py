@@ -18,6 +18,8 @@ from tests.services.tracing.programs import program
 
 pytestmark = pytest.mark.browser
 
+WAIT_S = 20  # for a real traced program and the page: a readiness wait, not a timing goal (bench/)
+
 SHAPES = """
 const gd = document.querySelector('#trace-graph .js-plotly-plot');
 return gd && gd.layout && gd.layout.shapes ? gd.layout.shapes.length : 0;
@@ -38,7 +40,7 @@ def open_page(dash_duo):
 
 
 def add_agent(duo, url: str, token: str) -> None:
-    box = duo.wait_for_element(f"#{ids.TRACE_AGENT_URL}", timeout=10)
+    box = duo.wait_for_element(f"#{ids.TRACE_AGENT_URL}", timeout=WAIT_S)
     duo.clear_input(box)
     box.send_keys(url)
     secret = duo.find_element(f"#{ids.TRACE_AGENT_TOKEN}")
@@ -52,15 +54,15 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         duo = open_page(settings, "/trace")
         duo.driver.set_window_size(1280, 1000)
         add_agent(duo, url, "not-its-token")
-        duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "The agent refused the token", timeout=10)
+        duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", "The agent refused the token", timeout=WAIT_S)
         add_agent(duo, url, token)
-        duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", f"(pid {process.pid})", timeout=10)
+        duo.wait_for_contains_text(f"#{ids.TRACE_MESSAGE}", f"(pid {process.pid})", timeout=WAIT_S)
         assert duo.find_element(f"#{ids.TRACE_AGENT_TOKEN}").get_attribute("value") == ""  # the box forgets it
-        duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", f"Tracing the program at {url[7:]}", timeout=10)
-        wait_until(lambda: {"Task-6", "Task-7", "Task-8"} <= lanes(duo), 10, "the program's tasks as lanes")
-        duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", BLOCK_LINE, timeout=10)  # the culprit line
-        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=10)
-        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", f"The queue made at {QUEUE_LINE}", timeout=10)
+        duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", f"Tracing the program at {url[7:]}", timeout=WAIT_S)
+        wait_until(lambda: {"Task-6", "Task-7", "Task-8"} <= lanes(duo), WAIT_S, "the program's tasks as lanes")
+        duo.wait_for_contains_text(f"#{ids.TRACE_SLOW}", BLOCK_LINE, timeout=WAIT_S)  # the culprit line
+        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=WAIT_S)
+        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", f"The queue made at {QUEUE_LINE}", timeout=WAIT_S)
         duo.wait_for_contains_text(f"#{ids.TRACE_TRACKS_BOX}", f"queue made at {QUEUE_LINE}", timeout=5)  # its track
 
         duo.find_element(f"#{ids.TRACE_PAUSE}").click()  # hold the picture still
@@ -73,7 +75,7 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
                 time.sleep(0.1)
             return False
 
-        wait_until(highlight, 10, "the finding's rows highlighted")
+        wait_until(highlight, WAIT_S, "the finding's rows highlighted")
         wait_until(lambda: duo.driver.execute_script(SHAPES) > 0, 5, "bands over its rows on the timeline")
         wait_until(
             lambda: (rows := duo.find_elements(".slow-row.focus")) and all(BLOCK_LINE in r.text for r in rows),
@@ -89,10 +91,10 @@ def test_add_a_programs_agent_see_its_tasks_blocks_tree_and_findings_linked_to_r
         stored = duo.driver.execute_script("return JSON.stringify(window.localStorage)")
         assert url in stored and token not in stored  # the browser keeps the agent, not its token
         duo.driver.refresh()
-        click_text(duo, f"#{ids.TRACE_LOOP} input[value^='agent:']", timeout=10)  # the agent, kept
-        wait_until(lambda: "Task-8" in lanes(duo), 10, "its lanes again")
+        click_text(duo, f"#{ids.TRACE_LOOP} input[value^='agent:']", timeout=WAIT_S)  # the agent, kept
+        wait_until(lambda: "Task-8" in lanes(duo), WAIT_S, "its lanes again")
         assert points(duo, "slow") is not None
-        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=10)
+        duo.wait_for_contains_text(f"#{ids.TRACE_DIAGNOSIS}", "A blocking call held the loop", timeout=WAIT_S)
         wait_until(lambda: duo.find_elements(".tree-task"), 5, "the task tree")
         # the agent's panels too: no serious axe finding, at either width and in either language
         # (the Trace page itself is checked at both widths in both in test_a11y)
