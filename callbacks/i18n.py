@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State
@@ -9,6 +10,7 @@ from dash import ALL, Dash, Input, Output, State
 import ids
 from services.core.i18n import DEFAULT_LANG, LANGS, t
 from services.core.settings import Settings
+from views.controls import LOCALES
 from views.i18n import SLOT
 
 
@@ -32,15 +34,19 @@ DROPDOWNS = (ids.LIVE_STATIONS, ids.FLEET_SOURCE, ids.SOURCES_KIND, ids.SOURCES_
              ids.TRACE_REPLAY_OTHER)  # fmt: skip
 GRAPHS = (ids.LIVE_GRAPH, ids.FLEET_HEAT, ids.TRACE_GRAPH, ids.TRACE_REPLAY_GRAPH, ids.LAB_LANES, ids.LAB_BARS,
           ids.DEMO_GRAPH)  # fmt: skip
+
+
 # A chart's own words (toolbar, month names) in the language: Plotly's locale, in its config
 # (assets/plotly-locale-zh-cn.js registers zh-CN). dcc.Graph redraws for a new figure only, so
 # a chart the switch leaves alone (no result yet) is redrawn here, as it is, with the locale.
-GRAPH_LOCALE = """(lang, config) => {
-    const next = Object.assign({}, config, {locale: lang === 'zh' ? 'zh-CN' : 'en'});
-    const gd = document.querySelector('#%s .js-plotly-plot');
+def graph_locale(graph: str) -> str:
+    """The clientside callback that sets ``graph``'s locale (views.controls.graph_config's)."""
+    return f"""(lang, config) => {{
+    const next = Object.assign({{}}, config, {{locale: {json.dumps(LOCALES)}[lang] || 'en'}});
+    const gd = document.querySelector('#{graph} .js-plotly-plot');
     if (gd && gd.data && window.Plotly) setTimeout(() => window.Plotly.react(gd, gd.data, gd.layout, next), 0);
     return next;
-}"""
+}}"""
 
 
 async def dropdown_labels(lang: str | None) -> dict[str, str]:
@@ -71,7 +77,7 @@ def register(app: Dash, _settings: Settings) -> None:
         app.callback(Output(dropdown, "labels"), Input(ids.LANG, "value"))(dropdown_labels)
     for graph in GRAPHS:
         app.clientside_callback(
-            GRAPH_LOCALE % graph, Output(graph, "config"), Input(ids.LANG, "value"), State(graph, "config")
+            graph_locale(graph), Output(graph, "config"), Input(ids.LANG, "value"), State(graph, "config")
         )
     app.clientside_callback(FOLLOW_LANG, Output(ids.HTML_LANG, "data"), Input(ids.LANG, "value"),
                             Input(ids.PAGES_STORE, "data"), State(ids.PAGE_TITLES, "data"))  # fmt: skip

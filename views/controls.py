@@ -101,7 +101,7 @@ def graph(
     chart = dcc.Graph(
         id=component_id,
         figure={"data": [], "layout": {**empty_layout, "xaxis": hidden, "yaxis": hidden, "meta": WAITING}},
-        config=graph_config("en"),  # callbacks.i18n.GRAPH_LOCALE sets the page's language
+        config=graph_config("en"),  # callbacks.i18n.graph_locale sets the page's language
         className=class_name,
         **box,  # (style=None would break dcc.Graph: it reads style.height)
     )
@@ -116,5 +116,5 @@ def captioned(chart: Any, summary: str) -> html.Figure:
 
 def graph_config(lang: str) -> Any:  # (dcc.Graph types its config)
     """A graph's config, its own words (toolbar, month names) in ``lang`` (Plotly's locale:
-    assets/plotly-locale-zh-cn.js registers zh-CN; callbacks.i18n.GRAPH_LOCALE follows a switch)."""
+    assets/plotly-locale-zh-cn.js registers zh-CN; callbacks.i18n.graph_locale follows a switch)."""
     return {"displaylogo": False, "responsive": True, "showSendToCloud": False, "locale": LOCALES.get(lang, "en")}
