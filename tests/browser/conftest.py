@@ -79,7 +79,7 @@ def fresh_tab(driver: WebDriver, url: str) -> None:
 def kept_chrome() -> Iterator[None]:
     yield
     if KeptChrome.kept is not None:
-        KeptChrome.kept.quit()
+        quietly_quit(KeptChrome.kept)
 
 
 @pytest.fixture
