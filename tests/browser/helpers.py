@@ -110,12 +110,29 @@ def assert_accessible(duo) -> None:
     assert findings == [], "\n".join(findings)
 
 
+# Whether Dash has no callback waiting, running or answered but not yet applied (a stream's
+# long-running callback is "watched" all along, so it does not count).
+CALLBACKS_DONE = """
+const state = window.store && window.store.getState();
+if (!state || state.isLoading) return false;
+const c = state.callbacks;
+return ['requested', 'prioritized', 'blocked', 'executing', 'executed'].every(k => !(c[k] || []).length);
+"""
+# Resolves after a few frames: a page's resize handlers (Plotly's graphs among them) have run.
+NEXT_FRAMES = """
+const done = arguments[0];
+let left = 3;
+const frame = () => (--left ? requestAnimationFrame(frame) : setTimeout(done, 50));
+requestAnimationFrame(frame);
+"""
+
+
 def switch_language(duo, lang: str) -> None:
     """Click EN / 中文 and wait until the page says it is in that language."""
     duo.find_element(f"#lang input[value='{lang}']").click()
     expected = "zh-CN" if lang == "zh" else "en"
     wait_until(lambda: duo.driver.execute_script("return document.documentElement.lang") == expected, 5, "lang")
-    time.sleep(0.5)  # the texts' own callbacks answer after <html lang>
+    wait_until(lambda: duo.driver.execute_script(CALLBACKS_DONE), 5, "the texts' own callbacks, after <html lang>")
 
 
 def lay_out_at(duo, width: int) -> None:
@@ -124,7 +141,7 @@ def lay_out_at(duo, width: int) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": 844 if width < 600 else 900, "deviceScaleFactor": 1, "mobile": width < 600},
     )
-    time.sleep(0.3)
+    duo.driver.execute_async_script(NEXT_FRAMES)  # the page laid out and its charts resized
 
 
 VISIBLE_TEXT = """
