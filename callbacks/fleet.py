@@ -186,10 +186,10 @@ def register_stream(app: Dash, settings: Settings) -> None:
     register_watchdog(app, interval=ids.FLEET_WATCHDOG, beat=ids.FLEET_BEAT, stream=ids.FLEET_STREAM,
                       view=ids.FLEET_VIEW, status=ids.FLEET_STATUS, state="looplensFleet")  # fmt: skip
     # The rows on screen, so a push carries theirs first, and that the table is drawn (the
-    # stream then sends the heat strip's graph): looked at each beat of the stream, told only
-    # when they change.
+    # stream then sends the heat strip's graph): looked at each beat of the stream and when the
+    # grid has its rows (it sets virtualRowData then, and when filtered), told only when they change.
     app.clientside_callback(
-        f"""(beat, view) => {{
+        f"""(beat, rows, view) => {{
             const none = window.dash_clientside.no_update;
             let shown = [];
             try {{
@@ -200,6 +200,7 @@ def register_stream(app: Dash, settings: Settings) -> None:
         }}""",
         Output(ids.FLEET_VIEW, "data", allow_duplicate=True),
         Input(ids.FLEET_BEAT, "data"),
+        Input(ids.FLEET_GRID, "virtualRowData"),
         State(ids.FLEET_VIEW, "data"),
         prevent_initial_call=True,
     )

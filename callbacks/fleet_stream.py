@@ -34,6 +34,7 @@ STATUS_EVERY_S = 2.0
 META_EVERY_S = 5.0  # batteries, availability, and sensors a source found meanwhile
 HEAT_EVERY_S = 300.0  # a new hourly mean at most this often matters to the strip
 VIEW_WAIT_S = 0.02
+DRAWN_WAIT_S = 0.05  # while the heat strip waits for the table, the page is asked this often
 MAX_SHOWN = 200  # rows a page may say it shows (a tall screen shows ~60)
 
 
@@ -74,12 +75,17 @@ class FleetStream(PageStream):
         return data is not None and data.get("stream") == self.number
 
     async def turn(self, data: dict[str, Any] | None) -> None:
+        if self._heat_held is not None:  # the page's table is being drawn, the heat strip waits for it
+            if (data or {}).get("drawn") is True:
+                figure, lead = self._heat_held  # (the newest: a rebuild made it anew)
+                self._heat_held, self._heat_placed = None, True
+                self.push(ids.FLEET_HEAT_BOX, {"children": heat_graph(figure, self.lang)})
+                self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
+                return
+            if time.monotonic() < self._pushed_at + PUSH_S:  # nothing else due yet: ask the page again soon
+                await asyncio.sleep(DRAWN_WAIT_S)
+                return
         await self._step(data)
-        if self._heat_held is not None and (data or {}).get("drawn") is True:  # the table is drawn
-            figure, lead = self._heat_held  # (the newest: a rebuild in this turn made it anew)
-            self._heat_held, self._heat_placed = None, True
-            self.push(ids.FLEET_HEAT_BOX, {"children": heat_graph(figure, self.lang)})
-            self.push(ids.FLEET_HEAT_LEAD, {"children": lead})
 
     async def _step(self, data: dict[str, Any] | None) -> None:
         if "lang" not in (data or {}):
@@ -179,7 +185,8 @@ class FleetStream(PageStream):
     def _heat_updates(self, figure: Any, lead: str) -> list[tuple[str, dict[str, Any]]]:
         """The heat strip's new figure and lead, or, while the page has no graph for it yet,
         nothing: they are held, and go with the graph once the page says its table is drawn
-        (``turn``; the clientside callback that reports the rows on screen says so). A new
+        (``turn``, which asks every ``DRAWN_WAIT_S`` meanwhile; the clientside callback that
+        reports the rows on screen says so, once the grid has its rows). A new
         stream on the same page puts a graph in again, with its locale (``heat_graph``)."""
         if not self._heat_placed:
             self._heat_held = (figure, lead)

@@ -1,9 +1,11 @@
 """Fleet page callbacks called as plain functions: bad filters and selections are told in
 the page's language, never raised; Open on Live links the ticked sensors; a push carries only
-the rows that changed, those on screen first, within its budget."""
+the rows that changed, those on screen first, within its budget; the heat strip goes as soon as
+the page says its table is drawn."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import urllib.parse
@@ -127,3 +129,27 @@ def test_a_push_carries_only_changed_rows_within_its_budget_and_never_as_an_inpu
         assert sum(len(json.dumps(r, separators=(",", ":"))) + 1 for r in rows) <= 15_000
         assert stream.statistics()["waiting"] == 500 - len(rows)
         assert dict(stream.follow(shown=[])).get(ids.FLEET_ROWS, {"data": []})["data"][0]["t"] == 21.0  # the rest next
+
+
+def test_the_heat_strip_waits_for_the_table_and_goes_at_the_first_ask_that_finds_it_drawn(settings):
+    now = time.time()
+    with ReadingStore(settings.store_path) as store:
+        store.add([(Reading(s.id, now - 1, 20.0, 50.0), int(now * 1000)) for s in fleet(20)])
+        stream = FleetStream(settings, store, 1)
+        stream._outbox = []
+        view = {"stream": 1, "lang": "zh"}
+
+        def turn(data: dict) -> dict:
+            asyncio.run(stream.turn(data))
+            pushed, stream._outbox = stream._outbox, []
+            return dict(pushed)
+
+        assert ids.FLEET_HEAT_BOX not in turn(view)  # the table and its status, no strip yet
+        assert turn(view) == {}  # the table still being drawn: nothing, and the page is asked again soon
+        store.add([(Reading(s.id, now, 21.0, 50.0), int(now * 1000)) for s in fleet(20)[:3]])
+        drawn = turn({**view, "drawn": True})
+        assert list(drawn) == [ids.FLEET_HEAT_BOX, ids.FLEET_HEAT_LEAD]  # at once, before the new rows
+        graph = drawn[ids.FLEET_HEAT_BOX]["children"]
+        assert graph.figure["data"] and graph.config["locale"] == "zh-CN"  # its figure, its toolbar in 中文
+        after = turn({**view, "drawn": True})
+        assert ids.FLEET_HEAT_BOX not in after and len(after[ids.FLEET_ROWS]["data"]) == 3  # then the rows, once
