@@ -94,20 +94,25 @@ Object.defineProperty(MessagePort.prototype, 'onmessage', {
 });
 window.__drawn = [];
 window.__seen = new Set();
+window.__probe = [];  // ms this probe took after each draw: the page's time, not the figure's
 (function hook() {
   const gd = document.querySelector('#live-graph .js-plotly-plot');
   if (!gd || !gd.on || !gd.data || !gd.data.length) { setTimeout(hook, 50); return; }
+  const looked = [];  // per trace, the x array last looked at: a patch gives a changed trace new arrays
   gd.on('plotly_afterplot', () => {
-    const now = Date.now();
-    for (const t of gd.data.slice(0, -2)) {  // the lines (the alert markers come last)
+    const now = Date.now(), began = performance.now();
+    gd.data.slice(0, -2).forEach((t, n) => {  // the lines (the alert markers come last)
       const xs = t.x || [], text = t.text || [];
+      if (looked[n] === xs) return;  // unchanged since the last draw: its points were seen then
+      looked[n] = xs;
       xs.forEach((x, i) => {
         const key = text[i] + '|' + x;
         if (x === null || !text[i] || window.__seen.has(key)) return;
         window.__seen.add(key);
         window.__drawn.push([text[i], x, now]);
       });
-    }
+    });
+    window.__probe.push(performance.now() - began);
   });
 })();
 """
@@ -230,6 +235,9 @@ def run(
                     f"{label} page {n}: updates {len(sizes)}  bytes/update p50 {pct(sizes, 50):.0f}  "
                     f"p95 {pct(sizes, 95):.0f}  max {max(sizes)}"
                 )
+            if probe := driver.execute_script("return window.__probe"):
+                print(f"{label} page {n}: this bench's probe after each draw p50 {pct(probe, 50):.1f} ms  "
+                      f"p99 {pct(probe, 99):.1f}  (its time is the page's, and delays the next update)")  # fmt: skip
         if windows == 1:
             _against_floor(label, floor_ms(driver), lat)
         print(
