@@ -356,7 +356,7 @@ class LiveSession:
         for metric, held in self._marks.items():
             if held.filled < due:
                 limited = self.view.thresholds.limits(metric) != (None, None)  # else no station has a marker
-                marks = [self._marked(metric, points(s)[metric]) for s in self._tracks if limited]
+                marks = [self._marked(metric, points(s)[metric]) for s in self._tracks] if limited else []
                 marked = Series([x for m in marks for x in m.x], [y for m in marks for y in m.y])
                 held.fill(delta, marked, {}, due, every)
 
