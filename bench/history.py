@@ -9,11 +9,12 @@ store: the rollups' triggers run as for any write) and reports the seeding rate 
 store's size; serves the production app (gunicorn.conf.py, 1 worker, no embedded
 collector) while ``scripts.fleet_feed.FleetFeed`` stores a reading of every sensor every
 second; then in headless Chromium (1280 × 900): the first paint of /fleet (navigation →
-the grid's first rows drawn, three fresh loads; and to the heat strip drawn), the bytes the server sends the page per
-second over the run (counted on the wire by a loopback proxy between browser and server:
-WebSocket frames as sent, compression included), the rows the grid took, how often the
-page drew the grid's rows afresh (assets/fleet.js), and the JS heap
-(``Runtime.getHeapUsage`` after a forced GC) at the start, every minute and at the end.
+the grid's first rows drawn, three fresh loads; and to the heat strip drawn), the bytes
+the server sends the page per second over the run (counted on the wire by a loopback proxy
+between browser and server: WebSocket frames as sent, compression included), the rows the
+grid took, how often the page drew the grid's rows afresh (assets/fleet.js), and the JS
+heap (``Runtime.getHeapUsage`` after a forced GC) at the start, every minute and at the
+end.
 
 ``live`` (``bench/history_live.py``): seeds 50 sensors × 30 days twice (statistics kept by
 the triggers, and rows alone then backfilled) for the build rates and the store's size, then
