@@ -43,6 +43,7 @@ if (px < xa._offset || px > xa._offset + xa._length) return null;
 return {x: Math.round(box.left + px), y: Math.round(box.top + py)};  // in the viewport
 """
 
+AXIS_RANGE = "return document.querySelector('#trace-graph .js-plotly-plot')._fullLayout.xaxis.range;"
 
 PROGRAM_TO_RECORD = """
 import asyncio, sys, time
@@ -88,13 +89,20 @@ def open_trace(start, settings, path: str = "/"):
 
 
 def pause_and_click_a_tick(duo, lane: str) -> None:
-    """Pause the page (to hold the picture still) and click the newest tick on ``lane``."""
+    """Pause the page (to hold the picture still) and click the newest tick on ``lane``.
+    A collector just started may not have polled every station yet: the lane first."""
+    wait_until(lambda: lane in lanes(duo), 10, f"the lane {lane}", seen=lambda: sorted(lanes(duo)))
     duo.find_element(f"#{ids.TRACE_PAUSE}").click()
     duo.wait_for_contains_text(f"#{ids.TRACE_STATUS}", "Paused", timeout=5)
     graph = duo.find_element("#trace-graph .js-plotly-plot")
     duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", graph)
     time.sleep(0.5)  # the resize's relayout
-    where = wait_until(lambda: duo.driver.execute_script(TICK_POSITION, lane), 5, f"a tick on {lane}")
+    where = wait_until(
+        lambda: duo.driver.execute_script(TICK_POSITION, lane),
+        5,
+        f"a tick on {lane} within the x axis",
+        seen=lambda: duo.driver.execute_script(AXIS_RANGE),
+    )
     actions = ActionBuilder(duo.driver)
     actions.pointer_action.move_to_location(where["x"], where["y"]).click()
     actions.perform()
