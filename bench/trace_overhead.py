@@ -9,7 +9,8 @@ it is built; ``--python`` measures the Python one.
 
 ``--instructions`` counts instructions instead, with valgrind's callgrind (the same count
 every run, whatever else the machine does): each mode with N tasks minus the same mode
-with none, so start-up and the tracer's preallocation are left out.
+with none, so start-up and the tracer's preallocation are left out. This is the figure of
+record, with the agent's records on: ≤ +5 % instructions, ≥ 40× fewer than VizTracer adds.
 
 Usage: python bench/trace_overhead.py [tasks, default 100000] [rounds, default 5] [--python]
        python bench/trace_overhead.py --instructions [tasks, default 20000] [--python]
@@ -95,9 +96,9 @@ def count_instructions(tasks: int, native: bool) -> None:
     p, t, v = work["plain"], work["looplens"], work["viztracer"]
     print(f"{tasks:,} tasks × {AWAITS} awaits, instructions (callgrind), start-up subtracted")
     print(f"untraced   {p / tasks:10,.0f} per task")
-    print(f"looplens   {t / tasks:10,.0f} per task  overhead {100 * (t / p - 1):+.1f} %  (target ≤ 10 %)")
+    print(f"looplens   {t / tasks:10,.0f} per task  overhead {100 * (t / p - 1):+.1f} %  (target ≤ 5 %)")
     print(f"VizTracer  {v / tasks:10,.0f} per task  overhead {100 * (v / p - 1):+.1f} %")
-    print(f"looplens's overhead is {(v - p) / max(t - p, 1):.1f}× smaller than VizTracer's (target ≥ 10×)")
+    print(f"looplens's overhead is {(v - p) / max(t - p, 1):.1f}× smaller than VizTracer's (target ≥ 40×)")
 
 
 def main() -> None:
