@@ -30,6 +30,7 @@ from callbacks.streaming import PageStream, register_watchdog
 from services.core.errors import LiveInputError
 from services.core.i18n import t
 from services.core.settings import Settings
+from services.live.bell import CommitBell
 from services.live.history import Plan, plan
 from services.live.meta import heartbeat, polled_stations, unavailable
 from services.live.session import Delta, LiveSession, Snapshot
@@ -40,7 +41,6 @@ from views.live_history import showing
 
 logger = logging.getLogger(__name__)
 
-POLL_S = 0.005  # how often a stream looks for a commit (PRAGMA data_version: no table read)
 VIEW_CHECK_S = 0.25  # with nothing new, still ask the page for its view this often
 # With no new point, the x window slides once a step (each slide redraws the figure): 1 s,
 # or 1/300 of a longer window (about 3 px: 12 s in 1 h, 288 s in 24 h).
@@ -87,23 +87,10 @@ async def update_view(
 
 
 def make_view(
-    triggered: Any,
-    stations: list[str] | None,
-    range_key: str | None,
-    unit: str,
-    n_pause: int | None,
-    temp_low: Any,
-    temp_high: Any,
-    hum_low: Any,
-    hum_high: Any,
-    lang: str | None,
-    previous: dict[str, Any] | None,
-    *,
-    date_from: Any = None,
-    date_to: Any = None,
-    relayout: Any = None,
-    render: str | None = None,
-) -> tuple[Any, ...]:
+    triggered: Any, stations: list[str] | None, range_key: str | None, unit: str, n_pause: int | None, temp_low: Any,
+    temp_high: Any, hum_low: Any, hum_high: Any, lang: str | None, previous: dict[str, Any] | None, *,
+    date_from: Any = None, date_to: Any = None, relayout: Any = None, render: str | None = None,
+) -> tuple[Any, ...]:  # fmt: skip
     """(view store, message, pause button class, the four threshold boxes' values (converted
     when the unit changed, made plain when typed in full-width digits), the preset buttons'
     value (none while dates or a zoom are shown), the two date boxes' values (cleared when a
@@ -158,10 +145,14 @@ class _Stream(PageStream, StillViews):
     page = "live"
     picture = ids.LIVE_GRAPH
 
-    def __init__(self, settings: Settings, store: ReadingStore, number: int = 0) -> None:
+    def __init__(
+        self, settings: Settings, store: ReadingStore, number: int = 0, bell: CommitBell | None = None
+    ) -> None:
         self.number = number
         self.settings = settings
         self.store = store
+        self.bell = bell or CommitBell(settings.store_path)  # the worker's, shared by its pages
+        self.heard = -1  # the bell's count when this stream last read rows
         self.stations = polled_stations(settings)
         self._stations_at = time.monotonic()
         self.session: LiveSession | None = None
@@ -284,13 +275,14 @@ class _Stream(PageStream, StillViews):
         assert session is not None
         deadline = time.monotonic() + limit_s
         while True:
-            if self.store.changed():
+            if self.heard != self.bell.rung:
+                self.heard = self.bell.rung
                 rows = self.store.since(session.cursor, session.view.stations)
                 if rows:
                     return rows
-            if time.monotonic() >= deadline:
+            if (left := deadline - time.monotonic()) <= 0:
                 return []
-            await asyncio.sleep(POLL_S)
+            await self.bell.wait(self.heard, left)
 
     async def step(self, view: LiveView) -> None:
         """One turn: rebuild if the picture changed, else push what is new (a window that is
@@ -333,9 +325,9 @@ class _Stream(PageStream, StillViews):
             self.push_delta(delta)
 
 
-async def stream(settings: Settings, number: int | None) -> None:
+async def stream(settings: Settings, number: int | None, bell: CommitBell) -> None:
     with ReadingStore(settings.store_path) as store:
-        await _Stream(settings, store, number or 0).run(ids.LIVE_VIEW, ids.LIVE_BEAT, number or 0)
+        await _Stream(settings, store, number or 0, bell).run(ids.LIVE_VIEW, ids.LIVE_BEAT, number or 0)
 
 
 def register(app: Dash, settings: Settings) -> None:
@@ -368,8 +360,10 @@ def register(app: Dash, settings: Settings) -> None:
 
     live_history.register(app, settings)
 
+    bell = CommitBell(settings.store_path)  # one per app: one per worker process
+
     async def live_stream(number: int | None) -> None:
-        await stream(settings, number)
+        await stream(settings, number, bell)
 
     app.callback(Input(ids.LIVE_STREAM, "data"), websocket=True, persistent=True)(live_stream)
 
