@@ -19,11 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sqlite3
 from pathlib import Path
 
 from services.live.store import ReadingStore
 
+logger = logging.getLogger(__name__)
+
 EVERY_S = 0.002  # how often it looks while somebody waits
+RETRY_S = 1.0  # after the store failed it: meanwhile every wait runs to its timeout
 
 
 class CommitBell:
@@ -53,12 +58,21 @@ class CommitBell:
             self._waiters.discard(waiter)
 
     async def _listen(self) -> None:
-        if self._store is None:  # its first look rings (for whatever came before it)
-            self._store = ReadingStore(self.path)
-        while self._waiters:
-            if self._store.changed():
-                self.rung += 1
-                for waiter in self._waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
-            await asyncio.sleep(self.every_s)
+        try:
+            if self._store is None:  # its first look rings (for whatever came before it)
+                self._store = ReadingStore(self.path)
+            while self._waiters:
+                if self._store.changed():
+                    self._ring()
+                await asyncio.sleep(self.every_s)
+        except sqlite3.Error as err:  # the pages read, and meet the store's trouble themselves
+            logger.warning("the commit bell cannot look at the store (%s); it tries again in %g s", err, RETRY_S)
+            self._store = None
+            self._ring()
+            await asyncio.sleep(RETRY_S)
+
+    def _ring(self) -> None:
+        self.rung += 1
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)

@@ -55,3 +55,16 @@ def test_a_reading_stored_while_no_page_waited_is_heard_at_the_next_wait(tmp_pat
     rang, waited = asyncio.run(main())
     assert rang == 1
     assert waited < 0.5
+
+
+def test_a_store_it_cannot_open_is_logged_and_no_page_waits_on_it(tmp_path, caplog):
+    bell = CommitBell(tmp_path)  # a directory: SQLite cannot open it
+
+    async def main():
+        began = time.monotonic()
+        await bell.wait(bell.rung, 5.0)  # the page goes to read, and meets the error itself
+        return time.monotonic() - began
+
+    assert asyncio.run(main()) < 0.5
+    assert bell.rung == 1
+    assert "the commit bell cannot look at the store" in caplog.text
