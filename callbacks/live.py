@@ -331,33 +331,7 @@ async def stream(settings: Settings, number: int | None, bell: CommitBell) -> No
 
 
 def register(app: Dash, settings: Settings) -> None:
-    app.callback(
-        Output(ids.LIVE_VIEW, "data"),
-        Output(ids.LIVE_MESSAGE, "children"),
-        Output(ids.LIVE_PAUSE, "className"),
-        Output(ids.LIVE_TEMP_LOW, "value"),
-        Output(ids.LIVE_TEMP_HIGH, "value"),
-        Output(ids.LIVE_HUM_LOW, "value"),
-        Output(ids.LIVE_HUM_HIGH, "value"),
-        Output(ids.LIVE_RANGE, "value"),
-        Output(ids.LIVE_FROM, "value"),
-        Output(ids.LIVE_TO, "value"),
-        Input(ids.LIVE_STATIONS, "value"),
-        Input(ids.LIVE_RANGE, "value"),
-        Input(ids.LIVE_FROM, "value"),
-        Input(ids.LIVE_TO, "value"),
-        Input(ids.LIVE_UNIT, "value"),
-        Input(ids.LIVE_PAUSE, "n_clicks"),
-        Input(ids.LIVE_TEMP_LOW, "value"),
-        Input(ids.LIVE_TEMP_HIGH, "value"),
-        Input(ids.LIVE_HUM_LOW, "value"),
-        Input(ids.LIVE_HUM_HIGH, "value"),
-        Input(ids.LIVE_GRAPH, "relayoutData"),
-        State(ids.LANG, "value"),  # a State: an Input outside the page breaks its first load
-        State(ids.LIVE_RENDER, "data"),
-        State(ids.LIVE_VIEW, "data"),
-    )(update_view)
-
+    _register_view(app)
     live_history.register(app, settings)
 
     bell = CommitBell(settings.store_path)  # one per app: one per worker process
@@ -392,3 +366,32 @@ def register(app: Dash, settings: Settings) -> None:
         Input(ids.PAGES_LOCATION, "pathname"),
         prevent_initial_call=True,
     )
+
+
+def _register_view(app: Dash) -> None:
+    app.callback(
+        Output(ids.LIVE_VIEW, "data"),
+        Output(ids.LIVE_MESSAGE, "children"),
+        Output(ids.LIVE_PAUSE, "className"),
+        Output(ids.LIVE_TEMP_LOW, "value"),
+        Output(ids.LIVE_TEMP_HIGH, "value"),
+        Output(ids.LIVE_HUM_LOW, "value"),
+        Output(ids.LIVE_HUM_HIGH, "value"),
+        Output(ids.LIVE_RANGE, "value"),
+        Output(ids.LIVE_FROM, "value"),
+        Output(ids.LIVE_TO, "value"),
+        Input(ids.LIVE_STATIONS, "value"),
+        Input(ids.LIVE_RANGE, "value"),
+        Input(ids.LIVE_FROM, "value"),
+        Input(ids.LIVE_TO, "value"),
+        Input(ids.LIVE_UNIT, "value"),
+        Input(ids.LIVE_PAUSE, "n_clicks"),
+        Input(ids.LIVE_TEMP_LOW, "value"),
+        Input(ids.LIVE_TEMP_HIGH, "value"),
+        Input(ids.LIVE_HUM_LOW, "value"),
+        Input(ids.LIVE_HUM_HIGH, "value"),
+        Input(ids.LIVE_GRAPH, "relayoutData"),
+        State(ids.LANG, "value"),  # a State: an Input outside the page breaks its first load
+        State(ids.LIVE_RENDER, "data"),
+        State(ids.LIVE_VIEW, "data"),
+    )(update_view)
